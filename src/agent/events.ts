@@ -1,0 +1,119 @@
+/**
+ * AgentEvent: the one stream every front end, the session file and the trace recorder consume.
+ * `--json` prints exactly these, one per line. Bump EVENT_VERSION on any incompatible change.
+ */
+export const EVENT_VERSION = 1;
+
+export type ToolKind = 'read' | 'edit' | 'execute' | 'think';
+
+export type RunStatus = 'done' | 'tests_failed' | 'failed' | 'aborted' | 'limit';
+
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+  cached_tokens: number;
+  reasoning_tokens: number;
+}
+
+/** Structured facts about a tool result (for people and traces, never shown to the model as-is). */
+export interface ToolData {
+  exit_code?: number;
+  timed_out?: boolean;
+  /** unified diff of an edit */
+  diff?: string;
+  /** workspace-relative paths the call read / changed */
+  files_read?: string[];
+  files_changed?: string[];
+  /** where the untruncated output was saved when the model saw a truncated one */
+  full_output_file?: string;
+  truncated?: boolean;
+}
+
+export interface VerifyOutcome {
+  command: string | null;
+  /** true when no new failure blocks the run */
+  ok: boolean;
+  /** counts, when the runner reported them */
+  passed: number | null;
+  failed: number | null;
+  new_failures: string[];
+  preexisting: string[];
+  duration_ms: number;
+  output_file: string | null;
+  /** one line a person can read: "12 passed, 1 failed (1 new)" */
+  summary: string;
+  /** set when tests could not run at all (no command found, runner crashed before tests) */
+  skipped_reason?: string;
+}
+
+export interface RecallItem {
+  id: string;
+  task: string;
+  outcome: string;
+  score: number;
+}
+
+type E<T extends string, P> = { type: T; seq: number; ts: number } & P;
+
+export type AgentEvent =
+  | E<'run_start', {
+      version: number;
+      session_id: string;
+      task: string;
+      cwd: string;
+      model: string;
+      tools: string[];
+      /** how tool calls are approved in this run */
+      approval: string;
+    }>
+  | E<'step_start', { step: number }>
+  | E<'assistant_delta', { text: string }>
+  | E<'assistant_message', { text: string; tool_calls: { id: string; name: string; arguments: string }[] }>
+  | E<'thought', { text: string; source: 'think' | 'reasoning' }>
+  | E<'tool_start', { call_id: string; name: string; kind: ToolKind | 'unknown'; args: unknown; title: string }>
+  | E<'tool_output', { call_id: string; text: string }>
+  | E<'tool_end', {
+      call_id: string;
+      name: string;
+      is_error: boolean;
+      /** what the model was sent */
+      output: string;
+      /** what a person should see, when it differs from output */
+      display?: string;
+      data?: ToolData;
+      duration_ms: number;
+    }>
+  | E<'approval', { call_id: string; name: string; decision: 'auto' | 'approved' | 'denied'; reason?: string }>
+  | E<'recall', { items: RecallItem[]; files: string[]; tokens: number }>
+  | E<'verify_start', { round: number; command: string | null }>
+  | E<'verify_result', { round: number } & VerifyOutcome>
+  | E<'usage', { step: number } & Usage & { total: Usage }>
+  | E<'error', { message: string; source: 'model' | 'tool' | 'config' | 'internal'; fatal: boolean }>
+  | E<'run_end', {
+      status: RunStatus;
+      reason: string;
+      final_text: string;
+      steps: number;
+      usage: Usage;
+      duration_ms: number;
+      /** true: the gate passed; false: it failed; null: tests were not run */
+      verified: boolean | null;
+    }>;
+
+export type AgentEventType = AgentEvent['type'];
+
+/** An event before the loop stamps it with seq and ts. */
+export type EventInit = AgentEvent extends infer T ? (T extends AgentEvent ? Omit<T, 'seq' | 'ts'> : never) : never;
+
+export function emptyUsage(): Usage {
+  return { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };
+}
+
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    input_tokens: a.input_tokens + b.input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    cached_tokens: a.cached_tokens + b.cached_tokens,
+    reasoning_tokens: a.reasoning_tokens + b.reasoning_tokens,
+  };
+}

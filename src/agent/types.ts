@@ -1,0 +1,82 @@
+import type { ToolKind, VerifyOutcome, RecallItem } from './events.js';
+import type { Message, ModelClient, ToolCall } from '../model/types.js';
+import type { Toolset } from '../tools/tool.js';
+
+export interface Limits {
+  /** model turns at most */
+  maxSteps: number;
+  /** wall-clock budget for the whole run, ms (0 = none) */
+  timeoutMs: number;
+  /** gate rounds: how many times failing tests go back to the model */
+  verifyRounds: number;
+  /** context window of the model, in tokens (for compaction) */
+  contextTokens: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxSteps: 100,
+  timeoutMs: 0,
+  verifyRounds: 3,
+  contextTokens: 128_000,
+};
+
+export interface ApprovalRequest {
+  call: ToolCall;
+  kind: ToolKind | 'unknown';
+  args: unknown;
+  title: string;
+}
+
+export type Decision = { decision: 'auto' | 'approved' } | { decision: 'denied'; reason?: string };
+
+/**
+ * The test gate (issue 3). `baseline` may be started early (before the first edit) and is awaited
+ * by `check`. `check` runs the tests and says whether anything NEW fails; `feedback` is what the
+ * model is told when it does.
+ */
+export interface Verifier {
+  /** called once at run start; may kick off a background baseline run */
+  start?(signal: AbortSignal): void;
+  /** called before the first edit-kind or execute-kind tool runs */
+  beforeFirstChange?(signal: AbortSignal): Promise<void>;
+  check(signal: AbortSignal): Promise<{ outcome: VerifyOutcome; feedback: string }>;
+}
+
+/** Prior work recalled for a task (issue 4): a block for the first user message, and what it used. */
+export interface RecallResult {
+  block: string;
+  items: RecallItem[];
+  files: string[];
+  tokens: number;
+}
+
+export interface AgentDeps {
+  model: ModelClient;
+  tools: Toolset;
+  /** the byte-stable system prompt */
+  system: string;
+  /** repo instructions (AGENTS.md) and other context put before the task in the first user message */
+  instructions?: string;
+  approve?: (req: ApprovalRequest) => Promise<Decision>;
+  /** describes the approval mode on run_start ("auto", "ask", ...) */
+  approvalMode?: string;
+  verify?: Verifier;
+  recall?: (task: string, signal: AbortSignal) => Promise<RecallResult | null>;
+  limits?: Partial<Limits>;
+  cwd: string;
+  sessionId: string;
+  /** where truncated tool outputs are saved in full */
+  saveOutput?: (callId: string, text: string) => Promise<string>;
+  /** earlier conversation (resume, or the next task of an interactive session) */
+  history?: Message[];
+  now?: () => number;
+}
+
+export interface RunResult {
+  status: import('./events.js').RunStatus;
+  reason: string;
+  finalText: string;
+  steps: number;
+  /** the whole conversation, for the next task of an interactive session */
+  messages: Message[];
+}

@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const cache = new Map<string, string>();
+
+/** The prompts/ folder shipped with the package (same depth from src/ and dist/). */
+export function promptsDir(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'prompts');
+}
+
+/** Read a prompt file, e.g. readPrompt('tools/shell.md'). Cached; read on first use, never at import. */
+export function readPrompt(relativePath: string): string {
+  let text = cache.get(relativePath);
+  if (text === undefined) {
+    text = readFileSync(join(promptsDir(), relativePath), 'utf8').trim();
+    cache.set(relativePath, text);
+  }
+  return text;
+}

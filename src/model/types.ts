@@ -1,0 +1,58 @@
+import type { Usage } from '../agent/events.js';
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** raw JSON text exactly as the model produced it (may be malformed) */
+  arguments: string;
+}
+
+export type Message =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; tool_calls?: ToolCall[]; reasoning?: string }
+  | { role: 'tool'; tool_call_id: string; name: string; content: string };
+
+export interface ToolSchema {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments object */
+  parameters: Record<string, unknown>;
+}
+
+export interface ModelRequest {
+  messages: Message[];
+  tools: ToolSchema[];
+  maxOutputTokens?: number;
+}
+
+/**
+ * What a model client streams. Text and reasoning arrive as deltas; tool calls arrive whole,
+ * once their arguments are complete. `reset` tells the consumer to drop everything streamed so far
+ * in this call (a retry after a partial response).
+ */
+export type ModelChunk =
+  | { type: 'text'; text: string }
+  | { type: 'reasoning'; text: string }
+  | { type: 'tool_call'; call: ToolCall }
+  | { type: 'usage'; usage: Usage }
+  | { type: 'reset'; reason: string }
+  | { type: 'done'; finishReason: string };
+
+export interface ModelClient {
+  /** the model name shown to people and recorded in traces */
+  readonly id: string;
+  stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelChunk>;
+}
+
+/** A failure talking to the model provider: sedge exits 3 on these. */
+export class ModelError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}

@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import type { ToolData, ToolKind } from '../agent/events.js';
+import type { ToolCall, ToolSchema } from '../model/types.js';
+import { truncateOutput, type TruncateLimits } from './truncate.js';
+
+/** What one execution produced. `output` is for the model; `display` (optional) for a person. */
+export interface ToolResult {
+  output: string;
+  display?: string;
+  isError?: boolean;
+  data?: ToolData;
+}
+
+export interface ToolContext {
+  callId: string;
+  signal: AbortSignal;
+  /** stream partial output to people while the tool runs (never to the model) */
+  onOutput?: (text: string) => void;
+  /** keeps a long output; returns a path the model may page with the sed tool */
+  saveOutput?: (callId: string, text: string) => Promise<string>;
+}
+
+export interface ToolSpec<S extends z.ZodObject> {
+  name: string;
+  kind: ToolKind;
+  description: string;
+  parameters: S;
+  /** a one-line title for a person ("npm test", "grep TODO src/") */
+  title?: (params: z.infer<S>) => string;
+  execute: (params: z.infer<S>, ctx: ToolContext) => Promise<ToolResult>;
+  /** override the default truncation limits */
+  limits?: Partial<TruncateLimits>;
+}
+
+export interface ToolRun extends ToolResult {
+  durationMs: number;
+  /** the parsed arguments, or the raw text when they were not valid JSON */
+  args: unknown;
+}
+
+/** A tool as the loop sees it: schema for the model, and one entry point that never throws. */
+export interface Tool {
+  readonly name: string;
+  readonly kind: ToolKind;
+  readonly schema: ToolSchema;
+  title(args: unknown): string;
+  run(rawArguments: string, ctx: ToolContext): Promise<ToolRun>;
+}
+
+export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
+  const strict = spec.parameters.strict() as unknown as S;
+  const jsonSchema = z.toJSONSchema(spec.parameters, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
+  delete jsonSchema.$schema;
+  const schema: ToolSchema = { name: spec.name, description: spec.description.trim(), parameters: jsonSchema };
+
+  function title(args: unknown): string {
+    const parsed = strict.safeParse(args);
+    if (parsed.success && spec.title) return oneLine(spec.title(parsed.data));
+    return oneLine(typeof args === 'string' ? args : JSON.stringify(args ?? {}));
+  }
+
+  async function run(rawArguments: string, ctx: ToolContext): Promise<ToolRun> {
+    const started = performance.now();
+    const done = (r: ToolResult, args: unknown): ToolRun => ({ ...r, args, durationMs: performance.now() - started });
+
+    const decoded = decodeArguments(rawArguments);
+    if (!decoded.ok) return done({ output: decoded.error, isError: true }, rawArguments);
+    const parsed = strict.safeParse(decoded.value);
+    if (!parsed.success) {
+      return done({ output: describeZodError(spec.name, parsed.error, schema), isError: true }, decoded.value);
+    }
+    let result: ToolResult;
+    try {
+      result = await spec.execute(parsed.data, ctx);
+    } catch (err) {
+      if (ctx.signal.aborted) result = { output: `${spec.name} was interrupted.`, isError: true };
+      else result = { output: `${spec.name} failed: ${err instanceof Error ? err.message : String(err)}`, isError: true };
+    }
+    const truncated = truncateOutput(result.output, spec.limits);
+    if (truncated.truncated) {
+      let note = '';
+      let savedPath: string | undefined;
+      if (ctx.saveOutput) {
+        try {
+          savedPath = await ctx.saveOutput(ctx.callId, result.output);
+          note = `\n[full output (${truncated.totalLines} lines) saved to ${savedPath}; page it with the sed tool, e.g. {"path": "${savedPath}", "script": "1,200p"}]`;
+        } catch {
+          note = '';
+        }
+      }
+      result = {
+        ...result,
+        display: result.display ?? result.output,
+        output: truncated.text + note,
+        data: { ...result.data, truncated: true, ...(savedPath ? { full_output_file: savedPath } : {}) },
+      };
+    }
+    return done(result, parsed.data);
+  }
+
+  return { name: spec.name, kind: spec.kind, schema, title, run };
+}
+
+type Decoded = { ok: true; value: unknown } | { ok: false; error: string };
+
+function decodeArguments(raw: string): Decoded {
+  const text = raw.trim();
+  if (text === '') return { ok: true, value: {} };
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return { ok: false, error: `Tool arguments must be a JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}. Call the tool again with an object.` };
+    }
+    return { ok: true, value };
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    const preview = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+    return { ok: false, error: `Tool arguments are not valid JSON (${why}). You sent: ${preview}\nCall the tool again with a valid JSON object.` };
+  }
+}
+
+function describeZodError(tool: string, error: z.ZodError, schema: ToolSchema): string {
+  const lines = error.issues.map((issue) => {
+    const where = issue.path.length ? `\`${issue.path.join('.')}\`` : 'arguments';
+    if (issue.code === 'unrecognized_keys') return `- unknown field(s) ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
+    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `- missing required field ${where} (${issue.expected})`;
+    return `- ${where}: ${issue.message}`;
+  });
+  const props = Object.keys((schema.parameters.properties as Record<string, unknown> | undefined) ?? {});
+  return `Invalid arguments for ${tool}:\n${lines.join('\n')}\nExpected fields: ${props.join(', ')}. Call ${tool} again with corrected arguments.`;
+}
+
+function oneLine(s: string, max = 160): string {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** The loop's view of a set of tools: schemas for the model, and a call that handles unknown names. */
+export interface Toolset {
+  readonly tools: readonly Tool[];
+  readonly schemas: ToolSchema[];
+  get(name: string): Tool | undefined;
+  run(call: ToolCall, ctx: ToolContext): Promise<ToolRun & { kind: ToolKind | 'unknown' }>;
+}
+
+export function createToolset(tools: readonly Tool[]): Toolset {
+  const byName = new Map(tools.map((t) => [t.name, t]));
+  return {
+    tools,
+    schemas: tools.map((t) => t.schema),
+    get: (name) => byName.get(name),
+    async run(call, ctx) {
+      const tool = byName.get(call.name);
+      if (!tool) {
+        return {
+          kind: 'unknown',
+          args: call.arguments,
+          durationMs: 0,
+          isError: true,
+          output: `Unknown tool \`${call.name}\`. Available tools: ${[...byName.keys()].join(', ')}.`,
+        };
+      }
+      return { kind: tool.kind, ...(await tool.run(call.arguments, ctx)) };
+    },
+  };
+}
