@@ -30,6 +30,8 @@ export interface ToolSpec<S extends z.ZodObject> {
   execute: (params: z.infer<S>, ctx: ToolContext) => Promise<ToolResult>;
   /** override the default truncation limits */
   limits?: Partial<TruncateLimits>;
+  /** release what the tool holds (a shell process); called once when the run or session ends */
+  dispose?: () => Promise<void>;
 }
 
 export interface ToolRun extends ToolResult {
@@ -45,6 +47,7 @@ export interface Tool {
   readonly schema: ToolSchema;
   title(args: unknown): string;
   run(rawArguments: string, ctx: ToolContext): Promise<ToolRun>;
+  dispose?: () => Promise<void>;
 }
 
 export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
@@ -98,7 +101,7 @@ export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
     return done(result, parsed.data);
   }
 
-  return { name: spec.name, kind: spec.kind, schema, title, run };
+  return { name: spec.name, kind: spec.kind, schema, title, run, ...(spec.dispose ? { dispose: spec.dispose } : {}) };
 }
 
 type Decoded = { ok: true; value: unknown } | { ok: false; error: string };
@@ -141,6 +144,7 @@ export interface Toolset {
   readonly schemas: ToolSchema[];
   get(name: string): Tool | undefined;
   run(call: ToolCall, ctx: ToolContext): Promise<ToolRun & { kind: ToolKind | 'unknown' }>;
+  dispose(): Promise<void>;
 }
 
 export function createToolset(tools: readonly Tool[]): Toolset {
@@ -161,6 +165,9 @@ export function createToolset(tools: readonly Tool[]): Toolset {
         };
       }
       return { kind: tool.kind, ...(await tool.run(call.arguments, ctx)) };
+    },
+    async dispose() {
+      await Promise.allSettled(tools.map((t) => t.dispose?.()));
     },
   };
 }
