@@ -1,0 +1,242 @@
+import { drainWhile } from './channel.js';
+import { compactHistory, firstUserMessage } from './context.js';
+import { addUsage, emptyUsage, EVENT_VERSION, type AgentEvent, type EventInit, type RunStatus, type Usage } from './events.js';
+import { streamTurn } from './turn.js';
+import { DEFAULT_LIMITS, type AgentDeps, type Limits, type RunResult } from './types.js';
+import { ModelError, type Message, type ToolCall } from '../model/types.js';
+
+class LoopEnd extends Error {
+  constructor(
+    readonly status: RunStatus,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * The agent loop. One step = one streamed model call; the tool calls it asks for run in order and
+ * their results go back. Everything it does comes out as events; `run_end` is always the last one.
+ */
+export async function* runAgent(task: string, deps: AgentDeps, signal: AbortSignal): AsyncGenerator<AgentEvent, RunResult> {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const now = deps.now ?? Date.now;
+  const started = now();
+  let seq = 0;
+  const stamp = (e: EventInit): AgentEvent => ({ ...e, seq: seq++, ts: now() }) as AgentEvent;
+
+  // Our own controller: the caller's abort, or the run's time limit.
+  const ctl = new AbortController();
+  let timedOut = false;
+  const onAbort = () => ctl.abort(signal.reason);
+  if (signal.aborted) ctl.abort(signal.reason);
+  else signal.addEventListener('abort', onAbort, { once: true });
+  const timer = limits.timeoutMs > 0 ? setTimeout(() => ((timedOut = true), ctl.abort(new Error('time limit'))), limits.timeoutMs) : undefined;
+  timer?.unref?.();
+
+  const messages: Message[] = deps.history?.length ? [...deps.history] : [{ role: 'system', content: deps.system }];
+  let total: Usage = emptyUsage();
+  let steps = 0;
+  let finalText = '';
+  let verified: boolean | null = null;
+  let status: RunStatus = 'failed';
+  let reason = '';
+  let changed = false;
+
+  yield stamp({
+    type: 'run_start',
+    version: EVENT_VERSION,
+    session_id: deps.sessionId,
+    task,
+    cwd: deps.cwd,
+    model: deps.model.id,
+    tools: deps.tools.tools.map((t) => t.name),
+    approval: deps.approvalMode ?? (deps.approve ? 'ask' : 'auto'),
+  });
+
+  try {
+    let recallBlock: string | undefined;
+    if (deps.recall) {
+      try {
+        const recalled = await deps.recall(task, ctl.signal);
+        if (recalled) {
+          recallBlock = recalled.block;
+          yield stamp({ type: 'recall', items: recalled.items, files: recalled.files, tokens: recalled.tokens });
+        }
+      } catch (err) {
+        yield stamp({ type: 'error', message: `recall failed (continuing without it): ${errorText(err)}`, source: 'internal', fatal: false });
+      }
+    }
+    const isFirstTask = !messages.some((m) => m.role === 'user');
+    messages.push({
+      role: 'user',
+      content: isFirstTask ? firstUserMessage(task, { instructions: deps.instructions, recall: recallBlock }) : firstUserMessage(task, { recall: recallBlock }),
+    });
+    deps.verify?.start?.(ctl.signal);
+
+    let verifyRound = 0;
+    while (true) {
+      if (ctl.signal.aborted) throw abortEnd(timedOut);
+      if (steps >= limits.maxSteps) throw new LoopEnd('limit', `step limit reached (${limits.maxSteps} steps)`);
+      steps++;
+      yield stamp({ type: 'step_start', step: steps });
+
+      const request = { messages: compactHistory(messages, Math.floor(limits.contextTokens * 0.8)), tools: deps.tools.schemas };
+      const turn = yield* forward(streamTurn(deps.model, request, ctl.signal), stamp);
+      total = addUsage(total, turn.usage);
+      yield stamp({ type: 'usage', step: steps, ...turn.usage, total });
+      if (turn.reasoning.trim()) yield stamp({ type: 'thought', text: turn.reasoning, source: 'reasoning' });
+      yield stamp({
+        type: 'assistant_message',
+        text: turn.text,
+        tool_calls: turn.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments })),
+      });
+      messages.push({
+        role: 'assistant',
+        content: turn.text,
+        ...(turn.toolCalls.length ? { tool_calls: turn.toolCalls } : {}),
+        ...(turn.reasoning ? { reasoning: turn.reasoning } : {}),
+      });
+      if (turn.text.trim()) finalText = turn.text;
+
+      if (turn.toolCalls.length === 0) {
+        if (!deps.verify) {
+          status = 'done';
+          reason = 'the model finished';
+          break;
+        }
+        verifyRound++;
+        yield stamp({ type: 'verify_start', round: verifyRound, command: null });
+        const { outcome, feedback } = await deps.verify.check(ctl.signal);
+        yield stamp({ type: 'verify_result', round: verifyRound, ...outcome });
+        if (outcome.ok) {
+          verified = outcome.skipped_reason ? null : true;
+          status = 'done';
+          reason = outcome.skipped_reason ? `the model finished; tests not run: ${outcome.skipped_reason}` : `the model finished and the tests agree (${outcome.summary})`;
+          break;
+        }
+        verified = false;
+        if (verifyRound > limits.verifyRounds) {
+          status = 'tests_failed';
+          reason = `tests still failing after ${limits.verifyRounds} verify round(s): ${outcome.summary}`;
+          break;
+        }
+        messages.push({ role: 'user', content: feedback });
+        continue;
+      }
+
+      for (const call of turn.toolCalls) {
+        if (ctl.signal.aborted) {
+          messages.push({ role: 'tool', tool_call_id: call.id, name: call.name, content: 'Not run: the run was interrupted.' });
+          continue;
+        }
+        const result = yield* forward(runCall(call, deps, ctl.signal, changed), stamp);
+        if (result.changedSomething) changed = true;
+        messages.push({ role: 'tool', tool_call_id: call.id, name: call.name, content: result.output });
+      }
+    }
+  } catch (err) {
+    if (err instanceof LoopEnd) {
+      status = err.status;
+      reason = err.reason;
+    } else if (ctl.signal.aborted) {
+      ({ status, reason } = abortEnd(timedOut));
+    } else if (err instanceof ModelError) {
+      status = 'failed';
+      reason = err.message;
+      yield stamp({ type: 'error', message: err.message, source: 'model', fatal: true });
+    } else {
+      status = 'failed';
+      reason = `internal error: ${errorText(err)}`;
+      yield stamp({ type: 'error', message: reason, source: 'internal', fatal: true });
+    }
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+  }
+
+  yield stamp({ type: 'run_end', status, reason, final_text: finalText, steps, usage: total, duration_ms: now() - started, verified });
+  return { status, reason, finalText, steps, messages };
+}
+
+function abortEnd(timedOut: boolean): LoopEnd {
+  return timedOut ? new LoopEnd('limit', 'time limit reached') : new LoopEnd('aborted', 'interrupted');
+}
+
+/** Re-yield a sub-generator's events with seq/ts stamps and hand back its return value. */
+async function* forward<R>(gen: AsyncGenerator<EventInit, R>, stamp: (e: EventInit) => AgentEvent): AsyncGenerator<AgentEvent, R> {
+  while (true) {
+    const next = await gen.next();
+    if (next.done) return next.value;
+    yield stamp(next.value);
+  }
+}
+
+interface CallOutcome {
+  output: string;
+  changedSomething: boolean;
+}
+
+async function* runCall(call: ToolCall, deps: AgentDeps, signal: AbortSignal, changedBefore: boolean): AsyncGenerator<EventInit, CallOutcome> {
+  const tool = deps.tools.get(call.name);
+  const kind = tool?.kind ?? 'unknown';
+  const args = safeJson(call.arguments);
+  const title = tool ? tool.title(args) : call.name;
+  yield { type: 'tool_start', call_id: call.id, name: call.name, kind, args, title };
+
+  if (tool && deps.approve && kind !== 'think') {
+    const decision = await deps.approve({ call, kind, args, title });
+    if (decision.decision !== 'auto') {
+      yield {
+        type: 'approval',
+        call_id: call.id,
+        name: call.name,
+        decision: decision.decision,
+        ...(decision.decision === 'denied' && decision.reason ? { reason: decision.reason } : {}),
+      };
+    }
+    if (decision.decision === 'denied') {
+      const output = `The user declined this ${call.name} call${decision.reason ? `: ${decision.reason}` : '.'} Do not retry it as is; adjust your approach or ask.`;
+      yield { type: 'tool_end', call_id: call.id, name: call.name, is_error: true, output, duration_ms: 0 };
+      return { output, changedSomething: false };
+    }
+  }
+  const mayChange = kind === 'edit' || kind === 'execute';
+  if (mayChange && !changedBefore && deps.verify?.beforeFirstChange) await deps.verify.beforeFirstChange(signal);
+
+  const run = yield* drainWhile<EventInit, Awaited<ReturnType<AgentDeps['tools']['run']>>>((push) =>
+    deps.tools.run(call, {
+      callId: call.id,
+      signal,
+      onOutput: (text) => push({ type: 'tool_output', call_id: call.id, text }),
+      ...(deps.saveOutput ? { saveOutput: deps.saveOutput } : {}),
+    }),
+  );
+  if (kind === 'think' && !run.isError) {
+    const thought = (run.args as { thought?: unknown }).thought;
+    if (typeof thought === 'string') yield { type: 'thought', text: thought, source: 'think' };
+  }
+  yield {
+    type: 'tool_end',
+    call_id: call.id,
+    name: call.name,
+    is_error: Boolean(run.isError),
+    output: run.output,
+    ...(run.display !== undefined ? { display: run.display } : {}),
+    ...(run.data ? { data: run.data } : {}),
+    duration_ms: Math.round(run.durationMs),
+  };
+  return { output: run.output, changedSomething: mayChange && !run.isError };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,147 @@
+import OpenAI from 'openai';
+import { emptyUsage, type Usage } from '../agent/events.js';
+import { ModelError, type Message, type ModelChunk, type ModelClient, type ModelRequest } from './types.js';
+
+export interface OpenAIClientOptions {
+  model: string;
+  apiKey?: string;
+  baseURL?: string;
+  /** per-request timeout for the HTTP call (not the whole stream), ms */
+  timeoutMs?: number;
+  temperature?: number;
+  /** extra headers (never logged) */
+  headers?: Record<string, string>;
+}
+
+type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+
+/** Translate sedge messages to Chat Completions messages. Pure. */
+export function toChatMessages(messages: Message[]): ChatMessage[] {
+  return messages.map((m): ChatMessage => {
+    switch (m.role) {
+      case 'system':
+        return { role: 'system', content: m.content };
+      case 'user':
+        return { role: 'user', content: m.content };
+      case 'tool':
+        return { role: 'tool', tool_call_id: m.tool_call_id, content: m.content };
+      case 'assistant':
+        return {
+          role: 'assistant',
+          content: m.content || null,
+          ...(m.tool_calls?.length
+            ? { tool_calls: m.tool_calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) }
+            : {}),
+        };
+    }
+  });
+}
+
+interface PendingCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/**
+ * OpenAI-compatible Chat Completions over the official SDK, streaming. Tool-call arguments arrive in
+ * fragments keyed by index; they are assembled here and handed on whole. SDK retries are off: retry.ts
+ * owns retrying so it can also roll back partial output.
+ */
+export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
+  let client: OpenAI | undefined;
+  const getClient = () =>
+    (client ??= new OpenAI({
+      apiKey: opts.apiKey ?? 'sk-no-key',
+      ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
+      maxRetries: 0,
+      timeout: opts.timeoutMs ?? 600_000,
+      ...(opts.headers ? { defaultHeaders: opts.headers } : {}),
+    }));
+
+  return {
+    id: opts.model,
+    async *stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelChunk> {
+      let stream;
+      try {
+        stream = await getClient().chat.completions.create(
+          {
+            model: opts.model,
+            messages: toChatMessages(request.messages),
+            ...(request.tools.length
+              ? { tools: request.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })) }
+              : {}),
+            stream: true,
+            stream_options: { include_usage: true },
+            ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
+            ...(request.maxOutputTokens ? { max_completion_tokens: request.maxOutputTokens } : {}),
+          },
+          { signal },
+        );
+      } catch (err) {
+        throw toModelError(err, signal);
+      }
+
+      const calls = new Map<number, PendingCall>();
+      let finishReason = 'stop';
+      let usage: Usage | null = null;
+      try {
+        for await (const chunk of stream) {
+          if (chunk.usage) usage = readUsage(chunk.usage);
+          for (const choice of chunk.choices ?? []) {
+            const delta = choice.delta as OpenAI.Chat.Completions.ChatCompletionChunk.Choice.Delta & {
+              reasoning_content?: string | null;
+              reasoning?: string | null;
+            };
+            const reasoning = delta.reasoning_content ?? delta.reasoning;
+            if (typeof reasoning === 'string' && reasoning) yield { type: 'reasoning', text: reasoning };
+            if (delta.content) yield { type: 'text', text: delta.content };
+            for (const tc of delta.tool_calls ?? []) {
+              const index = tc.index ?? calls.size;
+              const pending = calls.get(index) ?? { id: '', name: '', arguments: '' };
+              if (tc.id) pending.id = tc.id;
+              if (tc.function?.name) pending.name += tc.function.name;
+              if (tc.function?.arguments) pending.arguments += tc.function.arguments;
+              calls.set(index, pending);
+            }
+            if (choice.finish_reason) finishReason = choice.finish_reason;
+          }
+        }
+      } catch (err) {
+        throw toModelError(err, signal);
+      }
+      const ordered = [...calls.entries()].sort((a, b) => a[0] - b[0]);
+      for (const [index, call] of ordered) {
+        yield { type: 'tool_call', call: { id: call.id || `call_${index}`, name: call.name, arguments: call.arguments } };
+      }
+      if (usage) yield { type: 'usage', usage };
+      yield { type: 'done', finishReason };
+    },
+  };
+}
+
+function readUsage(u: OpenAI.Completions.CompletionUsage): Usage {
+  const details = u.completion_tokens_details as { reasoning_tokens?: number } | undefined;
+  return {
+    ...emptyUsage(),
+    input_tokens: u.prompt_tokens ?? 0,
+    output_tokens: u.completion_tokens ?? 0,
+    cached_tokens: u.prompt_tokens_details?.cached_tokens ?? 0,
+    reasoning_tokens: details?.reasoning_tokens ?? 0,
+  };
+}
+
+/** Map SDK/network errors to ModelError with a retryable flag. Aborts pass through unchanged. */
+export function toModelError(err: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted) return err;
+  if (err instanceof ModelError) return err;
+  if (err instanceof OpenAI.APIError) {
+    const status = typeof err.status === 'number' ? err.status : null;
+    const retryable = status === null || status === 408 || status === 409 || status === 429 || status >= 500;
+    const detail = err.message.replace(/\s+/g, ' ').slice(0, 300);
+    const hint = status === 401 ? ' (check OPENAI_API_KEY)' : status === 404 ? ' (check the model name and OPENAI_BASE_URL)' : '';
+    return new ModelError(`model request failed${status ? ` with HTTP ${status}` : ''}: ${detail}${hint}`, status, retryable);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new ModelError(`model stream failed: ${message}`, null, true);
+}
