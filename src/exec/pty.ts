@@ -1,0 +1,328 @@
+/**
+ * One persistent bash per session on node-pty. Each command is written to a private temp script and
+ * `source`d with stdin from /dev/null, between two random sentinels: the start one printed before the
+ * script runs, the end one (with `$?`) printed by PROMPT_COMMAND, which bash runs after every command list
+ * — even one a signal cut short — so output and exit code are exact. The terminal never echoes and has no
+ * prompt. bash starts on the first run, not before (startup time matters).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IPty } from 'node-pty';
+import { createCapture, presentOutput, stripAnsi } from './output.js';
+import { foregroundGroup, groupAlive, killGroup, waitingOnTerminal } from './process-tree.js';
+
+export interface ShellSessionOptions {
+  cwd: string;
+  /** added to the environment; `undefined` removes a variable */
+  env?: Record<string, string | undefined>;
+  /** bash by default */
+  shell?: string;
+  /** time between SIGINT and SIGKILL when a command is stopped (ms) */
+  killGraceMs?: number;
+  /** how often a running command is checked for waiting on terminal input (ms) */
+  pollMs?: number;
+  /** most characters of one command's output kept in memory (head and tail) */
+  maxOutputChars?: number;
+}
+
+export interface ShellRunOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** normalised output as it arrives (for people; the result holds the exact text) */
+  onData?: (text: string) => void;
+}
+
+export interface ShellRunResult {
+  output: string;
+  /** null when the command was killed before bash reported a status */
+  exitCode: number | null;
+  timedOut: boolean;
+  interrupted: boolean;
+  /** stopped because it was blocked reading the terminal */
+  waitingForInput?: boolean;
+  /** bash exited or had to be killed: cwd, variables and functions are back to their initial state */
+  shellRestarted?: boolean;
+  durationMs: number;
+}
+
+export interface ShellSession {
+  run(command: string, opts: ShellRunOptions): Promise<ShellRunResult>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * TERM=dumb: the reader is a model, not a screen. With it most tools (npm, pip, cargo, git, test runners)
+ * drop colour, spinners and cursor movement that stripping could only approximate; full-screen programs that
+ * insist on a capable terminal (vim, top, less) would only hang an agent, and with dumb they fail fast or are
+ * caught waiting on the terminal. Escapes are still stripped for tools that ignore TERM.
+ */
+export const SHELL_ENV_DEFAULTS: Record<string, string | undefined> = {
+  TERM: 'dumb',
+  PAGER: 'cat',
+  GIT_PAGER: 'cat',
+  MANPAGER: 'cat',
+  SYSTEMD_PAGER: 'cat',
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_EDITOR: 'true',
+  EDITOR: 'true',
+  VISUAL: 'true',
+  CI: '1',
+  NO_COLOR: '1',
+  FORCE_COLOR: undefined,
+  DEBIAN_FRONTEND: 'noninteractive',
+  PS1: '',
+  PS2: '',
+  HISTFILE: '',
+  PROMPT_COMMAND: undefined,
+  BASH_ENV: undefined,
+  ENV: undefined,
+};
+
+export function buildShellEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const merged: Record<string, string | undefined> = { ...process.env, ...SHELL_ENV_DEFAULTS, ...extra };
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+const INIT_SCRIPT = `PS1=''; PS2=''; PS0=''
+unset HISTFILE TMOUT
+set +H +o history
+__sedge_end() { local __sedge_rc=$?; printf '\\n__SEDGE_%s_E_%d__\\n' "$__sedge_n" "$__sedge_rc"; }
+__sedge_start() { printf '__SEDGE_%s_S__\\n' "$__sedge_n"; }
+PROMPT_COMMAND=__sedge_end
+`;
+
+interface Live {
+  term: IPty;
+  pid: number;
+  pts: string | undefined;
+  exited: boolean;
+  exitCode: number | null;
+  sink: ((data: string) => void) | null;
+  onExit: (() => void) | null;
+}
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function createShellSession(opts: ShellSessionOptions): ShellSession {
+  const shell = opts.shell ?? 'bash';
+  const graceMs = opts.killGraceMs ?? 500;
+  const pollMs = opts.pollMs ?? 200;
+  const maxChars = opts.maxOutputChars ?? 4_000_000;
+  let dir: string | null = null;
+  let live: Live | null = null;
+  let lostWhileIdle = false;
+  let resetTerminal = false;
+  let disposed = false;
+  let counter = 0;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function start(): Promise<Live> {
+    const mod = (await import('node-pty')) as typeof import('node-pty') & { default?: typeof import('node-pty') };
+    const spawn = mod.spawn ?? mod.default?.spawn;
+    dir ??= await mkdtemp(join(tmpdir(), 'sedge-shell-'));
+    const initPath = join(dir, 'init.sh');
+    await writeFile(initPath, INIT_SCRIPT, { mode: 0o600 });
+    const env = buildShellEnv(opts.env);
+    const term = spawn(shell, ['--noprofile', '--norc', '--noediting'], {
+      name: env.TERM ?? 'dumb', cwd: opts.cwd, env, cols: 200, rows: 50,
+    });
+    const l: Live = {
+      term, pid: term.pid, pts: (term as unknown as { ptsName?: string }).ptsName,
+      exited: false, exitCode: null, sink: null, onExit: null,
+    };
+    term.onData((d) => l.sink?.(d));
+    term.onExit(({ exitCode }) => {
+      l.exited = true;
+      l.exitCode = exitCode;
+      if (live === l) live = null;
+      if (l.onExit) l.onExit();
+      else lostWhileIdle = true;
+    });
+    const nonce = randomBytes(8).toString('hex');
+    const ready = `__SEDGE_${nonce}_E_`;
+    let seen = '';
+    const ok = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 15_000);
+      l.sink = (d) => {
+        seen = (seen + d).slice(-4096);
+        if (seen.includes(ready)) { clearTimeout(timer); resolve(true); }
+      };
+      l.onExit = () => { clearTimeout(timer); resolve(false); };
+      term.write(` stty -echo 2>/dev/null; . '${initPath}'; __sedge_n=${nonce}\n`);
+    });
+    l.sink = null;
+    l.onExit = null;
+    if (!ok) {
+      killShell(l);
+      throw new Error(`could not start ${shell}: ${stripAnsi(seen).trim().slice(-300) || 'no response'}`);
+    }
+    return l;
+  }
+
+  function killShell(l: Live): Promise<void> {
+    if (l.exited) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const prev = l.onExit;
+      const timer = setTimeout(() => { try { process.kill(l.pid, 'SIGKILL'); } catch { /* gone */ } resolve(); }, 1000);
+      l.onExit = () => { clearTimeout(timer); prev?.(); resolve(); };
+      // SIGHUP: bash passes it on to its jobs, then exits
+      try { process.kill(l.pid, 'SIGHUP'); } catch { clearTimeout(timer); resolve(); }
+    });
+  }
+
+  /** Stop the running command: SIGINT to the foreground group, SIGKILL after the grace. false = bash is stuck. */
+  async function stopCommand(l: Live, finished: Promise<void>): Promise<boolean> {
+    const finishedWithin = (ms: number) => Promise.race([finished.then(() => true), delay(ms).then(() => false)]);
+    const signalled = new Set<number>();
+    const fg = foregroundGroup(l.pid);
+    if (fg !== null) {
+      killGroup(fg, 'SIGINT');
+      if (fg !== l.pid) signalled.add(fg);
+    }
+    let done = await finishedWithin(graceMs);
+    const deadline = performance.now() + graceMs * 2;
+    while (!done && !l.exited && performance.now() < deadline) {
+      const g = foregroundGroup(l.pid);
+      if (g === null) break;
+      if (g === l.pid) killGroup(g, 'SIGINT');
+      else { signalled.add(g); killGroup(g, 'SIGKILL'); }
+      done = await finishedWithin(100);
+    }
+    // what is left of the groups we signalled (children that ignore SIGINT) gets SIGKILL after the grace
+    const graceEnd = performance.now() + graceMs;
+    for (const g of signalled) {
+      while (groupAlive(g) && performance.now() < graceEnd) await delay(25);
+      killGroup(g, 'SIGKILL');
+    }
+    return done || l.exited;
+  }
+
+  async function runOne(command: string, ro: ShellRunOptions): Promise<ShellRunResult> {
+    if (disposed) throw new Error('shell session was disposed');
+    const started = performance.now();
+    let restarted = lostWhileIdle;
+    lostWhileIdle = false;
+    const l = live ?? (live = await start());
+    const nonce = randomBytes(8).toString('hex');
+    const script = join(dir as string, `cmd-${++counter}.sh`);
+    await writeFile(script, command.endsWith('\n') ? command : `${command}\n`, { mode: 0o600 });
+
+    const capture = createCapture(maxChars);
+    const startToken = `__SEDGE_${nonce}_S__`;
+    const endRe = new RegExp(`(?:\\r*\\n)?__SEDGE_${nonce}_E_(\\d+)__`);
+    const holdBack = startToken.length + 24;
+    let phase = 'start' as 'start' | 'body' | 'end';
+    let pending = '';
+    let exitCode: number | null = null;
+    let lastDataAt = performance.now();
+    let finish!: () => void;
+    const finished = new Promise<void>((r) => { finish = r; });
+    const emit = (text: string) => {
+      if (!text) return;
+      capture.push(text);
+      if (ro.onData) { const shown = presentOutput(text).text; if (shown) ro.onData(shown); }
+    };
+
+    l.sink = (data) => {
+      lastDataAt = performance.now();
+      if (phase === 'end') return;
+      pending += data;
+      if (phase === 'start') {
+        const i = pending.indexOf(startToken);
+        if (i < 0) { pending = pending.slice(-holdBack); return; }
+        pending = pending.slice(i + startToken.length).replace(/^\r*\n/, '');
+        phase = 'body';
+      }
+      const m = endRe.exec(pending);
+      if (m) {
+        emit(pending.slice(0, m.index));
+        exitCode = Number(m[1]);
+        pending = '';
+        phase = 'end';
+        finish();
+        return;
+      }
+      if (pending.length > holdBack) {
+        emit(pending.slice(0, pending.length - holdBack));
+        pending = pending.slice(pending.length - holdBack);
+      }
+    };
+    l.onExit = () => finish();
+
+    const prefix = resetTerminal ? 'stty sane -echo 2>/dev/null; ' : '';
+    resetTerminal = false;
+    l.term.write(` ${prefix}__sedge_n=${nonce}; __sedge_start; . '${script}' </dev/null\n`);
+
+    const reason = await new Promise<'done' | 'timeout' | 'abort' | 'input'>((resolve) => {
+      let inputHits = 0;
+      const timer = setTimeout(() => settle('timeout'), Math.max(1, ro.timeoutMs));
+      const poll = setInterval(() => {
+        const quiet = performance.now() - lastDataAt >= pollMs;
+        inputHits = quiet && phase === 'body' && waitingOnTerminal(l.pid, l.pts) ? inputHits + 1 : 0;
+        if (inputHits >= 2) settle('input');
+      }, pollMs);
+      const onAbort = () => settle('abort');
+      function settle(r: 'done' | 'timeout' | 'abort' | 'input') {
+        clearTimeout(timer);
+        clearInterval(poll);
+        ro.signal?.removeEventListener('abort', onAbort);
+        resolve(r);
+      }
+      void finished.then(() => settle('done'));
+      if (ro.signal?.aborted) settle('abort');
+      else ro.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+
+    if (reason !== 'done' && !l.exited) {
+      resetTerminal = true;
+      const stopped = await stopCommand(l, finished);
+      if (!stopped) {
+        l.onExit = null;
+        await killShell(l);
+        if (live === l) live = null;
+        restarted = true;
+      }
+    }
+    if (l.exited) {
+      restarted = true;
+      if (phase !== 'end' && l.exitCode !== null && reason === 'done') exitCode = l.exitCode;
+    }
+    if (phase === 'body') emit(pending);
+    l.sink = null;
+    l.onExit = null;
+    await unlink(script).catch(() => undefined);
+
+    let output = presentOutput(capture.text()).text.replace(/\n$/, '');
+    if (l.exited && reason === 'done') output = output.replace(/(?:^|\n)exit$/, '');
+    return {
+      output,
+      exitCode,
+      timedOut: reason === 'timeout',
+      interrupted: reason === 'abort',
+      ...(reason === 'input' ? { waitingForInput: true } : {}),
+      ...(restarted ? { shellRestarted: true } : {}),
+      durationMs: performance.now() - started,
+    };
+  }
+
+  return {
+    run(command, ro) {
+      const p = queue.then(() => runOne(command, ro));
+      queue = p.catch(() => undefined);
+      return p;
+    },
+    async dispose() {
+      disposed = true;
+      const l = live;
+      live = null;
+      if (l) await killShell(l);
+      if (dir) await rm(dir, { recursive: true, force: true });
+      dir = null;
+    },
+  };
+}
+

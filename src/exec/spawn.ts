@@ -1,0 +1,141 @@
+/**
+ * One-shot commands (the test gate, detection probes): bash -c via execa, in a process group of its own so a
+ * timeout or abort kills everything it started; no stdin, no TTY, CI=1. Output is captured per stream and
+ * interleaved (in arrival order), bounded in memory, and normalised for a model.
+ */
+import { StringDecoder } from 'node:string_decoder';
+import { execa } from 'execa';
+import { createCapture, presentOutput } from './output.js';
+import { groupAlive, killGroup } from './process-tree.js';
+
+export interface RunCommandOptions {
+  cwd: string;
+  timeoutMs: number;
+  /** added to the environment; `undefined` removes a variable */
+  env?: Record<string, string | undefined>;
+  signal?: AbortSignal;
+  /** most characters kept per stream (head and tail); default 8 MB */
+  maxOutputBytes?: number;
+  /** time between SIGTERM and SIGKILL (ms) */
+  killGraceMs?: number;
+  /** bash by default */
+  shell?: string;
+}
+
+export interface RunCommandResult {
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved in the order they arrived */
+  output: string;
+  /** null when killed by a signal */
+  exitCode: number | null;
+  timedOut: boolean;
+  interrupted: boolean;
+  durationMs: number;
+  truncated: boolean;
+}
+
+export const SPAWN_ENV_DEFAULTS: Record<string, string | undefined> = {
+  CI: '1',
+  NO_COLOR: '1',
+  FORCE_COLOR: undefined,
+  PAGER: 'cat',
+  GIT_PAGER: 'cat',
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_EDITOR: 'true',
+  EDITOR: 'true',
+  VISUAL: 'true',
+  TERM: 'dumb',
+  DEBIAN_FRONTEND: 'noninteractive',
+};
+
+export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<RunCommandResult> {
+  const started = performance.now();
+  const max = opts.maxOutputBytes ?? 8_000_000;
+  const graceMs = opts.killGraceMs ?? 1000;
+  const merged: Record<string, string | undefined> = { ...process.env, ...SPAWN_ENV_DEFAULTS, ...opts.env };
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
+
+  const out = createCapture(max);
+  const err = createCapture(max);
+  const all = createCapture(max * 2);
+  const child = execa(cmd, {
+    shell: opts.shell ?? 'bash',
+    cwd: opts.cwd,
+    env,
+    extendEnv: false,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    detached: true,
+    cleanup: true,
+    windowsHide: true,
+  });
+  const pid = child.pid;
+  const outDecoder = new StringDecoder('utf8');
+  const errDecoder = new StringDecoder('utf8');
+  child.stdout?.on('data', (b: Buffer) => {
+    const s = outDecoder.write(b);
+    out.push(s);
+    all.push(s);
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    const s = errDecoder.write(b);
+    err.push(s);
+    all.push(s);
+  });
+
+  let timedOut = false;
+  let interrupted = false;
+  let killing: Promise<void> | null = null;
+  const killTree = (): Promise<void> => {
+    if (pid === undefined) return Promise.resolve();
+    killing ??= (async () => {
+      if (!killGroup(pid, 'SIGTERM')) return;
+      const end = performance.now() + graceMs;
+      while (groupAlive(pid) && performance.now() < end) await new Promise((r) => setTimeout(r, 25));
+      killGroup(pid, 'SIGKILL');
+    })();
+    return killing;
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void killTree();
+  }, Math.max(1, opts.timeoutMs));
+  const onAbort = () => {
+    interrupted = true;
+    void killTree();
+  };
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  // when bash exits, whatever it left running in its group (a server, a stray watcher) goes too, so
+  // inherited pipes close and the call returns
+  child.on('exit', () => {
+    if (pid !== undefined && groupAlive(pid)) void killTree();
+  });
+
+  const result = await child;
+  clearTimeout(timer);
+  opts.signal?.removeEventListener('abort', onAbort);
+  if (killing) await killing;
+  const tailOut = outDecoder.end();
+  const tailErr = errDecoder.end();
+  out.push(tailOut);
+  err.push(tailErr);
+  all.push(tailOut + tailErr);
+
+  const exitCode = typeof result.exitCode === 'number' ? result.exitCode : null;
+  return {
+    stdout: presentOutput(out.text()).text,
+    stderr: presentOutput(err.text()).text,
+    output: presentOutput(all.text()).text,
+    exitCode,
+    timedOut,
+    interrupted,
+    durationMs: performance.now() - started,
+    truncated: out.truncated || err.truncated || all.truncated,
+  };
+}

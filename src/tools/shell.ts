@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { readPrompt } from '../config/prompts.js';
+import { createShellSession, type ShellRunResult, type ShellSession } from '../exec/pty.js';
+import { defineTool, type Tool } from './tool.js';
+
+export interface ShellToolOptions {
+  /** where the shell starts (and restarts) */
+  workspace: string;
+  /** default per-command timeout in seconds (120) */
+  defaultTimeoutS?: number;
+  /** the most a call may ask for with timeout_s (1800) */
+  maxTimeoutS?: number;
+  env?: Record<string, string | undefined>;
+  /** for tests: the SIGINT -> SIGKILL grace of the shell session (ms) */
+  killGraceMs?: number;
+}
+
+const parameters = z.object({
+  command: z.string().min(1).describe('The bash command to run (may span several lines).'),
+  timeout_s: z.number().positive().optional().describe('Seconds before the command is killed (default 120).'),
+});
+
+/** The text the model sees for one command's result. */
+export function formatShellResult(r: ShellRunResult, timeoutS: number, workspace: string): string {
+  const notes: string[] = [];
+  if (r.waitingForInput) {
+    notes.push('[stopped: the command was waiting for input from the terminal, which nobody can type. Give the input through a pipe, a file or a flag (e.g. --yes, -m "msg"), or avoid the interactive program.]');
+  } else if (r.timedOut) {
+    notes.push(`[timed out after ${timeoutS} s: the command and its child processes were killed. Retry with a larger timeout_s, run it in the background, or narrow it down.]`);
+  } else if (r.interrupted) {
+    notes.push('[interrupted: the command was stopped by the user.]');
+  }
+  if (r.shellRestarted) {
+    notes.push(`[the shell exited or had to be restarted: working directory (now ${workspace}), variables, functions and aliases were reset.]`);
+  }
+  if (!r.timedOut && !r.interrupted && !r.waitingForInput && r.exitCode !== null) notes.push(`[exit code: ${r.exitCode}]`);
+  return [r.output, ...notes].filter((s) => s !== '').join('\n');
+}
+
+export function createShellTool(opts: ShellToolOptions): Tool {
+  const defaultTimeoutS = opts.defaultTimeoutS ?? 120;
+  const maxTimeoutS = opts.maxTimeoutS ?? 1800;
+  let session: ShellSession | null = null;
+  const getSession = (): ShellSession =>
+    (session ??= createShellSession({
+      cwd: opts.workspace,
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.killGraceMs !== undefined ? { killGraceMs: opts.killGraceMs } : {}),
+    }));
+
+  return defineTool({
+    name: 'shell',
+    kind: 'execute',
+    description: readPrompt('tools/shell.md'),
+    parameters,
+    title: (p) => p.command,
+    async execute(params, ctx) {
+      const timeoutS = Math.min(params.timeout_s ?? defaultTimeoutS, maxTimeoutS);
+      const r = await getSession().run(params.command, {
+        timeoutMs: Math.round(timeoutS * 1000),
+        signal: ctx.signal,
+        ...(ctx.onOutput ? { onData: ctx.onOutput } : {}),
+      });
+      return {
+        output: formatShellResult(r, timeoutS, opts.workspace),
+        isError: r.timedOut || r.interrupted || r.waitingForInput === true,
+        data: {
+          ...(r.exitCode !== null ? { exit_code: r.exitCode } : {}),
+          timed_out: r.timedOut,
+        },
+      };
+    },
+    async dispose() {
+      const s = session;
+      session = null;
+      await s?.dispose();
+    },
+  });
+}
