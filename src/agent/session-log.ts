@@ -1,0 +1,73 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { AgentEvent } from './events.js';
+
+/** A sortable, unique session id: 20261124-123456-1a2b3c. */
+export function newSessionId(date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${date.getUTCFullYear()}${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}-${p(date.getUTCHours())}${p(date.getUTCMinutes())}${p(date.getUTCSeconds())}`;
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export interface SessionLog {
+  readonly id: string;
+  readonly path: string;
+  append(event: AgentEvent): void;
+  close(): void;
+}
+
+/**
+ * The session file: one AgentEvent a line, appended as it happens and flushed to disk at every step
+ * boundary (and at run end). Directory 0700, file 0600.
+ */
+export function openSessionLog(dir: string, id: string): SessionLog {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, `${id}.jsonl`);
+  const fd = openSync(path, 'a', 0o600);
+  let open = true;
+  return {
+    id,
+    path,
+    append(event) {
+      if (!open) return;
+      writeSync(fd, `${JSON.stringify(event)}\n`);
+      if (event.type === 'step_start' || event.type === 'run_end' || event.type === 'tool_end') fsyncSync(fd);
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+/** Read a session file. A torn last line (a crash mid-write) is skipped; `skipped` says how many lines were. */
+export function readSessionLog(path: string): { events: AgentEvent[]; skipped: number } {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const events: AgentEvent[] = [];
+  let skipped = 0;
+  for (const line of lines) {
+    if (!line.trim()) continue;
+    try {
+      events.push(JSON.parse(line) as AgentEvent);
+    } catch {
+      skipped++;
+    }
+  }
+  return { events, skipped };
+}
+
+/** Pass events through unchanged while handing each to the sinks (session file, trace recorder). */
+export async function* tee<R>(gen: AsyncGenerator<AgentEvent, R>, sinks: ((e: AgentEvent) => void)[]): AsyncGenerator<AgentEvent, R> {
+  while (true) {
+    const next = await gen.next();
+    if (next.done) return next.value;
+    for (const sink of sinks) sink(next.value);
+    yield next.value;
+  }
+}

@@ -1,0 +1,27 @@
+import type { RunStatus } from '../agent/events.js';
+
+/** Exit codes of `sedge exec` (and batch), documented in README.md. */
+export const EXIT = {
+  done: 0,
+  failed: 1,
+  usage: 2,
+  model: 3,
+  limit: 4,
+  interrupted: 130,
+} as const;
+
+/** Map a run's end to an exit code; a failure caused by the model provider is 3, not 1. */
+export function exitCodeFor(status: RunStatus, fatalSource?: string): number {
+  switch (status) {
+    case 'done':
+      return EXIT.done;
+    case 'tests_failed':
+      return EXIT.failed;
+    case 'limit':
+      return EXIT.limit;
+    case 'aborted':
+      return EXIT.interrupted;
+    case 'failed':
+      return fatalSource === 'model' ? EXIT.model : EXIT.failed;
+  }
+}

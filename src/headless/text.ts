@@ -1,0 +1,85 @@
+import type { AgentEvent } from '../agent/events.js';
+
+export interface TextRendererOptions {
+  color: boolean;
+  /** show streamed assistant text on the progress stream too */
+  verbose?: boolean;
+}
+
+/**
+ * Human progress for headless runs: one or two lines per tool call on stderr. The final answer is
+ * not written here; the caller prints it on stdout.
+ */
+export function createTextRenderer(write: (s: string) => void, opts: TextRendererOptions): (e: AgentEvent) => void {
+  const c = (code: string, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const dim = (s: string) => c('2', s);
+  const secs = (ms: number) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
+  const titles = new Map<string, string>();
+  return (e) => {
+    switch (e.type) {
+      case 'run_start':
+        write(`${c('1', 'sedge')} ${dim(`session ${e.session_id} · model ${e.model} · ${e.cwd}`)}\n`);
+        if (e.approval === 'auto') write(dim('tool calls run without asking (no sandbox yet)\n'));
+        break;
+      case 'recall':
+        write(dim(`recalled ${e.items.length} prior run(s) from this repo (${e.tokens} tokens)\n`));
+        break;
+      case 'assistant_message':
+        if (opts.verbose && e.text.trim() && e.tool_calls.length) write(`${dim(e.text.trim())}\n`);
+        break;
+      case 'thought':
+        if (e.source === 'think') write(dim(`  ∴ ${firstLine(e.text)}\n`));
+        break;
+      case 'tool_start':
+        titles.set(e.call_id, e.title);
+        write(`${c('36', '▸')} ${c('1', e.name)} ${e.name === 'think' ? '' : e.title}\n`);
+        break;
+      case 'tool_end': {
+        if (e.name === 'think') break;
+        const d = e.data ?? {};
+        const parts: string[] = [];
+        if (d.exit_code !== undefined) parts.push(`exit ${d.exit_code}`);
+        if (d.files_changed?.length) parts.push(`edited ${d.files_changed.join(', ')}${d.diff ? ` ${diffStat(d.diff)}` : ''}`);
+        if (e.is_error) parts.push(c('31', firstLine(e.output)));
+        parts.push(secs(e.duration_ms));
+        write(`  ${dim(parts.join(' · '))}\n`);
+        break;
+      }
+      case 'approval':
+        write(dim(`  ${e.decision}${e.reason ? `: ${e.reason}` : ''}\n`));
+        break;
+      case 'verify_start':
+        write(`${c('36', '▸')} ${c('1', 'tests')} ${dim(`round ${e.round}`)}\n`);
+        break;
+      case 'verify_result':
+        write(`  ${e.ok ? c('32', '✓') : c('31', '✗')} ${e.command ?? ''} ${dim(e.summary)}\n`);
+        break;
+      case 'error':
+        write(`${c(e.fatal ? '31' : '33', e.fatal ? 'error' : 'warning')}: ${e.message}\n`);
+        break;
+      case 'run_end': {
+        const u = e.usage;
+        const verdict = e.status === 'done' ? c('32', 'done') : c('31', e.status);
+        write(`${verdict} ${dim(`· ${e.reason} · ${e.steps} step(s) · ${u.input_tokens} in / ${u.output_tokens} out tokens · ${secs(e.duration_ms)}`)}\n`);
+        break;
+      }
+      default:
+        break;
+    }
+  };
+}
+
+function firstLine(s: string): string {
+  const line = s.trim().split('\n')[0] ?? '';
+  return line.length > 120 ? `${line.slice(0, 119)}…` : line;
+}
+
+function diffStat(diff: string): string {
+  let add = 0;
+  let del = 0;
+  for (const line of diff.split('\n')) {
+    if (line.startsWith('+') && !line.startsWith('+++')) add++;
+    else if (line.startsWith('-') && !line.startsWith('---')) del++;
+  }
+  return `(+${add} -${del})`;
+}

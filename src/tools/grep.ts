@@ -1,0 +1,146 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { z } from 'zod';
+import { readPrompt } from '../config/prompts.js';
+import { defineTool, type Tool } from './tool.js';
+import { resolveWorkspacePath } from './workspace-path.js';
+
+export interface GrepOptions {
+  workspace: string;
+  /** directories that may be searched besides the workspace (read-only) */
+  readOnlyRoots?: string[];
+  /** path of the rg binary; defaults to the one @vscode/ripgrep ships */
+  rgPath?: string;
+  timeoutMs?: number;
+}
+
+/** Stop reading after this many matches in all: the count after it is reported as "more than". */
+const HARD_STOP = 50_000;
+
+let cachedRg: string | undefined;
+/** Resolve rg lazily: importing @vscode/ripgrep at startup is not free. */
+export function defaultRgPath(): string {
+  if (cachedRg) return cachedRg;
+  const require = createRequire(import.meta.url);
+  const pkg = `@vscode/ripgrep-${process.platform}-${process.arch}`;
+  try {
+    cachedRg = require.resolve(`${pkg}/bin/${process.platform === 'win32' ? 'rg.exe' : 'rg'}`);
+  } catch {
+    throw new Error(`ripgrep binary not found (${pkg} is not installed); reinstall sedge with optional dependencies`);
+  }
+  return cachedRg;
+}
+
+const Params = z.object({
+  pattern: z.string().min(1).describe('Regular expression (Rust regex syntax) to search for.'),
+  path: z.string().optional().describe('File or directory to search, relative to the repo root. Default: the whole repo.'),
+  glob: z.string().optional().describe('Only files matching this glob, e.g. "*.ts"; prefix ! to exclude.'),
+  ignore_case: z.boolean().optional().describe('Case-insensitive search.'),
+  context: z.number().int().min(0).max(20).optional().describe('Lines of context around each match.'),
+  max_results: z.number().int().min(1).max(2000).optional().describe('Most matches to return (default 200).'),
+});
+
+export function createGrepTool(opts: GrepOptions): Tool {
+  return defineTool({
+    name: 'grep',
+    kind: 'read',
+    description: readPrompt('tools/grep.md'),
+    parameters: Params,
+    title: (p) => `grep ${JSON.stringify(p.pattern)}${p.path ? ` ${p.path}` : ''}${p.glob ? ` --glob ${p.glob}` : ''}`,
+    async execute(p, ctx) {
+      const target = await resolveWorkspacePath(opts.workspace, p.path ?? '.', { readOnlyRoots: opts.readOnlyRoots ?? [] });
+      // Structured arguments only: the pattern goes after -e, the path after --, so no value can become a flag.
+      // --no-config keeps RIPGREP_CONFIG_PATH from adding flags (such as --pre, which runs programs).
+      const args = ['--no-config', '--json', '--max-columns', '400', '--max-columns-preview'];
+      if (p.ignore_case) args.push('--ignore-case');
+      if (p.context) args.push('--context', String(p.context));
+      if (p.glob) args.push(`--glob=${p.glob}`);
+      args.push('-e', p.pattern, '--', target.rel);
+      const max = p.max_results ?? 200;
+      const result = await runRipgrep(opts.rgPath ?? defaultRgPath(), args, opts.workspace, max, ctx.signal, opts.timeoutMs ?? 60_000);
+      if (result.error) return { output: result.error, isError: true };
+      if (result.matches === 0) return { output: `No matches for /${p.pattern}/ in ${target.rel}.` };
+      const shown = Math.min(result.matches, max);
+      const left = result.matches - shown;
+      const more = left > 0 ? `\n[${result.stopped ? `more than ${left}` : left} more match(es) not shown; narrow with path/glob or raise max_results]` : '';
+      const head = `${result.matches}${result.stopped ? '+' : ''} match(es) in ${result.files} file(s)${left > 0 ? `, first ${shown} shown` : ''}:`;
+      return { output: `${head}\n${result.lines.join('\n')}${more}` };
+    },
+  });
+}
+
+interface RgResult {
+  lines: string[];
+  matches: number;
+  files: number;
+  stopped: boolean;
+  error?: string;
+}
+
+function runRipgrep(rg: string, args: string[], cwd: string, max: number, signal: AbortSignal, timeoutMs: number): Promise<RgResult> {
+  return new Promise((resolve) => {
+    const child = spawn(rg, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RIPGREP_CONFIG_PATH: '' } });
+    const out: RgResult = { lines: [], matches: 0, files: 0, stopped: false };
+    let buffer = '';
+    let stderr = '';
+    let lastPath = '';
+    let timedOut = false;
+    const kill = () => child.kill('SIGKILL');
+    const timer = setTimeout(() => ((timedOut = true), kill()), timeoutMs);
+    signal.addEventListener('abort', kill, { once: true });
+
+    const onLine = (line: string) => {
+      if (!line) return;
+      let msg: { type: string; data: { path?: { text?: string }; line_number?: number; lines?: { text?: string; bytes?: string } } };
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (msg.type === 'begin') out.files++;
+      if (msg.type !== 'match' && msg.type !== 'context') return;
+      if (msg.type === 'match') out.matches++;
+      if (out.matches > max || (msg.type === 'context' && out.matches >= max)) {
+        if (out.matches >= HARD_STOP) ((out.stopped = true), kill());
+        return;
+      }
+      const path = (msg.data.path?.text ?? '(binary path)').replace(/^\.\//, '');
+      const text = (msg.data.lines?.text ?? '[non-UTF-8 line]').replace(/\r?\n$/, '');
+      if (lastPath && path !== lastPath && msg.type === 'match' && out.lines.length && args.includes('--context')) out.lines.push('--');
+      lastPath = path;
+      out.lines.push(`${path}${msg.type === 'match' ? ':' : '-'}${msg.data.line_number ?? '?'}${msg.type === 'match' ? ':' : '-'}${text}`);
+    };
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      buffer += d;
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        onLine(buffer.slice(0, nl));
+        buffer = buffer.slice(nl + 1);
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => (stderr += d));
+    const finish = (code: number | null) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', kill);
+      onLine(buffer);
+      if (timedOut) out.error = `grep timed out after ${Math.round(timeoutMs / 1000)} s; narrow the search with path or glob.`;
+      else if (code === 2 && out.matches === 0 && !out.stopped) out.error = describeRgError(stderr);
+      resolve(out);
+    };
+    child.on('error', (err) => {
+      out.error = `could not run ripgrep: ${err.message}`;
+      finish(2);
+    });
+    child.on('close', finish);
+  });
+}
+
+function describeRgError(stderr: string): string {
+  const text = stderr.trim();
+  if (/regex parse error|error parsing regex/i.test(text)) {
+    return `Invalid regular expression:\n${text.replace(/^rg: /, '')}\nFix the pattern (Rust regex syntax: escape ( ) [ ] { } . * + ? | with a backslash to match them literally).`;
+  }
+  return `grep failed: ${text || 'ripgrep exited with status 2'}`;
+}
