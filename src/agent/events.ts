@@ -2,32 +2,16 @@
  * AgentEvent: the one stream every front end, the session file and the trace recorder consume.
  * `--json` prints exactly these, one per line. Bump EVENT_VERSION on any incompatible change.
  */
+import type { Usage } from '../model/types.js';
+import type { ToolData, ToolKind } from '../tools/tool.js';
+
+export type { Usage } from '../model/types.js';
+export { emptyUsage, addUsage } from '../model/types.js';
+export type { ToolData, ToolKind } from '../tools/tool.js';
+
 export const EVENT_VERSION = 1;
 
-export type ToolKind = 'read' | 'edit' | 'execute' | 'think';
-
 export type RunStatus = 'done' | 'tests_failed' | 'failed' | 'aborted' | 'limit';
-
-export interface Usage {
-  input_tokens: number;
-  output_tokens: number;
-  cached_tokens: number;
-  reasoning_tokens: number;
-}
-
-/** Structured facts about a tool result (for people and traces, never shown to the model as-is). */
-export interface ToolData {
-  exit_code?: number;
-  timed_out?: boolean;
-  /** unified diff of an edit */
-  diff?: string;
-  /** workspace-relative paths the call read / changed */
-  files_read?: string[];
-  files_changed?: string[];
-  /** where the untruncated output was saved when the model saw a truncated one */
-  full_output_file?: string;
-  truncated?: boolean;
-}
 
 export interface VerifyOutcome {
   command: string | null;
@@ -104,16 +88,3 @@ export type AgentEventType = AgentEvent['type'];
 
 /** An event before the loop stamps it with seq and ts. */
 export type EventInit = AgentEvent extends infer T ? (T extends AgentEvent ? Omit<T, 'seq' | 'ts'> : never) : never;
-
-export function emptyUsage(): Usage {
-  return { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };
-}
-
-export function addUsage(a: Usage, b: Usage): Usage {
-  return {
-    input_tokens: a.input_tokens + b.input_tokens,
-    output_tokens: a.output_tokens + b.output_tokens,
-    cached_tokens: a.cached_tokens + b.cached_tokens,
-    reasoning_tokens: a.reasoning_tokens + b.reasoning_tokens,
-  };
-}

@@ -1,6 +1,5 @@
 import OpenAI from 'openai';
-import { emptyUsage, type Usage } from '../agent/events.js';
-import { ModelError, type Message, type ModelChunk, type ModelClient, type ModelRequest } from './types.js';
+import { emptyUsage, ModelError, type Message, type ModelChunk, type ModelClient, type ModelRequest, type Usage } from './types.js';
 
 export interface OpenAIClientOptions {
   model: string;

@@ -1,6 +1,5 @@
-import { emptyUsage } from '../agent/events.js';
 import { encodeArguments, splitForStreaming, type ScriptedTurn } from './script.js';
-import { ModelError, type ModelChunk, type ModelClient, type ModelRequest } from './types.js';
+import { emptyUsage, ModelError, type ModelChunk, type ModelClient, type ModelRequest } from './types.js';
 
 export interface ReplayOptions {
   /** name shown to people, e.g. "replay:fix.jsonl" */

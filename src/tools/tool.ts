@@ -1,7 +1,22 @@
 import { z } from 'zod';
-import type { ToolData, ToolKind } from '../agent/events.js';
 import type { ToolCall, ToolSchema } from '../model/types.js';
 import { truncateOutput, type TruncateLimits } from './truncate.js';
+
+export type ToolKind = 'read' | 'edit' | 'execute' | 'think';
+
+/** Structured facts about a tool result (for people and traces, never shown to the model as-is). */
+export interface ToolData {
+  exit_code?: number;
+  timed_out?: boolean;
+  /** unified diff of an edit */
+  diff?: string;
+  /** workspace-relative paths the call read / changed */
+  files_read?: string[];
+  files_changed?: string[];
+  /** where the untruncated output was saved when the model saw a truncated one */
+  full_output_file?: string;
+  truncated?: boolean;
+}
 
 /** What one execution produced. `output` is for the model; `display` (optional) for a person. */
 export interface ToolResult {
