@@ -32,7 +32,7 @@ export function createTextRenderer(write: (s: string) => void, opts: TextRendere
         break;
       case 'tool_start':
         titles.set(e.call_id, e.title);
-        write(`${c('36', '▸')} ${c('1', e.name)} ${e.name === 'think' ? '' : e.title}\n`);
+        write(`${c('36', '▸')} ${e.name === 'think' ? c('1', 'think') : label(e.name, e.title, (x) => c('1', x))}\n`);
         break;
       case 'tool_end': {
         if (e.name === 'think') break;
@@ -67,6 +67,11 @@ export function createTextRenderer(write: (s: string) => void, opts: TextRendere
         break;
     }
   };
+}
+
+/** "grep …" titles already name the tool; others get the name in front. */
+function label(name: string, title: string, bold: (s: string) => string): string {
+  return title.startsWith(`${name} `) ? `${bold(name)}${title.slice(name.length)}` : `${bold(name)} ${title}`;
 }
 
 function firstLine(s: string): string {

@@ -1,0 +1,148 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runAgent } from '../agent/loop.js';
+import { newSessionId, openSessionLog, tee, type SessionLog } from '../agent/session-log.js';
+import type { AgentEvent } from '../agent/events.js';
+import type { AgentDeps, ApprovalRequest, Decision, RunResult } from '../agent/types.js';
+import { readPrompt } from '../config/prompts.js';
+import { loadSettings, type FlagValues } from '../config/load.js';
+import { stateDir } from '../config/paths.js';
+import type { Settings } from '../config/schema.js';
+import { createModel } from '../model/create.js';
+import type { Message, ModelClient } from '../model/types.js';
+import { findRepoRoot, readAgentsMd } from '../repo/root.js';
+import { createGrepTool } from '../tools/grep.js';
+import { createSedTool } from '../tools/sed.js';
+import { createShellTool } from '../tools/shell.js';
+import { createThinkTool } from '../tools/think.js';
+import { createToolset, type Tool, type Toolset } from '../tools/tool.js';
+
+type Env = Record<string, string | undefined>;
+
+export interface ComposeOptions {
+  cwd: string;
+  env?: Env;
+  flags?: FlagValues;
+  /** describes approvals on run_start */
+  approvalMode: string;
+  /** reuse a session id (resume); a new one otherwise */
+  sessionId?: string;
+  /** an already-built model (tests, batch); otherwise built from settings */
+  model?: ModelClient;
+  onWarning?: (message: string) => void;
+}
+
+export interface RunOptions {
+  history?: Message[];
+  approve?: (req: ApprovalRequest) => Promise<Decision>;
+  /** extra sinks (a front end's own consumers are fed by iterating the returned generator) */
+  onEvent?: (e: AgentEvent) => void;
+}
+
+/**
+ * The one place that wires config, model, tools, session file and the front-end's approvals into the
+ * loop. Every mode (exec, interactive, batch) builds its runs here, so persistence happens once.
+ */
+export interface Composition {
+  settings: Settings;
+  /** the repository root (or cwd outside a repo): tools are confined to it */
+  workspace: string;
+  isRepo: boolean;
+  sessionId: string;
+  sessionPath: string;
+  model: ModelClient;
+  tools: Toolset;
+  run(task: string, signal: AbortSignal, opts?: RunOptions): AsyncGenerator<AgentEvent, RunResult>;
+  close(): Promise<void>;
+}
+
+export async function compose(opts: ComposeOptions): Promise<Composition> {
+  const env = opts.env ?? process.env;
+  const root = findRepoRoot(opts.cwd);
+  const workspace = root ?? opts.cwd;
+  const settings = loadSettings({ repoRoot: root, env, flags: opts.flags ?? {} });
+  for (const w of settings.warnings) opts.onWarning?.(w);
+
+  const model =
+    opts.model ??
+    createModel({
+      model: settings.model,
+      cwd: opts.cwd,
+      ...(settings.baseURL ? { baseURL: settings.baseURL } : {}),
+      ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+      replayDelayMs: Number(env.SEDGE_REPLAY_DELAY_MS ?? 0) || 0,
+      onRetry: (n, message) => opts.onWarning?.(`model request failed, retry ${n}: ${message}`),
+    });
+
+  const sessionId = opts.sessionId ?? newSessionId();
+  const state = stateDir(env);
+  const outputsDir = join(state, 'outputs', sessionId);
+  let log: SessionLog | null = null;
+  const sessionPath = join(state, 'sessions', `${sessionId}.jsonl`);
+
+  const readOnlyRoots = [outputsDir];
+  const tools: Tool[] = [
+    createShellTool({ workspace: opts.cwd, defaultTimeoutS: settings.shellTimeoutS }),
+    createGrepTool({ workspace, readOnlyRoots }),
+    createSedTool({ workspace, readOnlyRoots }),
+    createThinkTool(),
+  ];
+  const toolset = createToolset(tools);
+
+  const saveOutput = async (callId: string, text: string): Promise<string> => {
+    await mkdir(outputsDir, { recursive: true, mode: 0o700 });
+    const path = join(outputsDir, `${callId.replace(/[^A-Za-z0-9_.-]/g, '_')}.txt`);
+    await writeFile(path, text, { mode: 0o600 });
+    return path;
+  };
+
+  const instructions = buildInstructions(root, opts.cwd);
+
+  return {
+    settings,
+    workspace,
+    isRepo: root !== null,
+    sessionId,
+    sessionPath,
+    model,
+    tools: toolset,
+    run(task, signal, runOpts = {}) {
+      log ??= openSessionLog(join(state, 'sessions'), sessionId);
+      const sessionLog = log;
+      const deps: AgentDeps = {
+        model,
+        tools: toolset,
+        system: readPrompt('system.md'),
+        ...(instructions ? { instructions } : {}),
+        ...(runOpts.approve ? { approve: runOpts.approve } : {}),
+        approvalMode: opts.approvalMode,
+        limits: {
+          maxSteps: settings.maxSteps,
+          timeoutMs: settings.timeoutS * 1000,
+          verifyRounds: settings.verifyRounds,
+          contextTokens: settings.contextTokens,
+        },
+        cwd: opts.cwd,
+        sessionId,
+        saveOutput,
+        ...(runOpts.history ? { history: runOpts.history } : {}),
+      };
+      const sinks = [(e: AgentEvent) => sessionLog.append(e)];
+      if (runOpts.onEvent) sinks.push(runOpts.onEvent);
+      return tee(runAgent(task, deps, signal), sinks);
+    },
+    async close() {
+      await toolset.dispose();
+      log?.close();
+    },
+  };
+}
+
+/** Context for the first user message: where we are, and the repo's own instructions (AGENTS.md). */
+function buildInstructions(root: string | null, cwd: string): string {
+  const lines = [`Working directory: ${cwd}${root && root !== cwd ? ` (repository root: ${root})` : ''}`];
+  if (!root) lines.push('This directory is not a git repository.');
+  const agents = root ? readAgentsMd(root) : null;
+  if (agents) lines.push('', 'Instructions from AGENTS.md in this repository:', agents.trim());
+  return lines.join('\n');
+}

@@ -1,0 +1,100 @@
+import { resolve } from 'node:path';
+import type { AgentEvent } from '../agent/events.js';
+import { ConfigError } from '../config/load.js';
+import { ModelConfigError } from '../model/create.js';
+import { EXIT, exitCodeFor } from '../headless/exit-codes.js';
+import { createTextRenderer } from '../headless/text.js';
+import { parse, RUN_OPTIONS, runFlags, UsageError } from './args.js';
+import { compose } from './compose.js';
+import { EXEC_HELP } from './help.js';
+
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** where SIGINT is observed (process in production, an emitter in tests) */
+  signals?: NodeJS.EventEmitter;
+}
+
+const EXEC_OPTIONS = { ...RUN_OPTIONS, json: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, verbose: { type: 'boolean', short: 'v' } } as const;
+
+/** `sedge exec [options] TASK`: one task, no questions, events out, exit code = outcome. */
+export async function runExec(argv: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parse(argv, EXEC_OPTIONS);
+  } catch (err) {
+    return usage(io, (err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(`${EXEC_HELP}\n`);
+    return EXIT.done;
+  }
+  if (positionals.length === 0) return usage(io, 'missing TASK: sedge exec "describe the task" (or - to read it from stdin)');
+  let task = positionals.join(' ').trim();
+  if (task === '-') task = (await readAll(io.stdin)).trim();
+  if (!task) return usage(io, 'the task is empty');
+
+  const cwd = values.cd ? resolve(io.cwd, values.cd) : io.cwd;
+  const json = Boolean(values.json);
+  const color = !json && !io.env.NO_COLOR && Boolean((io.stderr as { isTTY?: boolean }).isTTY);
+  const warn = (m: string) => io.stderr.write(`sedge: ${m}\n`);
+
+  let composition;
+  try {
+    composition = await compose({ cwd, env: io.env, flags: runFlags(values), approvalMode: 'auto', onWarning: warn });
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError) return usage(io, err.message);
+    throw err;
+  }
+
+  const ctl = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      warn('interrupted; stopping (press Ctrl-C again to quit at once)');
+      ctl.abort(new Error('interrupted'));
+    } else process.exit(EXIT.interrupted);
+  };
+  const signals = io.signals ?? process;
+  signals.on('SIGINT', onSigint);
+  signals.on('SIGTERM', onSigint);
+
+  const render = json ? (e: AgentEvent) => io.stdout.write(`${JSON.stringify(e)}\n`) : createTextRenderer((s) => io.stderr.write(s), { color, verbose: Boolean(values.verbose) });
+  let fatalSource: string | undefined;
+  let code: number = EXIT.failed;
+  try {
+    const run = composition.run(task, ctl.signal);
+    while (true) {
+      const next = await run.next();
+      if (next.done) break;
+      const e = next.value;
+      if (e.type === 'error' && e.fatal) fatalSource = e.source;
+      render(e);
+      if (e.type === 'run_end') {
+        code = exitCodeFor(e.status, fatalSource);
+        if (!json && e.final_text.trim()) io.stdout.write(`${e.final_text.trim()}\n`);
+      }
+    }
+  } finally {
+    signals.off('SIGINT', onSigint);
+    signals.off('SIGTERM', onSigint);
+    await composition.close();
+  }
+  return code;
+}
+
+function usage(io: Io, message: string): number {
+  io.stderr.write(`sedge exec: ${message}\nRun 'sedge exec --help' for options.\n`);
+  return EXIT.usage;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}

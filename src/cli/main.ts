@@ -1,0 +1,35 @@
+import { EXIT } from '../headless/exit-codes.js';
+import { MAIN_HELP } from './help.js';
+
+export const VERSION = '0.1.0';
+
+/**
+ * argv -> mode. Each mode is loaded with a dynamic import so a headless run never loads Ink or React.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+  const [first, ...rest] = argv;
+  try {
+    switch (first) {
+      case '--version':
+      case '-V':
+        io.stdout.write(`sedge ${VERSION}\n`);
+        return EXIT.done;
+      case '--help':
+      case '-h':
+      case 'help':
+        io.stdout.write(`${MAIN_HELP}\n`);
+        return EXIT.done;
+      case 'exec':
+        return await (await import('./exec.js')).runExec(rest, io);
+      case 'doctor':
+        return await (await import('./doctor.js')).runDoctor(rest, io);
+      default:
+        io.stderr.write(`sedge: unknown command "${first ?? ''}"\n${MAIN_HELP}\n`);
+        return EXIT.usage;
+    }
+  } catch (err) {
+    io.stderr.write(`sedge: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT.failed;
+  }
+}
