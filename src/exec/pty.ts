@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { IPty } from 'node-pty';
 import { createCapture, presentOutput, stripAnsi } from './output.js';
 import { foregroundGroup, groupAlive, killGroup, waitingOnTerminal } from './process-tree.js';
+import { buildShellEnv, INIT_SCRIPT } from './shell-env.js';
 
 export interface ShellSessionOptions {
   cwd: string;
@@ -51,49 +52,6 @@ export interface ShellSession {
   run(command: string, opts: ShellRunOptions): Promise<ShellRunResult>;
   dispose(): Promise<void>;
 }
-
-/**
- * TERM=dumb: the reader is a model, not a screen. With it most tools (npm, pip, cargo, git, test runners)
- * drop colour, spinners and cursor movement that stripping could only approximate; full-screen programs that
- * insist on a capable terminal (vim, top, less) would only hang an agent, and with dumb they fail fast or are
- * caught waiting on the terminal. Escapes are still stripped for tools that ignore TERM.
- */
-export const SHELL_ENV_DEFAULTS: Record<string, string | undefined> = {
-  TERM: 'dumb',
-  PAGER: 'cat',
-  GIT_PAGER: 'cat',
-  MANPAGER: 'cat',
-  SYSTEMD_PAGER: 'cat',
-  GIT_TERMINAL_PROMPT: '0',
-  GIT_EDITOR: 'true',
-  EDITOR: 'true',
-  VISUAL: 'true',
-  CI: '1',
-  NO_COLOR: '1',
-  FORCE_COLOR: undefined,
-  DEBIAN_FRONTEND: 'noninteractive',
-  PS1: '',
-  PS2: '',
-  HISTFILE: '',
-  PROMPT_COMMAND: undefined,
-  BASH_ENV: undefined,
-  ENV: undefined,
-};
-
-export function buildShellEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
-  const merged: Record<string, string | undefined> = { ...process.env, ...SHELL_ENV_DEFAULTS, ...extra };
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
-  return env;
-}
-
-const INIT_SCRIPT = `PS1=''; PS2=''; PS0=''
-unset HISTFILE TMOUT
-set +H +o history
-__sedge_end() { local __sedge_rc=$?; printf '\\n__SEDGE_%s_E_%d__\\n' "$__sedge_n" "$__sedge_rc"; }
-__sedge_start() { printf '__SEDGE_%s_S__\\n' "$__sedge_n"; }
-PROMPT_COMMAND=__sedge_end
-`;
 
 interface Live {
   term: IPty;
@@ -196,7 +154,10 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     const graceEnd = performance.now() + graceMs;
     for (const g of signalled) {
       while (groupAlive(g) && performance.now() < graceEnd) await delay(25);
-      killGroup(g, 'SIGKILL');
+      if (!killGroup(g, 'SIGKILL')) continue;
+      // delivery is asynchronous: return once the group is really gone
+      const killEnd = performance.now() + 2000;
+      while (groupAlive(g) && performance.now() < killEnd) await delay(10);
     }
     return done || l.exited;
   }
@@ -214,6 +175,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     const capture = createCapture(maxChars);
     const startToken = `__SEDGE_${nonce}_S__`;
     const endRe = new RegExp(`(?:\\r*\\n)?__SEDGE_${nonce}_E_(\\d+)__`);
+    const endToken = `__SEDGE_${nonce}_E_`;
     const holdBack = startToken.length + 24;
     let phase = 'start' as 'start' | 'body' | 'end';
     let pending = '';
@@ -246,10 +208,14 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
         finish();
         return;
       }
-      if (pending.length > holdBack) {
-        emit(pending.slice(0, pending.length - holdBack));
-        pending = pending.slice(pending.length - holdBack);
-      }
+      // emit all but what may be the start of the end sentinel: its line break and a prefix of its token
+      const nl = pending.lastIndexOf('\n');
+      const rest = pending.slice(nl + 1);
+      const partial = nl >= 0 && rest.length < endToken.length + 24 && (endToken.startsWith(rest) || rest.startsWith(endToken));
+      let keepFrom = partial ? nl : pending.length;
+      while (keepFrom > 0 && pending[keepFrom - 1] === '\r') keepFrom--;
+      emit(pending.slice(0, keepFrom));
+      pending = pending.slice(keepFrom);
     };
     l.onExit = () => finish();
 
@@ -296,7 +262,9 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     l.onExit = null;
     await unlink(script).catch(() => undefined);
 
-    let output = presentOutput(capture.text()).text.replace(/\n$/, '');
+    let output = presentOutput(capture.text()).text;
+    // a stopped command: bash adds a line break after a job killed by a signal
+    output = reason === 'done' ? output.replace(/\n$/, '') : output.replace(/\n+$/, '');
     if (l.exited && reason === 'done') output = output.replace(/(?:^|\n)exit$/, '');
     return {
       output,

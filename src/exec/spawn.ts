@@ -7,6 +7,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { createCapture, presentOutput } from './output.js';
 import { groupAlive, killGroup } from './process-tree.js';
+import { mergeEnv } from './shell-env.js';
 
 export interface RunCommandOptions {
   cwd: string;
@@ -53,9 +54,7 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
   const started = performance.now();
   const max = opts.maxOutputBytes ?? 8_000_000;
   const graceMs = opts.killGraceMs ?? 1000;
-  const merged: Record<string, string | undefined> = { ...process.env, ...SPAWN_ENV_DEFAULTS, ...opts.env };
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
+  const env = mergeEnv(SPAWN_ENV_DEFAULTS, opts.env ?? {});
 
   const out = createCapture(max);
   const err = createCapture(max);
@@ -97,7 +96,9 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
       if (!killGroup(pid, 'SIGTERM')) return;
       const end = performance.now() + graceMs;
       while (groupAlive(pid) && performance.now() < end) await new Promise((r) => setTimeout(r, 25));
-      killGroup(pid, 'SIGKILL');
+      if (!killGroup(pid, 'SIGKILL')) return;
+      const killEnd = performance.now() + 2000;
+      while (groupAlive(pid) && performance.now() < killEnd) await new Promise((r) => setTimeout(r, 10));
     })();
     return killing;
   };

@@ -1,0 +1,68 @@
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processAlive } from '../../src/exec/process-tree.js';
+import { runCommand } from '../../src/exec/spawn.js';
+
+let root: string;
+const opts = () => ({ cwd: root, timeoutMs: 20_000, killGraceMs: 200 });
+
+beforeAll(() => {
+  root = realpathSync(mkdtempSync(join(tmpdir(), 'sedge-spawn-test-')));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('runCommand', () => {
+  it('separates and interleaves stdout and stderr, with the exact exit code', async () => {
+    const r = await runCommand('echo one; echo two >&2; echo three; exit 4', opts());
+    expect(r).toMatchObject({ stdout: 'one\nthree\n', stderr: 'two\n', exitCode: 4, timedOut: false, truncated: false });
+    expect(r.output.split('\n').sort()).toEqual(['', 'one', 'three', 'two']);
+  });
+
+  it('runs bash in the given cwd with CI=1 and no stdin', async () => {
+    const r = await runCommand('pwd; echo "$CI ${BASH_VERSION:+bash}"; read x; echo "read=$?"; cat; echo "cat=$?"', opts());
+    expect(r.stdout).toMatch(new RegExp(`^${root}\n1 bash\nread=1\ncat=0\n$`));
+  });
+
+  it('adds and removes environment variables', async () => {
+    process.env.SEDGE_SPAWN_TEST = 'inherited';
+    const r = await runCommand('echo "[$SEDGE_SPAWN_TEST][$EXTRA]"', { ...opts(), env: { SEDGE_SPAWN_TEST: undefined, EXTRA: 'x' } });
+    delete process.env.SEDGE_SPAWN_TEST;
+    expect(r.stdout).toBe('[][x]\n');
+  });
+
+  it('kills the whole process group on timeout', async () => {
+    const pidFile = join(root, 'bg.pid');
+    const r = await runCommand(`echo started; sleep 30 & echo $! > ${pidFile}; sleep 30`, { ...opts(), timeoutMs: 1000 });
+    expect(r).toMatchObject({ timedOut: true, stdout: 'started\n' });
+    expect(processAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+  });
+
+  it('kills the group when the signal aborts', async () => {
+    const ac = new AbortController();
+    const pending = runCommand('sleep 30', { ...opts(), signal: ac.signal });
+    ac.abort();
+    expect(await pending).toMatchObject({ interrupted: true, timedOut: false, exitCode: null });
+  });
+
+  it('returns when the command exits even if it left a background process holding the pipes', async () => {
+    const pidFile = join(root, 'left.pid');
+    const r = await runCommand(`sleep 30 & echo $! > ${pidFile}; echo done`, opts());
+    expect(r).toMatchObject({ stdout: 'done\n', exitCode: 0, timedOut: false });
+    expect(processAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+  });
+
+  it('bounds the captured output and says so', async () => {
+    const r = await runCommand("head -c 200000 /dev/zero | tr '\\0' a; echo; echo END", { ...opts(), maxOutputBytes: 1000 });
+    expect(r.truncated).toBe(true);
+    expect(r.stdout.length).toBeLessThan(1200);
+    expect(r.stdout).toMatch(/END\n$/);
+    expect(r.stdout).toMatch(/characters of output dropped/);
+  });
+
+  it('notices binary output', async () => {
+    const r = await runCommand("printf 'a\\000b\\001'", opts());
+    expect(r.stdout).toMatch(/^\[binary output omitted: 4 bytes/);
+  });
+});
