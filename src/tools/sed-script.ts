@@ -62,6 +62,7 @@ export function parseSedScript(script: string): SedProgram {
   const src = normalizeScript(script);
   const all: SedCommand[] = [];
   let pos = 0;
+  let cmdStart = -1;
   let lastRegex: { raw: string; delim: string; flags: RegexFlags } | null = null;
 
   const fail = (why: string, at = pos): never => {
@@ -70,7 +71,11 @@ export function parseSedScript(script: string): SedProgram {
     const col = at - before.lastIndexOf('\n');
     const where = src.includes('\n') ? `line ${line}, column ${col}` : `column ${col}`;
     const lineText = src.split('\n')[line - 1] ?? '';
-    throw new Error(`sed script error at ${where}: ${why}\n  ${lineText}\n  ${' '.repeat(Math.max(0, col - 1))}^`);
+    const cmd = cmdStart >= 0 && cmdStart <= at ? src.slice(cmdStart).split('\n')[0]?.trim() : '';
+    const inCmd = cmd && cmd !== lineText.trim() ? ` (in command "${shorten(cmd)}")` : '';
+    throw new Error(
+      `sed script error at ${where}${inCmd}: ${why}\n  ${lineText}\n  ${' '.repeat(Math.max(0, col - 1))}^`,
+    );
   };
   const peek = () => src[pos];
   const skipBlanks = () => {
@@ -282,6 +287,7 @@ export function parseSedScript(script: string): SedProgram {
         return list;
       }
       const start = pos;
+      cmdStart = pos;
       const sel = readSelector();
       const name = peek();
       if (name === undefined || name === '\n' || name === ';' || name === '}') {
