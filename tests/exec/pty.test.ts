@@ -152,7 +152,9 @@ describe('timeouts, aborts and restarts', () => {
       signal: ac.signal,
       onData: (t) => { if (t.includes('started')) ac.abort(); },
     });
-    expect(r).toMatchObject({ interrupted: true, timedOut: false, output: 'started' });
+    expect(r).toMatchObject({ interrupted: true, timedOut: false });
+    // a job killed at an unlucky moment adds bash's "Killed" notice
+    expect(r.output).toMatch(/^started(\n.*Killed.*)?$/);
     expect((await shell.run('echo again', T)).output).toBe('again');
   });
 
