@@ -1,4 +1,4 @@
-import type { Address, ReplacementPart, SedCommand, SedProgram } from './sed-script.js';
+import type { Address, ReplacementPart, SedCommand, SedProgram } from './sed-types.js';
 
 /** One piece of output. `line` is the input line it came from (null for a/i/c text). */
 export interface SedOutput {

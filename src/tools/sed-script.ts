@@ -1,46 +1,5 @@
-import { bracketEnd, compileSedRegex, parseReplacement, type RegexFlags, type ReplacementPart } from './sed-regex.js';
-
-/** A single address: line N, `$`, /regex/, or GNU first~step. */
-export type Address =
-  | { type: 'line'; n: number }
-  | { type: 'last' }
-  | { type: 'regex'; re: RegExp }
-  | { type: 'step'; first: number; step: number };
-
-/** The end of a range: an address, `+N` (N more lines) or `~N` (up to the next multiple of N). */
-export type RangeEnd = Address | { type: 'plus'; n: number } | { type: 'multiple'; n: number };
-
-export interface Selector {
-  a1?: Address;
-  a2?: RangeEnd;
-  negate: boolean;
-}
-
-export type { ReplacementPart };
-
-interface Base {
-  /** index into SedProgram.all */
-  id: number;
-  /** id of the enclosing `{ }` block, or null */
-  parent: number | null;
-  /** the command as written (for messages), e.g. "s/foo/bar/g" */
-  text: string;
-  sel: Selector;
-}
-
-export type SedCommand =
-  | (Base & { name: 'p' | '=' | 'd' | 'q' | 'Q' })
-  | (Base & { name: 's'; re: RegExp; replacement: ReplacementPart[]; global: boolean; nth: number; print: boolean })
-  | (Base & { name: 'y'; map: Map<string, string> })
-  | (Base & { name: 'a' | 'i' | 'c'; lines: string })
-  | (Base & { name: '{'; body: SedCommand[] });
-
-export interface SedProgram {
-  /** top-level commands, in order */
-  commands: SedCommand[];
-  /** every command including those inside blocks, indexed by id */
-  all: SedCommand[];
-}
+import { bracketEnd, compileSedRegex, parseReplacement, type RegexFlags } from './sed-regex.js';
+import type { Address, Base, SedCommand, SedProgram, Selector } from './sed-types.js';
 
 const UNSUPPORTED = 'nNDPhHgGxbtT:lzFeFrRwWv';
 const SUPPORTED = 'p, =, s, y, d, a, i, c, q, Q and { }';
@@ -53,7 +12,9 @@ export function normalizeScript(script: string): string {
     if (!m) break;
     s = s.slice(m[0].length);
   }
-  if (s.length >= 2 && s.startsWith("'") && s.endsWith("'") && !s.slice(1, -1).includes("'")) s = s.slice(1, -1);
+  // '…' or "…" around the whole script, maybe followed by a file name as on a command line
+  const quoted = /^(['"])([^]*)\1(\s+[^\s'"]+)?$/.exec(s);
+  if (quoted && !(quoted[2] as string).includes(quoted[1] as string)) s = quoted[2] as string;
   return s;
 }
 
@@ -291,7 +252,7 @@ export function parseSedScript(script: string): SedProgram {
       const sel = readSelector();
       const name = peek();
       if (name === undefined || name === '\n' || name === ';' || name === '}') {
-        fail(`missing command after the address (commands: ${SUPPORTED})`);
+        fail(`missing command after the address: add p to view (e.g. 40,80p) or an edit command (${SUPPORTED})`);
       }
       pos++;
       const id = all.length;

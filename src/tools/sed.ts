@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { readPrompt } from '../config/prompts.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { runSed, type SedOutput, type SedResult } from './sed-engine.js';
-import { parseSedScript, type SedCommand, type SedProgram } from './sed-script.js';
+import { parseSedScript } from './sed-script.js';
+import type { SedCommand, SedProgram } from './sed-types.js';
 import { defineTool, type Tool, type ToolResult } from './tool.js';
 import { resolveWorkspacePath } from './workspace-path.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileSedRegex } from '../../src/tools/sed-regex.js';
-import { normalizeScript, parseSedScript, type SedCommand } from '../../src/tools/sed-script.js';
+import { normalizeScript, parseSedScript } from '../../src/tools/sed-script.js';
+import type { SedCommand } from '../../src/tools/sed-types.js';
 
 const first = (script: string): SedCommand => {
   const cmd = parseSedScript(script).all[0];
@@ -65,6 +66,9 @@ describe('parseSedScript', () => {
     expect(normalizeScript("sed -n '40,80p'")).toBe('40,80p');
     expect(normalizeScript("-E -i 's/a/b/'")).toBe('s/a/b/');
     expect(normalizeScript('s/a/b/')).toBe('s/a/b/');
+    expect(normalizeScript("sed -i 's/a/b/' src/x.ts")).toBe('s/a/b/');
+    expect(normalizeScript('"1,5p"')).toBe('1,5p');
+    expect(normalizeScript("s/'/\"/g")).toBe("s/'/\"/g");
     expect(shape("-n '1p'")).toEqual([{ name: 'p', text: '1p', parent: null }]);
   });
 
@@ -85,7 +89,7 @@ describe('parseSedScript', () => {
     ['2k', /column 2: unknown command "k"/],
     ['1,5N', /command "N" is not supported here \(supported: p, =, s/],
     ['/abc', /unterminated address regex/],
-    ['2', /missing command after the address/],
+    ['40,80', /missing command after the address: add p to view \(e\.g\. 40,80p\)/],
     ['{p', /missing } to close/],
     ['p}', /unexpected }/],
     ['s/(a/b/', /invalid regex/],
