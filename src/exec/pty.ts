@@ -63,6 +63,7 @@ interface Live {
   onExit: (() => void) | null;
 }
 
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function createShellSession(opts: ShellSessionOptions): ShellSession {
@@ -110,7 +111,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
         if (seen.includes(ready)) { clearTimeout(timer); resolve(true); }
       };
       l.onExit = () => { clearTimeout(timer); resolve(false); };
-      term.write(` stty -echo 2>/dev/null; . '${initPath}'; __sedge_n=${nonce}\n`);
+      term.write(` stty -echo 2>/dev/null; . ${shellQuote(initPath)}; __sedge_n=${nonce}\n`);
     });
     l.sink = null;
     l.onExit = null;
@@ -221,7 +222,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
 
     const prefix = resetTerminal ? 'stty sane -echo 2>/dev/null; ' : '';
     resetTerminal = false;
-    l.term.write(` ${prefix}__sedge_n=${nonce}; __sedge_start; . '${script}' </dev/null\n`);
+    l.term.write(` ${prefix}__sedge_n=${nonce}; __sedge_start; . ${shellQuote(script)} </dev/null\n`);
 
     const reason = await new Promise<'done' | 'timeout' | 'abort' | 'input'>((resolve) => {
       let inputHits = 0;
