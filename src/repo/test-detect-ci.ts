@@ -1,0 +1,150 @@
+/**
+ * The test command a project's CI runs: GitHub workflow steps (and GitLab/Travis `script:` lists), sanitised
+ * to the test part only: `npm ci && npm test` -> `npm test`; installs, setup and lint are dropped; commands using
+ * `${{ … }}` or tools missing here are passed over (wrappers like `poetry run` are dropped when absent).
+ */
+import { join, relative, resolve } from 'node:path';
+import { parseYaml, type YamlValue } from './mini-yaml.js';
+import { sanitizeCiCommand } from './test-detect-shell.js';
+import { inferRunner, listDir, onPath, readText } from './test-detect-util.js';
+import type { TestDetection } from './test-types.js';
+
+interface Candidate {
+  command: string;
+  cwd: string;
+  file: string;
+  where: string;
+  score: number;
+  order: number;
+}
+
+type Obj = { [key: string]: YamlValue };
+const isObj = (v: YamlValue | undefined): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
+const str = (v: YamlValue | undefined): string | null => (typeof v === 'string' ? v : null);
+
+export async function detectFromCi(root: string): Promise<TestDetection | null> {
+  const candidates: Candidate[] = [];
+  const wfDir = join(root, '.github', 'workflows');
+  const files = (await listDir(wfDir)).filter((f) => /\.ya?ml$/i.test(f)).sort(fileOrder);
+  for (const f of files) {
+    const text = await readText(join(wfDir, f));
+    if (text) collectGithub(parseYaml(text), root, `.github/workflows/${f}`, candidates);
+  }
+  for (const f of ['.gitlab-ci.yml', '.travis.yml']) {
+    const text = await readText(join(root, f));
+    if (text) collectScripts(parseYaml(text), root, f, candidates, '');
+  }
+  candidates.sort((a, b) => b.score - a.score || a.order - b.order);
+  for (const c of candidates) {
+    const usable = await makeRunnable(c.command, c.cwd);
+    if (!usable) continue;
+    const sub = relative(root, c.cwd);
+    return {
+      command: usable,
+      reason: `CI runs it: ${c.file} (${c.where})${sub ? ` in ${sub}/` : ''}`,
+      runner: inferRunner(usable),
+      cwd: c.cwd,
+      source: 'ci',
+    };
+  }
+  return null;
+}
+
+function fileOrder(a: string, b: string): number {
+  const rank = (f: string) => (/test/i.test(f) ? 0 : /^(ci|main|build|check)/i.test(f) ? 1 : /release|publish|deploy|doc|page|lint|codeql|stale|label/i.test(f) ? 3 : 2);
+  return rank(a) - rank(b) || a.localeCompare(b);
+}
+
+function collectGithub(doc: YamlValue, root: string, file: string, out: Candidate[]): void {
+  if (!isObj(doc) || !isObj(doc.jobs)) return;
+  const wfDir = workingDir(doc);
+  const onText = JSON.stringify(doc.on ?? doc.true ?? '');
+  const triggered = /push|pull_request/.test(onText);
+  for (const [jobKey, job] of Object.entries(doc.jobs)) {
+    if (!isObj(job) || !Array.isArray(job.steps)) continue;
+    const runsOn = JSON.stringify(job['runs-on'] ?? '');
+    if (/windows|macos/i.test(runsOn) && !/ubuntu|linux|matrix/i.test(runsOn)) continue;
+    const jobName = `${jobKey} ${str(job.name) ?? ''}`;
+    const jobDir = workingDir(job) ?? wfDir;
+    job.steps.forEach((step, i) => {
+      if (!isObj(step)) return;
+      const run = str(step.run);
+      if (!run) return;
+      const stepName = str(step.name) ?? '';
+      const dir = str(step['working-directory']) ?? jobDir ?? null;
+      let score = 0;
+      if (/test|check|ci\b/i.test(jobName)) score += 2;
+      if (/test/i.test(stepName)) score += 2;
+      if (/lint|format|style|doc|bench|release|publish|deploy|e2e|integration|coverage/i.test(`${jobName} ${stepName}`)) score -= 2;
+      if (triggered) score += 1;
+      if (/release|publish|deploy|nightly/i.test(file)) score -= 3;
+      add(out, run, root, dir, file, `job ${jobKey}, step ${stepName || i + 1}`, score);
+    });
+  }
+}
+
+function collectScripts(node: YamlValue, root: string, file: string, out: Candidate[], path: string): void {
+  if (Array.isArray(node)) {
+    node.forEach((n, i) => collectScripts(n, root, file, out, `${path}[${i}]`));
+    return;
+  }
+  if (!isObj(node)) return;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'script' || key === 'run' || key === 'command') {
+      const lines = Array.isArray(value) ? value.map(str).filter((s): s is string => !!s) : str(value) ? [str(value) as string] : [];
+      if (lines.length) add(out, lines.join('\n'), root, null, file, path ? `${path}.${key}` : key, /test/i.test(path) ? 2 : 0);
+    } else if (!/^(before_|after_|install|deploy|pages|release)/.test(key)) {
+      collectScripts(value, root, file, out, path ? `${path}.${key}` : key);
+    }
+  }
+}
+
+function workingDir(node: Obj): string | null {
+  const defaults = node.defaults;
+  if (!isObj(defaults) || !isObj(defaults.run)) return null;
+  return str(defaults.run['working-directory']);
+}
+
+function add(out: Candidate[], run: string, root: string, dir: string | null, file: string, where: string, score: number): void {
+  if (dir && dir.includes('${{')) return;
+  const sanitized = sanitizeCiCommand(run);
+  if (!sanitized) return;
+  const cwd = resolve(root, dir ?? '.', sanitized.cd ?? '.');
+  if (relative(root, cwd).startsWith('..')) return;
+  out.push({ command: sanitized.command, cwd, file, where, score, order: out.length });
+}
+
+const WRAPPERS = /^(poetry run|uv run|pdm run|pipenv run|hatch run|rye run|xvfb-run(?:\s+-a|\s+--auto-servernum)*)\s+/;
+
+/** The command itself when its program is here; else without a missing wrapper; else null. */
+async function makeRunnable(command: string, cwd: string): Promise<string | null> {
+  let cmd = command;
+  for (let i = 0; i < 3; i++) {
+    const exe = firstProgram(cmd);
+    if (!exe) return null;
+    if (await onPath(exe, cwd)) return cmd;
+    if (exe.startsWith('./') || exe.startsWith('../')) return null;
+    const m = WRAPPERS.exec(cmd);
+    if (m) {
+      cmd = cmd.slice(m[0].length);
+      continue;
+    }
+    const cov = /^coverage run\s+(?:--?[\w-]+(?:=\S+)?\s+)*-m\s+/.exec(cmd);
+    if (cov) {
+      cmd = `${(await onPath('python')) ? 'python' : 'python3'} -m ${cmd.slice(cov[0].length)}`;
+      continue;
+    }
+    if (exe === 'python' && (await onPath('python3'))) return cmd.replace(/^python\b/, 'python3');
+    return null;
+  }
+  return null;
+}
+
+function firstProgram(command: string): string | null {
+  const words = command.trim().split(/\s+/);
+  for (const w of words) {
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) continue;
+    return w;
+  }
+  return null;
+}

@@ -1,0 +1,105 @@
+/** Python projects: pytest (pytest.ini, pyproject, setup.cfg, tox.ini, conftest, declared dependency), tox commands, unittest, Django. */
+import { join } from 'node:path';
+import { classifySegment } from './test-detect-shell.js';
+import { exists, inferRunner, listDir, onPath, readText } from './test-detect-util.js';
+import type { TestDetection, TestRunner } from './test-types.js';
+
+async function python(): Promise<string> {
+  return (await onPath('python')) ? 'python' : 'python3';
+}
+
+const TEST_DIRS = ['tests', 'test', 'testing'];
+
+export async function detectPython(root: string): Promise<TestDetection | null> {
+  const [pyproject, setupCfg, toxIni, pytestIni, setupPy, reqs] = await Promise.all([
+    readText(join(root, 'pyproject.toml')),
+    readText(join(root, 'setup.cfg')),
+    readText(join(root, 'tox.ini')),
+    readText(join(root, 'pytest.ini')),
+    readText(join(root, 'setup.py')),
+    requirementsText(root),
+  ]);
+  const py = await python();
+  const make = (command: string, reason: string, runner: TestRunner = inferRunner(command)): TestDetection => ({
+    command,
+    reason,
+    runner,
+    cwd: root,
+    source: 'manifest',
+  });
+
+  let marker: string | null = null;
+  if (pytestIni !== null) marker = 'pytest.ini';
+  else if (pyproject && /^\[tool\.pytest(\.ini_options)?\]/m.test(pyproject)) marker = 'pyproject.toml [tool.pytest.ini_options]';
+  else if (setupCfg && /^\[tool:pytest\]/m.test(setupCfg)) marker = 'setup.cfg [tool:pytest]';
+  else if (toxIni && /^\[pytest\]/m.test(toxIni)) marker = 'tox.ini [pytest]';
+  else {
+    for (const d of ['', ...TEST_DIRS]) {
+      if (await exists(join(root, d, 'conftest.py'))) {
+        marker = `${d ? `${d}/` : ''}conftest.py`;
+        break;
+      }
+    }
+  }
+  if (marker) return make(`${py} -m pytest`, `pytest configured: ${marker}`, 'pytest');
+
+  // tox.ini [testenv] commands that run tests directly
+  const toxCommand = toxIni ? toxTestCommand(toxIni) : null;
+  if (toxCommand) return make(toxCommand.replace(/^python3?\b/, py), 'tox.ini [testenv] commands');
+
+  const declared = [pyproject, setupCfg, setupPy, reqs].some((t) => t && /(^|["'\s,[])pytest\b/m.test(t));
+  const isPython = pyproject !== null || setupCfg !== null || setupPy !== null || reqs !== null;
+  const tests = await findTestFiles(root);
+  if (declared && (isPython || tests.files.length)) return make(`${py} -m pytest`, 'pytest is a declared dependency', 'pytest');
+
+  if (await exists(join(root, 'manage.py'))) return make(`${py} manage.py test`, 'Django manage.py', 'unittest');
+
+  if (tests.files.length) {
+    const texts = await Promise.all(tests.files.slice(0, 20).map((f) => readText(join(root, f))));
+    const usesUnittest = texts.some((t) => t && /^\s*(import unittest|from unittest\b)/m.test(t));
+    const usesPytest = texts.some((t) => t && /^\s*(import pytest|from pytest\b)/m.test(t));
+    if (usesUnittest && !usesPytest) {
+      const dir = tests.dir;
+      if (!dir) return make(`${py} -m unittest discover`, 'unittest test files at the top level', 'unittest');
+      const pkg = await exists(join(root, dir, '__init__.py'));
+      return make(`${py} -m unittest discover -s ${dir}${pkg ? ' -t .' : ''}`, `unittest test files in ${dir}/`, 'unittest');
+    }
+    if (usesPytest || (await onPath('pytest'))) return make(`${py} -m pytest`, `test_*.py files${usesPytest ? ' importing pytest' : ''}`, 'pytest');
+  }
+  return null;
+}
+
+async function requirementsText(root: string): Promise<string | null> {
+  const names = (await listDir(root)).filter((f) => /^(requirements.*\.(txt|in)|Pipfile|dev-requirements\.txt)$/i.test(f));
+  const names2 = (await listDir(join(root, 'requirements'))).map((f) => join('requirements', f));
+  const texts = await Promise.all([...names, ...names2].map((f) => readText(join(root, f))));
+  const joined = texts.filter(Boolean).join('\n');
+  return joined || null;
+}
+
+async function findTestFiles(root: string): Promise<{ dir: string | null; files: string[] }> {
+  for (const d of TEST_DIRS) {
+    const files = (await listDir(join(root, d))).filter((f) => /^test.*\.py$|_test\.py$/.test(f));
+    if (files.length) return { dir: d, files: files.map((f) => `${d}/${f}`) };
+  }
+  const top = (await listDir(root)).filter((f) => /^test_.*\.py$|_test\.py$/.test(f));
+  return { dir: null, files: top };
+}
+
+/** The first test command in tox.ini's [testenv] `commands =`, with {posargs} and friends removed. */
+export function toxTestCommand(ini: string): string | null {
+  const section = /^\[testenv\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(ini)?.[1];
+  if (!section) return null;
+  const m = /^commands\s*=\s*(.*(?:\n[ \t]+.*)*)/m.exec(section);
+  if (!m) return null;
+  for (const raw of (m[1] ?? '').split('\n')) {
+    const line = raw
+      .trim()
+      .replace(/\{posargs(:[^}]*)?\}/g, '')
+      .replace(/\{toxinidir\}\/?/g, './')
+      .trim();
+    if (!line || /[{}]/.test(line)) continue;
+    if (classifySegment(line) === 'test' && /pytest|unittest/.test(line)) return line;
+  }
+  return null;
+}

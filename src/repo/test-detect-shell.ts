@@ -1,0 +1,110 @@
+/**
+ * Reading shell snippets from CI files and package scripts: split into simple commands, classify each
+ * (test, build, install/setup, lint, other), and keep the test part.
+ */
+
+export type SegmentKind = 'test' | 'build' | 'install' | 'lint' | 'cd' | 'other';
+
+const TEST_PATTERNS: RegExp[] = [
+  /^(npm|pnpm|yarn|bun)\s+(run\s+|run-script\s+)?(test|tests|test[:_-][\w:.-]+|unit|unit[:_-][\w:-]+)(\s|$)/,
+  /^(npm|pnpm)\s+(-\S+\s+)*(test|t)(\s|$)/,
+  /^(npx|pnpx|bunx|yarn|pnpm(\s+exec)?)\s+(--\S+\s+)*(vitest|jest|mocha|ava|tap|uvu|c8|nyc)(\s|$)/,
+  /^(vitest|jest|mocha|ava|tap|uvu)(\s|$)/,
+  /^node\s+(\S+\s+)*--test(\s|$)/,
+  /^(python3?|py)(\s+-\S+)*\s+-m\s+(pytest|unittest|nose2?)(\s|$)/,
+  /^(pytest|py\.test|pytest-3)(\s|$)/,
+  /^coverage\s+run\b.*\s(-m\s+(pytest|unittest)|\S*test\S*)/,
+  /^(python3?)\s+(\S+\/)?(manage\.py\s+test|runtests\.py|run_tests\.py|setup\.py\s+test)(\s|$)/,
+  /^(poetry|uv|pdm|pipenv|hatch|rye)\s+run\s+(python3?\s+-m\s+)?(pytest|py\.test|unittest|nose2)(\s|$)/,
+  /^(hatch\s+(run\s+)?test|tox|nox)(\s|$)/,
+  /^go\s+test(\s|$)/,
+  /^cargo\s+(\+\S+\s+)?(test|nextest\s+run)(\s|$)/,
+  /^make\s+(-\S+\s+)*(test|tests|check|unit|test-\w+|unittest)(\s|$)/,
+  /^bats(\s|$)/,
+  /^(\.\/gradlew|gradle)\s+(.*\s)?(test|check)(\s|$)/,
+  /^(\.\/mvnw|mvn)\s+(.*\s)?(test|verify)(\s|$)/,
+  /^xvfb-run\s+(-\S+\s+)*(npm|yarn|pnpm|npx|pytest|python3?)\b/,
+];
+
+const INSTALL = /^(npm\s+(ci|install|i|rebuild|link)|yarn(\s+install)?$|yarn\s+install|pnpm\s+(install|i)|bun\s+install|pip3?\s|python3?\s+-m\s+pip|uv\s+(sync|pip|venv)|poetry\s+(install|lock)|pdm\s+install|pipenv\s+install|apt(-get)?\s|sudo\s|brew\s|choco\s|corepack|go\s+(mod|get|install)|cargo\s+(fetch|install)|rustup|curl|wget|git\s|docker|echo|printf|export|set\s|source\s|\.\s|mkdir|cp\s|mv\s|rm\s|ln\s|chmod|cat\s|ls(\s|$)|env(\s|$)|which|npx\s+playwright\s+install|conda|mamba|gem\s|bundle\s+install|nvm|sleep|tee|touch|true$|:$)/;
+
+const LINT = /^((npx|pnpx|bunx|yarn|pnpm(\s+exec)?|poetry\s+run|uv\s+run|pdm\s+run|python3?\s+-m)\s+)?(eslint|prettier|tslint|xo|standard|biome|oxlint|tsc|vue-tsc|flake8|ruff|black|isort|mypy|pyright|pylint|pycodestyle|pydocstyle|bandit|golangci-lint|gofmt|go\s+vet|staticcheck|cargo\s+(fmt|clippy)|rustfmt|shellcheck|markdownlint|commitlint|stylelint|cspell|codespell|pre-commit|lint-staged|check-manifest|twine)(\s|$)|^(npm|pnpm|yarn|bun)\s+(run\s+)?(lint|format|fmt|prettier|typecheck|type-check|types|check-types|tsc)([:\s]|$)|^make\s+(lint|fmt|format|style|vet|check-format|typecheck)(\s|$)/;
+
+const BUILD = /^((npm|pnpm|yarn|bun)\s+(run\s+)?(build|compile|prepare|pretest|bundle)([:\s]|$)|go\s+build|cargo\s+build|make(\s+-j\s*\d*)?(\s+(all|build|compile))?$|(\.\/gradlew|gradle)\s+(assemble|build)|(\.\/mvnw|mvn)\s+(compile|install|package)|python3?\s+setup\.py\s+(build|build_ext|develop))/;
+
+export function classifySegment(segment: string): SegmentKind {
+  const s = segment.trim();
+  if (/^cd\s+/.test(s)) return 'cd';
+  if (LINT.test(s)) return 'lint';
+  if (TEST_PATTERNS.some((re) => re.test(s))) return 'test';
+  if (INSTALL.test(s)) return 'install';
+  if (BUILD.test(s)) return 'build';
+  return 'other';
+}
+
+/** Split a shell snippet into simple commands on newlines, `&&`, `;` (continuations joined; `||` kept). */
+export function splitCommands(script: string): string[] {
+  const joined = script.replace(/\\\r?\n\s*/g, ' ');
+  const out: string[] = [];
+  for (const rawLine of joined.split(/\r?\n/)) {
+    const line = rawLine.trim();
+    if (!line || line.startsWith('#')) continue;
+    let current = '';
+    let quote: string | null = null;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i] as string;
+      if (quote) {
+        if (c === quote) quote = null;
+        current += c;
+      } else if (c === '"' || c === "'") {
+        quote = c;
+        current += c;
+      } else if (c === '#' && (i === 0 || /\s/.test(line[i - 1] ?? ''))) {
+        break;
+      } else if (c === ';' || (c === '&' && line[i + 1] === '&')) {
+        if (current.trim()) out.push(current.trim());
+        current = '';
+        if (c === '&') i++;
+      } else {
+        current += c;
+      }
+    }
+    if (current.trim()) out.push(current.trim());
+  }
+  return out;
+}
+
+/**
+ * The test part of a CI `run:` block: the first test command, preceded by the build commands that came before
+ * it in the same block (tests often need them), with a leading `cd dir` turned into a working directory.
+ * Null when the block runs no test, or the test command depends on CI-only expressions.
+ */
+export function sanitizeCiCommand(script: string): { command: string; cd: string | null } | null {
+  let cd: string | null = null;
+  let builds: string[] = [];
+  for (const segment of splitCommands(script)) {
+    const kind = classifySegment(segment);
+    if (kind === 'cd') {
+      const dir = segment.replace(/^cd\s+/, '').trim().replace(/^["']|["']$/g, '');
+      if (/[$`]/.test(dir) || dir === '-' || dir.startsWith('/') || dir.startsWith('~')) return null;
+      cd = cd ? `${cd}/${dir}` : dir;
+      builds = [];
+      continue;
+    }
+    if (kind === 'build') {
+      if (!segment.includes('${{')) builds.push(segment);
+      continue;
+    }
+    if (kind !== 'test') continue;
+    if (segment.includes('${{') || /\|\|/.test(segment)) return null;
+    const command = [...builds, segment.replace(/\s+\|\s*tee\s+\S+$/, '')].join(' && ');
+    return { command, cd };
+  }
+  return null;
+}
+
+/** True when every command of a package script is a linter/formatter/type check (a "test" that tests nothing). */
+export function isLintOnly(script: string): boolean {
+  const segments = splitCommands(script.replace(/\|\|/g, '&&'));
+  return segments.length > 0 && segments.every((s) => classifySegment(s) === 'lint' || /^(npm|pnpm|yarn)\s+(run\s+)?lint/.test(s));
+}

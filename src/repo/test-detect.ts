@@ -1,0 +1,100 @@
+/**
+ * Which command runs this project's tests, and why. Precedence: --test-cmd flag > .sedge/config.json
+ * {"test": "..."} > a fenced ```test block in AGENTS.md > CI workflow steps > manifests. Never invents a command:
+ * when nothing is found the answer is null and `lastDetectionMiss` says what was looked at.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { detectFromCi } from './test-detect-ci.js';
+import { detectFromManifests } from './test-detect-manifest.js';
+import { inferRunner } from './test-detect-util.js';
+import type { TestDetection } from './test-types.js';
+
+export type { TestDetection, TestRunResult, TestRunner, TestSource } from './test-types.js';
+
+export interface DetectOverrides {
+  /** --test-cmd */
+  cmd?: string;
+}
+
+export async function detectTestCommand(cwd: string, overrides: DetectOverrides = {}): Promise<TestDetection | null> {
+  return (await explainTestDetection(cwd, overrides)).detection;
+}
+
+/** Detection plus, when nothing is found, the plain reason why (for `sedge tests` and doctor). */
+export async function explainTestDetection(
+  cwd: string,
+  overrides: DetectOverrides = {},
+): Promise<{ detection: TestDetection | null; why: string }> {
+  const dir = resolve(cwd);
+  const flag = overrides.cmd?.trim();
+  if (flag) return found({ command: flag, reason: 'given with --test-cmd', runner: inferRunner(flag), cwd: dir, source: 'flag' });
+
+  const config = await fromSedgeConfig(dir);
+  if (config) return found(config);
+  const agents = await fromAgentsMd(dir);
+  if (agents) return found(agents);
+  const ci = await detectFromCi(dir);
+  if (ci) return found(ci);
+  const manifest = await detectFromManifests(dir);
+  if (manifest) return found(manifest);
+  return {
+    detection: null,
+    why:
+      'no --test-cmd, no "test" in .sedge/config.json, no ```test block in AGENTS.md, no test step in ' +
+      '.github/workflows, and no test setup in package.json, pyproject/setup.cfg/tox.ini/pytest.ini, go.mod, ' +
+      'Cargo.toml, Makefile, *.bats, Gradle or Maven files',
+  };
+}
+
+function found(detection: TestDetection): { detection: TestDetection; why: string } {
+  return { detection, why: detection.reason };
+}
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+async function fromSedgeConfig(dir: string): Promise<TestDetection | null> {
+  const text = await readText(join(dir, '.sedge', 'config.json'));
+  if (text === null) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!data || typeof data !== 'object') return null;
+  const raw = (data as Record<string, unknown>).test;
+  const command =
+    typeof raw === 'string'
+      ? raw
+      : raw && typeof raw === 'object' && typeof (raw as Record<string, unknown>).command === 'string'
+        ? ((raw as Record<string, unknown>).command as string)
+        : null;
+  if (!command?.trim()) return null;
+  return { command: command.trim(), reason: '"test" in .sedge/config.json', runner: inferRunner(command), cwd: dir, source: 'config' };
+}
+
+/** A fenced block with the info string `test` (```test … ```); its lines joined with &&. */
+export function parseAgentsTestBlock(text: string): string | null {
+  const match = /^[ \t]*(```|~~~)[ \t]*test[ \t]*\r?\n([\s\S]*?)^[ \t]*\1[ \t]*$/m.exec(text);
+  if (!match) return null;
+  const lines = (match[2] ?? '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.replace(/^\$\s+/, ''));
+  return lines.length ? lines.join(' && ') : null;
+}
+
+async function fromAgentsMd(dir: string): Promise<TestDetection | null> {
+  const text = await readText(join(dir, 'AGENTS.md'));
+  const command = text ? parseAgentsTestBlock(text) : null;
+  if (!command) return null;
+  return { command, reason: 'the ```test block in AGENTS.md', runner: inferRunner(command), cwd: dir, source: 'agents-md' };
+}

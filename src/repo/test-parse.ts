@@ -1,0 +1,57 @@
+/**
+ * Reading a test run's output: pass/fail counts, failing test ids and the first failure's details, from the
+ * summaries the common runners print (pytest, unittest, jest, vitest, mocha, node:test, TAP/bats, uvu, ava, go,
+ * cargo, Maven, Gradle). Every parser looks for its runner's own summary shape; outputs that several runners
+ * wrote (`npm test` in a monorepo, `make test`) are summed. Nothing recognised: counts stay null and the caller
+ * falls back to the exit code, never to a guess.
+ */
+import type { Parser, ParserHit } from './test-parse-util.js';
+import { JS_PARSERS } from './test-parse-js.js';
+import { OTHER_PARSERS } from './test-parse-other.js';
+import type { TestRunner } from './test-types.js';
+
+export interface ParsedTests {
+  passed: number | null;
+  failed: number | null;
+  failing: string[];
+  firstError: string | null;
+  /** names of the parsers that recognised something */
+  recognisedBy: string[];
+}
+
+const PARSERS: Parser[] = [...OTHER_PARSERS, ...JS_PARSERS];
+
+export function parseTestOutput(output: string, runner: TestRunner = 'unknown'): ParsedTests {
+  const lines = output.replace(/\r\n?/g, '\n').split('\n');
+  const result: ParsedTests = { passed: null, failed: null, failing: [], firstError: null, recognisedBy: [] };
+  let firstAt: { at: number; count: number } | null = null;
+  for (const parser of PARSERS) {
+    if (parser.only && !parser.only.includes(runner) && runner !== 'unknown' && runner !== 'make') continue;
+    let hit: ParserHit | null = null;
+    try {
+      hit = parser.parse(lines);
+    } catch {
+      hit = null;
+    }
+    if (!hit) continue;
+    result.recognisedBy.push(parser.name);
+    if (hit.passed !== null) result.passed = (result.passed ?? 0) + hit.passed;
+    if (hit.failed !== null) result.failed = (result.failed ?? 0) + hit.failed;
+    for (const id of hit.failing) if (!result.failing.includes(id)) result.failing.push(id);
+    if (hit.firstErrorAt !== null && (!firstAt || hit.firstErrorAt < firstAt.at)) {
+      firstAt = { at: hit.firstErrorAt, count: hit.firstErrorLines ?? 30 };
+    }
+  }
+  if (result.failing.length && (result.failed === null || result.failed < result.failing.length) && result.recognisedBy.length) {
+    // ids found but no count (e.g. go without -v): the ids are the count
+    result.failed = Math.max(result.failed ?? 0, result.failing.length);
+  }
+  if (firstAt) result.firstError = trimBlock(lines.slice(firstAt.at, firstAt.at + firstAt.count));
+  return result;
+}
+
+function trimBlock(block: string[]): string {
+  const out = block.map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l));
+  while (out.length && out[out.length - 1]?.trim() === '') out.pop();
+  return out.join('\n');
+}

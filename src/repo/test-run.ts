@@ -1,0 +1,93 @@
+/**
+ * Running a detected test command once: bash -c through exec/spawn (own process group, killed on timeout or
+ * abort; no stdin, no TTY, CI=1), the whole output saved to a 0600 file, then parsed.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCommand } from '../exec/spawn.js';
+import { parseTestOutput } from './test-parse.js';
+import type { TestDetection, TestRunResult } from './test-types.js';
+
+export const DEFAULT_TEST_TIMEOUT_MS = 10 * 60 * 1000;
+
+export interface RunTestsOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** where the full output is saved (created 0700); none: not saved */
+  outputDir?: string;
+  /** a label for the output file name ("baseline", "check-1") */
+  label?: string;
+}
+
+/** Environment for test runs: a short failure list from pytest, no bytecode files in the workspace, no colour. */
+export function testEnv(): Record<string, string | undefined> {
+  const addopts = process.env.PYTEST_ADDOPTS?.trim();
+  return {
+    PYTEST_ADDOPTS: addopts ? `-rfE ${addopts}` : '-rfE',
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+    CARGO_TERM_COLOR: 'never',
+    // a sedge run inside a test runner must not look like that runner's worker to the project's runner
+    VITEST: undefined,
+    VITEST_POOL_ID: undefined,
+    VITEST_WORKER_ID: undefined,
+    VITEST_MODE: undefined,
+    JEST_WORKER_ID: undefined,
+    NODE_TEST_CONTEXT: undefined,
+  };
+}
+
+export async function runTests(detection: TestDetection, opts: RunTestsOptions = {}): Promise<TestRunResult> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
+  const res = await runCommand(detection.command, {
+    cwd: detection.cwd,
+    timeoutMs,
+    env: testEnv(),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    maxOutputBytes: 8_000_000,
+  });
+  const output = res.output;
+  const outputFile = opts.outputDir ? await saveOutput(opts.outputDir, opts.label ?? 'tests', detection, res.exitCode, output) : null;
+  const parsed = parseTestOutput(output, detection.runner);
+  const recognised = parsed.recognisedBy.length > 0;
+  const ok = res.exitCode === 0 && !res.timedOut && !res.interrupted && (parsed.failed ?? 0) === 0;
+  return {
+    command: detection.command,
+    cwd: detection.cwd,
+    runner: detection.runner,
+    exitCode: res.exitCode,
+    timedOut: res.timedOut,
+    aborted: res.interrupted,
+    durationMs: Math.round(res.durationMs),
+    outputFile,
+    tail: tailOf(output, 60, 4000),
+    passed: parsed.passed,
+    failed: parsed.failed,
+    failing: parsed.failing,
+    firstError: parsed.firstError,
+    parsedBy: recognised ? 'summary' : 'exit-code',
+    ok,
+  };
+}
+
+async function saveOutput(dir: string, label: string, d: TestDetection, exitCode: number | null, output: string): Promise<string | null> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const file = join(dir, `${label.replace(/[^\w.-]/g, '_')}-${stamp}-${randomBytes(3).toString('hex')}.log`);
+    const header = `$ ${d.command}\n# cwd: ${d.cwd}\n# exit: ${exitCode === null ? 'killed' : exitCode}\n\n`;
+    await writeFile(file, header + output, { mode: 0o600 });
+    return file;
+  } catch {
+    return null;
+  }
+}
+
+/** The last `maxLines` lines, at most `maxChars` characters. */
+export function tailOf(text: string, maxLines: number, maxChars: number): string {
+  const lines = text.replace(/\s+$/, '').split('\n');
+  let tail = lines.slice(-maxLines).join('\n');
+  if (tail.length > maxChars) tail = `…${tail.slice(tail.length - maxChars)}`;
+  return tail;
+}
