@@ -4,11 +4,11 @@
  * The rule (short form in prompts/tools/sed.md): regexes are extended (ERE, like `sed -E`) on top of JavaScript
  * syntax (`\d \w \s \b` work); `\(` `\)` `\+` `\?` `\|` `\{` `\}` are then literal characters. GNU basic-regex
  * (BRE) habits are honoured too: a regex with none of the bare operators `( ) { } + ? |` that uses `\+`, `\?`, `\|`
- * or `\{n,m\}`, or uses `\(…\)` while the replacement refers to a group (`\1`), is read as GNU BRE, where those
- * escapes are the operators. If that BRE reading is not a valid regex or has an empty group, the ERE reading is used.
- * An empty `()` is always a literal "()". `\<` and `\>` are word boundaries; POSIX classes like [[:space:]] work.
+ * or `\{n,m\}`, or uses `\(…\)` while the replacement refers to a group (`\1`), is read as GNU BRE: those escapes
+ * are the operators and bare `( ) { } + ? |` are literal. When the preferred reading is not a valid regex (or, as
+ * BRE, has an empty group) the other reading is used, so `console.log(` matches literally. An empty `()` is literal.
+ * `\<` and `\>` are word boundaries; POSIX classes like [[:space:]] work.
  */
-
 export type ReplacementPart =
   | { type: 'text'; text: string }
   | { type: 'group'; n: number }
@@ -118,6 +118,10 @@ function emit(tokens: Token[], bre: boolean): string {
     else if (t.kind === 'lit') out += JS_SPECIAL.includes(t.ch) ? `\\${t.ch}` : t.ch;
     else if (t.kind === 'char') {
       const next = tokens[i + 1];
+      if (bre && OPS.includes(t.ch)) {
+        out += `\\${t.ch}`;
+        continue;
+      }
       if (!bre && t.ch === '(' && next?.kind === 'char' && next.ch === ')') {
         out += '\\(\\)';
         i++;
@@ -154,22 +158,20 @@ export function compileSedRegex(raw: string, delim: string, flags: RegexFlags = 
     (t, i) => t.kind === 'esc' && ('+?|'.includes(t.ch) || (t.ch === '{' && /\d/.test(nextChar(tokens, i)))),
   );
   const breGroups = backrefs && tokens.some((t) => t.kind === 'esc' && t.ch === '(');
-  if (!hasBareOp && (breOnly || breGroups)) {
-    const source = emit(tokens, true);
-    if (!/\((\?:)?\)/.test(source)) {
-      try {
-        return new RegExp(source, jsFlags);
-      } catch {
-        // fall through to the ERE reading
-      }
+  const preferBre = !hasBareOp && (breOnly || breGroups);
+  const attempts = preferBre ? [true, false] : [false, true];
+  let firstError: unknown;
+  for (const bre of attempts) {
+    const source = emit(tokens, bre);
+    if (bre && /\((\?:)?\)/.test(source)) continue; // an empty group: not what a BRE writer meant
+    try {
+      return new RegExp(source, jsFlags);
+    } catch (err) {
+      firstError ??= err;
     }
   }
-  try {
-    return new RegExp(emit(tokens, false), jsFlags);
-  } catch (err) {
-    const why = err instanceof Error ? err.message.replace(/^Invalid regular expression: /, '') : String(err);
-    throw new Error(`invalid regex: ${why}`);
-  }
+  const why = firstError instanceof Error ? firstError.message : String(firstError);
+  throw new Error(`invalid regex: ${why.replace(/^Invalid regular expression: (\/.*\/[a-z]*: )?/, '')}`);
 }
 
 function nextChar(tokens: Token[], i: number): string {

@@ -92,7 +92,7 @@ describe('parseSedScript', () => {
     ['40,80', /missing command after the address: add p to view \(e\.g\. 40,80p\)/],
     ['{p', /missing } to close/],
     ['p}', /unexpected }/],
-    ['s/(a/b/', /invalid regex/],
+    ['s/a**/b/', /invalid regex: Nothing to repeat/],
     ['s/a/\\1/', /uses \\1 but the regex has 0 group/],
     ['y/abc/de/', /same length/],
     ['1,2q', /q takes at most one address/],
@@ -148,6 +148,12 @@ describe('sed regex dialect', () => {
     expect(compileSedRegex('a\\|b', '|').source).toBe('a\\|b');
     expect(compileSedRegex('[^/]*', '/').test('abc')).toBe(true);
     expect(re('[]x]')).toBe('[\\]x]');
+  });
+
+  it('reads an invalid ERE as GNU BRE, where bare ( + ? are literal', () => {
+    expect(compileSedRegex('console.log(', '/').test('console.log(x)')).toBe(true);
+    expect(compileSedRegex('bar(1', '/').test('bar(12)')).toBe(true);
+    expect(re('a+(')).toBe('a\\+\\(');
   });
 
   it('explains a bad regex', () => {
