@@ -151,6 +151,16 @@ export interface RegexFlags {
  * The result always has the `g` flag (callers iterate with lastIndex). Throws Error with a short reason.
  */
 export function compileSedRegex(raw: string, delim: string, flags: RegexFlags = {}, backrefs = false): RegExp {
+  return compileSedRegexReadings(raw, delim, flags, backrefs).re;
+}
+
+/** Like compileSedRegex, plus the other valid reading (ERE vs GNU BRE) when it differs: used to explain a no-match. */
+export function compileSedRegexReadings(
+  raw: string,
+  delim: string,
+  flags: RegexFlags = {},
+  backrefs = false,
+): { re: RegExp; other: RegExp | null } {
   const jsFlags = `g${flags.ignoreCase ? 'i' : ''}${flags.multiline ? 'm' : ''}`;
   const tokens = tokenize(raw, delim);
   const hasBareOp = tokens.some((t) => t.kind === 'char' && OPS.includes(t.ch));
@@ -159,17 +169,19 @@ export function compileSedRegex(raw: string, delim: string, flags: RegexFlags = 
   );
   const breGroups = backrefs && tokens.some((t) => t.kind === 'esc' && t.ch === '(');
   const preferBre = !hasBareOp && (breOnly || breGroups);
-  const attempts = preferBre ? [true, false] : [false, true];
+  const readings: RegExp[] = [];
   let firstError: unknown;
-  for (const bre of attempts) {
+  for (const bre of preferBre ? [true, false] : [false, true]) {
     const source = emit(tokens, bre);
     if (bre && /\((\?:)?\)/.test(source)) continue; // an empty group: not what a BRE writer meant
     try {
-      return new RegExp(source, jsFlags);
+      readings.push(new RegExp(source, jsFlags));
     } catch (err) {
       firstError ??= err;
     }
   }
+  const [re, other] = readings;
+  if (re) return { re, other: other && other.source !== re.source ? other : null };
   const why = firstError instanceof Error ? firstError.message : String(firstError);
   throw new Error(`invalid regex: ${why.replace(/^Invalid regular expression: (\/.*\/[a-z]*: )?/, '')}`);
 }

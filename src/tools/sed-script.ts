@@ -1,4 +1,4 @@
-import { bracketEnd, compileSedRegex, parseReplacement, type RegexFlags } from './sed-regex.js';
+import { bracketEnd, compileSedRegexReadings, parseReplacement, type RegexFlags } from './sed-regex.js';
 import type { Address, Base, SedCommand, SedProgram, Selector } from './sed-types.js';
 
 const UNSUPPORTED = 'nNDPhHgGxbtT:lzFeFrRwWv';
@@ -67,7 +67,8 @@ export function parseSedScript(script: string): SedProgram {
     return fail(`unterminated ${what}: missing closing "${delim}"`, start - 1);
   };
 
-  const compile = (raw: string, delim: string, flags: RegexFlags, at: number, backrefs = false): RegExp => {
+  type Readings = { re: RegExp; other: RegExp | null };
+  const compile = (raw: string, delim: string, flags: RegexFlags, at: number, backrefs = false): Readings => {
     let source = { raw, delim, flags };
     if (raw === '') {
       if (!lastRegex) fail('empty regex // but no earlier regex to reuse', at);
@@ -75,7 +76,7 @@ export function parseSedScript(script: string): SedProgram {
     }
     lastRegex = source;
     try {
-      return compileSedRegex(source.raw, source.delim, source.flags, backrefs);
+      return compileSedRegexReadings(source.raw, source.delim, source.flags, backrefs);
     } catch (err) {
       return fail(`${(err as Error).message} in /${source.raw}/`, at);
     }
@@ -99,7 +100,8 @@ export function parseSedScript(script: string): SedProgram {
       if (src[pos++] === 'I') flags.ignoreCase = true;
       else flags.multiline = true;
     }
-    return { type: 'regex', re: compile(raw, delim, flags, at) };
+    const { re, other } = compile(raw, delim, flags, at);
+    return { type: 'regex', re, ...(other ? { other } : {}) };
   };
 
   const readAddress = (): Address | undefined => {
@@ -175,13 +177,13 @@ export function parseSedScript(script: string): SedProgram {
       pos++;
     }
     const replacement = parseReplacement(rep, delim);
-    const re = compile(raw, delim, flags, at, replacement.some((p) => p.type === 'group' && p.n > 0));
+    const { re, other } = compile(raw, delim, flags, at, replacement.some((p) => p.type === 'group' && p.n > 0));
     const groups = (new RegExp(`${re.source}|`).exec('')?.length ?? 1) - 1;
     const bad = replacement.find((p) => p.type === 'group' && p.n > groups);
     if (bad && bad.type === 'group') {
       fail(`the replacement uses \\${bad.n} but the regex has ${groups} group(s); groups are ( ) (or GNU \\( \\))`, at);
     }
-    return { ...base, name: 's', re, replacement, global, nth, print };
+    return { ...base, name: 's', re, replacement, global, nth, print, ...(other ? { other } : {}) };
   };
 
   const readY = (base: Base): SedCommand => {

@@ -4,10 +4,11 @@ import type { ReplacementPart } from './sed-regex.js';
 export type { ReplacementPart };
 
 /** A single address: line N, `$`, /regex/, or GNU first~step. */
+/** `other` on a regex: its other valid reading (ERE vs GNU BRE), kept only to explain a no-match. */
 export type Address =
   | { type: 'line'; n: number }
   | { type: 'last' }
-  | { type: 'regex'; re: RegExp }
+  | { type: 'regex'; re: RegExp; other?: RegExp }
   | { type: 'step'; first: number; step: number };
 
 /** The end of a range: an address, `+N` (N more lines) or `~N` (up to the next multiple of N). */
@@ -32,7 +33,16 @@ export interface Base {
 
 export type SedCommand =
   | (Base & { name: 'p' | '=' | 'd' | 'q' | 'Q' })
-  | (Base & { name: 's'; re: RegExp; replacement: ReplacementPart[]; global: boolean; nth: number; print: boolean })
+  | (Base & {
+      name: 's';
+      re: RegExp;
+      /** the other reading of the regex (ERE vs GNU BRE) when it is valid and differs; only to explain a no-match */
+      other?: RegExp;
+      replacement: ReplacementPart[];
+      global: boolean;
+      nth: number;
+      print: boolean;
+    })
   | (Base & { name: 'y'; map: Map<string, string> })
   | (Base & { name: 'a' | 'i' | 'c'; lines: string })
   | (Base & { name: '{'; body: SedCommand[] });

@@ -71,7 +71,7 @@ async function runSedTool(opts: SedToolOptions, path: string, script: string, si
   if (view) return formatView(rel, script, file.lines.length, result);
 
   const failed = unmatched(program, result);
-  if (failed.length > 0) return error(describeUnmatched(rel, program, result, failed));
+  if (failed.length > 0) return error(describeUnmatched(rel, program, result, failed, file.lines));
   const newLines = result.out.map((o) => o.text).join('\n').split('\n');
   const after = result.out.length === 0 ? [] : newLines;
   const oldText = joinLines(file.lines, '\n', file.trailingNewline);
@@ -162,23 +162,48 @@ function unmatched(program: SedProgram, result: SedResult): SedCommand[] {
   );
 }
 
-function describeUnmatched(rel: string, program: SedProgram, result: SedResult, failed: SedCommand[]): string {
+function describeUnmatched(
+  rel: string,
+  program: SedProgram,
+  result: SedResult,
+  failed: SedCommand[],
+  lines: readonly string[],
+): string {
   const names = failed.map((c) => `\`${c.text}\``).join(', ');
-  const lines: string[] = [`${names} matched no line in ${rel}; nothing was written.`];
+  const out: string[] = [`${names} matched no line in ${rel}; nothing was written.`];
   const matched = program.all.filter((c) => !failed.includes(c) && (result.counts[c.id] ?? 0) > 0 && c.parent === null);
   if (matched.length > 0) {
-    lines.push(
+    out.push(
       `The other command(s) did match (${matched.map((c) => `\`${c.text}\` ${plural(result.counts[c.id] ?? 0, 'line')}`).join(', ')}), ` +
         'but a script is applied all or nothing: fix or drop the command that matched nothing and run it again.',
     );
   }
-  if (failed.some((c) => c.name === 's' || c.sel.a1?.type === 'regex')) {
-    lines.push(
+  const hints = failed.map((c) => otherReadingHint(c, lines)).filter((h): h is string => h !== null);
+  if (hints.length > 0) out.push(...hints);
+  else if (failed.some((c) => c.name === 's' || c.sel.a1?.type === 'regex')) {
+    out.push(
       'Check the exact text first with a view (e.g. script "/needle/p"). Regexes are ERE: ( ) + ? | { } are operators; ' +
         'write [(] [+] etc. for the literal characters.',
     );
   }
-  return lines.join('\n');
+  return out.join('\n');
+}
+
+/** When the regex's other reading (ERE vs GNU BRE) would have matched, say so: the usual cause is ( ) or + meant literally. */
+function otherReadingHint(c: SedCommand, lines: readonly string[]): string | null {
+  const regexes: Array<{ re: RegExp; other?: RegExp }> = [];
+  if (c.name === 's') regexes.push(c);
+  for (const a of [c.sel.a1, c.sel.a2]) if (a?.type === 'regex') regexes.push(a);
+  for (const { re, other } of regexes) {
+    if (!other) continue;
+    const hits = lines.filter((l) => ((other.lastIndex = 0), other.test(l))).length;
+    if (hits === 0) continue;
+    return (
+      `\`${c.text}\`: the regex was read as /${re.source}/; read as /${other.source}/ it would match ${plural(hits, 'line')}. ` +
+      'Write it unambiguously: [(] [)] [+] [|] for literal characters, bare ( ) + | for regex operators.'
+    );
+  }
+  return null;
 }
 
 function plural(n: number, word: string): string {

@@ -148,6 +148,18 @@ describe('sed tool: edits', () => {
     expect(await read('src/x.ts')).toBe(before);
   });
 
+  it('says when the other reading of the regex (literal parentheses) would have matched', async () => {
+    await writeFile(join(ws, 'c.js'), 'console.log(foo(bar));\n');
+    const r = await sed('c.js', 's/foo(bar)/baz/');
+    expect(r.isError).toBe(true);
+    expect(r.output).toContain(
+      '`s/foo(bar)/baz/`: the regex was read as /foo(bar)/; read as /foo\\(bar\\)/ it would match 1 line. ' +
+        'Write it unambiguously: [(] [)] [+] [|] for literal characters',
+    );
+    await sed('c.js', 's/foo[(]bar[)]/baz/');
+    expect(await read('c.js')).toBe('console.log(baz);\n');
+  });
+
   it('reports a block that never ran rather than its body', async () => {
     const r = await sed('src/x.ts', '/nothere/{s/a/b/;d}');
     expect(r.output).toMatch(/^`\/nothere\/\{s\/a\/b\/;d\}` matched no line/);
