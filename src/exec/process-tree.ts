@@ -4,7 +4,7 @@
  * foreground question and input-wait detection is off (the timeout still applies).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 
 const hasProc = process.platform === 'linux';
 
@@ -74,24 +74,74 @@ export function descendants(pid: number): number[] {
   return seen;
 }
 
-// read(2), readv(2), pread64(2) on x86_64 and aarch64
-const READ_SYSCALLS: Record<string, number[]> = { x64: [0, 17, 19], arm64: [63, 65, 67] };
+interface SyscallTable {
+  /** read(2), readv(2), pread64(2): first argument is the fd */
+  read: number[];
+  /** poll(2), ppoll(2): a pollfd array and its length */
+  poll: number[];
+  /** select(2), pselect6(2): nfds and a read fd_set */
+  select: number[];
+}
+const SYSCALLS: Record<string, SyscallTable> = {
+  x64: { read: [0, 17, 19], poll: [7, 271], select: [23, 270] },
+  arm64: { read: [63, 65, 67], poll: [73], select: [72] },
+};
 
 function isTerminalPath(path: string, ptsName: string | undefined): boolean {
   return path === '/dev/tty' || (ptsName !== undefined && path === ptsName);
 }
 
-/** Is this process blocked in a read on the terminal? */
+function fdIsTerminal(pid: number, fd: number, ptsName: string | undefined): boolean {
+  try {
+    return isTerminalPath(readlinkSync(`/proc/${pid}/fd/${fd}`), ptsName);
+  } catch {
+    return false;
+  }
+}
+
+function readMemory(pid: number, address: number, length: number): Buffer | null {
+  let fd: number | undefined;
+  try {
+    fd = openSync(`/proc/${pid}/mem`, 'r');
+    const buf = Buffer.alloc(length);
+    return readSync(fd, buf, 0, length, address) === length ? buf : null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The fds a process blocked in poll/select waits to read from (empty when they cannot be read). */
+function polledFds(pid: number, table: SyscallTable, nr: number, args: number[]): number[] {
+  const fds: number[] = [];
+  const [a0 = 0, a1 = 0] = args;
+  if (table.poll.includes(nr)) {
+    const count = Math.min(a1, 256);
+    const mem = count > 0 ? readMemory(pid, a0, count * 8) : null;
+    for (let i = 0; mem && i < count; i++) {
+      const events = mem.readInt16LE(i * 8 + 4);
+      if (events & 0x3) fds.push(mem.readInt32LE(i * 8)); // POLLIN | POLLPRI
+    }
+  } else if (table.select.includes(nr) && a1 !== 0) {
+    const nfds = Math.min(a0, 1024);
+    const mem = nfds > 0 ? readMemory(pid, a1, Math.ceil(nfds / 64) * 8) : null;
+    for (let fd = 0; mem && fd < nfds; fd++) if (mem[fd >> 3]! & (1 << (fd & 7))) fds.push(fd);
+  }
+  return fds;
+}
+
+/** Is this process blocked reading, polling or selecting on the terminal? */
 function blockedOnTerminal(pid: number, ptsName: string | undefined): boolean {
-  const reads = READ_SYSCALLS[process.arch];
+  const table = SYSCALLS[process.arch];
   try {
     const fields = readFileSync(`/proc/${pid}/syscall`, 'utf8').trim().split(' ');
+    if (fields[0] === undefined || !/^\d+$/.test(fields[0])) throw new Error('not in a syscall');
     const nr = Number(fields[0]);
-    if (reads && reads.includes(nr) && fields[1]) {
-      const fd = Number.parseInt(fields[1], 16);
-      return isTerminalPath(readlinkSync(`/proc/${pid}/fd/${fd}`), ptsName);
-    }
-    if (fields[0] !== undefined && /^\d+$/.test(fields[0])) return false;
+    if (!table) return false;
+    const args = fields.slice(1, 4).map((h) => Number.parseInt(h, 16));
+    if (table.read.includes(nr)) return fdIsTerminal(pid, args[0] ?? -1, ptsName);
+    return polledFds(pid, table, nr, args).some((fd) => fdIsTerminal(pid, fd, ptsName));
   } catch {
     // /proc/<pid>/syscall is not readable everywhere; fall back to wchan
   }

@@ -111,6 +111,33 @@ describe('stdin and the terminal', () => {
   });
 });
 
+const hasPerl = (() => {
+  try {
+    execFileSync('perl', ['-e', '1']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!hasPerl || process.platform !== 'linux')('terminal waits through select and poll', () => {
+  it('stops a process selecting on /dev/tty', async () => {
+    const r = await shell.run(`perl -e 'open T, "<", "/dev/tty"; vec($r = "", fileno(T), 1) = 1; select($r, undef, undef, undef)'`, T);
+    expect(r).toMatchObject({ waitingForInput: true, timedOut: false });
+  });
+
+  it('stops a process polling /dev/tty', async () => {
+    const r = await shell.run(`perl -MIO::Poll -e 'open T, "<", "/dev/tty"; $p = IO::Poll->new; $p->mask(\\*T => POLLIN); $p->poll'`, T);
+    expect(r).toMatchObject({ waitingForInput: true, timedOut: false });
+  });
+
+  it('leaves alone a process selecting on a pipe while its output goes to the terminal', async () => {
+    const r = await shell.run(`sleep 1 | perl -e 'vec($r = "", 0, 1) = 1; select($r, undef, undef, undef); print "read\\n"'`, T);
+    expect(r).toMatchObject({ output: 'read', exitCode: 0, timedOut: false });
+    expect(r.waitingForInput).toBeUndefined();
+  });
+});
+
 describe('git does not block', () => {
   it('runs git log and git commit without -m', async () => {
     const repo = join(root, 'repo');
