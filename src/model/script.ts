@@ -42,6 +42,8 @@ export function encodeArguments(args: ScriptedToolCall['arguments']): string {
 export function parseScript(text: string, source = 'script'): ScriptedTurn[] {
   const turns: ScriptedTurn[] = [];
   const lines = text.split('\n');
+  let last = lines.length - 1;
+  while (last > 0 && !lines[last]?.trim()) last--;
   lines.forEach((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith('//')) return;
@@ -50,7 +52,7 @@ export function parseScript(text: string, source = 'script'): ScriptedTurn[] {
       value = JSON.parse(line);
     } catch (err) {
       // A torn last line of a recorded session is skipped, like everywhere else.
-      if (i >= lines.length - 2) return;
+      if (i === last) return;
       throw new Error(`${source}:${i + 1}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
     }
     if (value && typeof value === 'object' && 'type' in value) {
