@@ -62,7 +62,7 @@ async function runSedTool(opts: SedToolOptions, path: string, script: string, si
     write: !view,
     readOnlyRoots: opts.readOnlyRoots ?? [],
   });
-  const file = await readTextFile(abs, rel);
+  const file = await readTextFile(abs, rel, !view);
   if (typeof file === 'string') return error(file);
 
   // with p or =, -n semantics; a script of only q (e.g. "10q") shows what plain sed prints: the head
@@ -97,8 +97,11 @@ interface TextFile {
   bom: string;
 }
 
-/** Read a text file into lines, remembering its line ending, final newline and BOM; or an error message. */
-async function readTextFile(abs: string, rel: string): Promise<TextFile | string> {
+/**
+ * Read a text file into lines, remembering its line ending, final newline and BOM; or an error message.
+ * For an edit the file must be valid UTF-8 (decoding anything else and writing it back would corrupt it).
+ */
+async function readTextFile(abs: string, rel: string, strict: boolean): Promise<TextFile | string> {
   const st = await stat(abs).catch((err: NodeJS.ErrnoException) => err);
   if (st instanceof Error) {
     if (st.code === 'ENOENT' || st.code === 'ENOTDIR') {
@@ -113,7 +116,12 @@ async function readTextFile(abs: string, rel: string): Promise<TextFile | string
   if (buf.subarray(0, 8192).includes(0)) {
     return `${rel} looks binary (it contains NUL bytes); sed only handles text. Inspect it with the shell tool (e.g. file ${rel}, xxd ${rel} | head).`;
   }
-  let text = buf.toString('utf8');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: strict, ignoreBOM: true }).decode(buf);
+  } catch {
+    return `${rel} is not valid UTF-8 text; sed edits only UTF-8 files (editing it would corrupt other characters). Use the shell tool (e.g. iconv, or perl -i with the right encoding).`;
+  }
   const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
   text = text.slice(bom.length);
   const lf = (text.match(/\n/g) ?? []).length;

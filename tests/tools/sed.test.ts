@@ -209,6 +209,16 @@ describe('sed tool: edits', () => {
     expect((await readdir(ws)).sort()).toEqual(['run.sh', 'src']);
   });
 
+  it('refuses to edit a file that is not UTF-8, but can view it', async () => {
+    const latin1 = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]); // "café\n" in latin-1
+    await writeFile(join(ws, 'l1.txt'), latin1);
+    const r = await sed('l1.txt', 's/caf/CAF/');
+    expect(r.isError).toBe(true);
+    expect(r.output).toMatch(/l1.txt is not valid UTF-8/);
+    expect(await readFile(join(ws, 'l1.txt'))).toEqual(latin1);
+    expect((await sed('l1.txt', '1p')).output).toBe('l1.txt line 1 of 1 (end of file)\n1\tcaf\uFFFD');
+  });
+
   it('can delete every line', async () => {
     await sed('src/x.ts', '1,$d');
     expect(await read('src/x.ts')).toBe('');
