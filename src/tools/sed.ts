@@ -69,6 +69,9 @@ async function runSedTool(opts: SedToolOptions, path: string, script: string, si
   const quiet = view ? program.all.some((c) => c.name === 'p' || c.name === '=') : false;
   const result = runSed(program, file.lines, { quiet });
   if (view) return formatView(rel, script, file.lines.length, result);
+  if (file.lines.length === 0) {
+    return error(`${rel} is empty, so no command can match. To write its content use the shell tool, e.g. cat > ${rel} <<'EOF' … EOF`);
+  }
 
   const failed = unmatched(program, result);
   if (failed.length > 0) return error(describeUnmatched(rel, program, result, failed, file.lines));

@@ -98,6 +98,9 @@ describe('sed tool: views', () => {
   it('views an empty file', async () => {
     await writeFile(join(ws, 'empty.txt'), '');
     expect((await sed('empty.txt', '1,10p')).output).toBe('empty.txt is empty (0 lines).');
+    const edit = await sed('empty.txt', '$a text');
+    expect(edit.isError).toBe(true);
+    expect(edit.output).toMatch(/^empty.txt is empty, so no command can match. To write its content use the shell tool/);
   });
 });
 
