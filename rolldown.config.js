@@ -6,6 +6,7 @@ import { defineConfig } from 'rolldown';
 export default defineConfig({
   input: { main: 'dist/cli/main.js' },
   platform: 'node',
+  logLevel: 'warn',
   external: [/^node-pty(\/|$)/, /^ink(\/|$)/, /^ink-/, /^react(\/|$)/, /^react-/, /^yoga-layout/, /^cli-highlight/, /^marked/],
   output: {
     dir: 'dist/bin',
