@@ -129,6 +129,17 @@ describe('sedge exec --json --yes against an OpenAI-compatible server', () => {
     expect(res.stderr).toMatch(/done/);
   });
 
+  it('never loads Ink or React in headless mode', async () => {
+    server.push({ tool_calls: [{ name: 'shell', arguments: { command: 'true' } }] }, { text: 'ok' });
+    const logFile = join(home.dir, 'modules.log');
+    const hook = join(__dirname, '..', 'support', 'module-log.mjs');
+    const res = await runCli(['exec', '--json', '--no-verify', 'x'], { cwd: repo.dir, env: { ...env(), NODE_OPTIONS: `--import=${hook}`, SEDGE_MODULE_LOG: logFile } });
+    expect(res.code).toBe(0);
+    const loaded = readFileSync(logFile, 'utf8').split('\n').filter(Boolean);
+    expect(loaded.some((u) => u.includes('/dist/bin/'))).toBe(true);
+    expect(loaded.filter((u) => /node_modules\/(ink|react|yoga-layout)\//.test(u))).toEqual([]);
+  });
+
   it('replays a scripted model offline with --model replay:FILE', async () => {
     const script = join(repo.dir, 'script.jsonl');
     const { writeFileSync } = await import('node:fs');
