@@ -189,6 +189,12 @@ function describeUnmatched(
         'but a script is applied all or nothing: fix or drop the command that matched nothing and run it again.',
     );
   }
+  if (failed.some((c) => regexesOf(c).some((r) => r.re.source.includes('\\n')))) {
+    out.push(
+      'sed matches one line at a time, so \\n in a regex never matches. To replace several lines use a range with c ' +
+        '(e.g. "10,12c\\" + newline + new text, or /start/,/end/c), or d and i/a.',
+    );
+  }
   const hints = failed.map((c) => otherReadingHint(c, lines)).filter((h): h is string => h !== null);
   if (hints.length > 0) out.push(...hints);
   else if (failed.some((c) => c.name === 's' || c.sel.a1?.type === 'regex')) {
@@ -202,10 +208,7 @@ function describeUnmatched(
 
 /** When the regex's other reading (ERE vs GNU BRE) would have matched, say so: the usual cause is ( ) or + meant literally. */
 function otherReadingHint(c: SedCommand, lines: readonly string[]): string | null {
-  const regexes: Array<{ re: RegExp; other?: RegExp }> = [];
-  if (c.name === 's') regexes.push(c);
-  for (const a of [c.sel.a1, c.sel.a2]) if (a?.type === 'regex') regexes.push(a);
-  for (const { re, other } of regexes) {
+  for (const { re, other } of regexesOf(c)) {
     if (!other) continue;
     const hits = lines.filter((l) => ((other.lastIndex = 0), other.test(l))).length;
     if (hits === 0) continue;
@@ -215,6 +218,13 @@ function otherReadingHint(c: SedCommand, lines: readonly string[]): string | nul
     );
   }
   return null;
+}
+
+function regexesOf(c: SedCommand): Array<{ re: RegExp; other?: RegExp }> {
+  const regexes: Array<{ re: RegExp; other?: RegExp }> = [];
+  if (c.name === 's') regexes.push(c);
+  for (const a of [c.sel.a1, c.sel.a2]) if (a?.type === 'regex') regexes.push(a);
+  return regexes;
 }
 
 function plural(n: number, word: string): string {

@@ -163,6 +163,12 @@ describe('sed tool: edits', () => {
     expect(await read('c.js')).toBe('console.log(baz);\n');
   });
 
+  it('explains that \\n in a regex cannot match (one line at a time)', async () => {
+    const r = await sed('src/x.ts', 's/1;\\nconst/X/');
+    expect(r.isError).toBe(true);
+    expect(r.output).toContain('sed matches one line at a time, so \\n in a regex never matches.');
+  });
+
   it('reports a block that never ran rather than its body', async () => {
     const r = await sed('src/x.ts', '/nothere/{s/a/b/;d}');
     expect(r.output).toMatch(/^`\/nothere\/\{s\/a\/b\/;d\}` matched no line/);
