@@ -116,7 +116,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     l.sink = null;
     l.onExit = null;
     if (!ok) {
-      killShell(l);
+      await killShell(l);
       throw new Error(`could not start ${shell}: ${stripAnsi(seen).trim().slice(-300) || 'no response'}`);
     }
     return l;
@@ -166,6 +166,9 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
   async function runOne(command: string, ro: ShellRunOptions): Promise<ShellRunResult> {
     if (disposed) throw new Error('shell session was disposed');
     const started = performance.now();
+    if (ro.signal?.aborted) {
+      return { output: '', exitCode: null, timedOut: false, interrupted: true, durationMs: 0 };
+    }
     let restarted = lostWhileIdle;
     lostWhileIdle = false;
     const l = live ?? (live = await start());
@@ -226,7 +229,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
 
     const reason = await new Promise<'done' | 'timeout' | 'abort' | 'input'>((resolve) => {
       let inputHits = 0;
-      const timer = setTimeout(() => settle('timeout'), Math.max(1, ro.timeoutMs));
+      const timer = setTimeout(() => settle('timeout'), Math.min(Math.max(1, ro.timeoutMs), 2 ** 31 - 1));
       const poll = setInterval(() => {
         const quiet = performance.now() - lastDataAt >= pollMs;
         inputHits = quiet && phase === 'body' && waitingOnTerminal(l.pid, l.pts) ? inputHits + 1 : 0;

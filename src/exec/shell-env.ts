@@ -48,4 +48,6 @@ set +H +o history
 __sedge_end() { local __sedge_rc=$?; printf '\\n__SEDGE_%s_E_%d__\\n' "$__sedge_n" "$__sedge_rc"; }
 __sedge_start() { printf '__SEDGE_%s_S__\\n' "$__sedge_n"; }
 PROMPT_COMMAND=__sedge_end
+readonly PROMPT_COMMAND
+readonly -f __sedge_end __sedge_start
 `;

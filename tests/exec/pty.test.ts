@@ -212,3 +212,19 @@ describe('lifecycle', () => {
     await expect(s.run('echo x', T)).rejects.toThrow(/disposed/);
   });
 });
+
+describe('framing cannot be undone by the command', () => {
+  it('refuses to replace PROMPT_COMMAND and the sentinel functions', async () => {
+    const r = await shell.run('PROMPT_COMMAND=true; __sedge_end() { :; }; echo next', T);
+    expect(r.output).toMatch(/readonly/);
+    expect((await shell.run('echo fine', T))).toMatchObject({ output: 'fine', exitCode: 0 });
+  });
+
+  it('does not run a command whose signal is already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const file = join(root, 'not-created');
+    expect(await shell.run(`touch ${file}`, { ...T, signal: ac.signal })).toMatchObject({ interrupted: true });
+    expect(existsSync(file)).toBe(false);
+  });
+});
