@@ -5,6 +5,7 @@
  */
 import { join, relative, resolve } from 'node:path';
 import { parseYaml, type YamlValue } from './mini-yaml.js';
+import { runnerOfScriptCommand } from './test-detect-node.js';
 import { sanitizeCiCommand } from './test-detect-shell.js';
 import { inferRunner, listDir, onPath, readText } from './test-detect-util.js';
 import type { TestDetection } from './test-types.js';
@@ -39,10 +40,11 @@ export async function detectFromCi(root: string): Promise<TestDetection | null> 
     const usable = await makeRunnable(c.command, c.cwd);
     if (!usable) continue;
     const sub = relative(root, c.cwd);
+    const inferred = inferRunner(usable);
     return {
       command: usable,
       reason: `CI runs it: ${c.file} (${c.where})${sub ? ` in ${sub}/` : ''}`,
-      runner: inferRunner(usable),
+      runner: inferred === 'unknown' ? await runnerOfScriptCommand(c.cwd, usable) : inferred,
       cwd: c.cwd,
       source: 'ci',
     };

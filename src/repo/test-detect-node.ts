@@ -154,3 +154,13 @@ async function directRunner(root: string, pkg: Pkg): Promise<{ command: string; 
   }
   return null;
 }
+
+/** The runner behind a command like `npm run test:ci` / `yarn test`, from the package.json in `cwd`. */
+export async function runnerOfScriptCommand(cwd: string, command: string): Promise<TestRunner> {
+  const m = /(?:^|&&\s*)(?:npm|yarn|pnpm|bun)\s+(?:run(?:-script)?\s+)?([\w:.-]+)/.exec(command);
+  if (!m) return 'unknown';
+  const pkg = await readPackageJson(cwd);
+  if (!pkg) return 'unknown';
+  const name = m[1] === 't' ? 'test' : (m[1] as string);
+  return scriptRunner(scripts(pkg), name);
+}

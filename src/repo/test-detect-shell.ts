@@ -44,7 +44,7 @@ export function classifySegment(segment: string): SegmentKind {
 
 /** Split a shell snippet into simple commands on newlines, `&&`, `;` (continuations joined; `||` kept). */
 export function splitCommands(script: string): string[] {
-  const joined = script.replace(/\\\r?\n\s*/g, ' ');
+  const joined = script.replace(/[ \t]*\\\r?\n\s*/g, ' ');
   const out: string[] = [];
   for (const rawLine of joined.split(/\r?\n/)) {
     const line = rawLine.trim();

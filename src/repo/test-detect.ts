@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { detectFromCi } from './test-detect-ci.js';
 import { detectFromManifests } from './test-detect-manifest.js';
+import { runnerOfScriptCommand } from './test-detect-node.js';
+import { findRepoRoot } from './root.js';
 import { inferRunner } from './test-detect-util.js';
 import type { TestDetection } from './test-types.js';
 
@@ -28,16 +30,16 @@ export async function explainTestDetection(
 ): Promise<{ detection: TestDetection | null; why: string }> {
   const dir = resolve(cwd);
   const flag = overrides.cmd?.trim();
-  if (flag) return found({ command: flag, reason: 'given with --test-cmd', runner: inferRunner(flag), cwd: dir, source: 'flag' });
+  if (flag) return found({ command: flag, reason: 'given with --test-cmd', runner: await runnerFor(dir, flag), cwd: dir, source: 'flag' });
 
-  const config = await fromSedgeConfig(dir);
-  if (config) return found(config);
-  const agents = await fromAgentsMd(dir);
-  if (agents) return found(agents);
-  const ci = await detectFromCi(dir);
-  if (ci) return found(ci);
-  const manifest = await detectFromManifests(dir);
-  if (manifest) return found(manifest);
+  const here = await detectIn(dir);
+  if (here) return found(here);
+  // started in a folder of a larger repo with nothing testable of its own: the repo's tests
+  const root = findRepoRoot(dir);
+  if (root && root !== dir) {
+    const fromRoot = await detectIn(root);
+    if (fromRoot) return found({ ...fromRoot, reason: `${fromRoot.reason} (repo root)` });
+  }
   return {
     detection: null,
     why:
@@ -45,6 +47,15 @@ export async function explainTestDetection(
       '.github/workflows, and no test setup in package.json, pyproject/setup.cfg/tox.ini/pytest.ini, go.mod, ' +
       'Cargo.toml, Makefile, *.bats, Gradle or Maven files',
   };
+}
+
+async function detectIn(dir: string): Promise<TestDetection | null> {
+  return (await fromSedgeConfig(dir)) ?? (await fromAgentsMd(dir)) ?? (await detectFromCi(dir)) ?? (await detectFromManifests(dir));
+}
+
+async function runnerFor(dir: string, command: string) {
+  const direct = inferRunner(command);
+  return direct === 'unknown' ? runnerOfScriptCommand(dir, command) : direct;
 }
 
 function found(detection: TestDetection): { detection: TestDetection; why: string } {
@@ -77,7 +88,7 @@ async function fromSedgeConfig(dir: string): Promise<TestDetection | null> {
         ? ((raw as Record<string, unknown>).command as string)
         : null;
   if (!command?.trim()) return null;
-  return { command: command.trim(), reason: '"test" in .sedge/config.json', runner: inferRunner(command), cwd: dir, source: 'config' };
+  return { command: command.trim(), reason: '"test" in .sedge/config.json', runner: await runnerFor(dir, command), cwd: dir, source: 'config' };
 }
 
 /** A fenced block with the info string `test` (```test … ```); its lines joined with &&. */
@@ -96,5 +107,5 @@ async function fromAgentsMd(dir: string): Promise<TestDetection | null> {
   const text = await readText(join(dir, 'AGENTS.md'));
   const command = text ? parseAgentsTestBlock(text) : null;
   if (!command) return null;
-  return { command, reason: 'the ```test block in AGENTS.md', runner: inferRunner(command), cwd: dir, source: 'agents-md' };
+  return { command, reason: 'the ```test block in AGENTS.md', runner: await runnerFor(dir, command), cwd: dir, source: 'agents-md' };
 }

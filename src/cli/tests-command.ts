@@ -1,0 +1,97 @@
+/**
+ * `sedge tests [--test-cmd CMD] [--run] [--json] [--timeout SECONDS]`: what the test gate would run and why;
+ * with --run, run it and print the parsed result. Exit 0: all pass (or, without --run, a command was found);
+ * 1: tests fail; 2: no test command found or bad arguments.
+ */
+import { join } from 'node:path';
+import { stateDir } from '../config/paths.js';
+import { explainTestDetection } from '../repo/test-detect.js';
+import { runTests } from '../repo/test-run.js';
+import type { TestRunResult } from '../repo/test-types.js';
+
+export interface TestsCommandIo {
+  cwd: string;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  signal?: AbortSignal;
+  env?: Record<string, string | undefined>;
+}
+
+interface Args {
+  run: boolean;
+  json: boolean;
+  testCmd?: string;
+  timeoutMs?: number;
+}
+
+const USAGE = 'usage: sedge tests [--run] [--json] [--test-cmd CMD] [--timeout SECONDS]';
+
+function parseArgs(argv: string[]): Args | string {
+  const args: Args = { run: false, json: false };
+  const list = argv[0] === 'tests' ? argv.slice(1) : argv;
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i] as string;
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => inline ?? list[++i];
+    if (flag === '--run') args.run = true;
+    else if (flag === '--json') args.json = true;
+    else if (flag === '--test-cmd') {
+      const v = value();
+      if (!v) return '--test-cmd needs a command';
+      args.testCmd = v;
+    } else if (flag === '--timeout') {
+      const v = Number(value());
+      if (!Number.isFinite(v) || v <= 0) return '--timeout needs a number of seconds';
+      args.timeoutMs = v * 1000;
+    } else return `unknown argument: ${a}`;
+  }
+  return args;
+}
+
+export async function runTestsCommand(argv: string[], io: TestsCommandIo): Promise<number> {
+  const args = parseArgs(argv);
+  if (typeof args === 'string') {
+    io.stderr.write(`sedge tests: ${args}\n${USAGE}\n`);
+    return 2;
+  }
+  const { detection, why } = await explainTestDetection(io.cwd, args.testCmd ? { cmd: args.testCmd } : {});
+  if (!detection) {
+    if (args.json) io.stdout.write(`${JSON.stringify({ detection: null, reason: why })}\n`);
+    else io.stdout.write(`no test command found: ${why}\n`);
+    return 2;
+  }
+  if (!args.run) {
+    if (args.json) io.stdout.write(`${JSON.stringify({ detection })}\n`);
+    else {
+      io.stdout.write(`${detection.command}\n`);
+      io.stdout.write(`  why:    ${detection.reason}\n  where:  ${detection.cwd}\n  runner: ${detection.runner}\n`);
+    }
+    return 0;
+  }
+  if (!args.json) io.stdout.write(`$ ${detection.command}   (${detection.reason})\n`);
+  const result = await runTests(detection, {
+    outputDir: join(stateDir(io.env ?? process.env), 'test-runs'),
+    label: 'sedge-tests',
+    ...(io.signal ? { signal: io.signal } : {}),
+    ...(args.timeoutMs ? { timeoutMs: args.timeoutMs } : {}),
+  });
+  if (args.json) io.stdout.write(`${JSON.stringify({ detection, result })}\n`);
+  else io.stdout.write(formatResult(result));
+  return result.ok ? 0 : 1;
+}
+
+export function formatResult(r: TestRunResult): string {
+  const lines: string[] = [];
+  const status = r.timedOut ? 'timed out' : r.aborted ? 'aborted' : `exit ${r.exitCode ?? 'killed'}`;
+  const counts = r.passed === null && r.failed === null ? 'no test counts found in the output' : `${r.passed ?? '?'} passed, ${r.failed ?? 0} failed`;
+  lines.push(`${r.ok ? 'PASS' : 'FAIL'}: ${counts} (${status}, ${(r.durationMs / 1000).toFixed(1)}s, read from ${r.parsedBy === 'summary' ? 'the runner summary' : 'the exit code'})`);
+  if (r.failing.length) {
+    lines.push('failing:');
+    for (const id of r.failing.slice(0, 30)) lines.push(`  - ${id}`);
+    if (r.failing.length > 30) lines.push(`  - … and ${r.failing.length - 30} more`);
+  }
+  if (!r.ok && r.firstError) lines.push('first failure:', ...r.firstError.split('\n').map((l) => `  ${l}`));
+  else if (!r.ok && r.tail) lines.push('end of output:', ...r.tail.split('\n').slice(-20).map((l) => `  ${l}`));
+  if (r.outputFile) lines.push(`full output: ${r.outputFile}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,226 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { detectTestCommand, explainTestDetection, parseAgentsTestBlock } from '../../src/repo/test-detect.js';
+import { isLintOnly, sanitizeCiCommand } from '../../src/repo/test-detect-shell.js';
+import { toxTestCommand } from '../../src/repo/test-detect-python.js';
+import { onPath } from '../../src/repo/test-detect-util.js';
+import { parseYaml } from '../../src/repo/mini-yaml.js';
+import { fixtureRepo, type FixtureRepo } from './fixture-repo.js';
+
+const repos: FixtureRepo[] = [];
+const repo = (name: string | null) => {
+  const r = fixtureRepo(name);
+  repos.push(r);
+  return r;
+};
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+const PY = (await onPath('python')) ? 'python' : 'python3';
+
+describe('detectTestCommand on the fixture repos', () => {
+  const cases: [string, string, string, string][] = [
+    ['node-vitest', 'npm test', 'vitest', 'manifest'],
+    ['node-jest', 'npm test', 'jest', 'manifest'],
+    ['node-mocha', 'npm test', 'mocha', 'manifest'],
+    ['node-test', 'node --test', 'node-test', 'manifest'],
+    ['node-uvu', 'npx --no uvu tests', 'uvu', 'manifest'],
+    ['node-lint-only', 'npm run test:unit', 'node-test', 'manifest'],
+    ['node-workspaces', 'npm test --workspaces --if-present', 'node-test', 'manifest'],
+    ['node-ci', 'npm run test:ci', 'node-test', 'ci'],
+    ['ava', 'npx --no ava', 'ava', 'manifest'],
+    ['tap', 'npx --no tap', 'tap', 'manifest'],
+    ['python-pytest', `${PY} -m pytest`, 'pytest', 'manifest'],
+    ['python-unittest', `${PY} -m unittest discover -s tests -t .`, 'unittest', 'manifest'],
+    ['go', 'go test ./...', 'go', 'manifest'],
+    ['rust', 'cargo test', 'cargo', 'manifest'],
+    ['make', 'make test', 'make', 'manifest'],
+    ['bats', 'bats test', 'bats', 'manifest'],
+    ['maven', 'mvn -B test', 'maven', 'manifest'],
+    ['gradle', './gradlew test --console=plain', 'gradle', 'manifest'],
+  ];
+  it.each(cases)('%s -> %s', async (name, command, runner, source) => {
+    const r = repo(name);
+    const d = await detectTestCommand(r.dir);
+    expect(d).toMatchObject({ command, runner, source, cwd: r.dir });
+    expect(d?.reason).toBeTruthy();
+  });
+
+  it('says why the CI command was chosen', async () => {
+    const d = await detectTestCommand(repo('node-ci').dir);
+    expect(d?.reason).toContain('.github/workflows/ci.yml');
+    expect(d?.reason).toContain('job test');
+  });
+});
+
+describe('overrides', () => {
+  it('--test-cmd beats everything', async () => {
+    const r = repo('node-ci');
+    r.write('.sedge/config.json', JSON.stringify({ test: 'make check' }));
+    expect(await detectTestCommand(r.dir, { cmd: 'pytest -x' })).toMatchObject({ command: 'pytest -x', source: 'flag', runner: 'pytest' });
+  });
+
+  it('.sedge/config.json beats AGENTS.md and CI', async () => {
+    const r = repo('node-ci');
+    r.write('.sedge/config.json', JSON.stringify({ test: 'make check' }));
+    r.write('AGENTS.md', '# notes\n\n```test\nnpm run test:ci\n```\n');
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'make check', source: 'config', runner: 'make' });
+  });
+
+  it('a ```test block in AGENTS.md beats CI', async () => {
+    const r = repo('node-ci');
+    r.write('AGENTS.md', '# How to work here\n\nRun the tests:\n\n```test\n$ node --test test/\n```\n');
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'node --test test/', source: 'agents-md', runner: 'node-test' });
+  });
+
+  it('reads only a block tagged test', () => {
+    expect(parseAgentsTestBlock('```sh\nnpm test\n```')).toBeNull();
+    expect(parseAgentsTestBlock('```test\n# comment\nmake build\nmake test\n```')).toBe('make build && make test');
+  });
+});
+
+describe('nothing to run', () => {
+  it('says so plainly instead of inventing a command', async () => {
+    const r = repo(null);
+    r.write('README.md', 'hello\n');
+    const { detection, why } = await explainTestDetection(r.dir);
+    expect(detection).toBeNull();
+    expect(why).toMatch(/no test setup/);
+  });
+
+  it('ignores the npm placeholder test script', async () => {
+    const r = repo(null);
+    r.write('package.json', JSON.stringify({ scripts: { test: 'echo "Error: no test specified" && exit 1' } }));
+    expect(await detectTestCommand(r.dir)).toBeNull();
+  });
+});
+
+describe('package managers', () => {
+  it('uses the lockfile package manager when it is installed, else npm', async () => {
+    const r = repo('node-jest');
+    r.write('yarn.lock', '');
+    const d = await detectTestCommand(r.dir);
+    if (await onPath('yarn')) expect(d?.command).toBe('yarn test');
+    else {
+      expect(d?.command).toBe('npm test');
+      expect(d?.reason).toContain('yarn is not installed');
+    }
+  });
+});
+
+describe('CI workflow commands', () => {
+  it.each([
+    ['npm ci && npm test', 'npm test', null],
+    ['pip install -e .[test]\npytest -q tests', 'pytest -q tests', null],
+    ['cd web && npm run build && npm test', 'npm run build && npm test', 'web'],
+    ['go vet ./... && go test -race ./...', 'go test -race ./...', null],
+    ['cargo fmt --check\ncargo clippy -- -D warnings\ncargo test --all-features', 'cargo test --all-features', null],
+    ['make lint && make test', 'make test', null],
+    ['python -m pip install -U pip\npython -m pytest tests/ \\\n  --maxfail=1', 'python -m pytest tests/ --maxfail=1', null],
+    ['yarn install --frozen-lockfile\nyarn test:unit --ci', 'yarn test:unit --ci', null],
+  ])('%j -> %s', (script, command, cd) => {
+    expect(sanitizeCiCommand(script)).toEqual({ command, cd });
+  });
+
+  it.each(['flake8 .', 'npm run lint', 'pytest --cov=${{ env.PKG }}', 'npm ci', 'echo test', 'npx eslint . && npx prettier --check .'])('skips %j', (script) => {
+    expect(sanitizeCiCommand(script)).toBeNull();
+  });
+
+  it('prefers the test job and skips lint jobs and tools that are not installed', async () => {
+    const r = repo(null);
+    r.write('go.mod', 'module x\n\ngo 1.19\n');
+    r.write(
+      '.github/workflows/build.yml',
+      [
+        'on: [push, pull_request]',
+        'jobs:',
+        '  lint:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - run: golangci-lint run',
+        '  test:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - uses: actions/setup-go@v5',
+        "        with: { go-version: '1.22' }",
+        '      - name: Test',
+        '        run: go test -count=1 ./...',
+        '        working-directory: .',
+      ].join('\n'),
+    );
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'go test -count=1 ./...', source: 'ci', runner: 'go' });
+  });
+
+  it('falls back to the manifest when the CI tool is missing here', async () => {
+    if (await onPath('tox')) return;
+    const r = repo('python-pytest');
+    r.write('.github/workflows/tests.yml', 'on: push\njobs:\n  tests:\n    runs-on: ubuntu-latest\n    steps:\n      - run: tox -e py\n');
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command: `${PY} -m pytest`, source: 'manifest' });
+  });
+
+  it('drops a wrapper that is not installed (poetry run)', async () => {
+    if (await onPath('poetry')) return;
+    const r = repo('python-pytest');
+    r.write('.github/workflows/ci.yml', 'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          poetry install\n          poetry run pytest -q\n');
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'pytest -q', source: 'ci' });
+  });
+
+  it('reads GitLab script lists', async () => {
+    const r = repo('go');
+    r.write('.gitlab-ci.yml', 'stages: [test]\nunit:\n  stage: test\n  script:\n    - go mod download\n    - go test -v ./...\n');
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'go test -v ./...', source: 'ci' });
+  });
+});
+
+describe('helpers', () => {
+  it('recognises lint-only test scripts', () => {
+    expect(isLintOnly('eslint . && prettier --check .')).toBe(true);
+    expect(isLintOnly('npm run lint')).toBe(true);
+    expect(isLintOnly('eslint . && jest')).toBe(false);
+    expect(isLintOnly('tsc --noEmit')).toBe(true);
+  });
+
+  it('reads tox commands', () => {
+    expect(toxTestCommand('[tox]\nenvlist = py3\n\n[testenv]\ndeps = pytest\ncommands =\n    pytest {posargs} tests\n')).toBe('pytest  tests');
+    expect(toxTestCommand('[testenv]\ncommands = flake8\n')).toBeNull();
+  });
+
+  it('parses the YAML shapes workflows use', () => {
+    const doc = parseYaml(
+      [
+        '# comment',
+        'name: "CI"',
+        'on:',
+        '  push:',
+        '    branches: [ main ]',
+        'jobs:',
+        '  test:',
+        '    steps:',
+        '    - uses: actions/checkout@v4',
+        '    - name: Run',
+        '      run: |',
+        '        echo "a: b"',
+        '',
+        '        npm test',
+        '      env:',
+        "        X: 'it''s'",
+        '    - run: >-',
+        '        folded',
+        '        line',
+      ].join('\n'),
+    );
+    expect(doc).toEqual({
+      name: 'CI',
+      on: { push: { branches: '[ main ]' } },
+      jobs: {
+        test: {
+          steps: [
+            { uses: 'actions/checkout@v4' },
+            { name: 'Run', run: 'echo "a: b"\n\nnpm test', env: { X: "it's" } },
+            { run: 'folded line' },
+          ],
+        },
+      },
+    });
+  });
+});
