@@ -6,10 +6,12 @@
  * prompt. bash starts on the first run, not before (startup time matters).
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IPty } from 'node-pty';
+import { createFrameParser } from './framing.js';
 import { createCapture, presentOutput, stripAnsi } from './output.js';
 import { foregroundGroup, groupAlive, killGroup, waitingOnTerminal } from './process-tree.js';
 import { buildShellEnv, INIT_SCRIPT } from './shell-env.js';
@@ -63,6 +65,18 @@ interface Live {
   onExit: (() => void) | null;
 }
 
+/** Sessions still holding a shell or a temp dir, cleaned up synchronously if the process exits first. */
+const openSessions = new Set<() => void>();
+let exitHook = false;
+function onProcessExit(cleanup: () => void): () => void {
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => { for (const f of openSessions) f(); });
+  }
+  openSessions.add(cleanup);
+  return () => openSessions.delete(cleanup);
+}
+
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -78,6 +92,10 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
   let disposed = false;
   let counter = 0;
   let queue: Promise<unknown> = Promise.resolve();
+  const untrack = onProcessExit(() => {
+    if (live && !live.exited) { try { process.kill(live.pid, 'SIGHUP'); } catch { /* gone */ } }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   async function start(): Promise<Live> {
     const mod = (await import('node-pty')) as typeof import('node-pty') & { default?: typeof import('node-pty') };
@@ -177,49 +195,16 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     await writeFile(script, command.endsWith('\n') ? command : `${command}\n`, { mode: 0o600 });
 
     const capture = createCapture(maxChars);
-    const startToken = `__SEDGE_${nonce}_S__`;
-    const endRe = new RegExp(`(?:\\r*\\n)?__SEDGE_${nonce}_E_(\\d+)__`);
-    const endToken = `__SEDGE_${nonce}_E_`;
-    const holdBack = startToken.length + 24;
-    let phase = 'start' as 'start' | 'body' | 'end';
-    let pending = '';
-    let exitCode: number | null = null;
     let lastDataAt = performance.now();
     let finish!: () => void;
     const finished = new Promise<void>((r) => { finish = r; });
-    const emit = (text: string) => {
-      if (!text) return;
+    const frame = createFrameParser(nonce, (text) => {
       capture.push(text);
       if (ro.onData) { const shown = presentOutput(text).text; if (shown) ro.onData(shown); }
-    };
-
+    }, () => finish());
     l.sink = (data) => {
       lastDataAt = performance.now();
-      if (phase === 'end') return;
-      pending += data;
-      if (phase === 'start') {
-        const i = pending.indexOf(startToken);
-        if (i < 0) { pending = pending.slice(-holdBack); return; }
-        pending = pending.slice(i + startToken.length).replace(/^\r*\n/, '');
-        phase = 'body';
-      }
-      const m = endRe.exec(pending);
-      if (m) {
-        emit(pending.slice(0, m.index));
-        exitCode = Number(m[1]);
-        pending = '';
-        phase = 'end';
-        finish();
-        return;
-      }
-      // emit all but what may be the start of the end sentinel: its line break and a prefix of its token
-      const nl = pending.lastIndexOf('\n');
-      const rest = pending.slice(nl + 1);
-      const partial = nl >= 0 && rest.length < endToken.length + 24 && (endToken.startsWith(rest) || rest.startsWith(endToken));
-      let keepFrom = partial ? nl : pending.length;
-      while (keepFrom > 0 && pending[keepFrom - 1] === '\r') keepFrom--;
-      emit(pending.slice(0, keepFrom));
-      pending = pending.slice(keepFrom);
+      frame.push(data);
     };
     l.onExit = () => finish();
 
@@ -232,7 +217,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
       const timer = setTimeout(() => settle('timeout'), Math.min(Math.max(1, ro.timeoutMs), 2 ** 31 - 1));
       const poll = setInterval(() => {
         const quiet = performance.now() - lastDataAt >= pollMs;
-        inputHits = quiet && phase === 'body' && waitingOnTerminal(l.pid, l.pts) ? inputHits + 1 : 0;
+        inputHits = quiet && frame.phase === 'body' && waitingOnTerminal(l.pid, l.pts) ? inputHits + 1 : 0;
         if (inputHits >= 2) settle('input');
       }, pollMs);
       const onAbort = () => settle('abort');
@@ -257,11 +242,12 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
         restarted = true;
       }
     }
+    let exitCode = frame.exitCode;
     if (l.exited) {
       restarted = true;
-      if (phase !== 'end' && l.exitCode !== null && reason === 'done') exitCode = l.exitCode;
+      if (frame.phase !== 'end' && l.exitCode !== null && reason === 'done') exitCode = l.exitCode;
     }
-    if (phase === 'body') emit(pending);
+    frame.flush();
     l.sink = null;
     l.onExit = null;
     await unlink(script).catch(() => undefined);
@@ -294,6 +280,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
       if (l) await killShell(l);
       if (dir) await rm(dir, { recursive: true, force: true });
       dir = null;
+      untrack();
     },
   };
 }
