@@ -4,7 +4,6 @@
  * interleaved (in arrival order), bounded in memory, and normalised for a model.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { execa } from 'execa';
 import { createCapture, presentOutput } from './output.js';
 import { groupAlive, killGroup } from './process-tree.js';
 import { mergeEnv } from './shell-env.js';
@@ -59,6 +58,8 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
   const out = createCapture(max);
   const err = createCapture(max);
   const all = createCapture(max * 2);
+  // loaded on first use: importing execa costs ~70 ms, too much for startup when no command runs
+  const { execa } = await import('execa');
   const child = execa(cmd, {
     shell: opts.shell ?? 'bash',
     cwd: opts.cwd,
