@@ -211,6 +211,15 @@ describe('lifecycle', () => {
     expect(existsSync(dir)).toBe(false);
     await expect(s.run('echo x', T)).rejects.toThrow(/disposed/);
   });
+
+  it('takes background jobs down with it on dispose', async () => {
+    const s = createShellSession({ cwd: root });
+    const r = await s.run('sleep 300 & echo $!', T);
+    const pid = Number(r.output);
+    expect(processAlive(pid)).toBe(true);
+    await s.dispose();
+    await expect.poll(() => processAlive(pid)).toBe(false);
+  });
 });
 
 describe('framing cannot be undone by the command', () => {
