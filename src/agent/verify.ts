@@ -92,6 +92,10 @@ export function createVerifier(opts: VerifierOptions): TestGate {
 
 const MAX_LIST = 15;
 
+function lastLines(text: string, n: number): string {
+  return text.split('\n').slice(-n).join('\n');
+}
+
 function list(ids: string[]): string {
   const shown = ids.slice(0, MAX_LIST).map((id) => `- ${id}`);
   if (ids.length > MAX_LIST) shown.push(`- … and ${ids.length - MAX_LIST} more`);
@@ -107,9 +111,12 @@ export function formatFeedback(result: TestRunResult, decision: GateDecision, ba
   if (!baseline) parts.push('(No baseline run finished before your changes, so every failure is listed as new.)');
   if (decision.newFailures.length) parts.push('', 'NEW failures (passed before your changes):', list(decision.newFailures));
   if (decision.preexisting.length) parts.push('', 'PRE-EXISTING failures (already failing before your changes):', list(decision.preexisting));
-  if (result.firstError) parts.push('', 'First failure:', '```', result.firstError, '```');
-  const tail = result.tail && (!result.firstError || !result.firstError.includes(result.tail)) ? result.tail : '';
-  if (tail) parts.push('', 'End of the output:', '```', tail, '```');
+  // the first NEW failure is the one to look at; else the first failure in the output
+  const firstNew = decision.newFailures.find((id) => result.failureDetails[id]);
+  const detail = firstNew ? result.failureDetails[firstNew] : result.firstError;
+  if (detail) parts.push('', firstNew ? `First new failure (${firstNew}):` : 'First failure:', '```', detail, '```');
+  const tail = detail ? lastLines(result.tail, 15) : result.tail;
+  if (tail && !(detail ?? '').includes(tail)) parts.push('', 'End of the output:', '```', tail, '```');
   if (result.outputFile) parts.push('', `Full output: ${result.outputFile}`);
   if (decision.ok === false && !decision.newFailures.length && !decision.preexisting.length) parts.push('', `Counts: ${countText(result)}`);
   return parts.join('\n');

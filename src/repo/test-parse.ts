@@ -17,13 +17,15 @@ export interface ParsedTests {
   firstError: string | null;
   /** names of the parsers that recognised something */
   recognisedBy: string[];
+  /** the details block of each of the first failing tests, when its header could be found */
+  details: Record<string, string>;
 }
 
 const PARSERS: Parser[] = [...OTHER_PARSERS, ...JS_PARSERS];
 
 export function parseTestOutput(output: string, runner: TestRunner = 'unknown'): ParsedTests {
   const lines = output.replace(/\r\n?/g, '\n').split('\n');
-  const result: ParsedTests = { passed: null, failed: null, failing: [], firstError: null, recognisedBy: [] };
+  const result: ParsedTests = { passed: null, failed: null, failing: [], firstError: null, recognisedBy: [], details: {} };
   let firstAt: { at: number; count: number } | null = null;
   for (const parser of PARSERS) {
     if (parser.only && !parser.only.includes(runner) && runner !== 'unknown' && runner !== 'make') continue;
@@ -47,7 +49,26 @@ export function parseTestOutput(output: string, runner: TestRunner = 'unknown'):
     result.failed = Math.max(result.failed ?? 0, result.failing.length);
   }
   if (firstAt) result.firstError = trimBlock(lines.slice(firstAt.at, firstAt.at + firstAt.count));
+  for (const id of result.failing.slice(0, 10)) {
+    const at = detailHeader(lines, id);
+    if (at !== null) result.details[id] = trimBlock(lines.slice(at, at + (firstAt?.count ?? 30)));
+  }
   return result;
+}
+
+const HEADER = /^\s*(not ok\b|FAIL\b|ERROR\b|●|_{3,} |-{3,} |--- FAIL: |✖ |✘ |×|✗ |\d+\) )/;
+
+/** The line where a failing test's details start: a runner's failure header naming the test's last segment. */
+function detailHeader(lines: string[], id: string): number | null {
+  const last = id.split(/::| › | > |\.(?=[^.]*$)|\//).pop()?.trim();
+  if (!last || last.length < 2) return null;
+  const escaped = last.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`${escaped}(?:$|\\s+\\(|\\s+_|\\s+stdout|\\s+\\[|:|\\s+#)`);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (HEADER.test(line) && re.test(line)) return i;
+  }
+  return null;
 }
 
 function trimBlock(block: string[]): string {

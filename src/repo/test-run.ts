@@ -66,6 +66,7 @@ export async function runTests(detection: TestDetection, opts: RunTestsOptions =
     failed: parsed.failed,
     failing: parsed.failing,
     firstError: parsed.firstError,
+    failureDetails: parsed.details,
     parsedBy: recognised ? 'summary' : 'exit-code',
     ok,
   };

@@ -53,6 +53,8 @@ export interface TestRunResult {
   failing: string[];
   /** the first failure's details (a few dozen lines) when one could be found */
   firstError: string | null;
+  /** details of each of the first failing tests, by id, when the runner's failure header was found */
+  failureDetails: Record<string, string>;
   /** how the counts were obtained */
   parsedBy: 'summary' | 'exit-code';
   /** exit 0, no failure counted, not timed out */

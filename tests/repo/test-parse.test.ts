@@ -74,3 +74,17 @@ describe('parseTestOutput on real runner outputs', () => {
     expect(parseTestOutput('      Tests  4 passed (4)', 'vitest')).toMatchObject({ passed: 4, failed: 0 });
   });
 });
+
+describe('failure details by test', () => {
+  it.each([
+    ['pytest.txt', 'tests/test_calc.py::test_adds', /^_+ test_adds _+\n[\s\S]*assert -1 == 5/],
+    ['jest.txt', 'test/calc.test.js › calc › adds', /^\s*● calc › adds[\s\S]*Received: -1/],
+    ['vitest.txt', 'test/calc.test.js > calc > adds', /^ FAIL {2}test\/calc.test.js > calc > adds\nAssertionError/],
+    ['go.txt', 'example.com/calc.TestAdd', /^--- FAIL: TestAdd[\s\S]*calc_test.go:7/],
+    ['cargo.txt', 'tests::adds', /^---- tests::adds stdout ----[\s\S]*src\/lib.rs:11:9/],
+    ['unittest.txt', 'tests.test_calc.CalcTest.test_adds', /^FAIL: test_adds[\s\S]*AssertionError/],
+    ['nodetest.txt', 'adds', /^not ok 1 - adds[\s\S]*-1 !== 5/],
+  ])('%s: %s', (file, id, re) => {
+    expect(parseTestOutput(read(file), 'unknown').details[id]).toMatch(re);
+  });
+});

@@ -1,0 +1,188 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createVerifier } from '../../src/agent/verify.js';
+import { compareRuns } from '../../src/agent/verify-compare.js';
+import { detectTestCommand } from '../../src/repo/test-detect.js';
+import type { TestRunResult } from '../../src/repo/test-types.js';
+import { fixtureRepo, type FixtureRepo } from '../repo/fixture-repo.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function setup(): { repo: FixtureRepo; outputDir: string } {
+  const repo = fixtureRepo('node-test');
+  const outputDir = mkdtempSync(join(tmpdir(), 'sedge-verify-out-'));
+  cleanups.push(() => repo.cleanup(), () => rmSync(outputDir, { recursive: true, force: true }));
+  return { repo, outputDir };
+}
+
+const ALWAYS_FAILS = "const test = require('node:test');\nconst assert = require('node:assert');\ntest('always fails', () => assert.fail('broken before the run'));\n";
+const signal = () => new AbortController().signal;
+
+describe('createVerifier on a real repo (node:test)', () => {
+  it('passes a green suite that stays green', async () => {
+    const { repo, outputDir } = setup();
+    const v = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir });
+    v.start?.(signal());
+    await v.beforeFirstChange?.(signal());
+    const { outcome, feedback } = await v.check(signal());
+    expect(outcome).toMatchObject({ ok: true, command: 'node --test', passed: 2, failed: 0, new_failures: [], preexisting: [] });
+    expect(outcome.skipped_reason).toBeUndefined();
+    expect(feedback).toBe('');
+  });
+
+  it('blocks a change that breaks a passing test, with the failure summary as feedback', async () => {
+    const { repo, outputDir } = setup();
+    const v = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir });
+    v.start?.(signal());
+    await v.beforeFirstChange?.(signal());
+    expect((await v.baseline())?.ok).toBe(true);
+    repo.edit('src/calc.js', 'a + b', 'a - b');
+    const { outcome, feedback } = await v.check(signal());
+    expect(outcome).toMatchObject({ ok: false, passed: 1, failed: 1, new_failures: ['adds'], preexisting: [] });
+    expect(outcome.summary).toContain('1 passed, 1 failed');
+    expect(outcome.output_file).toBeTruthy();
+    expect(statSync(outcome.output_file as string).mode & 0o777).toBe(0o600);
+    expect(feedback).toContain('The task is not finished');
+    expect(feedback).toContain('NEW failures');
+    expect(feedback).toContain('- adds');
+    expect(feedback).toMatch(/First new failure \(adds\):\n```\nnot ok 1 - adds[\s\S]*calc\.test\.js:4/);
+    expect(feedback).toContain(`Full output: ${outcome.output_file}`);
+  });
+
+  it('reports failures that were there before the run as pre-existing, never as new', async () => {
+    const { repo, outputDir } = setup();
+    repo.write('test/always.test.js', ALWAYS_FAILS);
+    const v = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir });
+    v.start?.(signal());
+    await v.beforeFirstChange?.(signal());
+    const { outcome, feedback } = await v.check(signal());
+    expect(outcome).toMatchObject({ ok: false, new_failures: [], preexisting: ['always fails'] });
+    expect(outcome.summary).toMatch(/pre-existing/);
+    expect(feedback).toContain('First failure:');
+    expect(feedback).toContain('PRE-EXISTING failures');
+    expect(feedback).not.toContain('NEW failures');
+  });
+
+  it("policy new-only lets pre-existing failures pass but still blocks new ones", async () => {
+    const { repo, outputDir } = setup();
+    repo.write('test/always.test.js', ALWAYS_FAILS);
+    const v = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir, policy: 'new-only' });
+    v.start?.(signal());
+    await v.beforeFirstChange?.(signal());
+    const first = await v.check(signal());
+    expect(first.outcome).toMatchObject({ ok: true, new_failures: [], preexisting: ['always fails'] });
+    repo.edit('src/calc.js', 'a + b', 'a - b');
+    const second = await v.check(signal());
+    expect(second.outcome).toMatchObject({ ok: false, new_failures: ['adds'], preexisting: ['always fails'] });
+  });
+
+  it('passes once the model fixed the failure that was there before', async () => {
+    const { repo, outputDir } = setup();
+    repo.edit('src/calc.js', 'a + b', 'a - b');
+    const v = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir });
+    v.start?.(signal());
+    await v.beforeFirstChange?.(signal());
+    expect((await v.baseline())?.failing).toEqual(['adds']);
+    expect((await v.check(signal())).outcome).toMatchObject({ ok: false, preexisting: ['adds'] });
+    repo.edit('src/calc.js', 'a - b', 'a + b');
+    const { outcome } = await v.check(signal());
+    expect(outcome).toMatchObject({ ok: true, failed: 0, new_failures: [], preexisting: [] });
+  });
+
+  it('does not accept deleting the failing test as a fix', async () => {
+    const { repo, outputDir } = setup();
+    repo.write('test/always.test.js', ALWAYS_FAILS);
+    const v = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir });
+    v.start?.(signal());
+    await v.beforeFirstChange?.(signal());
+    rmSync(join(repo.dir, 'test/always.test.js'));
+    const { outcome } = await v.check(signal());
+    expect(outcome.ok).toBe(false);
+    expect(outcome.new_failures[0]).toMatch(/fewer test\(s\) ran/);
+  });
+
+  it('starts the baseline before the first change even without start()', async () => {
+    const { repo, outputDir } = setup();
+    const v = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir });
+    await v.beforeFirstChange?.(signal());
+    expect(await v.baseline()).toMatchObject({ ok: true, passed: 2 });
+  });
+
+  it('skips, without blame, when no test command was found', async () => {
+    const v = createVerifier({ cwd: tmpdir(), detection: null, outputDir: tmpdir() });
+    v.start?.(signal());
+    await v.beforeFirstChange?.(signal());
+    const { outcome, feedback } = await v.check(signal());
+    expect(outcome).toMatchObject({ ok: true, command: null, skipped_reason: 'no test command found', passed: null, failed: null });
+    expect(feedback).toBe('');
+  });
+});
+
+function result(p: Partial<TestRunResult>): TestRunResult {
+  return {
+    command: 'make test',
+    cwd: '/x',
+    runner: 'unknown',
+    exitCode: 0,
+    timedOut: false,
+    aborted: false,
+    durationMs: 10,
+    outputFile: null,
+    tail: '',
+    passed: null,
+    failed: null,
+    failing: [],
+    firstError: null,
+    failureDetails: {},
+    parsedBy: 'exit-code',
+    ok: true,
+    ...p,
+  };
+}
+const red = (p: Partial<TestRunResult> = {}) => result({ exitCode: 1, ok: false, ...p });
+
+describe('compareRuns', () => {
+  it('never passes a suite that passed before and fails now, even without test ids', () => {
+    const d = compareRuns(result({}), red());
+    expect(d.ok).toBe(false);
+    expect(d.newFailures[0]).toMatch(/exit code 1; the suite passed before/);
+    expect(compareRuns(result({}), red(), 'new-only').ok).toBe(false);
+  });
+
+  it('without ids, same failure as before is pre-existing; a changed exit status is new', () => {
+    expect(compareRuns(red(), red(), 'new-only')).toMatchObject({ ok: true, newFailures: [], preexisting: ['exit code 1, as before this run'] });
+    expect(compareRuns(red(), red())).toMatchObject({ ok: false, newFailures: [] });
+    expect(compareRuns(red(), red({ exitCode: 2 }), 'new-only')).toMatchObject({ ok: false });
+  });
+
+  it('without ids, compares counts', () => {
+    const base = red({ passed: 5, failed: 1, parsedBy: 'summary' });
+    expect(compareRuns(base, red({ passed: 4, failed: 2, parsedBy: 'summary' }), 'new-only')).toMatchObject({ ok: false });
+    expect(compareRuns(base, red({ passed: 5, failed: 1, parsedBy: 'summary' }), 'new-only')).toMatchObject({ ok: true });
+  });
+
+  it('ids after a baseline that named none are all new (nothing to match against)', () => {
+    const d = compareRuns(red({ exitCode: 2 }), red({ failing: ['t1'], failed: 1, passed: 3, parsedBy: 'summary' }), 'new-only');
+    expect(d).toMatchObject({ ok: false, newFailures: ['t1'] });
+  });
+
+  it('a timeout is a failure, new unless the baseline timed out too', () => {
+    expect(compareRuns(result({}), red({ timedOut: true, exitCode: null })).newFailures).toEqual(['[the test run timed out]']);
+    expect(compareRuns(red({ timedOut: true, exitCode: null }), red({ timedOut: true, exitCode: null }), 'new-only').ok).toBe(true);
+  });
+
+  it('a runner that cannot start before or after is a skip, not a pass or a blame', () => {
+    const missing = red({ exitCode: 127 });
+    expect(compareRuns(missing, missing)).toMatchObject({ ok: true, skippedReason: expect.stringContaining('could not start') });
+    expect(compareRuns(result({}), missing).ok).toBe(false);
+  });
+
+  it('without a baseline every failure is new', () => {
+    expect(compareRuns(null, red({ failing: ['a'], failed: 1, passed: 0 }))).toMatchObject({ ok: false, newFailures: ['a'] });
+  });
+});
