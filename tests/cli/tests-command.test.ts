@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runTestsCommand } from '../../src/cli/tests-command.js';
+import { fixtureRepo } from '../repo/fixture-repo.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+async function run(argv: string[], cwd: string) {
+  const state = mkdtempSync(join(tmpdir(), 'sedge-state-'));
+  cleanups.push(() => rmSync(state, { recursive: true, force: true }));
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (b: Buffer) => (out += b.toString()));
+  stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const code = await runTestsCommand(argv, { cwd, stdout, stderr, env: { ...process.env, XDG_STATE_HOME: state } });
+  return { code, out, err, state };
+}
+
+function repo(name: string | null) {
+  const r = fixtureRepo(name);
+  cleanups.push(() => r.cleanup());
+  return r;
+}
+
+describe('sedge tests', () => {
+  it('prints the detected command and why', async () => {
+    const r = repo('node-ci');
+    const { code, out } = await run(['tests'], r.dir);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^npm run test:ci\n/);
+    expect(out).toContain('why:    CI runs it: .github/workflows/ci.yml');
+  });
+
+  it('says plainly when nothing is found (exit 2)', async () => {
+    const r = repo(null);
+    const { code, out } = await run([], r.dir);
+    expect(code).toBe(2);
+    expect(out).toMatch(/^no test command found: /);
+  });
+
+  it('--run prints the parsed result; exit 0 when all pass, 1 when some fail', async () => {
+    const r = repo('node-test');
+    const green = await run(['--run'], r.dir);
+    expect(green.code).toBe(0);
+    expect(green.out).toContain('$ node --test');
+    expect(green.out).toMatch(/PASS: 2 passed, 0 failed \(exit 0/);
+    r.edit('src/calc.js', 'a + b', 'a - b');
+    const red = await run(['--run'], r.dir);
+    expect(red.code).toBe(1);
+    expect(red.out).toMatch(/FAIL: 1 passed, 1 failed/);
+    expect(red.out).toContain('  - adds');
+    expect(red.out).toContain(`full output: ${join(red.state, 'sedge', 'test-runs')}`);
+  });
+
+  it('--run --json and --test-cmd', async () => {
+    const r = repo(null);
+    const { code, out } = await run(['--run', '--json', '--test-cmd', 'echo "1..1"; echo "not ok 1 - broken"; exit 1'], r.dir);
+    expect(code).toBe(1);
+    const data = JSON.parse(out) as { detection: { source: string }; result: { failing: string[]; ok: boolean } };
+    expect(data.detection.source).toBe('flag');
+    expect(data.result).toMatchObject({ ok: false, failing: ['broken'] });
+  });
+
+  it('rejects unknown arguments', async () => {
+    const { code, err } = await run(['--bogus'], tmpdir());
+    expect(code).toBe(2);
+    expect(err).toContain('unknown argument: --bogus');
+  });
+});
