@@ -22,6 +22,11 @@ export interface ShellSessionOptions {
   env?: Record<string, string | undefined>;
   /** bash by default */
   shell?: string;
+  /**
+   * argv run in front of the shell, e.g. a sandbox (`['bwrap', ...flags]`); it must keep the terminal as the
+   * shell's controlling tty (no new session) and make the temp dir under os.tmpdir() visible
+   */
+  launcher?: string[];
   /** time between SIGINT and SIGKILL when a command is stopped (ms) */
   killGraceMs?: number;
   /** how often a running command is checked for waiting on terminal input (ms) */
@@ -57,7 +62,10 @@ export interface ShellSession {
 
 interface Live {
   term: IPty;
+  /** bash itself (found as the terminal's foreground group at its first prompt, so a launcher is seen through) */
   pid: number;
+  /** what node-pty started (the launcher, or bash) */
+  rootPid: number;
   pts: string | undefined;
   exited: boolean;
   exitCode: number | null;
@@ -93,7 +101,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
   let counter = 0;
   let queue: Promise<unknown> = Promise.resolve();
   const untrack = onProcessExit(() => {
-    if (live && !live.exited) { try { process.kill(live.pid, 'SIGHUP'); } catch { /* gone */ } }
+    if (live && !live.exited) for (const pid of new Set([live.pid, live.rootPid])) { try { process.kill(pid, 'SIGHUP'); } catch { /* gone */ } }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -104,11 +112,12 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     const initPath = join(dir, 'init.sh');
     await writeFile(initPath, INIT_SCRIPT, { mode: 0o600 });
     const env = buildShellEnv(opts.env);
-    const term = spawn(shell, ['--noprofile', '--norc', '--noediting'], {
+    const [file = shell, ...prefix] = [...(opts.launcher ?? []), shell];
+    const term = spawn(file, [...prefix, '--noprofile', '--norc', '--noediting'], {
       name: env.TERM ?? 'dumb', cwd: opts.cwd, env, cols: 200, rows: 50,
     });
     const l: Live = {
-      term, pid: term.pid, pts: (term as unknown as { ptsName?: string }).ptsName,
+      term, pid: term.pid, rootPid: term.pid, pts: (term as unknown as { ptsName?: string }).ptsName,
       exited: false, exitCode: null, sink: null, onExit: null,
     };
     term.onData((d) => l.sink?.(d));
@@ -133,6 +142,8 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     });
     l.sink = null;
     l.onExit = null;
+    const atPrompt = ok ? foregroundGroup(term.pid) : null;
+    if (atPrompt !== null) l.pid = atPrompt;
     if (!ok) {
       await killShell(l);
       throw new Error(`could not start ${shell}: ${stripAnsi(seen).trim().slice(-300) || 'no response'}`);
@@ -144,10 +155,12 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     if (l.exited) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const prev = l.onExit;
-      const timer = setTimeout(() => { try { process.kill(l.pid, 'SIGKILL'); } catch { /* gone */ } resolve(); }, 1000);
+      const pids = new Set([l.pid, l.rootPid]);
+      const signal = (sig: NodeJS.Signals) => { for (const pid of pids) { try { process.kill(pid, sig); } catch { /* gone */ } } };
+      const timer = setTimeout(() => { signal('SIGKILL'); resolve(); }, 1000);
       l.onExit = () => { clearTimeout(timer); prev?.(); resolve(); };
       // SIGHUP: bash passes it on to its jobs, then exits
-      try { process.kill(l.pid, 'SIGHUP'); } catch { clearTimeout(timer); resolve(); }
+      signal('SIGHUP');
     });
   }
 

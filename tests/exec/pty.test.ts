@@ -237,3 +237,24 @@ describe('framing cannot be undone by the command', () => {
     expect(existsSync(file)).toBe(false);
   });
 });
+
+describe('launcher', () => {
+  it('sees through a launcher that runs bash as its child', async () => {
+    const s = createShellSession({ cwd: root, killGraceMs: 200, launcher: ['bash', '-c', '"$@"; exit $?', 'launcher'] });
+    try {
+      const first = await s.run('echo $$ $PPID', T);
+      const [bashPid, launcherPid] = first.output.split(' ').map(Number) as [number, number];
+      expect(bashPid).not.toBe(launcherPid);
+      expect(await s.run('read x </dev/tty', T)).toMatchObject({ waitingForInput: true, timedOut: false });
+      // a builtin loop: SIGINT reaches bash itself, which must survive it (not be taken for the command's group)
+      const loop = await s.run('while :; do :; done', { timeoutMs: 1000 });
+      expect(loop).toMatchObject({ timedOut: true });
+      expect(loop.shellRestarted).toBeUndefined();
+      expect(await s.run('echo $$', T)).toMatchObject({ output: String(bashPid) });
+      await s.dispose();
+      await expect.poll(() => processAlive(launcherPid) || processAlive(bashPid)).toBe(false);
+    } finally {
+      await s.dispose();
+    }
+  });
+});
