@@ -11,6 +11,8 @@ export interface ShellToolOptions {
   /** the most a call may ask for with timeout_s (1800) */
   maxTimeoutS?: number;
   env?: Record<string, string | undefined>;
+  /** argv in front of bash, e.g. a sandbox; see ShellSessionOptions.launcher */
+  launcher?: string[];
   /** for tests: the SIGINT -> SIGKILL grace of the shell session (ms) */
   killGraceMs?: number;
 }
@@ -45,6 +47,7 @@ export function createShellTool(opts: ShellToolOptions): Tool {
     (session ??= createShellSession({
       cwd: opts.workspace,
       ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.launcher ? { launcher: opts.launcher } : {}),
       ...(opts.killGraceMs !== undefined ? { killGraceMs: opts.killGraceMs } : {}),
     }));
 
