@@ -186,3 +186,59 @@ describe('compareRuns', () => {
     expect(compareRuns(null, red({ failing: ['a'], failed: 1, passed: 0 }))).toMatchObject({ ok: false, newFailures: ['a'] });
   });
 });
+
+describe('the gate inside the agent loop (replay model)', async () => {
+  const { runAgent } = await import('../../src/agent/loop.js');
+  const { createReplayModel } = await import('../../src/model/replay.js');
+  const { createToolset } = await import('../../src/tools/tool.js');
+  type ModelClient = import('../../src/model/types.js').ModelClient;
+  type AgentEvent = import('../../src/agent/events.js').AgentEvent;
+
+  async function runDoneAtOnce(repo: FixtureRepo, outputDir: string, rounds: number) {
+    const inner = createReplayModel(
+      Array.from({ length: rounds + 1 }, () => ({ text: 'Done.' })),
+      { id: 'replay:test' },
+    );
+    const seen: string[][] = [];
+    const model: ModelClient = {
+      ...inner,
+      stream(request, sig) {
+        seen.push(request.messages.filter((m) => m.role === 'user').map((m) => String(m.content)));
+        return inner.stream(request, sig);
+      },
+    };
+    const verify = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir });
+    const gen = runAgent('fix the bug', { model, tools: createToolset([]), system: 's', cwd: repo.dir, sessionId: 't', verify, limits: { verifyRounds: rounds } }, signal());
+    const events: AgentEvent[] = [];
+    for (let next = await gen.next(); ; next = await gen.next()) {
+      if (next.done) return { events, result: next.value, seen };
+      events.push(next.value);
+    }
+  }
+
+  it('a model that says done at once in a repo with a failing test ends tests_failed after the rounds, told each round', async () => {
+    const { repo, outputDir } = setup();
+    repo.edit('src/calc.js', 'a + b', 'a - b');
+    const { events, result, seen } = await runDoneAtOnce(repo, outputDir, 2);
+    expect(result.status).toBe('tests_failed');
+    const verdicts = events.filter((e) => e.type === 'verify_result');
+    expect(verdicts).toHaveLength(3);
+    for (const v of verdicts) expect(v).toMatchObject({ ok: false, failed: 1, preexisting: ['adds'] });
+    const end = events.at(-1);
+    expect(end).toMatchObject({ type: 'run_end', status: 'tests_failed', verified: false });
+    // rounds 2 and 3: the model was sent the failure summary of the previous round
+    expect(seen).toHaveLength(3);
+    for (const users of seen.slice(1)) {
+      const last = users.at(-1) ?? '';
+      expect(last).toContain('The task is not finished');
+      expect(last).toContain('- adds');
+    }
+  });
+
+  it('the same run in a green repo ends done and verified', async () => {
+    const { repo, outputDir } = setup();
+    const { events, result } = await runDoneAtOnce(repo, outputDir, 2);
+    expect(result.status).toBe('done');
+    expect(events.at(-1)).toMatchObject({ type: 'run_end', status: 'done', verified: true });
+  });
+});
