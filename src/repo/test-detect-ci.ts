@@ -137,6 +137,19 @@ async function makeRunnable(command: string, cwd: string): Promise<string | null
       continue;
     }
     if (exe === 'python' && (await onPath('python3'))) return cmd.replace(/^python\b/, 'python3');
+    if ((exe === 'pytest' || exe === 'py.test') && (await onPath('python3'))) {
+      cmd = cmd.replace(/^(pytest|py\.test)\b/, `${(await onPath('python')) ? 'python' : 'python3'} -m pytest`);
+      continue;
+    }
+    // a package manager that is not installed here: npm runs the same package.json scripts
+    const pm = /^(yarn|pnpm|bun)\s+(?:run\s+)?([\w:.-]+)(.*)$/.exec(cmd);
+    if (pm && !/^(install|add|exec|dlx|x)$/.test(pm[2] ?? '')) {
+      const script = pm[2] as string;
+      const rest = (pm[3] ?? '').trim();
+      const extra = rest ? (rest.startsWith('-- ') ? ` ${rest}` : ` -- ${rest}`) : '';
+      cmd = `${script === 'test' ? 'npm test' : `npm run ${script}`}${extra}`;
+      continue;
+    }
     return null;
   }
   return null;

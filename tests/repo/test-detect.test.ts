@@ -224,3 +224,12 @@ describe('helpers', () => {
     });
   });
 });
+
+describe('CI commands for tools missing here', () => {
+  it('runs a yarn/pnpm script with npm when that package manager is not installed', async () => {
+    if (await onPath('pnpm')) return;
+    const r = repo('node-ci');
+    r.write('.github/workflows/ci.yml', 'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pnpm install\n      - run: pnpm test:ci --reporter=tap\n');
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'npm run test:ci -- --reporter=tap', source: 'ci', runner: 'node-test' });
+  });
+});
