@@ -16,7 +16,12 @@ export async function detectFromManifests(root: string): Promise<TestDetection |
 async function detectOther(root: string): Promise<TestDetection | null> {
   const make = (command: string, reason: string, runner: TestRunner): TestDetection => ({ command, reason, runner, cwd: root, source: 'manifest' });
   if ((await exists(join(root, 'go.mod'))) || (await exists(join(root, 'go.work')))) return make('go test ./...', 'go.mod', 'go');
-  if (await exists(join(root, 'Cargo.toml'))) return make('cargo test', 'Cargo.toml', 'cargo');
+  const cargo = await readText(join(root, 'Cargo.toml'));
+  if (cargo !== null) {
+    // a workspace root that is also a package tests only itself with plain `cargo test`
+    if (/^\[workspace\]/m.test(cargo) && /^\[package\]/m.test(cargo)) return make('cargo test --workspace', 'Cargo.toml (workspace)', 'cargo');
+    return make('cargo test', 'Cargo.toml', 'cargo');
+  }
 
   const gradleBuild = ['build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts'];
   if ((await Promise.all(gradleBuild.map((f) => exists(join(root, f))))).some(Boolean)) {
