@@ -32,12 +32,12 @@ export function defaultRgPath(): string {
 }
 
 const Params = z.object({
-  pattern: z.string().min(1).describe('Regular expression (Rust regex syntax) to search for.'),
-  path: z.string().optional().describe('File or directory to search, relative to the repo root. Default: the whole repo.'),
-  glob: z.string().optional().describe('Only files matching this glob, e.g. "*.ts"; prefix ! to exclude.'),
-  ignore_case: z.boolean().optional().describe('Case-insensitive search.'),
-  context: z.number().int().min(0).max(20).optional().describe('Lines of context around each match.'),
-  max_results: z.number().int().min(1).max(2000).optional().describe('Most matches to return (default 200).'),
+  pattern: z.string().min(1).describe('Regex (Rust syntax).'),
+  path: z.string().optional().describe('File or directory; default: the repo.'),
+  glob: z.string().optional().describe('File glob, e.g. "*.ts" or "!dist/**".'),
+  ignore_case: z.boolean().optional().describe('Case-insensitive.'),
+  context: z.number().int().min(0).max(20).optional().describe('Context lines.'),
+  max_results: z.number().int().min(1).max(2000).optional().describe('Default 200.'),
 });
 
 export function createGrepTool(opts: GrepOptions): Tool {
