@@ -33,7 +33,8 @@ const LINT = /^((npx|pnpx|bunx|yarn|pnpm(\s+exec)?|poetry\s+run|uv\s+run|pdm\s+r
 const BUILD = /^((npm|pnpm|yarn|bun)\s+(run\s+)?(build|compile|prepare|pretest|bundle)([:\s]|$)|go\s+build|cargo\s+build|make(\s+-j\s*\d*)?(\s+(all|build|compile))?$|(\.\/gradlew|gradle)\s+(assemble|build)|(\.\/mvnw|mvn)\s+(compile|install|package)|python3?\s+setup\.py\s+(build|build_ext|develop))/;
 
 export function classifySegment(segment: string): SegmentKind {
-  const s = segment.trim();
+  // leading VAR=value assignments (`CI=true npm test`) do not change what the command is
+  const s = segment.trim().replace(/^([A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|'[^']*'|\S*)\s+)+/, '');
   if (/^cd\s+/.test(s)) return 'cd';
   if (LINT.test(s)) return 'lint';
   if (TEST_PATTERNS.some((re) => re.test(s))) return 'test';

@@ -118,6 +118,8 @@ describe('CI workflow commands', () => {
     ['make lint && make test', 'make test', null],
     ['python -m pip install -U pip\npython -m pytest tests/ \\\n  --maxfail=1', 'python -m pytest tests/ --maxfail=1', null],
     ['yarn install --frozen-lockfile\nyarn test:unit --ci', 'yarn test:unit --ci', null],
+    ['RICHGO_FORCE_COLOR=1 PATH=$HOME/go/bin/:$PATH make test', 'RICHGO_FORCE_COLOR=1 PATH=$HOME/go/bin/:$PATH make test', null],
+    ['npm run test-ci\ncp coverage/lcov.info "coverage/${{ matrix.name }}.lcov"', 'npm run test-ci', null],
   ])('%j -> %s', (script, command, cd) => {
     expect(sanitizeCiCommand(script)).toEqual({ command, cd });
   });
