@@ -59,7 +59,7 @@ export function createGrepTool(opts: GrepOptions): Tool {
       const max = p.max_results ?? 200;
       const result = await runRipgrep(opts.rgPath ?? defaultRgPath(), args, opts.workspace, max, ctx.signal, opts.timeoutMs ?? 60_000);
       if (result.error) return { output: result.error, isError: true };
-      if (result.matches === 0) return { output: `No matches for /${p.pattern}/ in ${target.rel}.` };
+      if (result.matches === 0) return { output: `No matches for /${p.pattern}/ in ${target.rel === '.' ? 'the repository' : target.rel}.` };
       const shown = Math.min(result.matches, max);
       const left = result.matches - shown;
       const more = left > 0 ? `\n[${result.stopped ? `more than ${left}` : left} more match(es) not shown; narrow with path/glob or raise max_results]` : '';
