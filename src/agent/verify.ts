@@ -5,6 +5,7 @@
  * blamed and its end says tests were not run.
  */
 import { readPrompt } from '../config/prompts.js';
+import { detectTestCommand } from '../repo/test-detect.js';
 import { runTests } from '../repo/test-run.js';
 import type { TestDetection, TestRunResult } from '../repo/test-types.js';
 import type { VerifyOutcome } from './events.js';
@@ -24,6 +25,8 @@ export interface VerifierOptions {
 }
 
 export interface TestGate extends Verifier {
+  /** the command the gate runs (null: none found), for verify_start events */
+  readonly command: string | null;
   /** the baseline run, once it finished (null: not run, aborted or crashed) */
   baseline(): Promise<TestRunResult | null>;
 }
@@ -44,6 +47,7 @@ export function createVerifier(opts: VerifierOptions): TestGate {
   const timeout = () => (opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {});
 
   return {
+    command: detection?.command ?? null,
     start(signal) {
       void startBaseline(signal);
     },
@@ -88,6 +92,12 @@ export function createVerifier(opts: VerifierOptions): TestGate {
       return { outcome, feedback: decision.ok ? '' : formatFeedback(result, decision, baseline) };
     },
   };
+}
+
+/** Detection plus verifier in one call (what the composition root needs): `testCmd` is --test-cmd. */
+export async function createTestGate(opts: Omit<VerifierOptions, 'detection'> & { testCmd?: string }): Promise<TestGate> {
+  const detection = await detectTestCommand(opts.cwd, opts.testCmd ? { cmd: opts.testCmd } : {});
+  return createVerifier({ ...opts, detection });
 }
 
 const MAX_LIST = 15;

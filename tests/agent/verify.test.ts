@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createVerifier } from '../../src/agent/verify.js';
+import { createTestGate, createVerifier } from '../../src/agent/verify.js';
 import { compareRuns } from '../../src/agent/verify-compare.js';
 import { detectTestCommand } from '../../src/repo/test-detect.js';
 import type { TestRunResult } from '../../src/repo/test-types.js';
@@ -30,6 +30,7 @@ describe('createVerifier on a real repo (node:test)', () => {
     v.start?.(signal());
     await v.beforeFirstChange?.(signal());
     const { outcome, feedback } = await v.check(signal());
+    expect(v.command).toBe('node --test');
     expect(outcome).toMatchObject({ ok: true, command: 'node --test', passed: 2, failed: 0, new_failures: [], preexisting: [] });
     expect(outcome.skipped_reason).toBeUndefined();
     expect(feedback).toBe('');
@@ -111,6 +112,12 @@ describe('createVerifier on a real repo (node:test)', () => {
     const v = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir });
     await v.beforeFirstChange?.(signal());
     expect(await v.baseline()).toMatchObject({ ok: true, passed: 2 });
+  });
+
+  it('createTestGate detects, honouring --test-cmd', async () => {
+    const { repo, outputDir } = setup();
+    expect((await createTestGate({ cwd: repo.dir, outputDir })).command).toBe('node --test');
+    expect((await createTestGate({ cwd: repo.dir, outputDir, testCmd: 'node --test test/' })).command).toBe('node --test test/');
   });
 
   it('skips, without blame, when no test command was found', async () => {
