@@ -49,6 +49,11 @@ export function compareRuns(baseline: TestRunResult | null, check: TestRunResult
     return { ok: true, newFailures: [], preexisting: [], fixed: [], summary: `tests not run: ${reason}`, skippedReason: reason };
   }
 
+  if (baseline && !baseline.ok && ranNothing(baseline) && ranNothing(check) && baseline.exitCode === check.exitCode) {
+    const reason = `the test command ran no tests (exit ${check.exitCode}, before and after this run)`;
+    return { ok: true, newFailures: [], preexisting: [], fixed: [], summary: `tests not run: ${reason}`, skippedReason: reason };
+  }
+
   const ids = check.failing.length ? [...check.failing] : [];
   if (check.timedOut) ids.push(TIMED_OUT);
   let newFailures: string[];
@@ -84,6 +89,11 @@ export function compareRuns(baseline: TestRunResult | null, check: TestRunResult
         ? ' (new)'
         : ' (all pre-existing: failing before this run)';
   return { ok, newFailures, preexisting, fixed, summary: `${counts}${attribution}` };
+}
+
+/** The runner reported a summary with nothing in it (e.g. pytest exit 5: no tests collected). */
+function ranNothing(run: TestRunResult): boolean {
+  return run.parsedBy === 'summary' && !run.timedOut && (run.passed ?? 0) === 0 && (run.failed ?? 0) === 0 && run.failing.length === 0;
 }
 
 function exitText(run: TestRunResult): string {

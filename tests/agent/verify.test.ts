@@ -189,6 +189,12 @@ describe('compareRuns', () => {
     expect(compareRuns(result({}), missing).ok).toBe(false);
   });
 
+  it('a command that ran no tests before and after is a skip', () => {
+    const none = red({ exitCode: 5, passed: 0, failed: 0, parsedBy: 'summary' });
+    expect(compareRuns(none, none)).toMatchObject({ ok: true, skippedReason: expect.stringContaining('ran no tests') });
+    expect(compareRuns(red({ exitCode: 1, passed: 3, failed: 1, failing: ['a'], parsedBy: 'summary' }), none).ok).toBe(false);
+  });
+
   it('without a baseline every failure is new', () => {
     expect(compareRuns(null, red({ failing: ['a'], failed: 1, passed: 0 }))).toMatchObject({ ok: false, newFailures: ['a'] });
   });

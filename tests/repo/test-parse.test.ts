@@ -51,6 +51,10 @@ describe('parseTestOutput on real runner outputs', () => {
     expect(parsed.failed).toBeGreaterThanOrEqual(2);
   });
 
+  it('names a vitest file that failed to load', () => {
+    expect(parseTestOutput(read('vitest-suite.txt'), 'vitest')).toMatchObject({ passed: 2, failed: 1, failing: ['test/broken.test.js'] });
+  });
+
   it('recognises nothing in plain output (exit code decides)', () => {
     const parsed = parseTestOutput(read('make.txt'), 'make');
     expect(parsed).toMatchObject({ passed: null, failed: null, failing: [], recognisedBy: [] });
