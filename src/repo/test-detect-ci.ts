@@ -23,7 +23,14 @@ type Obj = { [key: string]: YamlValue };
 const isObj = (v: YamlValue | undefined): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
 const str = (v: YamlValue | undefined): string | null => (typeof v === 'string' ? v : null);
 
-export async function detectFromCi(root: string): Promise<TestDetection | null> {
+/** Commands that build their own environments (tox, nox, hatch): slow, and they need the network. */
+const ENV_MANAGER = /^(?:[A-Za-z_]\w*=\S*\s+)*(tox|nox|hatch\s+(?:run\s+)?test)(\s|$)/;
+
+/**
+ * The CI test command. `envManagers: false` (the default) passes over tox/nox/hatch commands, so a manifest's
+ * direct runner (pytest) is preferred; call again with true when the manifests found nothing.
+ */
+export async function detectFromCi(root: string, opts: { envManagers?: boolean } = {}): Promise<TestDetection | null> {
   const candidates: Candidate[] = [];
   const wfDir = join(root, '.github', 'workflows');
   const files = (await listDir(wfDir)).filter((f) => /\.ya?ml$/i.test(f)).sort(fileOrder);
@@ -37,6 +44,7 @@ export async function detectFromCi(root: string): Promise<TestDetection | null> 
   }
   candidates.sort((a, b) => b.score - a.score || a.order - b.order);
   for (const c of candidates) {
+    if (ENV_MANAGER.test(c.command) !== (opts.envManagers ?? false)) continue;
     const usable = await makeRunnable(c.command, c.cwd);
     if (!usable) continue;
     const sub = relative(root, c.cwd);

@@ -50,7 +50,13 @@ export async function explainTestDetection(
 }
 
 async function detectIn(dir: string): Promise<TestDetection | null> {
-  return (await fromSedgeConfig(dir)) ?? (await fromAgentsMd(dir)) ?? (await detectFromCi(dir)) ?? (await detectFromManifests(dir));
+  return (
+    (await fromSedgeConfig(dir)) ??
+    (await fromAgentsMd(dir)) ??
+    (await detectFromCi(dir)) ??
+    (await detectFromManifests(dir)) ??
+    (await detectFromCi(dir, { envManagers: true }))
+  );
 }
 
 async function runnerFor(dir: string, command: string) {

@@ -153,11 +153,18 @@ describe('CI workflow commands', () => {
     expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'go test -count=1 ./...', source: 'ci', runner: 'go' });
   });
 
-  it('falls back to the manifest when the CI tool is missing here', async () => {
-    if (await onPath('tox')) return;
+  it('prefers the direct runner over tox/nox (they build environments over the network)', async () => {
     const r = repo('python-pytest');
     r.write('.github/workflows/tests.yml', 'on: push\njobs:\n  tests:\n    runs-on: ubuntu-latest\n    steps:\n      - run: tox -e py\n');
     expect(await detectTestCommand(r.dir)).toMatchObject({ command: `${PY} -m pytest`, source: 'manifest' });
+  });
+
+  it('uses a tox command from CI when nothing else is found and tox is here', async () => {
+    const r = repo(null);
+    r.write('.github/workflows/tests.yml', 'on: push\njobs:\n  tests:\n    runs-on: ubuntu-latest\n    steps:\n      - run: tox -e py\n');
+    const d = await detectTestCommand(r.dir);
+    if (await onPath('tox')) expect(d).toMatchObject({ command: 'tox -e py', source: 'ci', runner: 'tox' });
+    else expect(d).toBeNull();
   });
 
   it('drops a wrapper that is not installed (poetry run)', async () => {
