@@ -102,11 +102,11 @@ export async function* runAgent(task: string, deps: AgentDeps, signal: AbortSign
       if (turn.toolCalls.length === 0) {
         if (!deps.verify) {
           status = 'done';
-          reason = 'the model finished';
+          reason = 'the model finished; tests not run (the test gate is off)';
           break;
         }
         verifyRound++;
-        yield stamp({ type: 'verify_start', round: verifyRound, command: null });
+        yield stamp({ type: 'verify_start', round: verifyRound, command: deps.verify.command ?? null });
         const { outcome, feedback } = await deps.verify.check(ctl.signal);
         yield stamp({ type: 'verify_result', round: verifyRound, ...outcome });
         if (outcome.ok) {

@@ -35,6 +35,8 @@ export type Decision = { decision: 'auto' | 'approved' } | { decision: 'denied';
  * model is told when it does.
  */
 export interface Verifier {
+  /** the command the gate runs, when known up front (for verify_start) */
+  readonly command?: string | null;
   /** called once at run start; may kick off a background baseline run */
   start?(signal: AbortSignal): void;
   /** called before the first edit-kind or execute-kind tool runs */

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { runAgent } from '../agent/loop.js';
 import { newSessionId, openSessionLog, tee, type SessionLog } from '../agent/session-log.js';
 import type { AgentEvent } from '../agent/events.js';
-import type { AgentDeps, ApprovalRequest, Decision, RunResult } from '../agent/types.js';
+import type { AgentDeps, ApprovalRequest, Decision, RunResult, Verifier } from '../agent/types.js';
+import { createTestGate, type TestGate } from '../agent/verify.js';
 import { readPrompt } from '../config/prompts.js';
 import { loadSettings, type FlagValues } from '../config/load.js';
 import { stateDir } from '../config/paths.js';
@@ -97,6 +98,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   };
 
   const instructions = buildInstructions(root, opts.cwd);
+  // --test-cmd wins; .sedge/config.json and AGENTS.md hints are read by detection itself.
+  const testCmd = opts.flags?.testCmd;
 
   return {
     settings,
@@ -127,6 +130,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
         saveOutput,
         ...(runOpts.history ? { history: runOpts.history } : {}),
       };
+      if (settings.verify) deps.verify = lazyGate(() => createTestGate({ cwd: workspace, outputDir: join(state, 'test-runs', sessionId), timeoutMs: settings.testTimeoutS * 1000, ...(testCmd ? { testCmd } : {}) }));
       const sinks = [(e: AgentEvent) => sessionLog.append(e)];
       if (runOpts.onEvent) sinks.push(runOpts.onEvent);
       return tee(runAgent(task, deps, signal), sinks);
@@ -145,4 +149,24 @@ function buildInstructions(root: string | null, cwd: string): string {
   const agents = root ? readAgentsMd(root) : null;
   if (agents) lines.push('', 'Instructions from AGENTS.md in this repository:', agents.trim());
   return lines.join('\n');
+}
+
+/**
+ * The test gate, built on first use: detection reads manifests and CI files, which should not delay the
+ * first model request. A fresh gate per run (per task) so each task gets its own baseline.
+ */
+function lazyGate(build: () => Promise<TestGate>): Verifier {
+  let gate: Promise<TestGate> | null = null;
+  const get = () => (gate ??= build());
+  return {
+    start(signal) {
+      void get().then((g) => g.start?.(signal), () => undefined);
+    },
+    async beforeFirstChange(signal) {
+      await (await get()).beforeFirstChange?.(signal);
+    },
+    async check(signal) {
+      return (await get()).check(signal);
+    },
+  };
 }

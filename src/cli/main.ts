@@ -22,6 +22,8 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT.done;
       case 'exec':
         return await (await import('./exec.js')).runExec(rest, io);
+      case 'tests':
+        return await (await import('./tests-command.js')).runTestsCommand(rest, { ...io, signal: interruptSignal() });
       case 'doctor':
         return await (await import('./doctor.js')).runDoctor(rest, io);
       default:
@@ -32,4 +34,11 @@ export async function main(argv: string[]): Promise<number> {
     io.stderr.write(`sedge: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return EXIT.failed;
   }
+}
+
+/** An AbortSignal that fires on the first Ctrl-C (for commands that run child processes). */
+function interruptSignal(): AbortSignal {
+  const ctl = new AbortController();
+  process.once('SIGINT', () => ctl.abort(new Error('interrupted')));
+  return ctl.signal;
 }

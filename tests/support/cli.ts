@@ -19,8 +19,8 @@ export function runCli(args: string[], opts: { cwd: string; env: Record<string, 
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolveRun({ code, stdout, stderr }));
     if (opts.stdin !== undefined && child.stdin) child.stdin.end(opts.stdin);
@@ -34,4 +34,4 @@ export function parseJsonl(text: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-export const sessionsDir = (home: Record<string, string>) => join(home.XDG_STATE_HOME ?? '', 'sedge', 'sessions');
+export const sessionsDir = (home: { XDG_STATE_HOME: string }) => join(home.XDG_STATE_HOME, 'sedge', 'sessions');

@@ -23,7 +23,13 @@ export function makeTempRepo(files: Record<string, string>, opts: { git?: boolea
 }
 
 /** Private XDG dirs so tests never touch the real home. */
-export function makeTempHome(): { env: Record<string, string>; dir: string; cleanup: () => void } {
+export interface TempHome {
+  env: { HOME: string; XDG_CONFIG_HOME: string; XDG_STATE_HOME: string; XDG_CACHE_HOME: string };
+  dir: string;
+  cleanup: () => void;
+}
+
+export function makeTempHome(): TempHome {
   const dir = mkdtempSync(join(tmpdir(), 'sedge-home-'));
   const env = {
     HOME: dir,
