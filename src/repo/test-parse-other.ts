@@ -111,8 +111,17 @@ const cargo: Parser = {
         failed += Number(r[2]);
         continue;
       }
-      const f = /^test (\S+)(?: - should panic)? \.\.\. FAILED$/.exec(line);
-      if (f) failing.push(f[1] as string);
+      const f = /^test (.+?) \.\.\. FAILED$/.exec(line);
+      if (f) failing.push((f[1] as string).replace(/ - should panic$/, ''));
+      // cargo nextest
+      const nf = /^\s*FAIL \[\s*[\d.]+s\] (.+)$/.exec(line);
+      if (nf) failing.push((nf[1] as string).trim());
+      const ns = /^\s*Summary \[[^\]]*\] (\d+) tests? run: (\d+) passed(?:.*?(\d+) failed)?/.exec(line);
+      if (ns) {
+        seen = true;
+        passed += Number(ns[2]);
+        failed += Number(ns[3] ?? 0);
+      }
       const c = /^error: could not compile `([^`]+)`/.exec(line);
       if (c) failing.push(`could not compile ${c[1]}`);
     }

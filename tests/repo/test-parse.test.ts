@@ -55,6 +55,12 @@ describe('parseTestOutput on real runner outputs', () => {
     expect(parseTestOutput(read('vitest-suite.txt'), 'vitest')).toMatchObject({ passed: 2, failed: 1, failing: ['test/broken.test.js'] });
   });
 
+  it('reads cargo doc tests and nextest', () => {
+    expect(parseTestOutput('test src/lib.rs - add (line 3) ... FAILED\ntest result: FAILED. 0 passed; 1 failed; 0 ignored;', 'cargo').failing).toEqual(['src/lib.rs - add (line 3)']);
+    const nextest = '        FAIL [   0.004s] fx_calc tests::adds\n     Summary [   0.010s] 2 tests run: 1 passed, 1 failed, 0 skipped';
+    expect(parseTestOutput(nextest, 'cargo')).toMatchObject({ passed: 1, failed: 1, failing: ['fx_calc tests::adds'] });
+  });
+
   it('recognises nothing in plain output (exit code decides)', () => {
     const parsed = parseTestOutput(read('make.txt'), 'make');
     expect(parsed).toMatchObject({ passed: null, failed: null, failing: [], recognisedBy: [] });
