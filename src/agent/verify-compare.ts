@@ -36,15 +36,7 @@ export function compareRuns(baseline: TestRunResult | null, check: TestRunResult
     return { ok: true, newFailures: [], preexisting: [], fixed, summary: `${counts}${fixedNote}` };
   }
 
-  if (
-    baseline &&
-    !baseline.ok &&
-    baseline.exitCode !== null &&
-    NOT_FOUND.has(baseline.exitCode) &&
-    baseline.exitCode === check.exitCode &&
-    baseline.parsedBy === 'exit-code' &&
-    check.parsedBy === 'exit-code'
-  ) {
+  if (baseline && !baseline.ok && couldNotStart(baseline) && couldNotStart(check) && baseline.exitCode === check.exitCode) {
     const reason = `the test command could not start (exit ${check.exitCode}, before and after this run)`;
     return { ok: true, newFailures: [], preexisting: [], fixed: [], summary: `tests not run: ${reason}`, skippedReason: reason };
   }
@@ -89,6 +81,12 @@ export function compareRuns(baseline: TestRunResult | null, check: TestRunResult
         ? ' (new)'
         : ' (all pre-existing: failing before this run)';
   return { ok, newFailures, preexisting, fixed, summary: `${counts}${attribution}` };
+}
+
+/** The runner is missing here: exit 126/127, or Python without the pytest module; no summary either way. */
+function couldNotStart(run: TestRunResult): boolean {
+  if (run.ok || run.timedOut || run.parsedBy !== 'exit-code' || run.exitCode === null) return false;
+  return NOT_FOUND.has(run.exitCode) || /No module named '?pytest'?\s*$|: command not found\s*$/m.test(run.tail);
 }
 
 /** The runner reported a summary with nothing in it (e.g. pytest exit 5: no tests collected). */

@@ -187,6 +187,8 @@ describe('compareRuns', () => {
     const missing = red({ exitCode: 127 });
     expect(compareRuns(missing, missing)).toMatchObject({ ok: true, skippedReason: expect.stringContaining('could not start') });
     expect(compareRuns(result({}), missing).ok).toBe(false);
+    const noPytest = red({ tail: '/usr/bin/python3: No module named pytest' });
+    expect(compareRuns(noPytest, noPytest)).toMatchObject({ ok: true, skippedReason: expect.stringContaining('could not start') });
   });
 
   it('a command that ran no tests before and after is a skip', () => {
