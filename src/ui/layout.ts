@@ -1,0 +1,87 @@
+/**
+ * The live frame as rows: everything Ink redraws lives here, and it is cut to a fixed number of rows so
+ * the frame is always shorter than the terminal (a taller frame makes Ink clear the screen and scrollback).
+ */
+import { cleanOutput, secs, tailRows, tokens } from './format.js';
+import { bold, cyan, dim, type Style } from './markdown.js';
+import type { InputState } from './input-state.js';
+import type { Status, TranscriptState } from './transcript.js';
+
+export const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+/** Rows of a running tool's output tail. */
+export const TOOL_TAIL_ROWS = 5;
+/** Rows of the prompt box at most. */
+export const INPUT_MAX_ROWS = 6;
+
+/** How many rows the live area may use: the terminal minus what is fixed, with a margin. */
+export function liveBudget(termRows: number, fixedRows: number): number {
+  return Math.max(0, termRows - fixedRows - 2);
+}
+
+/** Rows for the running part of the transcript: running tools (header + tail), then the text being written. */
+export function liveRows(state: Pick<TranscriptState, 'streaming' | 'tools'>, width: number, maxRows: number, st: Style, tick: number, now: number): string[] {
+  if (maxRows <= 0) return [];
+  const w = Math.max(10, width - 1);
+  const rows: string[] = [];
+  const spin = SPINNER[tick % SPINNER.length] ?? '·';
+  // tools first (they started after the text that is still streaming was committed)
+  const toolRows: string[] = [];
+  for (const t of state.tools) {
+    const label = `${cyan(st, spin)} ${bold(st, t.name)} ${t.title.startsWith(`${t.name} `) ? t.title.slice(t.name.length + 1) : t.title}`;
+    toolRows.push(`${label} ${dim(st, `· ${secs(Math.max(0, now - t.started))}${t.lines > TOOL_TAIL_ROWS ? ` · ${t.lines} lines` : ''}`)}`);
+    const tail = t.tail ? tailRows(cleanOutput(t.tail).replace(/\n$/, ''), w - 2, TOOL_TAIL_ROWS) : [];
+    for (const r of tail) toolRows.push(`  ${dim(st, r)}`);
+  }
+  const streamRows = state.streaming ? tailRows(state.streaming.replace(/\n+$/, ''), w, maxRows) : [];
+  if (toolRows.length >= maxRows) return toolRows.slice(-maxRows);
+  rows.push(...streamRows.slice(-(maxRows - toolRows.length)), ...toolRows);
+  return rows;
+}
+
+export function statusText(s: Status, st: Style, tick: number, now: number, width: number): string {
+  const parts: string[] = [];
+  if (s.model) parts.push(s.model);
+  if (s.running || s.step > 0) parts.push(`step ${s.step}`);
+  const u = s.total;
+  parts.push(`↑${tokens(u.input_tokens)} ↓${tokens(u.output_tokens)}${u.cached_tokens ? ` (${tokens(u.cached_tokens)} cached)` : ''}`);
+  if (s.lastInput && s.contextTokens) parts.push(`ctx ${Math.min(100, Math.round((s.lastInput / s.contextTokens) * 100))}%`);
+  if (s.running) parts.push(secs(Math.max(0, now - s.runStarted)).replace(/\.\d+s$/, 's'));
+  const left = s.running ? `${cyan(st, SPINNER[tick % SPINNER.length] ?? '·')} ${s.activity || 'working'}` : dim(st, 'ready · /help · Ctrl-C twice to exit');
+  const right = parts.join(' · ');
+  const line = `${left}  ${dim(st, right)}`;
+  return width < 60 ? `${left}` : line;
+}
+
+/** The prompt box as rows (hard-wrapped), with the cursor drawn as an inverse cell, cut around the cursor. */
+export function inputRows(s: InputState, width: number, st: Style, maxRows = INPUT_MAX_ROWS, active = true): string[] {
+  const w = Math.max(10, width - 3);
+  const rows: { text: string; cursorAt: number | null }[] = [];
+  let offset = 0;
+  for (const line of s.text.split('\n')) {
+    const chars = Array.from(line);
+    let i = 0;
+    do {
+      const piece = chars.slice(i, i + w).join('');
+      const start = offset;
+      const end = offset + piece.length;
+      const isLastPiece = i + w >= chars.length;
+      const here = s.cursor >= start && (s.cursor < end || (isLastPiece && s.cursor === end));
+      rows.push({ text: piece, cursorAt: here ? s.cursor - start : null });
+      offset = end;
+      i += w;
+    } while (i < chars.length);
+    offset += 1; // the newline
+  }
+  const at = Math.max(0, rows.findIndex((r) => r.cursorAt !== null));
+  const from = Math.max(0, Math.min(at - Math.floor(maxRows / 2), rows.length - maxRows));
+  const shown = rows.slice(from, from + maxRows);
+  // inverse video is not color: the cursor is drawn the same with NO_COLOR
+  const inverse = (c: string) => `\x1b[7m${c}\x1b[27m`;
+  return shown.map((r, k) => {
+    const prefix = from + k === 0 ? cyan(st, '› ') : '  ';
+    if (r.cursorAt === null || !active) return prefix + r.text;
+    const before = r.text.slice(0, r.cursorAt);
+    const cur = r.text.slice(r.cursorAt, r.cursorAt + 1) || ' ';
+    return `${prefix}${before}${inverse(cur)}${r.text.slice(r.cursorAt + 1)}`;
+  });
+}

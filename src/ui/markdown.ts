@@ -1,0 +1,145 @@
+/**
+ * Markdown to terminal text: marked's lexer, our own small renderer (ANSI when color is on, plain text
+ * otherwise), code blocks highlighted by cli-highlight once it has loaded (it is loaded lazily: its import
+ * costs about 250 ms, which interactive startup does not pay).
+ */
+import { Lexer, type Token, type Tokens } from 'marked';
+
+type Highlight = (code: string, opts: { language?: string; ignoreIllegals?: boolean }) => string;
+let highlighter: Highlight | null = null;
+let loading: Promise<void> | null = null;
+
+/** Start loading the code highlighter in the background; resolves when it is ready (or failed). */
+export function preloadHighlighter(): Promise<void> {
+  loading ??= import('cli-highlight')
+    .then((m) => {
+      const mod = m as unknown as { highlight?: Highlight; default?: { highlight?: Highlight } };
+      highlighter = mod.highlight ?? mod.default?.highlight ?? null;
+    })
+    .catch(() => undefined);
+  return loading;
+}
+
+export interface Style {
+  color: boolean;
+}
+
+const sgr = (on: string, off: string) => (st: Style, s: string) => (st.color ? `\x1b[${on}m${s}\x1b[${off}m` : s);
+export const bold = sgr('1', '22');
+export const dim = sgr('2', '22');
+export const italic = sgr('3', '23');
+export const underline = sgr('4', '24');
+export const red = sgr('31', '39');
+export const green = sgr('32', '39');
+export const yellow = sgr('33', '39');
+export const blue = sgr('34', '39');
+export const magenta = sgr('35', '39');
+export const cyan = sgr('36', '39');
+export const gray = sgr('90', '39');
+
+function inline(tokens: Token[] | undefined, st: Style): string {
+  if (!tokens) return '';
+  return tokens
+    .map((t) => {
+      switch (t.type) {
+        case 'strong':
+          return bold(st, inline((t as Tokens.Strong).tokens, st));
+        case 'em':
+          return italic(st, inline((t as Tokens.Em).tokens, st));
+        case 'del':
+          return dim(st, inline((t as Tokens.Del).tokens, st));
+        case 'codespan':
+          return yellow(st, st.color ? (t as Tokens.Codespan).text : `\`${(t as Tokens.Codespan).text}\``);
+        case 'link': {
+          const l = t as Tokens.Link;
+          const label = inline(l.tokens, st);
+          return label === l.href ? underline(st, label) : `${label} (${underline(st, l.href)})`;
+        }
+        case 'br':
+          return '\n';
+        case 'text': {
+          const tt = t as Tokens.Text;
+          return tt.tokens ? inline(tt.tokens, st) : unescape(tt.text);
+        }
+        case 'escape':
+          return (t as Tokens.Escape).text;
+        default:
+          return unescape((t as { raw?: string }).raw ?? '');
+      }
+    })
+    .join('');
+}
+
+function unescape(s: string): string {
+  return s.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+}
+
+export function highlightCode(code: string, lang: string | undefined, st: Style): string {
+  if (!st.color) return code;
+  if (highlighter) {
+    try {
+      return highlighter(code, { ...(lang ? { language: lang } : {}), ignoreIllegals: true });
+    } catch {
+      /* unknown language: plain */
+    }
+  }
+  return cyan(st, code);
+}
+
+function block(t: Token, st: Style, width: number): string[] {
+  switch (t.type) {
+    case 'heading': {
+      const h = t as Tokens.Heading;
+      const text = inline(h.tokens, st);
+      return [h.depth <= 2 ? bold(st, underline(st, text)) : bold(st, text)];
+    }
+    case 'paragraph':
+      return [inline((t as Tokens.Paragraph).tokens, st)];
+    case 'text':
+      return [inline((t as Tokens.Text).tokens, st) || (t as Tokens.Text).text];
+    case 'code': {
+      const c = t as Tokens.Code;
+      const body = highlightCode(c.text, c.lang || undefined, st);
+      return body.split('\n').map((l) => `  ${l}`);
+    }
+    case 'blockquote': {
+      const inner = (t as Tokens.Blockquote).tokens.flatMap((x) => block(x, st, width - 2));
+      return inner.map((l) => `${gray(st, '│')} ${dim(st, l)}`);
+    }
+    case 'list': {
+      const l = t as Tokens.List;
+      const start = typeof l.start === 'number' ? l.start : 1;
+      return l.items.flatMap((item, i) => {
+        const bullet = l.ordered ? `${start + i}.` : item.task ? (item.checked ? '[x]' : '[ ]') : '•';
+        const body = item.tokens.flatMap((x) => (x.type === 'text' ? [inline((x as Tokens.Text).tokens, st) || (x as Tokens.Text).text] : block(x, st, width - 3)));
+        const pad = ' '.repeat(bullet.length + 1);
+        return body.flatMap((b, j) => b.split('\n').map((line, k) => (j === 0 && k === 0 ? `${cyan(st, bullet)} ${line}` : `${pad}${line}`)));
+      });
+    }
+    case 'hr':
+      return [gray(st, '─'.repeat(Math.max(3, Math.min(width, 40))))];
+    case 'table': {
+      const tb = t as Tokens.Table;
+      const rows = [tb.header.map((c) => inline(c.tokens, st)), ...tb.rows.map((r) => r.map((c) => inline(c.tokens, st)))];
+      return rows.map((r, i) => (i === 0 ? bold(st, r.join(' │ ')) : r.join(' │ ')));
+    }
+    case 'space':
+      return [];
+    case 'html':
+      return [(t as Tokens.HTML).text.replace(/\n$/, '')];
+    default:
+      return [((t as { raw?: string }).raw ?? '').replace(/\n$/, '')];
+  }
+}
+
+/** Render markdown for the terminal: blocks separated by blank lines. */
+export function renderMarkdown(text: string, st: Style, width = 80): string {
+  let tokens: Token[];
+  try {
+    tokens = new Lexer({ gfm: true }).lex(text);
+  } catch {
+    return text;
+  }
+  const blocks = tokens.filter((t) => t.type !== 'space').map((t) => block(t, st, width).join('\n'));
+  return blocks.join('\n\n');
+}
