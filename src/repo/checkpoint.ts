@@ -1,0 +1,125 @@
+/**
+ * Git checkpoints for /undo, without touching the user's branch, index or stash: the working tree
+ * (tracked and untracked, .gitignore respected) is written with a temporary index into a commit kept
+ * under a private ref (refs/sedge/checkpoints/<session>). Restoring puts back exactly the files that
+ * changed since the checkpoint: changed or deleted files get their old content, files created since
+ * are removed. Ignored files are not covered.
+ */
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, rm, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve, sep } from 'node:path';
+
+export interface Checkpoint {
+  commit: string;
+  tree: string;
+  ref: string;
+  createdAt: number;
+}
+
+export interface RestoreResult {
+  /** files written back to their checkpointed content */
+  restored: string[];
+  /** files created after the checkpoint, removed */
+  removed: string[];
+}
+
+const SAFE_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' };
+
+function git(cwd: string, args: string[], env: Record<string, string> = {}, input?: string): Promise<string> {
+  return new Promise((res, rej) => {
+    const child = execFile('git', args, { cwd, env: { ...process.env, ...SAFE_ENV, ...env }, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) rej(new Error(`git ${args[0]} failed: ${String(stderr).trim() || err.message}`));
+      else res(String(stdout));
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+async function withTempIndex<T>(root: string, fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'sedge-ckpt-'));
+  const index = join(dir, 'index');
+  try {
+    return await fn({ GIT_INDEX_FILE: index });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Write the working tree into a tree object (a temp index seeded from the real one, so only changed files are hashed). */
+async function snapshotTree(root: string): Promise<string> {
+  return withTempIndex(root, async (env) => {
+    const realIndex = resolve(root, (await git(root, ['rev-parse', '--git-path', 'index'])).trim());
+    const seeded = await copyFile(realIndex, env.GIT_INDEX_FILE as string).then(
+      () => true,
+      () => false,
+    );
+    if (!seeded) {
+      const head = await git(root, ['rev-parse', '--verify', '-q', 'HEAD^{tree}']).catch(() => '');
+      if (head.trim()) await git(root, ['read-tree', head.trim()], env);
+    }
+    await git(root, ['add', '-A', '--', '.'], env);
+    return (await git(root, ['write-tree'], env)).trim();
+  });
+}
+
+/** Take a checkpoint of the working tree; the commit is kept alive by a private ref. */
+export async function createCheckpoint(root: string, sessionId: string, now = Date.now()): Promise<Checkpoint> {
+  const tree = await snapshotTree(root);
+  const ref = `refs/sedge/checkpoints/${sessionId.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  const parent = (await git(root, ['rev-parse', '--verify', '-q', ref]).catch(() => '')).trim();
+  const env = {
+    GIT_AUTHOR_NAME: 'sedge',
+    GIT_AUTHOR_EMAIL: 'sedge@localhost',
+    GIT_COMMITTER_NAME: 'sedge',
+    GIT_COMMITTER_EMAIL: 'sedge@localhost',
+  };
+  const commit = (await git(root, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', `sedge checkpoint ${new Date(now).toISOString()}`], env)).trim();
+  await git(root, ['update-ref', ref, commit]);
+  return { commit, tree, ref, createdAt: now };
+}
+
+/** Paths that differ between the checkpoint and the working tree now. */
+export async function changedSince(root: string, cp: Checkpoint): Promise<{ path: string; status: string }[]> {
+  const now = await snapshotTree(root);
+  if (now === cp.tree) return [];
+  const out = await git(root, ['diff-tree', '-r', '-z', '--no-renames', '--name-status', cp.tree, now]);
+  const parts = out.split('\0').filter((p) => p !== '');
+  const changes: { path: string; status: string }[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) changes.push({ status: parts[i] as string, path: parts[i + 1] as string });
+  return changes;
+}
+
+/** Unified diff of the working tree against the checkpoint (for /diff). */
+export async function diffSince(root: string, cp: Checkpoint): Promise<string> {
+  const now = await snapshotTree(root);
+  if (now === cp.tree) return '';
+  return git(root, ['diff-tree', '-r', '-p', '--no-renames', '--no-color', cp.tree, now]);
+}
+
+/** Put back the files changed since the checkpoint. Only paths inside the repository are touched. */
+export async function restoreCheckpoint(root: string, cp: Checkpoint): Promise<RestoreResult> {
+  const changes = await changedSince(root, cp);
+  const restore = changes.filter((c) => c.status !== 'A').map((c) => c.path);
+  const remove = changes.filter((c) => c.status === 'A').map((c) => c.path);
+  const inside = (p: string) => !isAbsolute(p) && !p.split(/[\\/]/).includes('..');
+  for (const p of remove) {
+    if (!inside(p)) continue;
+    await unlink(join(root, ...p.split('/'))).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+  if (restore.length) {
+    await withTempIndex(root, async (env) => {
+      await git(root, ['read-tree', cp.tree], env);
+      await git(root, ['checkout-index', '-f', '-z', '--stdin'], env, `${restore.filter(inside).join('\0')}\0`);
+    });
+  }
+  return { restored: restore, removed: remove.map((p) => p.split('/').join(sep)) };
+}
+
+/** Drop the session's checkpoint ref (the objects become garbage for git gc). */
+export async function dropCheckpoints(root: string, sessionId: string): Promise<void> {
+  const ref = `refs/sedge/checkpoints/${sessionId.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  await git(root, ['update-ref', '-d', ref]).catch(() => undefined);
+}
