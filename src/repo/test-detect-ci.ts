@@ -124,50 +124,36 @@ function add(out: Candidate[], run: string, root: string, dir: string | null, fi
   out.push({ command: sanitized.command, cwd, file, where, score, order: out.length });
 }
 
-const WRAPPERS = /^(poetry run|uv run|pdm run|pipenv run|hatch run|rye run|xvfb-run(?:\s+-a|\s+--auto-servernum)*)\s+/;
+/** Wrappers that only set up an environment; dropped when their program is missing here. */
+const WRAPPERS = /^(?:poetry run|uv run|pdm run|pipenv run|hatch run|rye run|vp exec|cross-env|dotenv(?:\s+-\S+(?:\s+[^-\s]\S*)?)*\s+--|xvfb-run(?:\s+-a|\s+--auto-servernum)*|timeout\s+\d+[smhd]?|time)\s+/;
 
 /** The command itself when its program is here; else without a missing wrapper; else null. */
-async function makeRunnable(command: string, cwd: string): Promise<string | null> {
-  let cmd = command;
-  for (let i = 0; i < 3; i++) {
-    const exe = firstProgram(cmd);
-    if (!exe) return null;
-    if (await onPath(exe, cwd)) return cmd;
-    if (exe.startsWith('./') || exe.startsWith('../')) return null;
-    const m = WRAPPERS.exec(cmd);
-    if (m) {
-      cmd = cmd.slice(m[0].length);
-      continue;
-    }
-    const cov = /^coverage run\s+(?:--?[\w-]+(?:=\S+)?\s+)*-m\s+/.exec(cmd);
-    if (cov) {
-      cmd = `${(await onPath('python')) ? 'python' : 'python3'} -m ${cmd.slice(cov[0].length)}`;
-      continue;
-    }
-    if (exe === 'python' && (await onPath('python3'))) return cmd.replace(/^python\b/, 'python3');
-    if ((exe === 'pytest' || exe === 'py.test') && (await onPath('python3'))) {
-      cmd = cmd.replace(/^(pytest|py\.test)\b/, `${(await onPath('python')) ? 'python' : 'python3'} -m pytest`);
-      continue;
-    }
-    // a package manager that is not installed here: npm runs the same package.json scripts
-    const pm = /^(yarn|pnpm|bun)\s+(?:run\s+)?([\w:.-]+)(.*)$/.exec(cmd);
-    if (pm && !/^(install|add|exec|dlx|x)$/.test(pm[2] ?? '')) {
-      const script = pm[2] as string;
-      const rest = (pm[3] ?? '').trim();
-      const extra = rest ? (rest.startsWith('-- ') ? ` ${rest}` : ` -- ${rest}`) : '';
-      cmd = `${script === 'test' ? 'npm test' : `npm run ${script}`}${extra}`;
-      continue;
-    }
-    return null;
-  }
-  return null;
-}
-
-function firstProgram(command: string): string | null {
-  const words = command.trim().split(/\s+/);
-  for (const w of words) {
-    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) continue;
-    return w;
+async function makeRunnable(command: string, cwd: string, depth = 0): Promise<string | null> {
+  if (depth > 4) return null;
+  const split = /^((?:[A-Za-z_]\w*=(?:"[^"]*"|'[^']*'|\S*)\s+)*)([\s\S]*)$/.exec(command.trim());
+  const prefix = split?.[1] ?? '';
+  const cmd = split?.[2] ?? '';
+  const exe = cmd.split(/\s+/)[0];
+  if (!exe) return null;
+  if (await onPath(exe, cwd)) return prefix + cmd;
+  if (exe.includes('/')) return null;
+  // a CLI installed in the project (node_modules/.bin): run it the way npm scripts would find it
+  if (await onPath(join('node_modules', '.bin', exe), cwd)) return `${prefix}npx --no ${cmd}`;
+  const again = (next: string) => makeRunnable(prefix + next, cwd, depth + 1);
+  const wrapper = WRAPPERS.exec(cmd);
+  if (wrapper) return again(cmd.slice(wrapper[0].length));
+  const py = (await onPath('python')) ? 'python' : 'python3';
+  const cov = /^coverage run\s+(?:--?[\w-]+(?:=\S+)?\s+)*-m\s+/.exec(cmd);
+  if (cov) return again(`${py} -m ${cmd.slice(cov[0].length)}`);
+  if (exe === 'python' && (await onPath('python3'))) return again(cmd.replace(/^python\b/, 'python3'));
+  if ((exe === 'pytest' || exe === 'py.test') && (await onPath('python3'))) return again(cmd.replace(/^(pytest|py\.test)\b/, `${py} -m pytest`));
+  // a package manager that is not installed here: npm runs the same package.json scripts
+  const pm = /^(yarn|pnpm|bun)\s+(?:run\s+)?([\w:.-]+)(.*)$/.exec(cmd);
+  if (pm && !/^(install|add|exec|dlx|x)$/.test(pm[2] ?? '')) {
+    const script = pm[2] as string;
+    const rest = (pm[3] ?? '').trim();
+    const extra = rest ? (rest.startsWith('-- ') ? ` ${rest}` : ` -- ${rest}`) : '';
+    return again(`${script === 'test' ? 'npm test' : `npm run ${script}`}${extra}`);
   }
   return null;
 }

@@ -32,9 +32,24 @@ const LINT = /^((npx|pnpx|bunx|yarn|pnpm(\s+exec)?|poetry\s+run|uv\s+run|pdm\s+r
 
 const BUILD = /^((npm|pnpm|yarn|bun)\s+(run\s+)?(build|compile|prepare|pretest|bundle)([:\s]|$)|go\s+build|cargo\s+build|make(\s+-j\s*\d*)?(\s+(all|build|compile))?$|(\.\/gradlew|gradle)\s+(assemble|build)|(\.\/mvnw|mvn)\s+(compile|install|package)|python3?\s+setup\.py\s+(build|build_ext|develop))/;
 
+const ASSIGNMENTS = /^([A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|'[^']*'|\S*)\s+)+/;
+const WRAPPER_PREFIX =
+  /^((?:vp|pnpm|npm|yarn|bun)\s+exec\s+|cross-env\s+|env\s+|timeout\s+\d+[smhd]?\s+|time\s+|nice\s+(?:-n\s*-?\d+\s+)?|xvfb-run\s+(?:-\S+\s+)*|dotenv\s+(?:-\S+\s+(?:[^-\s]\S*\s+)?)*--\s+)/;
+
+/** The command a segment really runs: without leading VAR=value assignments and environment wrappers. */
+export function stripWrappers(segment: string): string {
+  let s = segment.trim();
+  for (let i = 0; i < 4; i++) {
+    const next = s.replace(ASSIGNMENTS, '').replace(WRAPPER_PREFIX, '');
+    if (next === s) break;
+    s = next;
+  }
+  return s;
+}
+
 export function classifySegment(segment: string): SegmentKind {
   // leading VAR=value assignments (`CI=true npm test`) do not change what the command is
-  const s = segment.trim().replace(/^([A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|'[^']*'|\S*)\s+)+/, '');
+  const s = stripWrappers(segment);
   if (/^cd\s+/.test(s)) return 'cd';
   if (LINT.test(s)) return 'lint';
   if (TEST_PATTERNS.some((re) => re.test(s))) return 'test';

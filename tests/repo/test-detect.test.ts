@@ -119,6 +119,7 @@ describe('CI workflow commands', () => {
     ['python -m pip install -U pip\npython -m pytest tests/ \\\n  --maxfail=1', 'python -m pytest tests/ --maxfail=1', null],
     ['yarn install --frozen-lockfile\nyarn test:unit --ci', 'yarn test:unit --ci', null],
     ['RICHGO_FORCE_COLOR=1 PATH=$HOME/go/bin/:$PATH make test', 'RICHGO_FORCE_COLOR=1 PATH=$HOME/go/bin/:$PATH make test', null],
+    ['timeout 600 npm test', 'timeout 600 npm test', null],
     ['npm run test-ci\ncp coverage/lcov.info "coverage/${{ matrix.name }}.lcov"', 'npm run test-ci', null],
   ])('%j -> %s', (script, command, cd) => {
     expect(sanitizeCiCommand(script)).toEqual({ command, cd });
@@ -235,6 +236,22 @@ describe('helpers', () => {
 });
 
 describe('CI commands for tools missing here', () => {
+  it('drops exec wrappers that are missing (vp exec pnpm run x -> npm run x)', async () => {
+    if ((await onPath('vp')) || (await onPath('pnpm'))) return;
+    const r = repo('node-ci');
+    r.write('.github/workflows/test.yml', 'on: workflow_call\njobs:\n  unit-test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: vp install --frozen-lockfile\n      - name: Run unit tests\n        run: vp exec pnpm run test:ci\n  e2e-test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: vp exec pnpm run test-e2e\n');
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'npm run test:ci', source: 'ci', runner: 'node-test' });
+  });
+
+  it('runs a CLI from node_modules/.bin through npx, keeping env assignments', async () => {
+    const r = fixtureRepo('node-jest', { nodeModules: true });
+    repos.push(r);
+    r.write('.github/workflows/ci.yml', 'on: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm ci\n      - run: cross-env NODE_ENV=test jest --ci\n');
+    // under `npx vitest` node_modules/.bin is already on PATH; in a plain shell it is not
+    const command = (await onPath('jest')) ? 'NODE_ENV=test jest --ci' : 'NODE_ENV=test npx --no jest --ci';
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command, source: 'ci', runner: 'jest' });
+  });
+
   it('runs a yarn/pnpm script with npm when that package manager is not installed', async () => {
     if (await onPath('pnpm')) return;
     const r = repo('node-ci');
