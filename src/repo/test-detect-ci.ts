@@ -38,7 +38,7 @@ export async function detectFromCi(root: string, opts: { envManagers?: boolean }
     const text = await readText(join(wfDir, f));
     if (text) collectGithub(parseYaml(text), root, `.github/workflows/${f}`, candidates);
   }
-  for (const f of ['.gitlab-ci.yml', '.travis.yml']) {
+  for (const f of ['.gitlab-ci.yml', '.travis.yml', '.circleci/config.yml', 'azure-pipelines.yml']) {
     const text = await readText(join(root, f));
     if (text) collectScripts(parseYaml(text), root, f, candidates, '');
   }
@@ -100,7 +100,7 @@ function collectScripts(node: YamlValue, root: string, file: string, out: Candid
   }
   if (!isObj(node)) return;
   for (const [key, value] of Object.entries(node)) {
-    if (key === 'script' || key === 'run' || key === 'command') {
+    if ((key === 'script' || key === 'run' || key === 'command') && !isObj(value)) {
       const lines = Array.isArray(value) ? value.map(str).filter((s): s is string => !!s) : str(value) ? [str(value) as string] : [];
       if (lines.length) add(out, lines.join('\n'), root, null, file, path ? `${path}.${key}` : key, /test/i.test(path) ? 2 : 0);
     } else if (!/^(before_|after_|install|deploy|pages|release)/.test(key)) {

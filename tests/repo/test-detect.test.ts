@@ -175,6 +175,12 @@ describe('CI workflow commands', () => {
     expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'pytest -q', source: 'ci' });
   });
 
+  it('reads CircleCI run steps', async () => {
+    const r = repo('go');
+    r.write('.circleci/config.yml', 'version: 2.1\njobs:\n  build:\n    docker:\n      - image: cimg/go:1.22\n    steps:\n      - checkout\n      - run: go mod download\n      - run:\n          name: Run tests\n          command: go test -count=1 ./...\n');
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'go test -count=1 ./...', source: 'ci' });
+  });
+
   it('reads GitLab script lists', async () => {
     const r = repo('go');
     r.write('.gitlab-ci.yml', 'stages: [test]\nunit:\n  stage: test\n  script:\n    - go mod download\n    - go test -v ./...\n');
