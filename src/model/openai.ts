@@ -99,7 +99,9 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
               const index = tc.index ?? calls.size;
               const pending = calls.get(index) ?? { id: '', name: '', arguments: '' };
               if (tc.id) pending.id = tc.id;
-              if (tc.function?.name) pending.name += tc.function.name;
+              // The name normally comes once; some providers (MiniMax via NIM, Fireworks) resend it
+              // whole with every fragment, a few stream it in pieces.
+              if (tc.function?.name && tc.function.name !== pending.name) pending.name += tc.function.name;
               if (tc.function?.arguments) pending.arguments += tc.function.arguments;
               calls.set(index, pending);
             }

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createOpenAIModel } from '../../src/model/openai.js';
+import { type ModelChunk, type ToolCall } from '../../src/model/types.js';
+import { chunk, startRawServer, usageChunk, type RawEvent, type RawServer, type RawTurn } from './raw-sse-server.js';
+
+const KEY = 'sk-canary-review-7d1e5f';
+let server: RawServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function collect(turns: RawTurn[]): Promise<ModelChunk[]> {
+  server = await startRawServer(turns);
+  const model = createOpenAIModel({ model: 'm', apiKey: KEY, baseURL: server.baseURL });
+  const out: ModelChunk[] = [];
+  for await (const c of model.stream({ messages: [{ role: 'user', content: 'hi' }], tools: [] }, new AbortController().signal)) out.push(c);
+  return out;
+}
+
+const calls = (chunks: ModelChunk[]): ToolCall[] => chunks.flatMap((c) => (c.type === 'tool_call' ? [c.call] : []));
+const split = (s: string, n: number) => Array.from({ length: Math.ceil(s.length / n) }, (_, i) => s.slice(i * n, i * n + n));
+
+/** One tool call in fragments; `repeatHead` resends id and name with every fragment (MiniMax via NIM, Fireworks/Kimi). */
+function fragments(index: number, id: string, name: string, args: unknown, size: number, repeatHead = false): RawEvent[] {
+  return [
+    chunk({ tool_calls: [{ index, id, type: 'function', function: { name, arguments: '' } }] }),
+    ...split(JSON.stringify(args), size).map((f) =>
+      chunk({ tool_calls: [{ index, ...(repeatHead ? { id, type: 'function', function: { name, arguments: f } } : { function: { arguments: f } }) }] }),
+    ),
+  ];
+}
+
+describe('OpenAI-compatible client against provider quirks', () => {
+  it('assembles interleaved, fragmented calls over CRLF SSE with pings, reasoning_content, null content and a usage-only chunk', async () => {
+    const shellArgs = { command: 'printf \'caf\\u00e9 "q" 😀\\n\'; git status' };
+    const grepArgs = { pattern: 'héllo|nme', path: 'src' };
+    const a = fragments(0, 'call_A', 'shell', shellArgs, 3);
+    const b = fragments(1, 'call_B', 'grep', grepArgs, 2);
+    const interleaved: RawEvent[] = [];
+    while (a.length || b.length) interleaved.push(...[a.shift(), b.shift()].filter((e): e is RawEvent => e !== undefined));
+    const out = await collect([
+      {
+        crlf: true,
+        events: ['PING', chunk({ role: 'assistant', content: null }), chunk({ reasoning_content: 'Let me look… ✓' }), chunk({ content: null }), 'PING', ...interleaved, chunk({}, 'tool_calls'), usageChunk(120, 30, 64), 'DONE'],
+      },
+    ]);
+    expect(calls(out)).toEqual([
+      { id: 'call_A', name: 'shell', arguments: JSON.stringify(shellArgs) },
+      { id: 'call_B', name: 'grep', arguments: JSON.stringify(grepArgs) },
+    ]);
+    expect(out.filter((c) => c.type === 'reasoning').map((c) => (c as { text: string }).text).join('')).toBe('Let me look… ✓');
+    expect(out.find((c) => c.type === 'usage')).toMatchObject({ usage: { input_tokens: 120, output_tokens: 30, cached_tokens: 64 } });
+    expect(out.at(-1)).toEqual({ type: 'done', finishReason: 'tool_calls' });
+  });
+
+  it('keeps a tool name whole when a provider resends it with every fragment', async () => {
+    const out = await collect([{ events: [...fragments(0, 'call_A', 'shell', { command: 'ls -la src' }, 3, true), chunk({}, 'tool_calls'), 'DONE'] }]);
+    expect(calls(out)).toEqual([{ id: 'call_A', name: 'shell', arguments: '{"command":"ls -la src"}' }]);
+  });
+
+  it('still joins a name that a provider streams in pieces', async () => {
+    const out = await collect([
+      {
+        events: [
+          chunk({ tool_calls: [{ index: 0, id: 'c', type: 'function', function: { name: 'thi', arguments: '' } }] }),
+          chunk({ tool_calls: [{ index: 0, function: { name: 'nk', arguments: '{"thought":"x"}' } }] }),
+          chunk({}, 'tool_calls'),
+          'DONE',
+        ],
+      },
+    ]);
+    expect(calls(out)).toEqual([{ id: 'c', name: 'think', arguments: '{"thought":"x"}' }]);
+  });
+});
