@@ -82,7 +82,7 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
       }
 
       const calls = new Map<number, PendingCall>();
-      let finishReason = 'stop';
+      let finishReason: string | null = null;
       let usage: Usage | null = null;
       try {
         for await (const chunk of stream) {
@@ -111,6 +111,9 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
       } catch (err) {
         throw toModelError(err, signal);
       }
+      // Every provider ends a turn with a finish_reason. A stream that closes without one was cut (a proxy
+      // timeout, a crashed server): its text and tool calls are partial, so retry instead of acting on them.
+      if (finishReason === null) throw new ModelError('model stream ended before the model finished (no finish_reason): the connection was cut', null, true);
       const ordered = [...calls.entries()].sort((a, b) => a[0] - b[0]);
       for (const [index, call] of ordered) {
         yield { type: 'tool_call', call: { id: call.id || `call_${index}`, name: call.name, arguments: call.arguments } };

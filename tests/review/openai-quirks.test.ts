@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOpenAIModel } from '../../src/model/openai.js';
-import { type ModelChunk, type ToolCall } from '../../src/model/types.js';
+import { ModelError, type ModelChunk, type ToolCall } from '../../src/model/types.js';
 import { chunk, startRawServer, usageChunk, type RawEvent, type RawServer, type RawTurn } from './raw-sse-server.js';
 
 const KEY = 'sk-canary-review-7d1e5f';
@@ -71,5 +71,13 @@ describe('OpenAI-compatible client against provider quirks', () => {
       },
     ]);
     expect(calls(out)).toEqual([{ id: 'c', name: 'think', arguments: '{"thought":"x"}' }]);
+  });
+
+  it('treats a stream that stops before any finish_reason as a broken (retryable) stream, not a finished turn', async () => {
+    const events = [chunk({ content: 'Running the tests now. ' }), ...fragments(0, 'c1', 'shell', { command: 'npm test' }, 4), chunk({}, 'tool_calls'), 'DONE'] as RawEvent[];
+    const err = await collect([{ events, endEarlyAfter: 3 }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as ModelError).retryable).toBe(true);
+    expect((err as ModelError).message).toMatch(/ended before the model finished/);
   });
 });
