@@ -33,6 +33,11 @@ async function detectOther(root: string): Promise<TestDetection | null> {
     return make('mvn -B test', 'Maven pom.xml', 'maven');
   }
 
+  const ruby = await detectRuby(root);
+  if (ruby) return make(ruby.command, ruby.reason, ruby.runner);
+  const php = await detectPhp(root);
+  if (php) return make(php.command, php.reason, 'phpunit');
+
   for (const name of ['Makefile', 'makefile', 'GNUmakefile']) {
     const text = await readText(join(root, name));
     if (!text) continue;
@@ -44,6 +49,34 @@ async function detectOther(root: string): Promise<TestDetection | null> {
   for (const dir of ['test', 'tests', '.']) {
     const bats = (await listDir(join(root, dir))).filter((f) => f.endsWith('.bats'));
     if (bats.length) return make(dir === '.' ? 'bats .' : `bats ${dir}`, `${bats.length} .bats file(s) in ${dir === '.' ? 'the top level' : `${dir}/`}`, 'bats');
+  }
+  return null;
+}
+
+async function detectRuby(root: string): Promise<{ command: string; reason: string; runner: TestRunner } | null> {
+  const gemfile = await readText(join(root, 'Gemfile'));
+  const bundle = gemfile !== null ? 'bundle exec ' : '';
+  if ((await exists(join(root, '.rspec'))) || (gemfile && /['"]rspec(-rails)?['"]/.test(gemfile) && (await exists(join(root, 'spec'))))) {
+    return { command: `${bundle}rspec`, reason: '.rspec / rspec in the Gemfile with a spec/ folder', runner: 'rspec' };
+  }
+  const rakefile = await readText(join(root, 'Rakefile'));
+  if (rakefile && /Rake::TestTask|task\s*\(?\s*:test\b|:default\s*=>\s*:test/.test(rakefile)) {
+    return { command: `${bundle}rake test`, reason: 'Rakefile defines a test task', runner: 'minitest' };
+  }
+  return null;
+}
+
+async function detectPhp(root: string): Promise<{ command: string; reason: string } | null> {
+  const composer = await readText(join(root, 'composer.json'));
+  if (composer === null) return null;
+  try {
+    const scripts = (JSON.parse(composer) as { scripts?: Record<string, unknown> }).scripts ?? {};
+    if (scripts.test !== undefined) return { command: 'composer test', reason: 'composer.json "test" script' };
+  } catch {
+    // not JSON: fall through to phpunit.xml
+  }
+  for (const f of ['phpunit.xml', 'phpunit.xml.dist', 'phpunit.dist.xml']) {
+    if (await exists(join(root, f))) return { command: 'vendor/bin/phpunit', reason: f };
   }
   return null;
 }

@@ -21,8 +21,11 @@ const TEST_PATTERNS: RegExp[] = [
   /^cargo\s+(\+\S+\s+)?(test|nextest\s+run)(\s|$)/,
   /^make\s+(-\S+\s+)*(test|tests|check|unit|test-\w+|unittest)(\s|$)/,
   /^bats(\s|$)/,
-  /^(\.\/gradlew|gradle)\s+(.*\s)?(test|check)(\s|$)/,
-  /^(\.\/mvnw|mvn)\s+(.*\s)?(test|verify)(\s|$)/,
+  /^(\.\/gradlew|gradle)\s+(?!.*\s-x\s+test\b)(.*\s)?(test|check|build)(\s|$)/,
+  /^(\.\/mvnw|mvn)\s+(?!.*-D(skipTests|maven\.test\.skip)\b)(.*\s)?(test|verify|package|install)(\s|$)/,
+  /^(bundle\s+exec\s+)?(rspec|rake(\s+test|\s+spec)?$|rake\s+(test|spec)\b|rails\s+test)(\s|$)/,
+  /^((\.\/)?vendor\/bin\/|composer\s+(run(-script)?\s+)?)(phpunit|pest|test)(\s|$)/,
+  /^phpunit(\s|$)/,
   /^xvfb-run\s+(-\S+\s+)*(npm|yarn|pnpm|npx|pytest|python3?)\b/,
 ];
 

@@ -69,6 +69,9 @@ const RUNNER_PATTERNS: [RegExp, TestRunner][] = [
   [/\bbats\b/, 'bats'],
   [/\bgradlew?\b/, 'gradle'],
   [/\bmvnw?\b/, 'maven'],
+  [/\brspec\b/, 'rspec'],
+  [/\brake\b|\brails\s+test\b/, 'minitest'],
+  [/\bphpunit\b|\bpest\b|\bcomposer\b/, 'phpunit'],
   [/\b(tox|nox)\b/, 'tox'],
   [/(^|[\s;&|])make\b/, 'make'],
 ];

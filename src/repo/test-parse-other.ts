@@ -176,4 +176,87 @@ const gradle: Parser = {
   },
 };
 
-export const OTHER_PARSERS: Parser[] = [pytest, unittest, go, cargo, maven, gradle];
+const rspec: Parser = {
+  name: 'rspec',
+  parse(lines) {
+    let seen = false;
+    let total = 0;
+    let failed = 0;
+    let pending = 0;
+    const failing: string[] = [];
+    for (const line of lines) {
+      const s = /^(\d+) examples?, (\d+) failures?(?:, (\d+) pending)?(?:, (\d+) errors? occurred outside of examples)?/.exec(line);
+      if (s) {
+        seen = true;
+        total += Number(s[1]);
+        failed += Number(s[2]) + Number(s[4] ?? 0);
+        pending += Number(s[3] ?? 0);
+        continue;
+      }
+      const f = /^rspec (\.\/)?(\S+?)(?::\d+|\[[\d:]+\])? # (.+)$/.exec(line);
+      if (f) failing.push(`${f[2]} # ${(f[3] as string).trim()}`);
+    }
+    if (!seen) return null;
+    return { passed: Math.max(0, total - failed - pending), failed, failing, firstErrorAt: findLine(lines, /^\s+1\) \S/), firstErrorLines: 25 };
+  },
+};
+
+const minitest: Parser = {
+  name: 'minitest',
+  parse(lines) {
+    let seen = false;
+    let passed = 0;
+    let failed = 0;
+    const failing: string[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] ?? '';
+      const s = /^(\d+) (?:runs|tests), (\d+) assertions, (\d+) failures, (\d+) errors, (\d+) skips/.exec(line);
+      if (s) {
+        seen = true;
+        const bad = Number(s[3]) + Number(s[4]);
+        failed += bad;
+        passed += Number(s[1]) - bad - Number(s[5]);
+        continue;
+      }
+      if (/^\s*\d+\) (Failure|Error):\s*$/.test(line)) {
+        const id = /^(\S+#\S+?)(?: \[.*\])?:?$/.exec(lines[i + 1] ?? '');
+        if (id) failing.push(id[1] as string);
+      }
+    }
+    if (!seen) return null;
+    return { passed, failed, failing, firstErrorAt: findLine(lines, /^\s*\d+\) (Failure|Error):\s*$/), firstErrorLines: 20 };
+  },
+};
+
+const phpunit: Parser = {
+  name: 'phpunit',
+  parse(lines) {
+    let seen = false;
+    let passed = 0;
+    let failed = 0;
+    const failing: string[] = [];
+    for (const line of lines) {
+      const ok = /^OK \((\d+) tests?, \d+ assertions?\)/.exec(line);
+      if (ok) {
+        seen = true;
+        passed += Number(ok[1]);
+        continue;
+      }
+      const s = /^Tests: (\d+), Assertions: \d+(.*)\.$/.exec(line);
+      if (s) {
+        seen = true;
+        const c = Object.fromEntries([...(s[2] ?? '').matchAll(/(\w+): (\d+)/g)].map((m) => [m[1], Number(m[2])]));
+        const bad = (c.Failures ?? 0) + (c.Errors ?? 0);
+        failed += bad;
+        passed += Number(s[1]) - bad - (c.Skipped ?? 0) - (c.Incomplete ?? 0) - (c.Risky ?? 0);
+        continue;
+      }
+      const f = /^\d+\) ([\w\\]+::\w+)/.exec(line);
+      if (f && !failing.includes(f[1] as string)) failing.push(f[1] as string);
+    }
+    if (!seen) return null;
+    return { passed: Math.max(0, passed), failed, failing, firstErrorAt: findLine(lines, /^1\) [\w\\]+::/), firstErrorLines: 15 };
+  },
+};
+
+export const OTHER_PARSERS: Parser[] = [pytest, unittest, go, cargo, maven, gradle, rspec, minitest, phpunit];

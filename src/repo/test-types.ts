@@ -16,6 +16,9 @@ export type TestRunner =
   | 'bats'
   | 'gradle'
   | 'maven'
+  | 'rspec'
+  | 'minitest'
+  | 'phpunit'
   | 'tox'
   | 'unknown';
 

@@ -95,6 +95,19 @@ describe('nothing to run', () => {
   });
 });
 
+describe('Ruby and PHP', () => {
+  it.each([
+    [{ Gemfile: "gem 'rspec'\n", '.rspec': '--require spec_helper\n' }, 'bundle exec rspec', 'rspec'],
+    [{ Gemfile: "gem 'minitest'\n", Rakefile: 'Rake::TestTask.new(:test)\n' }, 'bundle exec rake test', 'minitest'],
+    [{ 'composer.json': JSON.stringify({ scripts: { test: 'phpunit' } }) }, 'composer test', 'phpunit'],
+    [{ 'composer.json': '{}', 'phpunit.xml.dist': '<phpunit/>' }, 'vendor/bin/phpunit', 'phpunit'],
+  ])('%j -> %s', async (files, command, runner) => {
+    const r = repo(null);
+    for (const [name, text] of Object.entries(files)) r.write(name, text);
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command, runner, source: 'manifest' });
+  });
+});
+
 describe('package managers', () => {
   it('uses the lockfile package manager when it is installed, else npm', async () => {
     const r = repo('node-jest');
@@ -120,12 +133,16 @@ describe('CI workflow commands', () => {
     ['yarn install --frozen-lockfile\nyarn test:unit --ci', 'yarn test:unit --ci', null],
     ['RICHGO_FORCE_COLOR=1 PATH=$HOME/go/bin/:$PATH make test', 'RICHGO_FORCE_COLOR=1 PATH=$HOME/go/bin/:$PATH make test', null],
     ['timeout 600 npm test', 'timeout 600 npm test', null],
+    ['mvn -B package --file pom.xml', 'mvn -B package --file pom.xml', null],
+    ['./gradlew build', './gradlew build', null],
+    ['bundle install\nbundle exec rspec', 'bundle exec rspec', null],
+    ['composer install\nvendor/bin/phpunit --testdox', 'vendor/bin/phpunit --testdox', null],
     ['npm run test-ci\ncp coverage/lcov.info "coverage/${{ matrix.name }}.lcov"', 'npm run test-ci', null],
   ])('%j -> %s', (script, command, cd) => {
     expect(sanitizeCiCommand(script)).toEqual({ command, cd });
   });
 
-  it.each(['flake8 .', 'npm run lint', 'pytest --cov=${{ env.PKG }}', 'npm ci', 'echo test', 'npx eslint . && npx prettier --check .'])('skips %j', (script) => {
+  it.each(['mvn -B install -DskipTests', './gradlew build -x test', 'flake8 .', 'npm run lint', 'pytest --cov=${{ env.PKG }}', 'npm ci', 'echo test', 'npx eslint . && npx prettier --check .'])('skips %j', (script) => {
     expect(sanitizeCiCommand(script)).toBeNull();
   });
 

@@ -26,6 +26,10 @@ const CASES: [string, TestRunner, number | null, number, string[], RegExp][] = [
   ['gradle.txt', 'gradle', 1, 1, ['CalcTest > adds()'], /adds\(\) FAILED/],
   ['ava.txt', 'ava', 1, 1, ['adds'], /adds/],
   ['tap.txt', 'tap', 1, 1, ['test/calc.test.js'], /not ok 1 - test\/calc.test.js/],
+  // hand-written in each runner's documented format (Ruby and PHP are not installed here)
+  ['rspec.txt', 'rspec', 1, 1, ['spec/calc_spec.rb # Calc adds'], /expected: 5/],
+  ['minitest.txt', 'minitest', 1, 1, ['CalcTest#test_adds'], /test\/calc_test.rb:6/],
+  ['phpunit.txt', 'phpunit', 1, 1, ['CalcTest::testAdds'], /CalcTest.php:9|matches expected 5/],
 ];
 
 describe('parseTestOutput on real runner outputs', () => {
