@@ -1,0 +1,46 @@
+/**
+ * Repository identity for per-repo caches: a hash of the root commit(s) and the normalised origin
+ * URL, so clones and worktrees of one project share an id. Null outside git.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+
+function git(cwd: string, args: string[]): Promise<string | null> {
+  return new Promise((done) => {
+    execFile('git', args, { cwd, maxBuffer: 1 << 20, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, stdout) =>
+      done(err ? null : stdout.trim()),
+    );
+  });
+}
+
+/** https://user:pw@GitHub.com/a/b.git, git@github.com:a/b, ssh://git@github.com/a/b -> github.com/a/b */
+export function normalizeRemote(url: string): string {
+  let u = url.trim();
+  if (!u) return '';
+  const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/)(.+)$/.exec(u);
+  if (scp && !/^[a-z][a-z0-9+.-]*:\/\//i.test(u)) u = `${scp[1]}/${scp[2]}`;
+  u = u.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/^[^@/]*@/, '');
+  const slash = u.indexOf('/');
+  const host = (slash < 0 ? u : u.slice(0, slash)).toLowerCase().replace(/:\d+$/, '');
+  const path = slash < 0 ? '' : u.slice(slash);
+  return `${host}${path}`.replace(/\.git\/?$/, '').replace(/\/+$/, '');
+}
+
+export async function repoIdentity(cwd: string): Promise<{ root: string; id: string } | null> {
+  const root = await git(cwd, ['rev-parse', '--show-toplevel']);
+  if (!root) return null;
+  const roots = await git(root, ['rev-list', '--max-parents=0', 'HEAD']);
+  let remote = (await git(root, ['config', '--get', 'remote.origin.url'])) ?? '';
+  // a clone of a local path shares its origin's history; the path says nothing about the project
+  if (/^(\/|\.|file:|[A-Za-z]:\\)/.test(remote)) remote = '';
+  let basis: string;
+  if (roots) basis = `commit:${roots.split('\n').sort()[0]}`;
+  else {
+    // no commits yet: the shared git dir (same for all worktrees of this clone)
+    const common = await git(root, ['rev-parse', '--git-common-dir']);
+    basis = `dir:${resolve(root, common ?? '.git')}`;
+  }
+  const id = createHash('sha256').update(`${basis}\nremote:${normalizeRemote(remote)}`).digest('hex').slice(0, 20);
+  return { root, id };
+}

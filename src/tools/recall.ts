@@ -1,0 +1,31 @@
+/** The `recall` tool: the model searches prior runs in this repo mid-task (same ranking as run start). */
+import { z } from 'zod';
+import { readPrompt } from '../config/prompts.js';
+import { defineTool, type Tool } from './tool.js';
+import { provenCommands, rankTask, readLiveTree, renderRecallBlock } from '../traces/recall.js';
+import type { TraceRecord } from '../traces/record.js';
+import type { TraceStore } from '../traces/store.js';
+
+export function createRecallTool(opts: { store: TraceStore; repoRoot: string; budgetTokens?: number }): Tool {
+  return defineTool({
+    name: 'recall',
+    kind: 'read',
+    description: readPrompt('tools/recall.md'),
+    parameters: z.object({
+      query: z.string().min(1).describe('What you want to know about earlier work: a task, a feature, a file or an error.'),
+    }),
+    title: (p) => `recall ${p.query}`,
+    async execute({ query }, ctx) {
+      const docs = opts.store.list();
+      if (!docs.length) return { output: 'No earlier runs are recorded for this repository.' };
+      const tree = await readLiveTree(opts.repoRoot, ctx.signal);
+      const ranked = rankTask(opts.store, query, tree, { limit: 5, fileLimit: 10 });
+      const records = ranked.traces
+        .map((h) => ({ record: opts.store.get(h.doc.id), score: h.score }))
+        .filter((r): r is { record: TraceRecord; score: number } => r.record !== null);
+      if (!records.length) return { output: `No earlier runs match "${query}".` };
+      const { block } = renderRecallBlock({ records, files: ranked.files, commands: provenCommands(docs) }, opts.budgetTokens ?? 1500);
+      return { output: block };
+    },
+  });
+}

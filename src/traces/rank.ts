@@ -1,0 +1,255 @@
+/**
+ * The ranker behind recall, the recall tool and the replay benchmark: an in-memory index of trace
+ * summaries (task text, changed files) that scores prior traces and likely files for a new task.
+ *
+ * Trace score = BM25 over task text and path terms (minisearch), damped by age in records, plus
+ * evidence from the files the trace touched (files that the query names or that similar traces
+ * changed). File score = votes of the best traces + direct path-term matches + a small recency prior.
+ */
+import MiniSearch from 'minisearch';
+import { pathTerms, tokenize } from './tokens.js';
+
+export interface RankDoc {
+  id: string;
+  text: string;
+  /** pre-tokenised terms (from the index file); used instead of tokenising text */
+  terms?: string[];
+  files: string[];
+  /** done records count fully; failed ones a little less */
+  outcome?: string;
+  /** extra weight from usage (facts that proved true), 0 by default */
+  boost?: number;
+}
+
+export interface RankParams {
+  /** half-life of the recency decay, in records */
+  halfLife: number;
+  /** floor of the decay multiplier */
+  decayFloor: number;
+  /** how much the file evidence adds to a trace's score (relative to top BM25 = 1) */
+  fileWeight: number;
+  /** how many top traces vote for files */
+  voters: number;
+  /** weight of direct query-to-path matches in file scores */
+  pathWeight: number;
+  /** weight of the recency prior in file scores */
+  recentWeight: number;
+  /** window of the recency prior, in records */
+  recentWindow: number;
+  /** query terms at most (long bodies add noise) */
+  maxQueryTerms: number;
+  /** weight of first-line (title) terms relative to the rest of the task text */
+  titleBoost: number;
+  /** 0..1: how much a trace whose files are all covered by higher traces is pushed down */
+  diversity: number;
+}
+
+/** Chosen on the three dev replays, kept where the metric is flat (robust to other repos). */
+export const DEFAULT_PARAMS: RankParams = {
+  halfLife: 300,
+  decayFloor: 0.2,
+  fileWeight: 0.75,
+  voters: 50,
+  pathWeight: 0.75,
+  recentWeight: 0.5,
+  recentWindow: 20,
+  maxQueryTerms: 16,
+  titleBoost: 2,
+  diversity: 0.9,
+};
+
+export interface RankQuery {
+  text: string;
+  /** paths the task mentions or that exist in the live tree get a boost / filter */
+  mentioned?: string[];
+  /** when given, files not in it are dropped from the file list (deleted since) */
+  liveFiles?: ReadonlySet<string>;
+  /** files changed since each record was made: record id -> stale share 0..1 */
+  staleness?: (id: string) => number;
+  limit?: number;
+  fileLimit?: number;
+}
+
+export interface RankResult {
+  traces: { id: string; score: number }[];
+  files: { path: string; score: number }[];
+}
+
+interface Entry {
+  id: string;
+  ord: number;
+  files: string[];
+  outcome: string;
+  boost: number;
+}
+
+export interface Ranker {
+  add(doc: RankDoc): void;
+  remove(id: string): void;
+  has(id: string): boolean;
+  readonly size: number;
+  query(q: RankQuery): RankResult;
+}
+
+function splitField(text: string): string[] {
+  return text ? text.split(' ') : [];
+}
+
+export function createRanker(params: Partial<RankParams> = {}): Ranker {
+  const p: RankParams = { ...DEFAULT_PARAMS, ...params };
+  const mini = new MiniSearch<{ id: number; text: string; paths: string }>({
+    fields: ['text', 'paths'],
+    tokenize: splitField,
+    processTerm: (t) => t,
+    searchOptions: { tokenize: splitField, processTerm: (t) => t, boost: { text: 1, paths: 0.5 }, combineWith: 'OR' },
+  });
+  const pathIndex = new MiniSearch<{ id: number; terms: string }>({
+    fields: ['terms'],
+    tokenize: splitField,
+    processTerm: (t) => t,
+    searchOptions: { tokenize: splitField, processTerm: (t) => t, combineWith: 'OR' },
+  });
+  const entries = new Map<number, Entry>();
+  const byId = new Map<string, number>();
+  const paths = new Map<string, { pid: number; last: number; count: number; ords: number[] }>();
+  const pathNames: string[] = [];
+  let nextOrd = 0;
+
+  function add(doc: RankDoc): void {
+    if (byId.has(doc.id)) remove(doc.id);
+    const ord = nextOrd++;
+    const files = [...new Set(doc.files)];
+    entries.set(ord, { id: doc.id, ord, files, outcome: doc.outcome ?? 'done', boost: doc.boost ?? 0 });
+    byId.set(doc.id, ord);
+    const pterms = new Set<string>();
+    for (const f of files) for (const t of pathTerms(f)) pterms.add(t);
+    mini.add({ id: ord, text: (doc.terms ?? tokenize(doc.text)).join(' '), paths: [...pterms].join(' ') });
+    for (const f of files) {
+      let info = paths.get(f);
+      if (!info) {
+        info = { pid: pathNames.length, last: ord, count: 0, ords: [] };
+        pathNames.push(f);
+        paths.set(f, info);
+        pathIndex.add({ id: info.pid, terms: pathTerms(f).join(' ') });
+      }
+      info.last = ord;
+      info.count++;
+      info.ords.push(ord);
+    }
+  }
+
+  function remove(id: string): void {
+    const ord = byId.get(id);
+    if (ord === undefined) return;
+    byId.delete(id);
+    entries.delete(ord);
+    mini.discard(ord);
+  }
+
+  function query(q: RankQuery): RankResult {
+    const limit = q.limit ?? 10;
+    const fileLimit = q.fileLimit ?? 10;
+    const nl = q.text.indexOf('\n');
+    const title = new Set(tokenize(nl < 0 ? q.text : q.text.slice(0, nl)));
+    const terms = [...new Set([...title, ...tokenize(nl < 0 ? '' : q.text.slice(nl + 1))])].slice(0, p.maxQueryTerms);
+    const boostTerm = (t: string): number => (title.has(t) ? p.titleBoost : 1);
+    const now = nextOrd;
+    const decay = (ord: number): number => p.decayFloor + (1 - p.decayFloor) * 0.5 ** ((now - ord) / p.halfLife);
+    const outcomeWeight = (e: Entry): number => (e.outcome === 'done' ? 1 : e.outcome === 'tests_failed' ? 0.7 : 0.5);
+
+    // 1. lexical trace scores
+    const scored = new Map<number, number>();
+    let maxText = 0;
+    if (terms.length) {
+      for (const r of mini.search(terms.join(' '), { boostTerm })) {
+        const e = entries.get(r.id as number);
+        if (!e) continue;
+        const s = r.score * decay(e.ord) * outcomeWeight(e) * (1 + e.boost) * (1 - 0.5 * (q.staleness?.(e.id) ?? 0));
+        scored.set(e.ord, s);
+        if (s > maxText) maxText = s;
+      }
+    }
+    const textRank = [...scored.entries()].sort((a, b) => b[1] - a[1]);
+
+    // 2. file scores: votes of the top traces, direct path matches, recency prior
+    const fileScore = new Map<string, number>();
+    const bump = (f: string, s: number): void => {
+      if (q.liveFiles && !q.liveFiles.has(f)) return;
+      fileScore.set(f, (fileScore.get(f) ?? 0) + s);
+    };
+    for (const [ord, s] of textRank.slice(0, p.voters)) {
+      const e = entries.get(ord)!;
+      for (const f of e.files) bump(f, (s / (maxText || 1)) / Math.sqrt(e.files.length));
+    }
+    if (p.pathWeight > 0 && terms.length) {
+      const hits = pathIndex.search(terms.join(' '));
+      const top = hits[0]?.score ?? 1;
+      for (const h of hits.slice(0, 50)) {
+        const f = pathNames[h.id as number]!;
+        const info = paths.get(f)!;
+        bump(f, (p.pathWeight * h.score) / top * (0.5 + 0.5 * decay(info.last)));
+      }
+    }
+    for (const m of q.mentioned ?? []) if (paths.has(m)) bump(m, 2);
+    if (p.recentWeight > 0) {
+      for (let ord = now - 1; ord >= Math.max(0, now - p.recentWindow); ord--) {
+        const e = entries.get(ord);
+        if (!e) continue;
+        for (const f of e.files) bump(f, (p.recentWeight * (1 - (now - 1 - ord) / p.recentWindow)) / e.files.length);
+      }
+    }
+    const files = [...fileScore.entries()].sort((a, b) => b[1] - a[1]);
+    const maxFile = files[0]?.[1] ?? 1;
+
+    // 3. traces re-scored with the evidence of their files
+    const final = new Map<number, number>();
+    for (const [ord, s] of textRank) final.set(ord, s / (maxText || 1));
+    if (p.fileWeight > 0) {
+      const topFiles = new Map(files.slice(0, 30).map(([f, s]) => [f, s / maxFile]));
+      const best = new Map<number, number>();
+      for (const [f, s] of topFiles) {
+        for (const ord of paths.get(f)?.ords ?? []) if ((best.get(ord) ?? 0) < s && entries.has(ord)) best.set(ord, s);
+      }
+      for (const [ord, b] of best) final.set(ord, (final.get(ord) ?? 0) + p.fileWeight * b * decay(ord));
+    }
+    const ranked = [...final.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0]);
+    const traces = diversify(ranked.slice(0, Math.max(limit * 4, 40)), limit).map(([ord, score]) => ({ id: entries.get(ord)!.id, score }));
+    return { traces, files: files.slice(0, fileLimit).map(([path, score]) => ({ path, score })) };
+  }
+
+  /** Greedy re-ranking: a trace whose files are already covered by higher traces loses some score. */
+  function diversify(cands: [number, number][], limit: number): [number, number][] {
+    if (p.diversity <= 0) return cands.slice(0, limit);
+    const covered = new Set<string>();
+    const pool = [...cands];
+    const out: [number, number][] = [];
+    while (out.length < limit && pool.length) {
+      let bi = 0;
+      let bs = -Infinity;
+      for (let i = 0; i < pool.length; i++) {
+        const [ord, s] = pool[i]!;
+        const files = entries.get(ord)!.files;
+        const overlap = files.length ? files.filter((f) => covered.has(f)).length / files.length : 1;
+        const adj = s * (1 - p.diversity * overlap);
+        if (adj > bs) {
+          bs = adj;
+          bi = i;
+        }
+      }
+      const [pick] = pool.splice(bi, 1);
+      out.push(pick!);
+      for (const f of entries.get(pick![0])!.files) covered.add(f);
+    }
+    return out;
+  }
+
+  return {
+    add,
+    remove,
+    has: (id) => byId.has(id),
+    get size() {
+      return entries.size;
+    },
+    query,
+  };
+}

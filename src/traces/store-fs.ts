@@ -1,0 +1,98 @@
+/** File helpers for the trace store: private dirs/files, a cross-process lock, atomic replace. */
+import { closeSync, fsyncSync, mkdirSync, chmodSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/** Write a whole file atomically (temp + fsync + rename), mode 0600. */
+export function writeFileAtomic(path: string, data: string): void {
+  const tmp = `${path}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface LockOptions {
+  /** a lock older than this is taken over (its holder hung or the clock says so) */
+  staleMs?: number;
+  /** give up after this long */
+  timeoutMs?: number;
+}
+
+/**
+ * Run fn while holding `lockPath` (O_EXCL create). A lock whose holder process is gone, or that is
+ * older than staleMs, is broken. Synchronous on purpose: the critical sections are one write.
+ */
+export function withLock<T>(lockPath: string, fn: () => T, opts: LockOptions = {}): T {
+  const staleMs = opts.staleMs ?? 30_000;
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  let wait = 1;
+  for (;;) {
+    let fd: number | undefined;
+    try {
+      fd = openSync(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      writeSync(fd, `${process.pid} ${Date.now()}\n`);
+    } catch (err) {
+      if (fd !== undefined) closeSync(fd);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (breakIfStale(lockPath, staleMs)) continue;
+      if (Date.now() > deadline) throw new Error(`trace store is locked (${lockPath}); remove it if no sedge is running`);
+      pause(wait);
+      wait = Math.min(wait * 2, 50);
+      continue;
+    }
+    try {
+      return fn();
+    } finally {
+      closeSync(fd);
+      try {
+        unlinkSync(lockPath);
+      } catch {
+        /* already broken by someone who thought we were stale */
+      }
+    }
+  }
+}
+
+function breakIfStale(lockPath: string, staleMs: number): boolean {
+  let text: string;
+  try {
+    text = readFileSync(lockPath, 'utf8');
+  } catch {
+    return true; // vanished: try again at once
+  }
+  const [pidText, atText] = text.trim().split(' ');
+  const pid = Number(pidText);
+  const at = Number(atText);
+  const dead = Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid);
+  const old = Number.isFinite(at) && Date.now() - at > staleMs;
+  // a half-written lock (no time yet) is only broken when old by mtime is unknown: treat as live once
+  if (!dead && !old) return false;
+  try {
+    unlinkSync(lockPath);
+  } catch {
+    /* someone else broke it */
+  }
+  return true;
+}

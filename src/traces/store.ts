@@ -1,0 +1,296 @@
+/**
+ * The per-repo trace store: $XDG_CACHE_HOME/sedge/repos/<repo-id>/traces.jsonl is the append-only
+ * source of truth (one redacted TraceRecord a line, each appended with one write under a lock file);
+ * index.json is a compact summary rebuilt from the log when missing or stale. Torn lines (kill -9
+ * mid-write) are skipped with a warning. Over the size cap, the least useful records are evicted.
+ */
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir as defaultCacheDir } from '../config/paths.js';
+import type { TraceRecord } from './record.js';
+import { createRedactor, redactDeep, type Redactor } from './redact.js';
+import { createRanker, type RankParams, type RankQuery, type Ranker } from './rank.js';
+import { decodeIndex, docOf, encodeIndex, type TraceDoc } from './store-index.js';
+import { ensurePrivateDir, withLock, writeFileAtomic } from './store-fs.js';
+
+export type { TraceDoc } from './store-index.js';
+
+export interface TraceStoreOptions {
+  repoId: string;
+  /** default $XDG_CACHE_HOME/sedge or ~/.cache/sedge */
+  cacheDir?: string;
+  /** size cap: records and log bytes (default 10,000 and 64 MB) */
+  maxRecords?: number;
+  maxBytes?: number;
+  redact?: Redactor;
+  warn?: (message: string) => void;
+  rankParams?: Partial<RankParams>;
+}
+
+export interface PruneOptions {
+  maxRecords?: number;
+  maxBytes?: number;
+  /** drop records that ended before this time (ms since epoch) */
+  before?: number;
+  /** keep only records this says yes to */
+  keep?: (doc: TraceDoc) => boolean;
+}
+
+export interface SearchHit {
+  doc: TraceDoc;
+  score: number;
+}
+
+export interface TraceStore {
+  readonly dir: string;
+  /** redacts, appends one line; returns what was written */
+  append(record: TraceRecord): TraceRecord;
+  /** summaries, oldest first */
+  list(): TraceDoc[];
+  /** a full record by id (or unique id prefix) */
+  get(id: string): TraceRecord | null;
+  forget(id: string): boolean;
+  prune(opts?: PruneOptions): number;
+  search(q: RankQuery): { traces: SearchHit[]; files: { path: string; score: number }[] };
+  /** times later successful runs recalled each record */
+  usedCount(id: string): number;
+  /** write the index if it is behind the log */
+  flush(): void;
+  stats(): { records: number; logBytes: number; indexBytes: number };
+}
+
+interface State {
+  ino: number;
+  size: number;
+  docs: TraceDoc[];
+  byId: Map<string, TraceDoc>;
+  used: Map<string, number>;
+  ranker: Ranker;
+  dirty: boolean;
+}
+
+export function openTraceStore(opts: TraceStoreOptions): TraceStore {
+  if (!/^[A-Za-z0-9_-]{4,80}$/.test(opts.repoId)) throw new Error(`bad repo id: ${opts.repoId}`);
+  const dir = join(opts.cacheDir ?? defaultCacheDir(), 'repos', opts.repoId);
+  const logPath = join(dir, 'traces.jsonl');
+  const indexPath = join(dir, 'index.json');
+  const lockPath = join(dir, 'lock');
+  const maxRecords = opts.maxRecords ?? 10_000;
+  const maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
+  const redact = opts.redact ?? createRedactor();
+  const warn = opts.warn ?? ((m: string) => process.stderr.write(`sedge: ${m}\n`));
+  let state: State | null = null;
+  const warned = new Set<number>();
+
+  function fresh(ino: number): State {
+    return { ino, size: 0, docs: [], byId: new Map(), used: new Map(), ranker: createRanker(opts.rankParams), dirty: true };
+  }
+
+  function addDoc(s: State, d: TraceDoc): void {
+    const old = s.byId.get(d.id);
+    if (old) s.docs.splice(s.docs.indexOf(old), 1);
+    s.docs.push(d);
+    s.byId.set(d.id, d);
+    if (d.outcome === 'done') for (const r of d.recalled) s.used.set(r, (s.used.get(r) ?? 0) + 1);
+    s.ranker.add({ id: d.id, text: '', terms: d.terms, files: d.files, outcome: d.outcome, boost: Math.min(1, 0.25 * (s.used.get(d.id) ?? 0)) });
+  }
+
+  /** Parse complete lines of buf (starting at byte `base` of the log); returns bytes consumed. */
+  function parseLines(s: State, buf: Buffer, base: number, atEof: boolean): number {
+    let pos = 0;
+    while (pos < buf.length) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) {
+        if (atEof && !warned.has(base + pos)) {
+          warned.add(base + pos);
+          warn(`trace log ${logPath}: skipped a torn last line (${buf.length - pos} bytes, from an interrupted write)`);
+        }
+        return pos;
+      }
+      if (nl > pos) {
+        const line = buf.subarray(pos, nl).toString('utf8');
+        try {
+          const rec = JSON.parse(line) as TraceRecord;
+          if (!rec || typeof rec.id !== 'string' || !Array.isArray(rec.files_changed)) throw new Error('not a record');
+          addDoc(s, docOf(rec, base + pos, nl - pos));
+        } catch {
+          if (!warned.has(base + pos)) {
+            warned.add(base + pos);
+            warn(`trace log ${logPath}: skipped a damaged line at byte ${base + pos}`);
+          }
+        }
+      }
+      pos = nl + 1;
+    }
+    return pos;
+  }
+
+  function load(): State {
+    let st: { ino: number; size: number };
+    try {
+      st = statSync(logPath);
+    } catch {
+      state = fresh(0);
+      state.dirty = false;
+      return state;
+    }
+    if (state && state.ino === st.ino && state.size === st.size) return state;
+    if (!state || state.ino !== st.ino || state.size > st.size) {
+      state = fresh(st.ino);
+      const idx = existsSync(indexPath) ? decodeIndex(readFileSync(indexPath, 'utf8')) : null;
+      if (idx && idx.ino === st.ino && idx.size <= st.size) {
+        for (const d of idx.docs) addDoc(state, d);
+        state.size = idx.size;
+        state.dirty = false;
+      }
+    }
+    if (state.size < st.size) {
+      const fd = openSync(logPath, 'r');
+      try {
+        const buf = Buffer.alloc(st.size - state.size);
+        readSync(fd, buf, 0, buf.length, state.size);
+        // an incomplete tail stays unread: a torn write (the next appender ends it with a newline,
+        // after which it is skipped as a damaged line) or, rarely, a write still in flight
+        state.size += parseLines(state, buf, state.size, true);
+        state.dirty = true;
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return state;
+  }
+
+  function flush(): void {
+    const s = load();
+    if (!s.dirty || s.ino === 0) return;
+    ensurePrivateDir(dir);
+    writeFileAtomic(indexPath, encodeIndex(s.ino, s.size, s.docs));
+    s.dirty = false;
+  }
+
+  function readRecord(d: TraceDoc): TraceRecord | null {
+    try {
+      const fd = openSync(logPath, 'r');
+      try {
+        const buf = Buffer.alloc(d.len);
+        readSync(fd, buf, 0, d.len, d.off);
+        return JSON.parse(buf.toString('utf8')) as TraceRecord;
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return null;
+    }
+  }
+
+  function usefulness(s: State, d: TraceDoc, rank: number): number {
+    const outcome = d.outcome === 'done' ? 1 : d.outcome === 'tests_failed' ? 0.5 : 0.2;
+    return outcome + 1.5 * (s.used.get(d.id) ?? 0) + (d.cmds.length ? 0.5 : 0) + rank / Math.max(1, s.docs.length);
+  }
+
+  /** Rewrite the log keeping `keep` (under the lock), then rebuild the index. */
+  function rewrite(select: (s: State) => Set<string>): number {
+    let removed = 0;
+    withLock(lockPath, () => {
+      state = null;
+      const s = load();
+      const keep = select(s);
+      const kept = s.docs.filter((d) => keep.has(d.id));
+      removed = s.docs.length - kept.length;
+      if (!removed) return;
+      const lines = kept.map((d) => readRecord(d)).filter((r): r is TraceRecord => r !== null);
+      writeFileAtomic(logPath, lines.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      state = null;
+      flush();
+    });
+    return removed;
+  }
+
+  function prune(p: PruneOptions = {}): number {
+    const capRecords = p.maxRecords ?? maxRecords;
+    const capBytes = p.maxBytes ?? maxBytes;
+    return rewrite((s) => {
+      let docs = s.docs.filter((d) => (p.before === undefined || d.ts >= p.before) && (!p.keep || p.keep(d)));
+      const bytes = (ds: TraceDoc[]): number => ds.reduce((n, d) => n + d.len + 1, 0);
+      if (docs.length > capRecords || bytes(docs) > capBytes) {
+        const ranked = docs.map((d, i) => ({ d, v: usefulness(s, d, i) })).sort((a, b) => b.v - a.v);
+        const targetN = Math.floor(capRecords * 0.9);
+        const targetB = capBytes * 0.9;
+        const out: TraceDoc[] = [];
+        let total = 0;
+        for (const { d } of ranked) {
+          if (out.length >= targetN || total + d.len + 1 > targetB) continue;
+          out.push(d);
+          total += d.len + 1;
+        }
+        docs = out;
+      }
+      return new Set(docs.map((d) => d.id));
+    });
+  }
+
+  function append(record: TraceRecord): TraceRecord {
+    const clean = redactDeep(record, redact);
+    const line = Buffer.from(`${JSON.stringify(clean)}\n`, 'utf8');
+    ensurePrivateDir(dir);
+    let count = 0;
+    let size = 0;
+    withLock(lockPath, () => {
+      const fd = openSync(logPath, 'a+', 0o600);
+      try {
+        const st = fstatSync(fd);
+        let data = line;
+        if (st.size > 0) {
+          const last = Buffer.alloc(1);
+          readSync(fd, last, 0, 1, st.size - 1);
+          if (last[0] !== 10) data = Buffer.concat([Buffer.from('\n'), line]);
+        }
+        let written = 0;
+        while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+      } finally {
+        closeSync(fd);
+      }
+      const s = load();
+      count = s.docs.length;
+      size = s.size;
+    });
+    if (count > maxRecords || size > maxBytes) prune();
+    return clean;
+  }
+
+  function resolveId(id: string): TraceDoc | undefined {
+    const s = load();
+    const exact = s.byId.get(id);
+    if (exact) return exact;
+    const matches = id.length >= 4 ? s.docs.filter((d) => d.id.startsWith(id)) : [];
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  return {
+    dir,
+    append,
+    list: () => [...load().docs],
+    get(id) {
+      const d = resolveId(id);
+      return d ? readRecord(d) : null;
+    },
+    forget(id) {
+      const d = resolveId(id);
+      if (!d) return false;
+      return rewrite((s) => new Set(s.docs.filter((x) => x.id !== d.id).map((x) => x.id))) > 0;
+    },
+    prune,
+    search(q) {
+      const s = load();
+      const r = s.ranker.query(q);
+      return { traces: r.traces.map((t) => ({ doc: s.byId.get(t.id)!, score: t.score })).filter((h) => h.doc), files: r.files };
+    },
+    usedCount: (id) => load().used.get(id) ?? 0,
+    flush,
+    stats() {
+      const s = load();
+      const size = (p: string): number => (existsSync(p) ? statSync(p).size : 0);
+      return { records: s.docs.length, logBytes: size(logPath), indexBytes: size(indexPath) };
+    },
+  };
+}
