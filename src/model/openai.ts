@@ -78,7 +78,7 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
           { signal },
         );
       } catch (err) {
-        throw toModelError(err, signal);
+        throw toModelError(err, signal, opts.apiKey);
       }
 
       const calls = new Map<number, PendingCall>();
@@ -109,7 +109,7 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
           }
         }
       } catch (err) {
-        throw toModelError(err, signal);
+        throw toModelError(err, signal, opts.apiKey);
       }
       // Every provider ends a turn with a finish_reason. A stream that closes without one was cut (a proxy
       // timeout, a crashed server): its text and tool calls are partial, so retry instead of acting on them.
@@ -135,8 +135,17 @@ function readUsage(u: OpenAI.Completions.CompletionUsage): Usage {
   };
 }
 
-/** Map SDK/network errors to ModelError with a retryable flag. Aborts pass through unchanged. */
-export function toModelError(err: unknown, signal: AbortSignal): unknown {
+/**
+ * Map SDK/network errors to ModelError with a retryable flag. Aborts pass through unchanged. Providers and
+ * proxies sometimes echo the key in an error body; `secret` is cut out of every message made here.
+ */
+export function toModelError(err: unknown, signal: AbortSignal, secret?: string): unknown {
+  const mapped = mapModelError(err, signal);
+  if (!secret || !(mapped instanceof ModelError) || !mapped.message.includes(secret)) return mapped;
+  return new ModelError(mapped.message.replaceAll(secret, '[redacted]'), mapped.status, mapped.retryable);
+}
+
+function mapModelError(err: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return err;
   if (err instanceof ModelError) return err;
   if (err instanceof OpenAI.APIError) {

@@ -80,4 +80,12 @@ describe('OpenAI-compatible client against provider quirks', () => {
     expect((err as ModelError).retryable).toBe(true);
     expect((err as ModelError).message).toMatch(/ended before the model finished/);
   });
+
+  it('never repeats the API key when an HTTP error echoes it', async () => {
+    const body = JSON.stringify({ error: { message: `Incorrect API key provided: ${KEY}. Bearer ${KEY}`, code: 'invalid_api_key' } });
+    const err = await collect([{ status: 401, body }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as ModelError).message).toContain('HTTP 401');
+    expect((err as ModelError).message).not.toContain(KEY);
+  });
 });
