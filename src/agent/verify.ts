@@ -48,7 +48,10 @@ export function createVerifier(opts: VerifierOptions): TestGate {
 
   return {
     command: detection?.command ?? null,
+    // each run starts afresh, so one gate can serve the tasks of an interactive session
     start(signal) {
+      baselinePromise = null;
+      round = 0;
       void startBaseline(signal);
     },
     async beforeFirstChange(signal) {

@@ -107,6 +107,19 @@ describe('createVerifier on a real repo (node:test)', () => {
     expect(outcome.new_failures[0]).toMatch(/fewer test\(s\) ran/);
   });
 
+  it('takes a fresh baseline at each start (the next task of a session)', async () => {
+    const { repo, outputDir } = setup();
+    const v = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir });
+    v.start?.(signal());
+    expect((await v.baseline())?.ok).toBe(true);
+    repo.edit('src/calc.js', 'a + b', 'a - b');
+    expect((await v.check(signal())).outcome.new_failures).toEqual(['adds']);
+    // the user kept that change; the next task starts from it
+    v.start?.(signal());
+    expect((await v.baseline())?.failing).toEqual(['adds']);
+    expect((await v.check(signal())).outcome).toMatchObject({ new_failures: [], preexisting: ['adds'] });
+  });
+
   it('starts the baseline before the first change even without start()', async () => {
     const { repo, outputDir } = setup();
     const v = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir });
