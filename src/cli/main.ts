@@ -27,8 +27,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'doctor':
         return await (await import('./doctor.js')).runDoctor(rest, io);
       default:
-        io.stderr.write(`sedge: unknown command "${first ?? ''}"\n${MAIN_HELP}\n`);
-        return EXIT.usage;
+        // `sedge`, `sedge "TASK"`, `sedge --continue`, `sedge --resume ID`: the interactive TUI (Ink loads only here)
+        return await (await import('./interactive.js')).runInteractive(argv, io);
     }
   } catch (err) {
     io.stderr.write(`sedge: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

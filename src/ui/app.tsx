@@ -107,6 +107,10 @@ export function App(props: AppProps) {
       if (answer) props.onAnswer(answer);
       return;
     }
+    if (key.ctrl && ch === 'd' && !input.text) {
+      props.onSubmit('/exit');
+      return;
+    }
     if (key.ctrl && ch === 'o') {
       store.dispatch({ type: 'ui_expand_last' });
       return;

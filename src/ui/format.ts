@@ -133,6 +133,8 @@ export function formatItem(item: Item, st: Style, width: number): string {
       const u = item.usage;
       return `${verdict} ${dim(st, `· ${item.reason} · ${item.steps} step(s) · ${tokens(u.input_tokens)} in / ${tokens(u.output_tokens)} out · ${secs(item.durationMs)}`)}`;
     }
+    case 'diff':
+      return [bold(st, item.title), ...indent(colorDiff(item.diff.replace(/\n$/, ''), st).split('\n'))].join('\n');
     case 'notice':
       return item.tone === 'error' ? red(st, item.text) : item.tone === 'warn' ? yellow(st, item.text) : gray(st, item.text);
     default:

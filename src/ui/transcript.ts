@@ -29,7 +29,8 @@ export type Item =
   | { kind: 'recall'; id: number; items: RecallItem[]; tokens: number }
   | { kind: 'error'; id: number; message: string; fatal: boolean }
   | { kind: 'run_end'; id: number; status: RunStatus; reason: string; steps: number; durationMs: number; usage: Usage }
-  | { kind: 'notice'; id: number; text: string; tone: 'info' | 'warn' | 'error' };
+  | { kind: 'notice'; id: number; text: string; tone: 'info' | 'warn' | 'error' }
+  | { kind: 'diff'; id: number; title: string; diff: string };
 
 export interface LiveTool {
   callId: string;
@@ -72,10 +73,13 @@ export interface TranscriptState {
 export type UiAction =
   | { type: 'ui_user'; text: string }
   | { type: 'ui_notice'; text: string; tone?: 'info' | 'warn' | 'error' }
+  | { type: 'ui_diff'; title: string; diff: string }
   | { type: 'ui_approval'; request: ApprovalRequest | null }
   | { type: 'ui_expand_last' }
   | { type: 'ui_model'; model: string }
-  | { type: 'ui_reset'; sessionId: string };
+  | { type: 'ui_reset'; sessionId: string }
+  /** a saved session's events (resume): the transcript starts over with them */
+  | { type: 'ui_load'; sessionId: string; events: AgentEvent[] };
 
 export type Action = AgentEvent | UiAction;
 
@@ -175,12 +179,19 @@ export function reduce(state: TranscriptState, action: Action): TranscriptState 
       return push(state, { kind: 'user', text: action.text });
     case 'ui_notice':
       return push(state, { kind: 'notice', text: action.text, tone: action.tone ?? 'info' });
+    case 'ui_diff':
+      return push(state, { kind: 'diff', title: action.title, diff: action.diff });
     case 'ui_approval':
       return { ...state, approval: action.request, status: { ...state.status, activity: action.request ? 'waiting for approval' : state.status.activity } };
     case 'ui_model':
       return setStatus(state, { model: action.model });
     case 'ui_reset':
       return { ...initialState({ model: state.status.model, sessionId: action.sessionId, contextTokens: state.status.contextTokens }), nextId: state.nextId, epoch: state.epoch + 1 };
+    case 'ui_load': {
+      const fresh = reduce(state, { type: 'ui_reset', sessionId: action.sessionId });
+      const loaded = replayEvents(action.events, fresh);
+      return { ...loaded, status: { ...loaded.status, running: false, activity: '', sessionId: action.sessionId } };
+    }
     case 'ui_expand_last': {
       for (let i = state.done.length - 1; i >= 0; i--) {
         const it = state.done[i];

@@ -1,0 +1,253 @@
+/**
+ * The interactive session's controller: what the app's callbacks do. It owns the composition (model,
+ * tools, session file), the conversation carried from turn to turn, the per-turn AbortController, the
+ * approval hand-off, git checkpoints for /undo and the slash commands. It feeds the transcript store;
+ * it never renders. No Ink or React here.
+ */
+import type { ApprovalRequest, Decision } from '../agent/types.js';
+import type { FlagValues } from '../config/load.js';
+import { readPrompt } from '../config/prompts.js';
+import type { Message } from '../model/types.js';
+import { createCheckpoint, diffSince, restoreCheckpoint, type Checkpoint } from '../repo/checkpoint.js';
+import type { ApprovalAnswer } from '../ui/app.js';
+import type { TranscriptStore } from '../ui/store.js';
+import type { Composition, ComposeOptions } from './compose.js';
+import { findSession, listSessions, loadSessionEvents, messagesFromEvents, saveInputHistory } from './session-files.js';
+
+export interface ControllerOptions {
+  store: TranscriptStore;
+  /** builds a composition (compose() in production) */
+  compose: (opts: Omit<ComposeOptions, 'cwd' | 'env' | 'approvalMode'> & { flags: FlagValues }) => Promise<Composition>;
+  composition: Composition;
+  flags: FlagValues;
+  ask: boolean;
+  stateDir: string;
+  history: string[];
+  /** earlier conversation (resume) */
+  messages?: Message[];
+  /** ends the session */
+  exit: (code: number) => void;
+}
+
+export interface Controller {
+  submit(text: string): boolean;
+  answer(a: ApprovalAnswer): void;
+  ctrlC(): void;
+  /** resolves when the running turn (if any) has ended */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const HELP = [
+  'Commands:',
+  '  /help            this list',
+  '  /model NAME      switch the model for the next turns',
+  '  /clear           start a new session (the conversation is forgotten)',
+  '  /diff            what this session changed in the working tree so far',
+  '  /undo            restore the files changed by the last turn (git checkpoint; your branch and index are untouched)',
+  '  /traces          what recall gave the last turn',
+  '  /resume [ID]     list saved sessions, or reopen one',
+  '  /exit            quit (also Ctrl-C twice, or Ctrl-D on an empty prompt)',
+  'Keys: Enter sends · Shift+Enter, Alt+Enter or a trailing \\ for a new line · Up/Down history · Ctrl-O expands the last folded card · Ctrl-C interrupts the turn',
+].join('\n');
+
+export function createController(opts: ControllerOptions): Controller {
+  const { store } = opts;
+  let comp = opts.composition;
+  let flags = { ...opts.flags };
+  let messages: Message[] | undefined = opts.messages;
+  let history = [...opts.history];
+  let turn: { ctl: AbortController; done: Promise<void> } | null = null;
+  let ctrlCs = 0;
+  const checkpoints: Checkpoint[] = [];
+  let first: Checkpoint | null = null;
+  const always = new Set<string>();
+  let pending: { req: ApprovalRequest; resolve: (d: Decision) => void } | null = null;
+
+  const notice = (text: string, tone: 'info' | 'warn' | 'error' = 'info') => store.dispatch({ type: 'ui_notice', text, tone });
+
+  const approve = (req: ApprovalRequest): Promise<Decision> => {
+    if (req.kind !== 'execute' && req.kind !== 'unknown') return Promise.resolve({ decision: 'auto' });
+    if (always.has(req.call.name)) return Promise.resolve({ decision: 'approved' });
+    return new Promise<Decision>((resolve) => {
+      pending = { req, resolve };
+      store.dispatch({ type: 'ui_approval', request: req });
+    });
+  };
+
+  const settle = (d: Decision) => {
+    const p = pending;
+    pending = null;
+    store.dispatch({ type: 'ui_approval', request: null });
+    p?.resolve(d);
+  };
+
+  async function runTurn(task: string, ctl: AbortController): Promise<void> {
+    store.dispatch({ type: 'ui_user', text: task });
+    if (comp.isRepo) {
+      try {
+        const cp = await createCheckpoint(comp.workspace, comp.sessionId);
+        checkpoints.push(cp);
+        first ??= cp;
+      } catch (err) {
+        notice(`no checkpoint for /undo: ${(err as Error).message}`, 'warn');
+      }
+    }
+    const gen = comp.run(task, ctl.signal, { ...(messages ? { history: messages } : {}), ...(opts.ask ? { approve } : {}) });
+    try {
+      while (true) {
+        const next = await gen.next();
+        if (next.done) {
+          messages = next.value.messages;
+          break;
+        }
+        store.dispatch(next.value);
+      }
+    } catch (err) {
+      notice(`internal error: ${(err as Error).message}`, 'error');
+    }
+  }
+
+  function startTurn(task: string): void {
+    const ctl = new AbortController();
+    ctrlCs = 0;
+    const done = runTurn(task, ctl).finally(() => {
+      if (turn?.ctl === ctl) turn = null;
+      if (pending) settle({ decision: 'denied', reason: 'the turn ended' });
+    });
+    turn = { ctl, done };
+  }
+
+  async function recompose(next: { flags?: FlagValues; sessionId?: string }): Promise<void> {
+    const old = comp;
+    comp = await opts.compose({ flags: next.flags ?? flags, ...(next.sessionId ? { sessionId: next.sessionId } : {}) });
+    await old.close();
+  }
+
+  async function slash(line: string): Promise<void> {
+    const [cmd = '', ...rest] = line.slice(1).trim().split(/\s+/);
+    const arg = rest.join(' ');
+    switch (cmd) {
+      case 'help':
+      case '?':
+        return notice(HELP);
+      case 'exit':
+      case 'quit':
+      case 'q':
+        return opts.exit(0);
+      case 'model':
+        if (!arg) return notice(`model: ${comp.model.id} (use /model NAME to switch)`);
+        flags = { ...flags, model: arg };
+        await recompose({ sessionId: comp.sessionId });
+        store.dispatch({ type: 'ui_model', model: comp.model.id });
+        return notice(`model set to ${comp.model.id}`);
+      case 'clear':
+        await recompose({});
+        messages = undefined;
+        checkpoints.length = 0;
+        first = null;
+        always.clear();
+        return store.dispatch({ type: 'ui_reset', sessionId: comp.sessionId });
+      case 'diff': {
+        if (!first) return notice(comp.isRepo ? 'no changes yet' : 'not a git repository: no checkpoints');
+        const diff = await diffSince(comp.workspace, first);
+        return diff.trim() ? store.dispatch({ type: 'ui_diff', title: 'changes this session', diff }) : notice('no changes since the session started');
+      }
+      case 'undo': {
+        const cp = checkpoints.pop();
+        if (!cp) return notice(comp.isRepo ? 'nothing to undo' : 'not a git repository: /undo needs git', 'warn');
+        const res = await restoreCheckpoint(comp.workspace, cp);
+        const files = [...res.restored, ...res.removed.map((f) => `${f} (removed)`)];
+        if (files.length === 0) return notice('the last turn changed no files');
+        messages?.push({ role: 'user', content: `(The user undid the file changes of your last turn: ${files.join(', ')} are back as they were before it.)` });
+        return notice(`restored ${files.join(', ')}`);
+      }
+      case 'traces': {
+        const r = store.getState().lastRecall;
+        if (!r || r.items.length === 0) return notice('recall gave the last turn nothing');
+        return notice([`recall used ${r.tokens} tokens:`, ...r.items.map((i) => `  ${i.id}  ${i.outcome}  ${i.task}`), ...(r.files.length ? [`  files: ${r.files.join(', ')}`] : [])].join('\n'));
+      }
+      case 'resume': {
+        if (!arg) {
+          const list = listSessions(opts.stateDir, 10);
+          if (!list.length) return notice('no saved sessions');
+          return notice(['recent sessions (/resume ID):', ...list.map((s) => `  ${s.id}  ${s.task.split('\n')[0]?.slice(0, 60) ?? ''}`)].join('\n'));
+        }
+        const found = findSession(opts.stateDir, arg);
+        if (!found) return notice(`no session ${arg}`, 'error');
+        const events = loadSessionEvents(found.path);
+        await recompose({ sessionId: found.id });
+        messages = messagesFromEvents(events, readPrompt('system.md'));
+        checkpoints.length = 0;
+        first = null;
+        store.dispatch({ type: 'ui_load', sessionId: found.id, events });
+        return notice(`resumed session ${found.id}`);
+      }
+      default:
+        return notice(`unknown command /${cmd} (try /help)`, 'warn');
+    }
+  }
+
+  return {
+    submit(text) {
+      const line = text.trim();
+      if (!line) return false;
+      ctrlCs = 0;
+      if (line === '/exit' || line === '/quit') {
+        opts.exit(0);
+        return true;
+      }
+      if (turn) {
+        notice('a turn is running: wait for it, or press Ctrl-C to interrupt it', 'warn');
+        return false;
+      }
+      history = history[history.length - 1] === text ? history : [...history, text];
+      try {
+        saveInputHistory(opts.stateDir, comp.workspace, history);
+      } catch {
+        /* history is a convenience */
+      }
+      if (line.startsWith('/') && !line.startsWith('//')) {
+        const ctl = new AbortController();
+        const done = slash(line)
+          .catch((err: Error) => notice(`/${line.slice(1).split(/\s/)[0]}: ${err.message}`, 'error'))
+          .finally(() => {
+            if (turn?.ctl === ctl) turn = null;
+          });
+        turn = { ctl, done };
+        return true;
+      }
+      startTurn(text);
+      return true;
+    },
+    answer(a) {
+      if (!pending) return;
+      const name = pending.req.call.name;
+      if (a === 'yes') settle({ decision: 'approved' });
+      else if (a === 'always') {
+        always.add(name);
+        settle({ decision: 'approved' });
+      } else if (a === 'explain') settle({ decision: 'denied', reason: 'the user wants an explanation first: say what this call would do and why it is needed, then ask for it again' });
+      else settle({ decision: 'denied', reason: a === 'cancel' ? 'the user cancelled the request' : 'the user said no' });
+    },
+    ctrlC() {
+      ctrlCs++;
+      if (turn && ctrlCs === 1) {
+        turn.ctl.abort(new Error('interrupted'));
+        if (pending) settle({ decision: 'denied', reason: 'interrupted' });
+        return notice('interrupting… (Ctrl-C again to exit)', 'warn');
+      }
+      if (ctrlCs >= 2) return opts.exit(turn ? 130 : 0);
+      notice('press Ctrl-C again to exit', 'warn');
+    },
+    async idle() {
+      while (turn) await turn.done;
+    },
+    async close() {
+      turn?.ctl.abort(new Error('exiting'));
+      if (pending) settle({ decision: 'denied', reason: 'exiting' });
+      await turn?.done.catch(() => undefined);
+      await comp.close();
+    },
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * `sedge [TASK]`, `sedge --continue`, `sedge --resume ID`: the interactive session. main.ts loads this
+ * module with a dynamic import(), so headless modes never load Ink or React. This file sets the terminal
+ * up (and always puts it back: raw mode off, cursor shown, also on a crash), renders the app and wires it
+ * to the controller.
+ */
+import { writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createElement } from 'react';
+import type { FlagValues } from '../config/load.js';
+import { ConfigError } from '../config/load.js';
+import { stateDir } from '../config/paths.js';
+import { readPrompt } from '../config/prompts.js';
+import { ModelConfigError } from '../model/create.js';
+import { EXIT } from '../headless/exit-codes.js';
+import { createStore } from '../ui/store.js';
+import { initialState, reduce } from '../ui/transcript.js';
+import { parse, RUN_OPTIONS, runFlags, UsageError } from './args.js';
+import { compose, type Composition } from './compose.js';
+import type { Io } from './exec.js';
+import { createController } from './interactive-controller.js';
+import { findSession, listSessions, loadInputHistory, loadSessionEvents, messagesFromEvents } from './session-files.js';
+
+const INTERACTIVE_OPTIONS = {
+  ...RUN_OPTIONS,
+  ask: { type: 'boolean' },
+  continue: { type: 'boolean', short: 'c' },
+  resume: { type: 'string', short: 'r' },
+} as const;
+
+export const INTERACTIVE_HELP = `Usage: sedge [options] [TASK]
+
+An interactive session in the current repository (type /help inside).
+
+Options:
+  --ask              ask before every command the agent runs
+  -c, --continue     reopen the latest session of this directory
+  -r, --resume ID    reopen a saved session
+  -m, --model NAME   model (or replay:FILE)
+  -C, --cd DIR       run in DIR
+  and the run options of 'sedge exec' (--max-steps, --timeout, --test-cmd, --no-verify, ...)`;
+
+// Bracketed paste on/off, cursor shown.
+const TERM_ON = '\x1b[?2004h';
+const TERM_OFF = '\x1b[?2004l\x1b[?25h';
+
+export async function runInteractive(argv: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parse(argv, INTERACTIVE_OPTIONS);
+  } catch (err) {
+    io.stderr.write(`sedge: ${(err as Error).message}\n${INTERACTIVE_HELP}\n`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(`${INTERACTIVE_HELP}\n`);
+    return EXIT.done;
+  }
+  const stdin = io.stdin as NodeJS.ReadStream;
+  const stdout = io.stdout as NodeJS.WriteStream;
+  if (!stdin.isTTY || !stdout.isTTY) {
+    io.stderr.write('sedge: interactive mode needs a terminal; for scripts use: sedge exec "TASK"\n');
+    return EXIT.usage;
+  }
+  const cwd = values.cd ? resolve(io.cwd, values.cd) : io.cwd;
+  const state = stateDir(io.env);
+  const warnings: string[] = [];
+  let flags: FlagValues;
+  try {
+    flags = runFlags(values);
+  } catch (err) {
+    io.stderr.write(`sedge: ${(err as Error).message}\n`);
+    return EXIT.usage;
+  }
+
+  // Resume: which session, its events, its conversation.
+  let resumeId: string | undefined;
+  if (values.resume || values.continue) {
+    const found = values.resume ? findSession(state, values.resume) : (listSessions(state, 200).find((s) => s.cwd === cwd) ?? null);
+    if (!found) {
+      io.stderr.write(`sedge: ${values.resume ? `no saved session "${values.resume}"` : 'no earlier session in this directory'}\n`);
+      return EXIT.usage;
+    }
+    resumeId = found.id;
+  }
+
+  const approvalMode = values.ask ? 'ask' : 'auto';
+  const build = (o: { flags: FlagValues; sessionId?: string }): Promise<Composition> =>
+    compose({ cwd, env: io.env, flags: o.flags, approvalMode, ...(o.sessionId ? { sessionId: o.sessionId } : {}), onWarning: (m) => warnings.push(m) });
+  let composition: Composition;
+  try {
+    composition = await build({ flags, ...(resumeId ? { sessionId: resumeId } : {}) });
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError) {
+      io.stderr.write(`sedge: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+
+  let initial = initialState({ model: composition.model.id, sessionId: composition.sessionId, contextTokens: composition.settings.contextTokens });
+  let messages;
+  if (resumeId) {
+    const events = loadSessionEvents(composition.sessionPath);
+    initial = reduce(initial, { type: 'ui_load', sessionId: resumeId, events });
+    initial = reduce(initial, { type: 'ui_notice', text: `resumed session ${resumeId}` });
+    messages = messagesFromEvents(events, readPrompt('system.md'));
+  }
+  for (const w of warnings.splice(0)) initial = reduce(initial, { type: 'ui_notice', text: w, tone: 'warn' });
+  const store = createStore(initial);
+  const color = !io.env.NO_COLOR && io.env.TERM !== 'dumb';
+  const history = loadInputHistory(state, composition.workspace);
+
+  const { render } = await import('ink');
+  const { App } = await import('../ui/app.js');
+
+  let exitCode: number = EXIT.done;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((r) => (finish = r));
+  const controller = createController({
+    store,
+    compose: build,
+    composition,
+    flags,
+    ask: Boolean(values.ask),
+    stateDir: state,
+    history,
+    ...(messages ? { messages } : {}),
+    exit: (code) => {
+      exitCode = code;
+      finish();
+    },
+  });
+
+  const restore = () => {
+    try {
+      if (stdin.isTTY) stdin.setRawMode(false);
+    } catch {
+      /* already closed */
+    }
+    try {
+      writeSync((stdout as unknown as { fd?: number }).fd ?? 1, TERM_OFF);
+    } catch {
+      /* not writable any more */
+    }
+  };
+  const onCrash = (err: unknown) => {
+    restore();
+    io.stderr.write(`\nsedge: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(EXIT.failed);
+  };
+  const onSignal = () => {
+    exitCode = EXIT.interrupted;
+    finish();
+  };
+  const onSigint = () => controller.ctrlC();
+  process.on('exit', restore);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  process.on('SIGINT', onSigint);
+
+  stdout.write(TERM_ON);
+  const instance = render(
+    createElement(App, {
+      store,
+      color,
+      history,
+      onSubmit: (t: string) => controller.submit(t),
+      onAnswer: (a) => controller.answer(a),
+      onCtrlC: () => controller.ctrlC(),
+    }),
+    { stdout, stdin, stderr: io.stderr as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false, maxFps: 20 },
+  );
+
+  const task = positionals.join(' ').trim();
+  if (task) controller.submit(task);
+  try {
+    await finished;
+    await controller.close();
+    // let the last events reach the screen before the app unmounts
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    instance.unmount();
+    await instance.waitUntilExit().catch(() => undefined);
+    restore();
+    process.off('exit', restore);
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    process.off('SIGINT', onSigint);
+  }
+  io.stdout.write(`session ${composition.sessionId} saved · sedge --resume ${composition.sessionId}\n`);
+  return exitCode;
+}
