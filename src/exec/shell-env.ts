@@ -2,6 +2,9 @@
  * The environment and the init script of the persistent shell: nothing may page, open an editor or prompt
  * for credentials; no prompt strings, no history; the end sentinel comes from PROMPT_COMMAND.
  */
+/** The variables sedge reads its model endpoint credentials from; kept out of the shell the model drives. */
+export const ENDPOINT_SECRET_ENV: readonly string[] = ['OPENAI_API_KEY'];
+
 /**
  * TERM=dumb: the reader is a model, not a screen. With it most tools (npm, pip, cargo, git, test runners)
  * drop colour, spinners and cursor movement that stripping could only approximate; full-screen programs that
@@ -28,6 +31,9 @@ export const SHELL_ENV_DEFAULTS: Record<string, string | undefined> = {
   PROMPT_COMMAND: undefined,
   BASH_ENV: undefined,
   ENV: undefined,
+  // sedge's own endpoint key: the model's commands have no use for it, and `env` would print it into the
+  // conversation, the session file and the provider's logs. Other variables (GH_TOKEN, NPM_TOKEN, ...) pass.
+  ...Object.fromEntries(ENDPOINT_SECRET_ENV.map((name) => [name, undefined])),
 };
 
 /** process.env overlaid with each layer in turn; `undefined` removes a variable. */
