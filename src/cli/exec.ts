@@ -64,7 +64,15 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
   signals.on('SIGINT', onSigint);
   signals.on('SIGTERM', onSigint);
 
-  const render = json ? (e: AgentEvent) => io.stdout.write(`${JSON.stringify(e)}\n`) : createTextRenderer((s) => io.stderr.write(s), { color, verbose: Boolean(values.verbose) });
+  // `sedge exec --json | head -1`: once the reader is gone, stop the run instead of dying on EPIPE.
+  let stdoutGone = false;
+  io.stdout.on('error', () => {
+    if (stdoutGone) return;
+    stdoutGone = true;
+    ctl.abort(new Error('stdout closed'));
+  });
+  const out = (s: string) => void (stdoutGone || io.stdout.write(s));
+  const render = json ? (e: AgentEvent) => out(`${JSON.stringify(e)}\n`) : createTextRenderer((s) => io.stderr.write(s), { color, verbose: Boolean(values.verbose) });
   let fatalSource: string | undefined;
   let code: number = EXIT.failed;
   try {
@@ -77,7 +85,7 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
       render(e);
       if (e.type === 'run_end') {
         code = exitCodeFor(e.status, fatalSource);
-        if (!json && e.final_text.trim()) io.stdout.write(`${e.final_text.trim()}\n`);
+        if (!json && e.final_text.trim()) out(`${e.final_text.trim()}\n`);
       }
     }
   } finally {
