@@ -115,15 +115,22 @@ export function App(props: AppProps) {
       store.dispatch({ type: 'ui_expand_last' });
       return;
     }
-    const action = keyToAction(ch, key, input);
-    if (action === 'submit') {
-      const text = input.text;
-      if (!text.trim()) return;
-      if (props.onSubmit(text)) dispatchInput({ type: 'submitted', text });
-      return;
+    // Typed text and Enter that arrive in one chunk (fast typing, tmux send-keys): insert, then send.
+    // A multi-line paste without bracketed paste stays an insertion.
+    if (!input.pasting && ch.length > 1 && /^[^\r\n]+\r$/.test(ch)) {
+      dispatchInput({ type: 'insert', text: ch.slice(0, -1) });
+      return submit();
     }
+    const action = keyToAction(ch, key, input);
+    if (action === 'submit') return submit();
     if (action) dispatchInput(action);
   });
+
+  function submit(): void {
+    const text = (inputRef.current ?? initialInput()).text;
+    if (!text.trim()) return;
+    if (props.onSubmit(text)) dispatchInput({ type: 'submitted', text });
+  }
 
   const approvalRows: string[] = [];
   if (state.approval) {
