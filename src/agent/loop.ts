@@ -35,6 +35,7 @@ export async function* runAgent(task: string, deps: AgentDeps, signal: AbortSign
   timer?.unref?.();
 
   const messages: Message[] = deps.history?.length ? [...deps.history] : [{ role: 'system', content: deps.system }];
+  const usedIds = new Set(messages.flatMap((m) => (m.role === 'assistant' && m.tool_calls ? m.tool_calls.map((c) => c.id) : [])));
   let total: Usage = emptyUsage();
   let steps = 0;
   let finalText = '';
@@ -82,7 +83,7 @@ export async function* runAgent(task: string, deps: AgentDeps, signal: AbortSign
       yield stamp({ type: 'step_start', step: steps });
 
       const request = { messages: compactHistory(messages, Math.floor(limits.contextTokens * 0.8)), tools: deps.tools.schemas };
-      const turn = yield* forward(streamTurn(deps.model, request, ctl.signal), stamp);
+      const turn = yield* forward(streamTurn(deps.model, request, ctl.signal, usedIds), stamp);
       total = addUsage(total, turn.usage);
       yield stamp({ type: 'usage', step: steps, ...turn.usage, total });
       if (turn.reasoning.trim()) yield stamp({ type: 'thought', text: turn.reasoning, source: 'reasoning' });

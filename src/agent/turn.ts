@@ -14,7 +14,7 @@ export interface Turn {
  * One streamed model call: yields assistant_delta events as text arrives and returns the assembled
  * turn. A `reset` chunk (retry after partial output) drops what was gathered.
  */
-export async function* streamTurn(model: ModelClient, request: ModelRequest, signal: AbortSignal): AsyncGenerator<EventInit, Turn> {
+export async function* streamTurn(model: ModelClient, request: ModelRequest, signal: AbortSignal, usedIds: Set<string> = new Set()): AsyncGenerator<EventInit, Turn> {
   const turn: Turn = { text: '', reasoning: '', toolCalls: [], usage: emptyUsage(), finishReason: 'stop' };
   for await (const chunk of model.stream(request, signal)) {
     switch (chunk.type) {
@@ -42,12 +42,13 @@ export async function* streamTurn(model: ModelClient, request: ModelRequest, sig
         break;
     }
   }
-  // Models sometimes reuse or omit ids; the conversation needs them unique.
-  const seen = new Set<string>();
+  // Models sometimes reuse or omit ids; the conversation, saved outputs and traces need them unique across
+  // the run (`usedIds` holds the ids of earlier turns and gains this turn's).
   turn.toolCalls = turn.toolCalls.map((c, i) => {
-    let id = c.id || `call_${i}`;
-    while (seen.has(id)) id = `${id}_${i}`;
-    seen.add(id);
+    const base = c.id || `call_${i}`;
+    let id = base;
+    for (let n = 2; usedIds.has(id); n++) id = `${base}_${n}`;
+    usedIds.add(id);
     return { ...c, id };
   });
   return turn;
