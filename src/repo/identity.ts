@@ -14,7 +14,10 @@ function git(cwd: string, args: string[]): Promise<string | null> {
   });
 }
 
-/** https://user:pw@GitHub.com/a/b.git, git@github.com:a/b, ssh://git@github.com/a/b -> github.com/a/b */
+/**
+ * https://user:pw@GitHub.com/A/b.git, git@github.com:a/b, ssh://git@github.com/a/b -> github.com/a/b
+ * (lower-cased: forges treat owner/name case-insensitively).
+ */
 export function normalizeRemote(url: string): string {
   let u = url.trim();
   if (!u) return '';
@@ -24,7 +27,7 @@ export function normalizeRemote(url: string): string {
   const slash = u.indexOf('/');
   const host = (slash < 0 ? u : u.slice(0, slash)).toLowerCase().replace(/:\d+$/, '');
   const path = slash < 0 ? '' : u.slice(slash);
-  return `${host}${path}`.replace(/\.git\/?$/, '').replace(/\/+$/, '');
+  return `${host}${path}`.toLowerCase().replace(/\.git\/?$/, '').replace(/\/+$/, '');
 }
 
 export async function repoIdentity(cwd: string): Promise<{ root: string; id: string } | null> {
