@@ -44,7 +44,7 @@ function useTerminalSize(): { columns: number; rows: number } {
 }
 
 function ItemView({ item, st, width }: { item: Item; st: Style; width: number }) {
-  const spaced = item.kind === 'user' || item.kind === 'assistant' || item.kind === 'run_end' || item.kind === 'verify';
+  const spaced = item.kind === 'user' || (item.kind === 'assistant' && !item.cont) || item.kind === 'run_end' || item.kind === 'verify';
   return (
     <Box marginTop={spaced ? 1 : 0} flexDirection="column">
       <Text>{formatItem(item, st, width)}</Text>
@@ -90,7 +90,7 @@ export function App(props: AppProps) {
 
   useEffect(() => {
     if (!running || !animate) return;
-    const t = setInterval(() => setTick((n) => n + 1), 250);
+    const t = setInterval(() => setTick((n) => n + 1), 400);
     return () => clearInterval(t);
   }, [running, animate]);
 

@@ -12,6 +12,8 @@ export const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', 
 export const TOOL_TAIL_ROWS = 5;
 /** Rows of the prompt box at most. */
 export const INPUT_MAX_ROWS = 6;
+/** Rows of the text being written (the rest is committed as it completes). */
+export const STREAM_MAX_ROWS = 10;
 
 /** How many rows the live area may use: the terminal minus what is fixed, with a margin. */
 export function liveBudget(termRows: number, fixedRows: number): number {
@@ -32,7 +34,7 @@ export function liveRows(state: Pick<TranscriptState, 'streaming' | 'tools'>, wi
     const tail = t.tail ? tailRows(cleanOutput(t.tail).replace(/\n$/, ''), w - 2, TOOL_TAIL_ROWS) : [];
     for (const r of tail) toolRows.push(`  ${dim(st, r)}`);
   }
-  const streamRows = state.streaming ? tailRows(state.streaming.replace(/\n+$/, ''), w, maxRows) : [];
+  const streamRows = state.streaming ? tailRows(state.streaming.replace(/\n+$/, ''), w, Math.min(maxRows, STREAM_MAX_ROWS)) : [];
   if (toolRows.length >= maxRows) return toolRows.slice(-maxRows);
   rows.push(...streamRows.slice(-(maxRows - toolRows.length)), ...toolRows);
   return rows;

@@ -22,7 +22,8 @@ export interface ToolResultView {
 
 export type Item =
   | { kind: 'user'; id: number; text: string }
-  | { kind: 'assistant'; id: number; text: string }
+  /** `cont`: continues the previous chunk of the same block (cut mid-block to keep the live frame short) */
+  | { kind: 'assistant'; id: number; text: string; cont?: boolean }
   | { kind: 'tool'; id: number; callId: string; name: string; title: string; result: ToolResultView; expanded?: boolean }
   | { kind: 'thought'; id: number; text: string; source: 'think' | 'reasoning'; expanded?: boolean }
   | { kind: 'verify'; id: number; outcome: VerifyOutcome; round: number }
@@ -60,6 +61,8 @@ export interface TranscriptState {
   done: Item[];
   /** assistant text not yet committed (the block being written) */
   streaming: string;
+  /** the last commit cut a block in the middle: the next chunk continues it */
+  midBlock: boolean;
   tools: LiveTool[];
   status: Status;
   /** what recall handed the last run (for /traces) */
@@ -85,7 +88,7 @@ export type Action = AgentEvent | UiAction;
 
 const TAIL_KEEP = 200;
 /** a streamed block longer than this many lines is committed at its last line break */
-const MAX_PENDING_LINES = 24;
+const MAX_PENDING_LINES = 8;
 
 export function emptyUsage(): Usage {
   return { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };
@@ -95,6 +98,7 @@ export function initialState(opts: { model?: string; sessionId?: string; context
   return {
     done: [],
     streaming: '',
+    midBlock: false,
     tools: [],
     status: {
       model: opts.model ?? '',
@@ -123,36 +127,66 @@ function push(state: TranscriptState, ...items: NewItem[]): TranscriptState {
   return { ...state, done: [...state.done, ...added], nextId: id };
 }
 
-/** Split streamed markdown into what can be committed now and what is still being written. */
-export function splitCommitted(text: string): { commit: string; rest: string } {
+/**
+ * Split streamed markdown into what can be committed now and what is still being written. Blocks end at
+ * blank lines and closing code fences; a block longer than MAX_PENDING_LINES (outside a fence) is cut at
+ * a line break (`midBlock`).
+ */
+export function splitCommitted(text: string): { commit: string; rest: string; midBlock: boolean } {
   const lines = text.split('\n');
   // The last element is an unfinished line (possibly empty): never committed here.
-  let inFence = false;
+  let fence: string | null = null; // the opening line of the fence we are in
   let boundary = -1; // index of the line after which we may cut
+  let forced = false;
   let blockStart = 0;
   for (let i = 0; i < lines.length - 1; i++) {
     const line = lines[i] ?? '';
     if (/^\s*(```|~~~)/.test(line)) {
-      inFence = !inFence;
-      if (!inFence) boundary = i; // a closed fence ends a block
-    } else if (!inFence && line.trim() === '') boundary = i;
-    else if (!inFence && i - blockStart >= MAX_PENDING_LINES && i > boundary) boundary = i;
+      if (fence === null) fence = line;
+      else {
+        fence = null;
+        boundary = i; // a closed fence ends a block
+        forced = false;
+      }
+    } else if (fence === null && line.trim() === '') {
+      boundary = i;
+      forced = false;
+    } else if (i - blockStart + 1 >= MAX_PENDING_LINES && i > boundary) {
+      boundary = i;
+      forced = true;
+    }
     if (boundary === i) blockStart = i + 1;
   }
-  if (boundary < 0) return { commit: '', rest: text };
-  return { commit: lines.slice(0, boundary + 1).join('\n'), rest: lines.slice(boundary + 1).join('\n') };
+  if (boundary < 0) return { commit: '', rest: text, midBlock: false };
+  let commit = lines.slice(0, boundary + 1).join('\n');
+  let rest = lines.slice(boundary + 1).join('\n');
+  // Cut inside a code fence: close it in the committed part and reopen it in the rest.
+  const open = openFence(lines.slice(0, boundary + 1));
+  if (open !== null) {
+    const marker = (/^\s*(```+|~~~+)/.exec(open)?.[1] ?? '```');
+    commit = `${commit}\n${marker}`;
+    rest = `${open}\n${rest}`;
+  }
+  return { commit, rest, midBlock: forced };
+}
+
+function openFence(lines: string[]): string | null {
+  let fence: string | null = null;
+  for (const line of lines) if (/^\s*(```|~~~)/.test(line)) fence = fence === null ? line : null;
+  return fence;
 }
 
 function commitStreaming(state: TranscriptState, final: boolean): TranscriptState {
-  if (!state.streaming) return state;
+  if (!state.streaming) return final ? { ...state, midBlock: false } : state;
+  const cont = state.midBlock;
   if (final) {
     const text = state.streaming.replace(/\s+$/, '');
-    const next = { ...state, streaming: '' };
-    return text.trim() ? push(next, { kind: 'assistant', text }) : next;
+    const next = { ...state, streaming: '', midBlock: false };
+    return text.trim() ? push(next, { kind: 'assistant', text, ...(cont ? { cont } : {}) }) : next;
   }
-  const { commit, rest } = splitCommitted(state.streaming);
+  const { commit, rest, midBlock } = splitCommitted(state.streaming);
   if (!commit.trim()) return commit ? { ...state, streaming: rest } : state;
-  return push({ ...state, streaming: rest }, { kind: 'assistant', text: commit.replace(/\s+$/, '') });
+  return push({ ...state, streaming: rest, midBlock }, { kind: 'assistant', text: commit.replace(/\s+$/, ''), ...(cont ? { cont } : {}) });
 }
 
 function keepTail(text: string): string {

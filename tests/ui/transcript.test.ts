@@ -128,3 +128,14 @@ describe('transcript reducer', () => {
     expect(s.done.map((i) => i.kind)).toEqual(['assistant', 'run_end']);
   });
 });
+
+describe('splitCommitted in code fences', () => {
+  it('cuts a long code block by closing and reopening the fence', () => {
+    const code = Array.from({ length: 30 }, (_, i) => `x${i}();`).join('\n');
+    const { commit, rest, midBlock } = splitCommitted(`\`\`\`js\n${code}\n`);
+    expect(midBlock).toBe(true);
+    expect(commit.startsWith('```js\n')).toBe(true);
+    expect(commit.endsWith('\n```')).toBe(true);
+    expect(rest.startsWith('```js\n')).toBe(true);
+  });
+});
