@@ -131,7 +131,7 @@ export async function* runAgent(task: string, deps: AgentDeps, signal: AbortSign
           messages.push({ role: 'tool', tool_call_id: call.id, name: call.name, content: 'Not run: the run was interrupted.' });
           continue;
         }
-        const result = yield* forward(runCall(call, deps, ctl.signal, changed), stamp);
+        const result = yield* forward(runCall(call, deps, ctl.signal, changed, turn.finishReason === 'length'), stamp);
         if (result.changedSomething) changed = true;
         messages.push({ role: 'tool', tool_call_id: call.id, name: call.name, content: result.output });
       }
@@ -178,12 +178,20 @@ interface CallOutcome {
   changedSomething: boolean;
 }
 
-async function* runCall(call: ToolCall, deps: AgentDeps, signal: AbortSignal, changedBefore: boolean): AsyncGenerator<EventInit, CallOutcome> {
+const CUT_OFF =
+  'Not run: your response hit the output token limit while you were writing the arguments of this call, so they are incomplete. Make it smaller (for example split a large edit into several calls) and call it again.';
+
+async function* runCall(call: ToolCall, deps: AgentDeps, signal: AbortSignal, changedBefore: boolean, cutOff: boolean): AsyncGenerator<EventInit, CallOutcome> {
   const tool = deps.tools.get(call.name);
   const kind = tool?.kind ?? 'unknown';
   const args = safeJson(call.arguments);
   const title = tool ? tool.title(args) : call.name;
   yield { type: 'tool_start', call_id: call.id, name: call.name, kind, args, title };
+  // finish_reason "length": the last call's arguments were cut mid-way; say so rather than "invalid JSON".
+  if (cutOff && typeof args === 'string' && args.trim()) {
+    yield { type: 'tool_end', call_id: call.id, name: call.name, is_error: true, output: CUT_OFF, duration_ms: 0 };
+    return { output: CUT_OFF, changedSomething: false };
+  }
 
   if (tool && deps.approve && kind !== 'think') {
     const decision = await deps.approve({ call, kind, args, title });
