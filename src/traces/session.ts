@@ -1,0 +1,53 @@
+/**
+ * What the composition root needs from traces for one repo: the store, the run-start recall and a
+ * recorder that distils a finished run's events into the store. Null outside git (then no traces).
+ */
+import type { AgentEvent } from '../agent/events.js';
+import type { RecallResult } from '../agent/types.js';
+import { cacheDir } from '../config/paths.js';
+import { repoIdentity } from '../repo/identity.js';
+import { attachBlobHashes, distillTrace, type TraceRecord } from './record.js';
+import { createRecall } from './recall.js';
+import { createRedactor } from './redact.js';
+import { openTraceStore, type TraceStore } from './store.js';
+
+export interface RepoTraces {
+  id: string;
+  root: string;
+  store: TraceStore;
+  recall: (task: string, signal: AbortSignal) => Promise<RecallResult | null>;
+  /** distil, hash, redact and append one finished run; never throws (warns instead) */
+  record(events: AgentEvent[], meta: { model: string; sedgeVersion: string }): Promise<TraceRecord | null>;
+}
+
+export async function openRepoTraces(opts: {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  budgetTokens?: number;
+  warn?: (message: string) => void;
+}): Promise<RepoTraces | null> {
+  const ident = await repoIdentity(opts.cwd);
+  if (!ident) return null;
+  const env = opts.env ?? process.env;
+  const warn = opts.warn ?? (() => {});
+  const store = openTraceStore({ repoId: ident.id, cacheDir: cacheDir(env), redact: createRedactor({ env }), warn });
+  return {
+    id: ident.id,
+    root: ident.root,
+    store,
+    recall: createRecall({ store, repoRoot: ident.root, ...(opts.budgetTokens ? { budgetTokens: opts.budgetTokens } : {}) }),
+    async record(events, meta) {
+      try {
+        const start = events.find((e) => e.type === 'run_start');
+        if (!start || start.type !== 'run_start' || !start.task.trim()) return null;
+        const rec = await attachBlobHashes(distillTrace(events, { ...meta, repoRoot: ident.root }), ident.root);
+        const written = store.append(rec);
+        store.flush();
+        return written;
+      } catch (err) {
+        warn(`could not record this run's trace: ${err instanceof Error ? err.message : String(err)}`);
+        return null;
+      }
+    },
+  };
+}
