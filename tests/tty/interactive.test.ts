@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN } from '../support/cli.js';
+import { makeTempHome, makeTempRepo, type TempHome } from '../support/repo.js';
+import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
+import { hasTmux, startPane, type Pane } from './tmux.js';
+
+/**
+ * The interactive TUI in a real terminal (tmux), against the scripted OpenAI-compatible server:
+ * a task with tool cards and a diff, an approval, Ctrl-C on a long command, /undo, and a clean exit.
+ */
+describe.skipIf(!hasTmux)('sedge interactive in tmux', () => {
+  let server: ScriptedServer;
+  let home: TempHome;
+  let repo: { dir: string; cleanup: () => void };
+  let pane: Pane | undefined;
+
+  beforeAll(async () => {
+    server = await startScriptedServer();
+    home = makeTempHome();
+    repo = makeTempRepo({ 'greeting.txt': 'hello world\n' });
+  });
+  afterAll(async () => {
+    pane?.kill();
+    await server.close();
+    home.cleanup();
+    repo.cleanup();
+  });
+
+  it('runs a task with approvals, interrupts a long command, undoes, and exits with the terminal intact', async () => {
+    server.push(
+      { text: 'Let me look at the file.', tool_calls: [{ name: 'shell', arguments: { command: 'cat greeting.txt' } }] },
+      { tool_calls: [{ name: 'sed', arguments: { path: 'greeting.txt', script: 's/world/there/' } }] },
+      { text: 'Changed **world** to there.' },
+      { tool_calls: [{ name: 'shell', arguments: { command: 'echo long-started; sleep 60; echo never' } }] },
+    );
+    const env = {
+      ...home.env,
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      LANG: 'C.UTF-8',
+      TERM: 'xterm-256color',
+      OPENAI_BASE_URL: server.baseURL,
+      OPENAI_API_KEY: 'sk-test-not-a-key',
+      SEDGE_MODEL: 'scripted-model',
+    };
+    pane = startPane([process.execPath, BIN, '--ask', '--no-verify'], { cols: 100, rows: 30, cwd: repo.dir, env });
+    const p = pane;
+    await p.waitFor('ready · /help', { what: 'the prompt' });
+
+    p.type('change world to there');
+    p.keys('Enter');
+    await p.waitFor('allow shell: cat greeting.txt', { what: 'the approval prompt' });
+    p.type('y');
+    await p.waitFor(/✓ shell cat greeting\.txt · approved · exit 0/, { what: 'the shell card' });
+    const afterEdit = await p.waitFor('Changed world to there.', { all: true, what: 'the final answer' });
+    expect(afterEdit).toContain('› change world to there');
+    expect(afterEdit).toContain('Let me look at the file.');
+    expect(afterEdit).toMatch(/✓ sed greeting\.txt.*edited greeting\.txt/);
+    expect(afterEdit).toContain('-hello world');
+    expect(afterEdit).toContain('+hello there');
+    expect(readFileSync(join(repo.dir, 'greeting.txt'), 'utf8')).toBe('hello there\n');
+    await p.waitFor('ready · /help', { what: 'idle after the first turn' });
+
+    // a long command: always-allow, then Ctrl-C interrupts it and the session stays usable
+    p.type('wait for something slow');
+    p.keys('Enter');
+    await p.waitFor('allow shell: echo long-started', { what: 'the second approval' });
+    p.type('a');
+    await p.waitFor('long-started', { what: 'the live output tail' });
+    p.keys('C-c');
+    const interrupted = await p.waitFor(/interrupted ·/, { all: true, what: 'the interrupted run' });
+    expect(interrupted).not.toMatch(/^\s+never$/m); // the command was stopped before its last echo
+    await p.waitFor('ready · /help', { what: 'idle after the interrupt' });
+
+    // /undo: the last turn changed nothing; the one before edited greeting.txt
+    p.type('/undo');
+    p.keys('Enter');
+    await p.waitFor('the last turn changed no files', { what: 'first /undo' });
+    p.type('/undo');
+    p.keys('Enter');
+    await p.waitFor('restored greeting.txt', { what: 'second /undo' });
+    expect(readFileSync(join(repo.dir, 'greeting.txt'), 'utf8')).toBe('hello world\n');
+
+    p.type('/exit');
+    p.keys('Enter');
+    const end = await p.waitFor(/EXITED \d+\n(-?icanon)/, { what: 'exit' });
+    expect(end).toContain('EXITED 0');
+    expect(end).toMatch(/^icanon$/m); // the terminal is back in canonical (cooked) mode
+    expect(p.tmux('display-message', '-p', '-t', 't', '#{cursor_flag}').trim()).toBe('1'); // cursor shown
+    expect(end).toMatch(/session \S+ saved/);
+  });
+});
