@@ -18,6 +18,8 @@ export interface RepoTraces {
   recall: (task: string, signal: AbortSignal) => Promise<RecallResult | null>;
   /** distil, hash, redact and append one finished run; never throws (warns instead) */
   record(events: AgentEvent[], meta: { model: string; sedgeVersion: string }): Promise<TraceRecord | null>;
+  /** pass a run's events through; when it ends, record it before returning (so exec cannot exit first) */
+  recordRun<R>(run: AsyncGenerator<AgentEvent, R>, meta: { model: string; sedgeVersion: string }): AsyncGenerator<AgentEvent, R>;
 }
 
 export async function openRepoTraces(opts: {
@@ -31,23 +33,49 @@ export async function openRepoTraces(opts: {
   const env = opts.env ?? process.env;
   const warn = opts.warn ?? (() => {});
   const store = openTraceStore({ repoId: ident.id, cacheDir: cacheDir(env), redact: createRedactor({ env }), warn });
+  async function record(events: AgentEvent[], meta: { model: string; sedgeVersion: string }): Promise<TraceRecord | null> {
+    try {
+      const start = events.find((e) => e.type === 'run_start');
+      if (!start || start.type !== 'run_start' || !start.task.trim()) return null;
+      const rec = await attachBlobHashes(distillTrace(events, { ...meta, repoRoot: ident!.root }), ident!.root);
+      const written = store.append(rec);
+      store.flush();
+      return written;
+    } catch (err) {
+      warn(`could not record this run's trace: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
+    }
+  }
+
+  async function* recordRun<R>(run: AsyncGenerator<AgentEvent, R>, meta: { model: string; sedgeVersion: string }): AsyncGenerator<AgentEvent, R> {
+    const events: AgentEvent[] = [];
+    let recorded = false;
+    let finished = false;
+    try {
+      for (;;) {
+        const next = await run.next();
+        if (next.done) {
+          finished = true;
+          recorded = true;
+          await record(events, meta);
+          return next.value;
+        }
+        events.push(next.value);
+        yield next.value;
+      }
+    } finally {
+      // the consumer stopped early (or the run threw): let the run clean up, keep what happened
+      if (!finished) await run.return(undefined as R).catch(() => undefined);
+      if (!recorded && events.some((e) => e.type === 'run_end')) await record(events, meta);
+    }
+  }
+
   return {
     id: ident.id,
     root: ident.root,
     store,
     recall: createRecall({ store, repoRoot: ident.root, ...(opts.budgetTokens ? { budgetTokens: opts.budgetTokens } : {}) }),
-    async record(events, meta) {
-      try {
-        const start = events.find((e) => e.type === 'run_start');
-        if (!start || start.type !== 'run_start' || !start.task.trim()) return null;
-        const rec = await attachBlobHashes(distillTrace(events, { ...meta, repoRoot: ident.root }), ident.root);
-        const written = store.append(rec);
-        store.flush();
-        return written;
-      } catch (err) {
-        warn(`could not record this run's trace: ${err instanceof Error ? err.message : String(err)}`);
-        return null;
-      }
-    },
+    record,
+    recordRun,
   };
 }
