@@ -13,6 +13,7 @@ export const RUN_OPTIONS = {
   'test-cmd': { type: 'string' },
   'no-verify': { type: 'boolean' },
   'verify-rounds': { type: 'string' },
+  'allow-preexisting': { type: 'boolean' },
   'no-recall': { type: 'boolean' },
   cd: { type: 'string', short: 'C' },
   help: { type: 'boolean', short: 'h' },
@@ -54,6 +55,7 @@ export function runFlags(values: Record<string, string | boolean | undefined>): 
   const rounds = int('verify-rounds', values['verify-rounds'] as string | undefined, 0);
   if (rounds !== undefined) flags.verifyRounds = rounds;
   if (values['no-verify']) flags.verify = false;
+  if (values['allow-preexisting']) flags.verifyPolicy = 'new-only';
   if (values['no-recall']) flags.recall = false;
   return flags;
 }

@@ -130,7 +130,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
         saveOutput,
         ...(runOpts.history ? { history: runOpts.history } : {}),
       };
-      if (settings.verify) deps.verify = lazyGate(() => createTestGate({ cwd: workspace, outputDir: join(state, 'test-runs', sessionId), timeoutMs: settings.testTimeoutS * 1000, ...(testCmd ? { testCmd } : {}) }));
+      if (settings.verify) deps.verify = lazyGate(() => createTestGate({ cwd: workspace, outputDir: join(state, 'test-runs', sessionId), timeoutMs: settings.testTimeoutS * 1000, policy: settings.verifyPolicy, ...(testCmd ? { testCmd } : {}) }));
       const sinks = [(e: AgentEvent) => sessionLog.append(e)];
       if (runOpts.onEvent) sinks.push(runOpts.onEvent);
       return tee(runAgent(task, deps, signal), sinks);

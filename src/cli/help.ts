@@ -27,6 +27,8 @@ Options
   --timeout DURATION     stop after e.g. 300, 90s, 10m (exit 4)
   --test-cmd CMD         the command that runs the project's tests
   --no-verify            do not run the tests before finishing
+  --allow-preexisting    let tests that already failed before the run stay red (default:
+                         done needs a green suite; old failures are reported as pre-existing)
   --verify-rounds N      how many times failing tests go back to the model (default 3)
   --no-recall            do not recall prior work in this repo
   -C, --cd DIR           run in DIR

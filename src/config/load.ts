@@ -10,6 +10,7 @@ export interface FlagValues {
   maxSteps?: number;
   timeoutS?: number;
   verifyRounds?: number;
+  verifyPolicy?: 'strict' | 'new-only';
   recall?: boolean;
   verify?: boolean;
 }
@@ -53,6 +54,7 @@ export function loadSettings(opts: { repoRoot: string | null; env?: Env; flags?:
     maxSteps: pick('max_steps', [[userFile, user.max_steps], [repoFile, repo.max_steps], ['--max-steps', flags.maxSteps]], DEFAULTS.maxSteps),
     timeoutS: pick('timeout_s', [[userFile, user.timeout_s], [repoFile, repo.timeout_s], ['--timeout', flags.timeoutS]], DEFAULTS.timeoutS),
     verifyRounds: pick('verify_rounds', [[userFile, user.verify_rounds], [repoFile, repo.verify_rounds], ['--verify-rounds', flags.verifyRounds]], DEFAULTS.verifyRounds),
+    verifyPolicy: pick<'strict' | 'new-only'>('verify_policy', [[userFile, user.verify_policy], [repoFile, repo.verify_policy], ['--allow-preexisting', flags.verifyPolicy]], DEFAULTS.verifyPolicy),
     shellTimeoutS: pick('shell_timeout_s', [[userFile, user.shell_timeout_s], [repoFile, repo.shell_timeout_s]], DEFAULTS.shellTimeoutS),
     contextTokens: pick('context_tokens', [[userFile, user.context_tokens]], DEFAULTS.contextTokens),
     recall: pick('recall', [[userFile, user.recall], ['--no-recall', flags.recall]], DEFAULTS.recall),

@@ -11,6 +11,8 @@ export const RepoConfigSchema = z
     timeout_s: positiveInt.optional(),
     verify_rounds: z.number().int().min(0).optional(),
     shell_timeout_s: positiveInt.optional(),
+    /** strict: done needs a green suite; new-only: failures that predate the run do not block */
+    verify_policy: z.enum(['strict', 'new-only']).optional(),
   })
   .strict();
 
@@ -40,6 +42,7 @@ export interface Settings {
   maxSteps: number;
   timeoutS: number;
   verifyRounds: number;
+  verifyPolicy: 'strict' | 'new-only';
   shellTimeoutS: number;
   contextTokens: number;
   recall: boolean;
@@ -56,6 +59,7 @@ export const DEFAULTS = {
   maxSteps: 100,
   timeoutS: 0,
   verifyRounds: 3,
+  verifyPolicy: 'strict',
   shellTimeoutS: 120,
   contextTokens: 128_000,
   recall: true,

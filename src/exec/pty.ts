@@ -179,7 +179,10 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
       const g = foregroundGroup(l.pid);
       if (g === null) break;
       if (g === l.pid) killGroup(g, 'SIGINT');
-      else { signalled.add(g); killGroup(g, 'SIGKILL'); }
+      // A group that appeared after the first SIGINT (a child forked just then) gets SIGINT first: bash
+      // aborts the rest of the command only when its child died of SIGINT, not of SIGKILL.
+      else if (!signalled.has(g)) { signalled.add(g); killGroup(g, 'SIGINT'); }
+      else killGroup(g, 'SIGKILL');
       done = await finishedWithin(100);
     }
     // what is left of the groups we signalled (children that ignore SIGINT) gets SIGKILL after the grace

@@ -218,7 +218,7 @@ describe('lifecycle', () => {
     const pid = Number(r.output);
     expect(processAlive(pid)).toBe(true);
     await s.dispose();
-    await expect.poll(() => processAlive(pid)).toBe(false);
+    await expect.poll(() => processAlive(pid), { timeout: 5000 }).toBe(false);
   });
 });
 
