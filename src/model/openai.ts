@@ -142,7 +142,7 @@ function readUsage(u: OpenAI.Completions.CompletionUsage): Usage {
 export function toModelError(err: unknown, signal: AbortSignal, secret?: string): unknown {
   const mapped = mapModelError(err, signal);
   if (!secret || !(mapped instanceof ModelError) || !mapped.message.includes(secret)) return mapped;
-  return new ModelError(mapped.message.replaceAll(secret, '[redacted]'), mapped.status, mapped.retryable);
+  return new ModelError(mapped.message.replaceAll(secret, '[redacted]'), mapped.status, mapped.retryable, mapped.retryAfterMs);
 }
 
 function mapModelError(err: unknown, signal: AbortSignal): unknown {
@@ -153,8 +153,21 @@ function mapModelError(err: unknown, signal: AbortSignal): unknown {
     const retryable = status === null || status === 408 || status === 409 || status === 429 || status >= 500;
     const detail = err.message.replace(/\s+/g, ' ').slice(0, 300);
     const hint = status === 401 ? ' (check OPENAI_API_KEY)' : status === 404 ? ' (check the model name and OPENAI_BASE_URL)' : '';
-    return new ModelError(`model request failed${status ? ` with HTTP ${status}` : ''}: ${detail}${hint}`, status, retryable);
+    return new ModelError(`model request failed${status ? ` with HTTP ${status}` : ''}: ${detail}${hint}`, status, retryable, retryAfter(err.headers));
   }
   const message = err instanceof Error ? err.message : String(err);
   return new ModelError(`model stream failed: ${message}`, null, true);
+}
+
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/** Retry-After (seconds or an HTTP date) or retry-after-ms, capped at a minute; undefined when absent. */
+function retryAfter(headers: Headers | undefined): number | undefined {
+  const ms = Number(headers?.get('retry-after-ms'));
+  if (ms > 0) return Math.min(ms, MAX_RETRY_AFTER_MS);
+  const value = headers?.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  const wait = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
+  return wait > 0 ? Math.min(wait, MAX_RETRY_AFTER_MS) : undefined;
 }

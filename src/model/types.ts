@@ -69,6 +69,8 @@ export class ModelError extends Error {
     message: string,
     readonly status: number | null,
     readonly retryable: boolean,
+    /** how long the provider asked us to wait before trying again (Retry-After), ms */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'ModelError';

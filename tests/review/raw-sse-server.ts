@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 export type RawEvent = Record<string, unknown> | 'PING' | 'DONE';
 export type RawTurn =
   | { events: RawEvent[]; crlf?: boolean; slice?: number; endEarlyAfter?: number }
-  | { status: number; body: string };
+  | { status: number; body: string; headers?: Record<string, string> };
 
 export interface RawServer {
   baseURL: string;
@@ -39,7 +39,7 @@ export async function startRawServer(turns: RawTurn[]): Promise<RawServer> {
         return;
       }
       if ('status' in turn) {
-        res.writeHead(turn.status, { 'content-type': 'application/json' });
+        res.writeHead(turn.status, { 'content-type': 'application/json', ...turn.headers });
         res.end(turn.body);
         return;
       }
