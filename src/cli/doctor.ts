@@ -3,6 +3,7 @@ import { loadSettings } from '../config/load.js';
 import { stateDir, cacheDir } from '../config/paths.js';
 import { isReplayModel } from '../model/create.js';
 import { findRepoRoot } from '../repo/root.js';
+import { explainTestDetection } from '../repo/test-detect.js';
 import { defaultRgPath } from '../tools/grep.js';
 import { EXIT } from '../headless/exit-codes.js';
 import type { Io } from './exec.js';
@@ -53,9 +54,16 @@ export async function runDoctor(argv: string[], io: Omit<Io, 'stdin'> & { stdin?
     checks.push({ name: 'pty', ok: false, detail: `node-pty failed: ${(err as Error).message}` });
   }
 
+  try {
+    const { detection, why } = await explainTestDetection(root ?? io.cwd);
+    checks.push({ name: 'test command', ok: detection !== null, detail: detection ? `${detection.command} (${why})` : `none found: ${why} (the gate will say tests were not run)` });
+  } catch (err) {
+    checks.push({ name: 'test command', ok: false, detail: (err as Error).message });
+  }
+
   checks.push({ name: 'state', ok: true, detail: `sessions in ${stateDir(io.env)}/sessions, traces in ${cacheDir(io.env)}/repos` });
 
   if (json) io.stdout.write(`${JSON.stringify({ checks })}\n`);
   else for (const c of checks) io.stdout.write(`${c.ok ? '✓' : '✗'} ${c.name.padEnd(15)} ${c.detail}\n`);
-  return checks.every((c) => c.ok || c.name === 'repository') ? EXIT.done : EXIT.failed;
+  return checks.every((c) => c.ok || c.name === 'repository' || c.name === 'test command') ? EXIT.done : EXIT.failed;
 }
