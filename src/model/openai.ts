@@ -14,8 +14,14 @@ export interface OpenAIClientOptions {
 
 type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 
-/** Translate sedge messages to Chat Completions messages. Pure. */
-export function toChatMessages(messages: Message[]): ChatMessage[] {
+export type ReasoningField = 'reasoning_content' | 'reasoning';
+
+/**
+ * Translate sedge messages to Chat Completions messages. Pure. An assistant message with tool calls carries
+ * its reasoning back under the field the provider streamed it in: thinking models (Kimi K2, DeepSeek V3.2+,
+ * GLM) refuse a tool-call message without it. Final answers do not (older reasoners refuse it there).
+ */
+export function toChatMessages(messages: Message[], reasoningField: ReasoningField = 'reasoning_content'): ChatMessage[] {
   return messages.map((m): ChatMessage => {
     switch (m.role) {
       case 'system':
@@ -31,6 +37,7 @@ export function toChatMessages(messages: Message[]): ChatMessage[] {
           ...(m.tool_calls?.length
             ? { tool_calls: m.tool_calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) }
             : {}),
+          ...(m.tool_calls?.length && m.reasoning ? { [reasoningField]: m.reasoning } : {}),
         };
     }
   });
@@ -58,6 +65,8 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
       ...(opts.headers ? { defaultHeaders: opts.headers } : {}),
     }));
 
+  // Which field this provider streams reasoning in, so it goes back the same way.
+  let reasoningField: ReasoningField = 'reasoning_content';
   return {
     id: opts.model,
     async *stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelChunk> {
@@ -66,7 +75,7 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
         stream = await getClient().chat.completions.create(
           {
             model: opts.model,
-            messages: toChatMessages(request.messages),
+            messages: toChatMessages(request.messages, reasoningField),
             ...(request.tools.length
               ? { tools: request.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })) }
               : {}),
@@ -93,6 +102,8 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
               reasoning?: string | null;
             };
             const reasoning = delta.reasoning_content ?? delta.reasoning;
+            if (typeof delta.reasoning_content === 'string') reasoningField = 'reasoning_content';
+            else if (typeof delta.reasoning === 'string') reasoningField = 'reasoning';
             if (typeof reasoning === 'string' && reasoning) yield { type: 'reasoning', text: reasoning };
             if (delta.content) yield { type: 'text', text: delta.content };
             for (const tc of delta.tool_calls ?? []) {
