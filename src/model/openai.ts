@@ -44,6 +44,7 @@ export function toChatMessages(messages: Message[], reasoningField: ReasoningFie
 }
 
 interface PendingCall {
+  index: number;
   id: string;
   name: string;
   arguments: string;
@@ -90,7 +91,10 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
         throw toModelError(err, signal, opts.apiKey);
       }
 
-      const calls = new Map<number, PendingCall>();
+      // Fragments are keyed by index. Some providers (Ollama) give every parallel call index 0, so a new id
+      // at an index already in use starts a new call; the same id resent with each fragment (vLLM) does not.
+      const current = new Map<number, PendingCall>();
+      const calls: PendingCall[] = [];
       let finishReason: string | null = null;
       let usage: Usage | null = null;
       try {
@@ -107,14 +111,18 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
             if (typeof reasoning === 'string' && reasoning) yield { type: 'reasoning', text: reasoning };
             if (delta.content) yield { type: 'text', text: delta.content };
             for (const tc of delta.tool_calls ?? []) {
-              const index = tc.index ?? calls.size;
-              const pending = calls.get(index) ?? { id: '', name: '', arguments: '' };
+              const index = tc.index ?? calls.length;
+              let pending = current.get(index);
+              if (!pending || (tc.id && pending.id && tc.id !== pending.id)) {
+                pending = { index, id: '', name: '', arguments: '' };
+                current.set(index, pending);
+                calls.push(pending);
+              }
               if (tc.id) pending.id = tc.id;
               // The name normally comes once; some providers (MiniMax via NIM, Fireworks) resend it
               // whole with every fragment, a few stream it in pieces.
               if (tc.function?.name && tc.function.name !== pending.name) pending.name += tc.function.name;
               if (tc.function?.arguments) pending.arguments += tc.function.arguments;
-              calls.set(index, pending);
             }
             if (choice.finish_reason) finishReason = choice.finish_reason;
           }
@@ -125,9 +133,9 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
       // Every provider ends a turn with a finish_reason. A stream that closes without one was cut (a proxy
       // timeout, a crashed server): its text and tool calls are partial, so retry instead of acting on them.
       if (finishReason === null) throw new ModelError('model stream ended before the model finished (no finish_reason): the connection was cut', null, true);
-      const ordered = [...calls.entries()].sort((a, b) => a[0] - b[0]);
-      for (const [index, call] of ordered) {
-        yield { type: 'tool_call', call: { id: call.id || `call_${index}`, name: call.name, arguments: call.arguments } };
+      // By index, then in order of appearance (a stable sort).
+      for (const call of [...calls].sort((a, b) => a.index - b.index)) {
+        yield { type: 'tool_call', call: { id: call.id || `call_${call.index}`, name: call.name, arguments: call.arguments } };
       }
       if (usage) yield { type: 'usage', usage };
       yield { type: 'done', finishReason };

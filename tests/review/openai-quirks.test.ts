@@ -73,6 +73,21 @@ describe('OpenAI-compatible client against provider quirks', () => {
     expect(calls(out)).toEqual([{ id: 'c', name: 'think', arguments: '{"thought":"x"}' }]);
   });
 
+  it('keeps parallel calls apart when a provider gives them all index 0 (Ollama), telling them by id', async () => {
+    const a = fragments(0, 'call_1', 'grep', { pattern: 'add' }, 4);
+    const b = fragments(0, 'call_2', 'shell', { command: 'npm test' }, 4);
+    const out = await collect([{ events: [...a, ...b, chunk({}, 'tool_calls'), 'DONE'] }]);
+    expect(calls(out)).toEqual([
+      { id: 'call_1', name: 'grep', arguments: '{"pattern":"add"}' },
+      { id: 'call_2', name: 'shell', arguments: '{"command":"npm test"}' },
+    ]);
+  });
+
+  it('still treats an id repeated with every fragment (vLLM) as one call', async () => {
+    const out = await collect([{ events: [...fragments(0, 'call_1', 'shell', { command: 'ls' }, 3, true), chunk({}, 'tool_calls'), 'DONE'] }]);
+    expect(calls(out)).toEqual([{ id: 'call_1', name: 'shell', arguments: '{"command":"ls"}' }]);
+  });
+
   it('treats a stream that stops before any finish_reason as a broken (retryable) stream, not a finished turn', async () => {
     const events = [chunk({ content: 'Running the tests now. ' }), ...fragments(0, 'c1', 'shell', { command: 'npm test' }, 4), chunk({}, 'tool_calls'), 'DONE'] as RawEvent[];
     const err = await collect([{ events, endEarlyAfter: 3 }]).catch((e: unknown) => e);
