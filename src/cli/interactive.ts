@@ -108,7 +108,7 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
     messages = messagesFromEvents(events, readPrompt('system.md'));
   }
   for (const w of warnings.splice(0)) initial = reduce(initial, { type: 'ui_notice', text: w, tone: 'warn' });
-  const store = createStore(initial);
+  const store = createStore(initial, { batchMs: 80 });
   const color = !io.env.NO_COLOR && io.env.TERM !== 'dumb';
   const history = loadInputHistory(state, composition.workspace);
 
@@ -172,7 +172,7 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
       onAnswer: (a) => controller.answer(a),
       onCtrlC: () => controller.ctrlC(),
     }),
-    { stdout, stdin, stderr: io.stderr as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false, maxFps: 20 },
+    { stdout, stdin, stderr: io.stderr as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false, maxFps: 12 },
   );
 
   const task = positionals.join(' ').trim();

@@ -5,11 +5,11 @@
  * everything that has an effect goes out through the callbacks.
  */
 import { Box, Static, Text, useInput, useStdout } from 'ink';
-import { useEffect, useReducer, useRef, useState, useSyncExternalStore } from 'react';
+import { memo, useEffect, useReducer, useRef, useState, useSyncExternalStore } from 'react';
 import { formatItem } from './format.js';
 import { initialInput, inputReducer, keyToAction, type InputAction, type InputState } from './input-state.js';
 import { inputRows, liveBudget, liveRows, statusText } from './layout.js';
-import { bold, dim, gray, yellow, type Style } from './markdown.js';
+import { bold, dim, yellow, type Style } from './markdown.js';
 import type { TranscriptStore } from './store.js';
 import type { Item } from './transcript.js';
 
@@ -51,6 +51,15 @@ function ItemView({ item, st, width }: { item: Item; st: Style; width: number })
     </Box>
   );
 }
+
+/**
+ * Memoized: Ink renders immediately (unthrottled) whenever the <Static> node re-renders, so it must only
+ * re-render when there are new finished items, not on every streamed token.
+ */
+const StaticItems = memo(function StaticItems({ items, color, width }: { items: Item[]; color: boolean; width: number }) {
+  const st: Style = { color };
+  return <Static items={items}>{(item) => <ItemView key={item.id} item={item} st={st} width={width} />}</Static>;
+});
 
 function Rows({ rows }: { rows: string[] }) {
   return (
@@ -140,17 +149,15 @@ export function App(props: AppProps) {
   }
   const promptRows = state.approval ? [] : inputRows(input, columns, st);
   const status = statusText(state.status, st, tick, now(), columns);
-  const fixed = 1 + 1 + approvalRows.length + promptRows.length;
+  const fixed = 2 + approvalRows.length + promptRows.length;
   const live = liveRows(state, columns, liveBudget(rows, fixed), st, tick, now());
 
   return (
     <>
-      <Static key={state.epoch} items={state.done}>
-        {(item) => <ItemView key={item.id} item={item} st={st} width={columns} />}
-      </Static>
+      <StaticItems key={state.epoch} items={state.done} color={color} width={columns} />
       <Box flexDirection="column">
         <Rows rows={live} />
-        <Text wrap="truncate-end">{gray(st, '─'.repeat(Math.max(1, columns - 1)))}</Text>
+        <Text> </Text>
         <Rows rows={approvalRows} />
         <Rows rows={promptRows} />
         <Text wrap="truncate-end">{status}</Text>

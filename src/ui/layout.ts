@@ -13,7 +13,7 @@ export const TOOL_TAIL_ROWS = 5;
 /** Rows of the prompt box at most. */
 export const INPUT_MAX_ROWS = 6;
 /** Rows of the text being written (the rest is committed as it completes). */
-export const STREAM_MAX_ROWS = 10;
+export const STREAM_MAX_ROWS = 6;
 
 /** How many rows the live area may use: the terminal minus what is fixed, with a margin. */
 export function liveBudget(termRows: number, fixedRows: number): number {
@@ -40,6 +40,12 @@ export function liveRows(state: Pick<TranscriptState, 'streaming' | 'tools'>, wi
   return rows;
 }
 
+/** Elapsed time in whole seconds: the status line changes once a second, not on every frame. */
+function wholeSecs(ms: number): string {
+  const t = Math.floor(ms / 1000);
+  return t < 60 ? `${t}s` : `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`;
+}
+
 export function statusText(s: Status, st: Style, tick: number, now: number, width: number): string {
   const parts: string[] = [];
   if (s.model) parts.push(s.model);
@@ -47,7 +53,7 @@ export function statusText(s: Status, st: Style, tick: number, now: number, widt
   const u = s.total;
   parts.push(`↑${tokens(u.input_tokens)} ↓${tokens(u.output_tokens)}${u.cached_tokens ? ` (${tokens(u.cached_tokens)} cached)` : ''}`);
   if (s.lastInput && s.contextTokens) parts.push(`ctx ${Math.min(100, Math.round((s.lastInput / s.contextTokens) * 100))}%`);
-  if (s.running) parts.push(secs(Math.max(0, now - s.runStarted)).replace(/\.\d+s$/, 's'));
+  if (s.running) parts.push(wholeSecs(Math.max(0, now - s.runStarted)));
   const left = s.running ? `${cyan(st, SPINNER[tick % SPINNER.length] ?? '·')} ${s.activity || 'working'}` : dim(st, 'ready · /help · Ctrl-C twice to exit');
   const right = parts.join(' · ');
   const line = `${left}  ${dim(st, right)}`;

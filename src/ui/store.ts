@@ -7,16 +7,27 @@ export interface TranscriptStore {
   subscribe(listener: () => void): () => void;
 }
 
-export function createStore(initial: TranscriptState = initialState()): TranscriptStore {
+/**
+ * `batchMs` > 0 coalesces notifications: the state is always current, but subscribers (the app) hear of
+ * changes at most once per interval, so a fast token stream costs a few renders a second, not one each.
+ */
+export function createStore(initial: TranscriptState = initialState(), opts: { batchMs?: number } = {}): TranscriptStore {
   let state = initial;
   const listeners = new Set<() => void>();
+  const batchMs = opts.batchMs ?? 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const notify = () => {
+    timer = null;
+    for (const l of listeners) l();
+  };
   return {
     getState: () => state,
     dispatch(action) {
       const next = reduce(state, action);
       if (next === state) return;
       state = next;
-      for (const l of listeners) l();
+      if (batchMs <= 0) notify();
+      else timer ??= setTimeout(notify, batchMs);
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -88,7 +88,7 @@ export type Action = AgentEvent | UiAction;
 
 const TAIL_KEEP = 200;
 /** a streamed block longer than this many lines is committed at its last line break */
-const MAX_PENDING_LINES = 8;
+const MAX_PENDING_LINES = 3;
 
 export function emptyUsage(): Usage {
   return { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };

@@ -17,13 +17,14 @@ describe('transcript reducer', () => {
     expect(s.done[0]).toMatchObject({ text: '# Plan' });
     expect(s.streaming).toBe('First para');
     s = reduce(s, ev({ type: 'assistant_delta', text: 'graph.\n\n```js\nconst a = 1;\n\nconst b = 2;\n' }));
-    // the open code fence is not cut at its blank line
-    expect(s.done.map((i) => (i.kind === 'assistant' ? i.text : ''))).toEqual(['# Plan', 'First paragraph.']);
-    expect(s.streaming).toContain('```js');
+    // a code fence cut while open is closed in the committed part and reopened in the live part
+    expect(s.done.map((i) => (i.kind === 'assistant' ? i.text : ''))).toEqual(['# Plan', 'First paragraph.\n\n```js\nconst a = 1;\n\n```']);
+    expect(s.streaming.startsWith('```js\n')).toBe(true);
+    expect(s.done.at(-1)).not.toHaveProperty('cont');
     s = reduce(s, ev({ type: 'assistant_delta', text: '```\nafter' }));
     s = reduce(s, ev({ type: 'assistant_message', text: 'ignored when deltas came', tool_calls: [] }));
     const texts = s.done.filter((i) => i.kind === 'assistant').map((i) => (i.kind === 'assistant' ? i.text : ''));
-    expect(texts.join('\n\n')).toContain('const b = 2;\n```');
+    expect(texts.join('\n')).toContain('```js\nconst b = 2;\n```');
     expect(texts.at(-1)).toBe('after');
     expect(s.streaming).toBe('');
   });
