@@ -68,12 +68,13 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
 
   // Which field this provider streams reasoning in, so it goes back the same way.
   let reasoningField: ReasoningField = 'reasoning_content';
+  // Usage comes in a last chunk when asked for; a server that refuses the option is asked without it.
+  let streamUsage = true;
   return {
     id: opts.model,
     async *stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelChunk> {
-      let stream;
-      try {
-        stream = await getClient().chat.completions.create(
+      const open = () =>
+        getClient().chat.completions.create(
           {
             model: opts.model,
             messages: toChatMessages(request.messages, reasoningField),
@@ -81,12 +82,21 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
               ? { tools: request.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })) }
               : {}),
             stream: true,
-            stream_options: { include_usage: true },
+            ...(streamUsage ? { stream_options: { include_usage: true } } : {}),
             ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
             ...(request.maxOutputTokens ? { max_completion_tokens: request.maxOutputTokens } : {}),
           },
           { signal },
         );
+      let stream;
+      try {
+        try {
+          stream = await open();
+        } catch (err) {
+          if (!streamUsage || !refusesStreamOptions(err)) throw err;
+          streamUsage = false;
+          stream = await open();
+        }
       } catch (err) {
         throw toModelError(err, signal, opts.apiKey);
       }
@@ -176,6 +186,10 @@ function mapModelError(err: unknown, signal: AbortSignal): unknown {
   }
   const message = err instanceof Error ? err.message : String(err);
   return new ModelError(`model stream failed: ${message}`, null, true);
+}
+
+function refusesStreamOptions(err: unknown): boolean {
+  return err instanceof OpenAI.APIError && (err.status === 400 || err.status === 422) && /stream_options/i.test(err.message);
 }
 
 const MAX_RETRY_AFTER_MS = 60_000;

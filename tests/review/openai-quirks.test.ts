@@ -96,6 +96,19 @@ describe('OpenAI-compatible client against provider quirks', () => {
     expect((err as ModelError).message).toMatch(/ended before the model finished/);
   });
 
+  it('drops stream_options and asks again when a server refuses it (older Azure API versions, some gateways)', async () => {
+    const refused = { status: 400, body: JSON.stringify({ error: { message: 'Unrecognized request argument supplied: stream_options', type: 'invalid_request_error' } }) };
+    const ok = { events: [chunk({ content: 'hi' }), chunk({}, 'stop'), 'DONE'] as RawEvent[] };
+    server = await startRawServer([refused, ok, ok]);
+    const model = createOpenAIModel({ model: 'm', apiKey: KEY, baseURL: server.baseURL });
+    for (let i = 0; i < 2; i++) {
+      const out: ModelChunk[] = [];
+      for await (const c of model.stream({ messages: [{ role: 'user', content: 'hi' }], tools: [] }, new AbortController().signal)) out.push(c);
+      expect(out).toContainEqual({ type: 'text', text: 'hi' });
+    }
+    expect(server.bodies.map((b) => 'stream_options' in b)).toEqual([true, false, false]);
+  });
+
   it('never repeats the API key when an HTTP error echoes it', async () => {
     const body = JSON.stringify({ error: { message: `Incorrect API key provided: ${KEY}. Bearer ${KEY}`, code: 'invalid_api_key' } });
     const err = await collect([{ status: 401, body }]).catch((e: unknown) => e);
