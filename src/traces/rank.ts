@@ -2,11 +2,11 @@
  * The ranker behind recall, the recall tool and the replay benchmark: an in-memory index of trace
  * summaries (task text, changed files) that scores prior traces and likely files for a new task.
  *
- * Trace score = BM25 over task text and path terms (minisearch), damped by age in records, plus
+ * Trace score = BM25 over task text and path terms (bm25.ts), damped by age in records, plus
  * evidence from the files the trace touched (files that the query names or that similar traces
  * changed). File score = votes of the best traces + direct path-term matches + a small recency prior.
  */
-import MiniSearch from 'minisearch';
+import { createBm25 } from './bm25.js';
 import { pathTerms, tokenize } from './tokens.js';
 
 export interface RankDoc {
@@ -91,29 +91,21 @@ export interface Ranker {
   query(q: RankQuery): RankResult;
 }
 
-function splitField(text: string): string[] {
-  return text ? text.split(' ') : [];
-}
-
 export function createRanker(params: Partial<RankParams> = {}): Ranker {
   const p: RankParams = { ...DEFAULT_PARAMS, ...params };
-  const mini = new MiniSearch<{ id: number; text: string; paths: string }>({
-    fields: ['text', 'paths'],
-    tokenize: splitField,
-    processTerm: (t) => t,
-    searchOptions: { tokenize: splitField, processTerm: (t) => t, boost: { text: 1, paths: 0.5 }, combineWith: 'OR' },
-  });
-  const pathIndex = new MiniSearch<{ id: number; terms: string }>({
-    fields: ['terms'],
-    tokenize: splitField,
-    processTerm: (t) => t,
-    searchOptions: { tokenize: splitField, processTerm: (t) => t, combineWith: 'OR' },
-  });
+  const textIndex = createBm25(2); // fields: task text, path terms
+  const pathIndex = createBm25(1); // one document per known path
   const entries = new Map<number, Entry>();
   const byId = new Map<string, number>();
   const paths = new Map<string, { pid: number; last: number; count: number; ords: number[] }>();
   const pathNames: string[] = [];
   let nextOrd = 0;
+  const pathTermCache = new Map<string, string[]>();
+  const termsOfPath = (f: string): string[] => {
+    let t = pathTermCache.get(f);
+    if (!t) pathTermCache.set(f, (t = pathTerms(f)));
+    return t;
+  };
 
   function add(doc: RankDoc): void {
     if (byId.has(doc.id)) remove(doc.id);
@@ -122,15 +114,15 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     entries.set(ord, { id: doc.id, ord, files, outcome: doc.outcome ?? 'done', boost: doc.boost ?? 0 });
     byId.set(doc.id, ord);
     const pterms = new Set<string>();
-    for (const f of files) for (const t of pathTerms(f)) pterms.add(t);
-    mini.add({ id: ord, text: (doc.terms ?? tokenize(doc.text)).join(' '), paths: [...pterms].join(' ') });
+    for (const f of files) for (const t of termsOfPath(f)) pterms.add(t);
+    textIndex.add(ord, [doc.terms ?? tokenize(doc.text), [...pterms]]);
     for (const f of files) {
       let info = paths.get(f);
       if (!info) {
         info = { pid: pathNames.length, last: ord, count: 0, ords: [] };
         pathNames.push(f);
         paths.set(f, info);
-        pathIndex.add({ id: info.pid, terms: pathTerms(f).join(' ') });
+        pathIndex.add(info.pid, [termsOfPath(f)]);
       }
       info.last = ord;
       info.count++;
@@ -143,7 +135,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     if (ord === undefined) return;
     byId.delete(id);
     entries.delete(ord);
-    mini.discard(ord);
+    textIndex.remove(ord);
   }
 
   function query(q: RankQuery): RankResult {
@@ -161,10 +153,10 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     const scored = new Map<number, number>();
     let maxText = 0;
     if (terms.length) {
-      for (const r of mini.search(terms.join(' '), { boostTerm })) {
-        const e = entries.get(r.id as number);
+      for (const [ord, raw] of textIndex.search(terms, [1, 0.5], boostTerm)) {
+        const e = entries.get(ord);
         if (!e) continue;
-        const s = r.score * decay(e.ord) * outcomeWeight(e) * (1 + e.boost) * (1 - 0.5 * (q.staleness?.(e.id) ?? 0));
+        const s = raw * decay(e.ord) * outcomeWeight(e) * (1 + e.boost) * (1 - 0.5 * (q.staleness?.(e.id) ?? 0));
         scored.set(e.ord, s);
         if (s > maxText) maxText = s;
       }
@@ -182,12 +174,12 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
       for (const f of e.files) bump(f, (s / (maxText || 1)) / Math.sqrt(e.files.length));
     }
     if (p.pathWeight > 0 && terms.length) {
-      const hits = pathIndex.search(terms.join(' '));
-      const top = hits[0]?.score ?? 1;
-      for (const h of hits.slice(0, 50)) {
-        const f = pathNames[h.id as number]!;
+      const hits = [...pathIndex.search(terms, [1])].sort((a, b) => b[1] - a[1]);
+      const top = hits[0]?.[1] ?? 1;
+      for (const [pid, score] of hits.slice(0, 50)) {
+        const f = pathNames[pid]!;
         const info = paths.get(f)!;
-        bump(f, (p.pathWeight * h.score) / top * (0.5 + 0.5 * decay(info.last)));
+        bump(f, ((p.pathWeight * score) / top) * (0.5 + 0.5 * decay(info.last)));
       }
     }
     for (const m of q.mentioned ?? []) if (paths.has(m)) bump(m, 2);
