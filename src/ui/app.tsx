@@ -8,7 +8,7 @@ import { Box, Static, Text, useInput, useStdout } from 'ink';
 import { memo, useEffect, useReducer, useRef, useState, useSyncExternalStore } from 'react';
 import { formatItem } from './format.js';
 import { initialInput, inputReducer, keyToAction, type InputAction, type InputState } from './input-state.js';
-import { inputRows, liveBudget, liveRows, statusText } from './layout.js';
+import { INPUT_MAX_ROWS, inputRows, liveBudget, liveRows, statusText } from './layout.js';
 import { bold, dim, yellow, type Style } from './markdown.js';
 import type { TranscriptStore } from './store.js';
 import type { Item } from './transcript.js';
@@ -147,7 +147,7 @@ export function App(props: AppProps) {
     approvalRows.push(`${yellow(st, '?')} ${bold(st, `allow ${a.call.name}`)}: ${a.title}`);
     approvalRows.push(dim(st, '  [y] yes  [n] no  [a] always this session  [e] explain first  (Esc cancels)'));
   }
-  const promptRows = state.approval ? [] : inputRows(input, columns, st);
+  const promptRows = state.approval ? [] : inputRows(input, columns, st, Math.max(1, Math.min(INPUT_MAX_ROWS, rows - 5)));
   const status = statusText(state.status, st, tick, now(), columns);
   const fixed = 2 + approvalRows.length + promptRows.length;
   const live = liveRows(state, columns, liveBudget(rows, fixed), st, tick, now());
