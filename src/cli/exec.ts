@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AgentEvent } from '../agent/events.js';
 import { ConfigError } from '../config/load.js';
@@ -39,6 +40,7 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
   if (!task) return usage(io, 'the task is empty');
 
   const cwd = values.cd ? resolve(io.cwd, values.cd) : io.cwd;
+  if (!isDirectory(cwd)) return usage(io, `-C ${values.cd}: ${cwd} is not a directory`);
   const json = Boolean(values.json);
   const color = !json && !io.env.NO_COLOR && Boolean((io.stderr as { isTTY?: boolean }).isTTY);
   const warn = (m: string) => io.stderr.write(`sedge: ${m}\n`);
@@ -105,4 +107,12 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
