@@ -98,7 +98,7 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
           stream = await open();
         }
       } catch (err) {
-        throw toModelError(err, signal, opts.apiKey);
+        throw toModelError(err, signal, opts.apiKey, getClient().baseURL);
       }
 
       // Fragments are keyed by index. Some providers (Ollama) give every parallel call index 0, so a new id
@@ -138,7 +138,7 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
           }
         }
       } catch (err) {
-        throw toModelError(err, signal, opts.apiKey);
+        throw toModelError(err, signal, opts.apiKey, getClient().baseURL);
       }
       // Every provider ends a turn with a finish_reason. A stream that closes without one was cut (a proxy
       // timeout, a crashed server): its text and tool calls are partial, so retry instead of acting on them.
@@ -168,15 +168,22 @@ function readUsage(u: OpenAI.Completions.CompletionUsage): Usage {
  * Map SDK/network errors to ModelError with a retryable flag. Aborts pass through unchanged. Providers and
  * proxies sometimes echo the key in an error body; `secret` is cut out of every message made here.
  */
-export function toModelError(err: unknown, signal: AbortSignal, secret?: string): unknown {
-  const mapped = mapModelError(err, signal);
-  if (!secret || !(mapped instanceof ModelError) || !mapped.message.includes(secret)) return mapped;
-  return new ModelError(mapped.message.replaceAll(secret, '[redacted]'), mapped.status, mapped.retryable, mapped.retryAfterMs);
+export function toModelError(err: unknown, signal: AbortSignal, secret?: string, endpoint?: string): unknown {
+  const mapped = mapModelError(err, signal, endpoint);
+  if (!(mapped instanceof ModelError)) return mapped;
+  // the key, and credentials in a URL (http://user:pass@host)
+  let message = mapped.message.replace(/\/\/[^/@\s]*@/g, '//');
+  if (secret) message = message.replaceAll(secret, '[redacted]');
+  return message === mapped.message ? mapped : new ModelError(message, mapped.status, mapped.retryable, mapped.retryAfterMs);
 }
 
-function mapModelError(err: unknown, signal: AbortSignal): unknown {
+function mapModelError(err: unknown, signal: AbortSignal, endpoint?: string): unknown {
   if (signal.aborted) return err;
   if (err instanceof ModelError) return err;
+  // "Connection error." alone does not say where or why (a local server not running, a wrong port, DNS).
+  if (err instanceof OpenAI.APIConnectionError) {
+    return new ModelError(`cannot reach the model endpoint${endpoint ? ` ${endpoint}` : ''}: ${rootCause(err)}`, null, true);
+  }
   if (err instanceof OpenAI.APIError) {
     const status = typeof err.status === 'number' ? err.status : null;
     const retryable = status === null || status === 408 || status === 409 || status === 429 || status >= 500;
@@ -186,6 +193,13 @@ function mapModelError(err: unknown, signal: AbortSignal): unknown {
   }
   const message = err instanceof Error ? err.message : String(err);
   return new ModelError(`model stream failed: ${message}`, null, true);
+}
+
+function rootCause(err: Error): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  const last = e as Error & { code?: string };
+  return last === err ? err.message : `${last.code && !last.message.includes(last.code) ? `${last.code} ` : ''}${last.message}`;
 }
 
 function refusesStreamOptions(err: unknown): boolean {

@@ -109,6 +109,29 @@ describe('OpenAI-compatible client against provider quirks', () => {
     expect(server.bodies.map((b) => 'stream_options' in b)).toEqual([true, false, false]);
   });
 
+  it('says where it could not connect and why (a local server that is not running)', async () => {
+    const probe = await startRawServer([]);
+    const baseURL = probe.baseURL;
+    await probe.close();
+    const model = createOpenAIModel({ model: 'm', apiKey: KEY, baseURL });
+    const err = await (async () => {
+      for await (const _ of model.stream({ messages: [{ role: 'user', content: 'hi' }], tools: [] }, new AbortController().signal)) void _;
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as ModelError).retryable).toBe(true);
+    expect((err as ModelError).message).toContain(baseURL);
+    expect((err as ModelError).message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('does not print credentials written into OPENAI_BASE_URL', async () => {
+    const model = createOpenAIModel({ model: 'm', apiKey: KEY, baseURL: 'http://user:hunter2@127.0.0.1:9/v1' });
+    const err = await (async () => {
+      for await (const _ of model.stream({ messages: [{ role: 'user', content: 'hi' }], tools: [] }, new AbortController().signal)) void _;
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as ModelError).message).not.toContain('hunter2');
+  });
+
   it('never repeats the API key when an HTTP error echoes it', async () => {
     const body = JSON.stringify({ error: { message: `Incorrect API key provided: ${KEY}. Bearer ${KEY}`, code: 'invalid_api_key' } });
     const err = await collect([{ status: 401, body }]).catch((e: unknown) => e);
