@@ -21,3 +21,12 @@ describe('sedge exec -C DIR', () => {
     }
   });
 });
+
+describe('sedge exec --json', () => {
+  it('says on stderr that tool calls run without asking, as the README promises for every exec run', async () => {
+    const res = await runCli(['exec', '--json', '--model', `replay:${join(home.dir, 'ok.jsonl')}`, 'x'], { cwd: home.dir, env: home.env });
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/without asking/);
+    expect(res.stdout.trim().split('\n').every((l) => JSON.parse(l) !== null)).toBe(true);
+  });
+});
