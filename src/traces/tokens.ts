@@ -23,16 +23,20 @@ export function stem(word: string): string {
   return w;
 }
 
-/** Split camelCase / PascalCase / snake_case / kebab-case / paths into lower-case parts. */
+/**
+ * Split camelCase / PascalCase / snake_case / kebab-case / paths into lower-case parts; a compound
+ * also yields its joined form, so `serveStatic`, `serve_static` and `serve-static` share a term.
+ */
 function parts(raw: string): string[] {
   const out: string[] = [];
-  for (const chunk of raw.split(/[^A-Za-z0-9]+/)) {
-    if (!chunk) continue;
-    const pieces = chunk
+  for (const word of raw.split(/[^A-Za-z0-9_-]+/)) {
+    if (!word) continue;
+    const pieces = word
       .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
       .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-      .split(' ');
-    if (pieces.length > 1) out.push(chunk.toLowerCase());
+      .split(/[\s_-]+/)
+      .filter(Boolean);
+    if (pieces.length > 1) out.push(pieces.join('').toLowerCase());
     for (const p of pieces) out.push(p.toLowerCase());
   }
   return out;

@@ -5,7 +5,8 @@ import { mentionedPaths, pathTerms, tokenize } from '../../src/traces/tokens.js'
 
 describe('tokens', () => {
   it('splits identifiers and paths, drops stop words and numbers, stems', () => {
-    expect(tokenize('Fix getUserName in user_service (#1234)')).toEqual(['getusernam', 'user', 'name', 'user', 'servic']);
+    expect(tokenize('Fix getUserName in user_service (#1234)')).toEqual(['getusernam', 'user', 'name', 'userservic', 'user', 'servic']);
+    expect(tokenize('serveStatic serve-static')).toEqual(['servestatic', 'serv', 'static', 'servestatic', 'serv', 'static']);
     expect(tokenize('routes routing')).toEqual(['rout', 'rout']);
     expect(pathTerms('src/helper/cookie/index.ts')).toEqual(['src', 'helper', 'cooki', 'index']);
     expect(mentionedPaths('look at src/app.ts and `lib/router/index.js`, not v1.2.3')).toEqual(['src/app.ts', 'lib/router/index.js']);
