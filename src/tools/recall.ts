@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { readPrompt } from '../config/prompts.js';
 import { defineTool, type Tool } from './tool.js';
-import { provenCommands, rankTask, readLiveTree, renderRecallBlock } from '../traces/recall.js';
+import { commandFacts, rankTask, readLiveTree, renderRecallBlock } from '../traces/recall.js';
 import type { TraceRecord } from '../traces/record.js';
 import type { TraceStore } from '../traces/store.js';
 
@@ -24,7 +24,8 @@ export function createRecallTool(opts: { store: TraceStore; repoRoot: string; bu
         .map((h) => ({ record: opts.store.get(h.doc.id), score: h.score }))
         .filter((r): r is { record: TraceRecord; score: number } => r.record !== null);
       if (!records.length) return { output: `No earlier runs match "${query}".` };
-      const { block } = renderRecallBlock({ records, files: ranked.files, commands: provenCommands(docs) }, opts.budgetTokens ?? 1500);
+      const facts = commandFacts(docs);
+      const { block } = renderRecallBlock({ records, files: ranked.files, commands: facts.proven.slice(0, 3), dropped: facts.dropped }, opts.budgetTokens ?? 1500);
       return { output: block };
     },
   });

@@ -87,6 +87,8 @@ export interface Ranker {
   add(doc: RankDoc): void;
   remove(id: string): void;
   has(id: string): boolean;
+  /** usage evidence: a record later runs recalled and then succeeded with */
+  setBoost(id: string, boost: number): void;
   readonly size: number;
   query(q: RankQuery): RankResult;
 }
@@ -239,6 +241,11 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     add,
     remove,
     has: (id) => byId.has(id),
+    setBoost(id, boost) {
+      const ord = byId.get(id);
+      const e = ord === undefined ? undefined : entries.get(ord);
+      if (e) e.boost = boost;
+    },
     get size() {
       return entries.size;
     },

@@ -78,9 +78,9 @@ export function rankTask(store: TraceStore, task: string, tree?: LiveTree, opts:
 
 /**
  * Facts that keep proving true: commands that worked, by how many runs they worked in; a command
- * whose most recent run failed is dropped.
+ * whose most recent run failed is dropped (and listed in `dropped`).
  */
-export function provenCommands(docs: TraceDoc[], max = 3): { command: string; runs: number }[] {
+export function commandFacts(docs: TraceDoc[]): { proven: { command: string; runs: number }[]; dropped: Set<string> } {
   const stats = new Map<string, { ok: number; last: number; lastFail: number }>();
   docs.forEach((d, i) => {
     for (const c of d.cmds) {
@@ -94,11 +94,18 @@ export function provenCommands(docs: TraceDoc[], max = 3): { command: string; ru
       if (s) s.lastFail = Math.max(s.lastFail, i);
     }
   });
-  return [...stats.entries()]
-    .filter(([, s]) => s.lastFail < s.last)
-    .sort((a, b) => b[1].ok - a[1].ok || b[1].last - a[1].last)
-    .slice(0, max)
-    .map(([command, s]) => ({ command, runs: s.ok }));
+  const dropped = new Set<string>();
+  const proven: { command: string; runs: number; last: number }[] = [];
+  for (const [command, s] of stats) {
+    if (s.lastFail > s.last) dropped.add(command);
+    else proven.push({ command, runs: s.ok, last: s.last });
+  }
+  proven.sort((a, b) => b.runs - a.runs || b.last - a.last);
+  return { proven: proven.map(({ command, runs }) => ({ command, runs })), dropped };
+}
+
+export function provenCommands(docs: TraceDoc[], max = 3): { command: string; runs: number }[] {
+  return commandFacts(docs).proven.slice(0, max);
 }
 
 function oneLine(s: string, max: number): string {
@@ -106,7 +113,7 @@ function oneLine(s: string, max: number): string {
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
-function describe(r: TraceRecord, n: number, noteChars: number): string {
+function describe(r: TraceRecord, n: number, noteChars: number, dropped: ReadonlySet<string>): string {
   const date = r.ended_at ? new Date(r.ended_at).toISOString().slice(0, 10) : '';
   const stat = new Map(r.diffstat.map((d) => [d.path, d]));
   const files = r.files_changed.slice(0, 8).map((f) => {
@@ -116,8 +123,10 @@ function describe(r: TraceRecord, n: number, noteChars: number): string {
   const lines = [`${n}. [${r.outcome}${date ? `, ${date}` : ''}] ${oneLine(r.task, 160)}`];
   if (files.length) lines.push(`   changed: ${files.join(', ')}${r.files_changed.length > 8 ? ', …' : ''}`);
   else if (r.files_read.length) lines.push(`   read: ${r.files_read.slice(0, 6).map((f) => f.path).join(', ')}`);
-  const cmds = [...new Set([r.test_command, ...r.commands.filter((c) => c.kind !== 'other').map((c) => c.command)].filter(Boolean))];
-  if (cmds.length) lines.push(`   commands that worked: ${cmds.slice(0, 3).map((c) => `\`${oneLine(c!, 80)}\``).join(', ')}`);
+  const cmds = [...new Set([r.test_command, ...r.commands.filter((c) => c.kind !== 'other').map((c) => c.command)])].filter(
+    (c): c is string => Boolean(c) && !dropped.has(c!),
+  );
+  if (cmds.length) lines.push(`   commands that worked: ${cmds.slice(0, 3).map((c) => `\`${oneLine(c, 80)}\``).join(', ')}`);
   const note = r.notes[0] ?? r.summary;
   if (note && noteChars > 0) lines.push(`   note: ${oneLine(note, noteChars)}`);
   return lines.join('\n');
@@ -127,6 +136,8 @@ export interface RenderInput {
   records: { record: TraceRecord; score: number }[];
   files: string[];
   commands: { command: string; runs: number }[];
+  /** commands whose latest run failed: not repeated from old records */
+  dropped?: ReadonlySet<string>;
 }
 
 /** Render within the token budget: drop notes, then records, then files until it fits. */
@@ -138,7 +149,7 @@ export function renderRecallBlock(input: RenderInput, budgetTokens: number): { b
       parts.push(`Commands that worked here: ${input.commands.map((c) => `\`${oneLine(c.command, 100)}\` (${c.runs} run${c.runs > 1 ? 's' : ''})`).join(', ')}`);
     }
     if (nFiles > 0 && input.files.length) parts.push(`Likely relevant files: ${input.files.slice(0, nFiles).join(', ')}`);
-    if (nRecords > 0) parts.push('Related earlier tasks:', ...input.records.slice(0, nRecords).map((r, i) => describe(r.record, i + 1, noteChars)));
+    if (nRecords > 0) parts.push('Related earlier tasks:', ...input.records.slice(0, nRecords).map((r, i) => describe(r.record, i + 1, noteChars, input.dropped ?? new Set())));
     return `<prior_work>\n${parts.join('\n')}\n</prior_work>`;
   };
   const attempts: [number, number, number][] = [];
@@ -171,10 +182,11 @@ export async function recallForTask(opts: RecallOptions, task: string, signal?: 
   const records = chosen
     .map((h) => ({ record: opts.store.get(h.doc.id), score: h.score }))
     .filter((r): r is { record: TraceRecord; score: number } => r.record !== null);
-  const commands = provenCommands(docs);
+  const facts = commandFacts(docs);
+  const commands = facts.proven.slice(0, 3);
   if (!records.length && !commands.length) return null;
   const files = ranked.files.slice(0, 10);
-  const { block, used, tokens } = renderRecallBlock({ records, files, commands }, opts.budgetTokens ?? 1500);
+  const { block, used, tokens } = renderRecallBlock({ records, files, commands, dropped: facts.dropped }, opts.budgetTokens ?? 1500);
   if (!block) return null;
   const items: RecallItem[] = records.slice(0, used).map((r) => ({ id: r.record.id, task: oneLine(r.record.task, 120), outcome: r.record.outcome, score: Math.round(r.score * 1000) / 1000 }));
   return { block, items, files, tokens };

@@ -69,6 +69,9 @@ interface State {
   dirty: boolean;
 }
 
+/** a record that later successful runs were given gains up to +100% */
+const usageBoost = (uses: number): number => Math.min(1, 0.25 * uses);
+
 export function openTraceStore(opts: TraceStoreOptions): TraceStore {
   if (!/^[A-Za-z0-9_-]{4,80}$/.test(opts.repoId)) throw new Error(`bad repo id: ${opts.repoId}`);
   const dir = join(opts.cacheDir ?? defaultCacheDir(), 'repos', opts.repoId);
@@ -91,8 +94,14 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     if (old) s.docs.splice(s.docs.indexOf(old), 1);
     s.docs.push(d);
     s.byId.set(d.id, d);
-    if (d.outcome === 'done') for (const r of d.recalled) s.used.set(r, (s.used.get(r) ?? 0) + 1);
-    s.ranker.add({ id: d.id, text: '', terms: d.terms, files: d.files, outcome: d.outcome, boost: Math.min(1, 0.25 * (s.used.get(d.id) ?? 0)) });
+    s.ranker.add({ id: d.id, text: '', terms: d.terms, files: d.files, outcome: d.outcome, boost: usageBoost(s.used.get(d.id) ?? 0) });
+    if (d.outcome === 'done') {
+      for (const r of d.recalled) {
+        const n = (s.used.get(r) ?? 0) + 1;
+        s.used.set(r, n);
+        s.ranker.setBoost(r, usageBoost(n));
+      }
+    }
   }
 
   /** Parse complete lines of buf (starting at byte `base` of the log); returns bytes consumed. */

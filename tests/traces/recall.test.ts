@@ -85,6 +85,17 @@ describe('recall', () => {
     expect(provenCommands(store.list()).map((c) => c.command)).toEqual(['npm test', 'npm run lint']);
   });
 
+  it('a record that later successful runs used ranks above an equal one; a failed command is not repeated', async () => {
+    store.append(record('plain', 'Fix router params', ['src/router.ts'], { commands: [{ command: 'make check-router', exit_code: 0, kind: 'test' }] }));
+    store.append(record('proven', 'Fix router params', ['src/router.ts']));
+    for (let i = 0; i < 3; i++) store.append(record(`user${i}`, `unrelated cookie work ${i}`, ['src/cookie.ts'], { recalled: ['proven'] }));
+    store.append(record('later', 'cookie things', ['src/cookie.ts'], { failed_commands: ['make check-router'] }));
+    const reopened = openTraceStore({ repoId: 'recall-test', cacheDir: cache.dir, warn: () => {} });
+    const res = await createRecall({ store: reopened, repoRoot: repo.dir })('router params', signal);
+    expect(res!.items.map((i) => i.id).slice(0, 2)).toEqual(['proven', 'plain']);
+    expect(res!.block).not.toContain('make check-router');
+  });
+
   it('the recall tool uses the same ranking', async () => {
     store.append(record('r1', 'Fix route params in the router', ['src/router.ts'], { test_command: 'npm test' }));
     store.append(record('r2', 'Sign cookies', ['src/cookie.ts']));
