@@ -93,3 +93,24 @@ export function decodeIndex(text: string): IndexFile | null {
     return null;
   }
 }
+
+/** How much a record is worth keeping: outcome, later runs that used it, proven commands, recency. */
+function usefulness(d: TraceDoc, used: ReadonlyMap<string, number>, rank: number, n: number): number {
+  const outcome = d.outcome === 'done' ? 1 : d.outcome === 'tests_failed' ? 0.5 : 0.2;
+  return outcome + 1.5 * (used.get(d.id) ?? 0) + (d.cmds.length ? 0.5 : 0) + rank / Math.max(1, n);
+}
+
+/** The ids to keep: all when within the caps, else the most useful down to 90% of the caps. */
+export function selectWithinCap(docs: TraceDoc[], used: ReadonlyMap<string, number>, maxRecords: number, maxBytes: number): Set<string> {
+  const bytes = docs.reduce((n, d) => n + d.len + 1, 0);
+  if (docs.length <= maxRecords && bytes <= maxBytes) return new Set(docs.map((d) => d.id));
+  const ranked = docs.map((d, i) => ({ d, v: usefulness(d, used, i, docs.length) })).sort((a, b) => b.v - a.v);
+  const keep = new Set<string>();
+  let total = 0;
+  for (const { d } of ranked) {
+    if (keep.size >= Math.floor(maxRecords * 0.9) || total + d.len + 1 > maxBytes * 0.9) continue;
+    keep.add(d.id);
+    total += d.len + 1;
+  }
+  return keep;
+}

@@ -10,7 +10,7 @@ import { cacheDir as defaultCacheDir } from '../config/paths.js';
 import type { TraceRecord } from './record.js';
 import { createRedactor, redactDeep, type Redactor } from './redact.js';
 import { createRanker, type RankParams, type RankQuery, type Ranker } from './rank.js';
-import { decodeIndex, docOf, encodeIndex, type TraceDoc } from './store-index.js';
+import { decodeIndex, docOf, encodeIndex, selectWithinCap, type TraceDoc } from './store-index.js';
 import { ensurePrivateDir, withLock, writeFileAtomic } from './store-fs.js';
 
 export type { TraceDoc } from './store-index.js';
@@ -192,11 +192,6 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     }
   }
 
-  function usefulness(s: State, d: TraceDoc, rank: number): number {
-    const outcome = d.outcome === 'done' ? 1 : d.outcome === 'tests_failed' ? 0.5 : 0.2;
-    return outcome + 1.5 * (s.used.get(d.id) ?? 0) + (d.cmds.length ? 0.5 : 0) + rank / Math.max(1, s.docs.length);
-  }
-
   /** Rewrite the log keeping `keep` (under the lock), then rebuild the index. */
   function rewrite(select: (s: State) => Set<string>): number {
     let removed = 0;
@@ -219,22 +214,8 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     const capRecords = p.maxRecords ?? maxRecords;
     const capBytes = p.maxBytes ?? maxBytes;
     return rewrite((s) => {
-      let docs = s.docs.filter((d) => (p.before === undefined || d.ts >= p.before) && (!p.keep || p.keep(d)));
-      const bytes = (ds: TraceDoc[]): number => ds.reduce((n, d) => n + d.len + 1, 0);
-      if (docs.length > capRecords || bytes(docs) > capBytes) {
-        const ranked = docs.map((d, i) => ({ d, v: usefulness(s, d, i) })).sort((a, b) => b.v - a.v);
-        const targetN = Math.floor(capRecords * 0.9);
-        const targetB = capBytes * 0.9;
-        const out: TraceDoc[] = [];
-        let total = 0;
-        for (const { d } of ranked) {
-          if (out.length >= targetN || total + d.len + 1 > targetB) continue;
-          out.push(d);
-          total += d.len + 1;
-        }
-        docs = out;
-      }
-      return new Set(docs.map((d) => d.id));
+      const docs = s.docs.filter((d) => (p.before === undefined || d.ts >= p.before) && (!p.keep || p.keep(d)));
+      return selectWithinCap(docs, s.used, capRecords, capBytes);
     });
   }
 
