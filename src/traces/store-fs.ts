@@ -1,5 +1,5 @@
 /** File helpers for the trace store: private dirs/files, a cross-process lock, atomic replace. */
-import { closeSync, fsyncSync, mkdirSync, chmodSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, chmodSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
 export function ensurePrivateDir(dir: string): void {
@@ -49,13 +49,7 @@ export function withLock<T>(lockPath: string, fn: () => T, opts: LockOptions = {
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
   let wait = 1;
   for (;;) {
-    let fd: number | undefined;
-    try {
-      fd = openSync(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      writeSync(fd, `${process.pid} ${Date.now()}\n`);
-    } catch (err) {
-      if (fd !== undefined) closeSync(fd);
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if (!tryLock(lockPath)) {
       if (breakIfStale(lockPath, staleMs)) continue;
       if (Date.now() > deadline) throw new Error(`trace store is locked (${lockPath}); remove it if no sedge is running`);
       pause(wait);
@@ -65,13 +59,35 @@ export function withLock<T>(lockPath: string, fn: () => T, opts: LockOptions = {
     try {
       return fn();
     } finally {
-      closeSync(fd);
       try {
         unlinkSync(lockPath);
       } catch {
         /* already broken by someone who thought we were stale */
       }
     }
+  }
+}
+
+/**
+ * Create the lock with its content in one step: write a private temp file, then link() it to the
+ * lock name (fails if the lock exists). A writer killed at any point never leaves an empty lock.
+ */
+function tryLock(lockPath: string): boolean {
+  const tmp = `${lockPath}.${process.pid}.${randomBytes(3).toString('hex')}`;
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    writeSync(fd, `${process.pid} ${Date.now()}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, lockPath);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return false;
+  } finally {
+    unlinkSync(tmp);
   }
 }
 
@@ -86,8 +102,15 @@ function breakIfStale(lockPath: string, staleMs: number): boolean {
   const pid = Number(pidText);
   const at = Number(atText);
   const dead = Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid);
-  const old = Number.isFinite(at) && Date.now() - at > staleMs;
-  // a half-written lock (no time yet) is only broken when old by mtime is unknown: treat as live once
+  let old = Number.isFinite(at) && Date.now() - at > staleMs;
+  if (!Number.isInteger(pid) || !Number.isFinite(at)) {
+    // not written by tryLock (an older or foreign writer): judge by its age on disk
+    try {
+      old = Date.now() - statSync(lockPath).mtimeMs > Math.min(staleMs, 2000);
+    } catch {
+      return true;
+    }
+  }
   if (!dead && !old) return false;
   try {
     unlinkSync(lockPath);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTraceStore } from '../../src/traces/store.js';
@@ -65,5 +65,31 @@ describe('concurrent writers', () => {
     expect(new Set(ids).size).toBe(120);
     expect(store.get('alpha-59')!.task.length).toBeGreaterThan(6000);
     expect(store.search({ text: 'beta task' }).traces.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('survives kill -9 of a writer: complete records stay readable and the next append works', async () => {
+    const cache = join(t.dir, 'cache-kill');
+    const child = spawn(process.execPath, [script, cache, 'victim', '100000', '3000'], { stdio: 'ignore' });
+    const log = join(cache, 'repos', 'shared', 'traces.jsonl');
+    // wait (on file events, no timers) until the writer has appended a few dozen records, then kill it
+    await new Promise<void>((done) => {
+      const check = (): boolean => existsSync(log) && readFileSync(log, 'utf8').split('\n').length > 40;
+      const dirWatch = watch(t.dir, { recursive: true }, () => {
+        if (check()) {
+          dirWatch.close();
+          done();
+        }
+      });
+    });
+    child.kill('SIGKILL');
+    await new Promise((done) => child.on('close', done));
+    const store = openTraceStore({ repoId: 'shared', cacheDir: cache, redact: (s) => s, warn: () => {} });
+    const before = store.list();
+    expect(before.length).toBeGreaterThanOrEqual(40);
+    for (const d of before.slice(-3)) expect(store.get(d.id)!.task.startsWith('victim task')).toBe(true);
+    store.append({ ...store.get(before[0]!.id)!, id: 'after-kill' });
+    const again = openTraceStore({ repoId: 'shared', cacheDir: cache, redact: (s) => s, warn: () => {} });
+    expect(again.list().map((d) => d.id)).toContain('after-kill');
+    expect(again.get('after-kill')!.task.startsWith('victim task')).toBe(true);
   }, 60_000);
 });
