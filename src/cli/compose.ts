@@ -16,6 +16,8 @@ import { createGrepTool } from '../tools/grep.js';
 import { createSedTool } from '../tools/sed.js';
 import { createShellTool } from '../tools/shell.js';
 import { createThinkTool } from '../tools/think.js';
+import { createRecallTool } from '../tools/recall.js';
+import { openRepoTraces } from '../traces/session.js';
 import { createToolset, type Tool, type Toolset } from '../tools/tool.js';
 
 type Env = Record<string, string | undefined>;
@@ -88,6 +90,9 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     createSedTool({ workspace, readOnlyRoots }),
     createThinkTool(),
   ];
+  // per-repo traces (issue 4): null outside git
+  const traces = root ? await openRepoTraces({ cwd: workspace, env, ...(opts.onWarning ? { warn: opts.onWarning } : {}) }) : null;
+  if (traces) tools.push(createRecallTool({ store: traces.store, repoRoot: traces.root }));
   const toolset = createToolset(tools);
 
   const saveOutput = async (callId: string, text: string): Promise<string> => {
@@ -131,9 +136,11 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
         ...(runOpts.history ? { history: runOpts.history } : {}),
       };
       if (settings.verify) deps.verify = lazyGate(() => createTestGate({ cwd: workspace, outputDir: join(state, 'test-runs', sessionId), timeoutMs: settings.testTimeoutS * 1000, policy: settings.verifyPolicy, ...(testCmd ? { testCmd } : {}) }));
+      if (traces && settings.recall) deps.recall = traces.recall;
       const sinks = [(e: AgentEvent) => sessionLog.append(e)];
       if (runOpts.onEvent) sinks.push(runOpts.onEvent);
-      return tee(runAgent(task, deps, signal), sinks);
+      const events = tee(runAgent(task, deps, signal), sinks);
+      return traces ? traces.recordRun(events, { model: settings.model, sedgeVersion: '0.1.0' }) : events;
     },
     async close() {
       await toolset.dispose();

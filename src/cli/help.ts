@@ -4,7 +4,7 @@ Usage
   sedge [TASK]                    interactive session in this repo (optionally with a first task)
   sedge exec [options] TASK       headless: one task, no questions; TASK - reads it from stdin
   sedge tests [--run] [--json]    the test command sedge detected here, and why (--run runs it)
-  sedge traces list|show|forget|prune|export|replay   this repo's reasoning traces
+  sedge traces list|show|forget|prune|export|replay   this repo's reasoning traces (recall)
   sedge doctor                    what works here: endpoint, ripgrep, pty, test command
 
 Model

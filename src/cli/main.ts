@@ -24,6 +24,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./exec.js')).runExec(rest, io);
       case 'tests':
         return await (await import('./tests-command.js')).runTestsCommand(rest, { ...io, signal: interruptSignal() });
+      case 'traces':
+        return await (await import('./traces-command.js')).runTracesCommand(rest, io);
       case 'doctor':
         return await (await import('./doctor.js')).runDoctor(rest, io);
       default:
