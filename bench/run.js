@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: startup, per-step harness overhead, fixed prefix tokens and peak RSS, each next to a
 // bare baseline measured in the same run. Medians. Results go to bench/results/.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -128,6 +128,11 @@ async function main() {
   const home = mkdtempSync(join(tmpdir(), 'sedge-bench-'));
   const repo = join(home, 'repo');
   mkdirSync(repo);
+  // A real git repo, so the per-repo trace store is opened and recall runs, as for a user.
+  writeFileSync(join(repo, 'README.md'), '# bench\n');
+  for (const args of [['init', '-q'], ['add', '-A'], ['-c', 'user.name=b', '-c', 'user.email=b@b.invalid', 'commit', '-q', '-m', 'init']]) {
+    spawnSync('git', args, { cwd: repo });
+  }
   const endpoint = await startEndpoint();
   try {
     const s = await startupAndRss(endpoint, home, repo);
@@ -136,17 +141,20 @@ async function main() {
     const { createGrepTool } = await import(join(root, 'dist', 'tools', 'grep.js'));
     const { createSedTool } = await import(join(root, 'dist', 'tools', 'sed.js'));
     const { createThinkTool } = await import(join(root, 'dist', 'tools', 'think.js'));
-    const prefix = fixedPrefixTokens([createShellTool({ workspace: repo }), createGrepTool({ workspace: repo }), createSedTool({ workspace: repo }), createThinkTool()]);
+    const four = [createShellTool({ workspace: repo }), createGrepTool({ workspace: repo }), createSedTool({ workspace: repo }), createThinkTool()];
+    const prefix = fixedPrefixTokens(four);
+    const { createRecallTool } = await import(join(root, 'dist', 'tools', 'recall.js'));
+    const withRecall = fixedPrefixTokens([...four, createRecallTool({ store: { search: () => [] }, repoRoot: repo })]);
 
     const startup = { median_ms: round(median(s.sedge)), bare_node_ms: round(median(s.bare)), ratio: round(median(s.sedge) / median(s.bare), 2), runs: RUNS, target_ms: 200 };
     const perStep = { median_step_ms: round(median(o.steps), 2), bare_command_ms: round(median(o.bare), 2), overhead_ms: round(median(o.steps) - median(o.bare), 2), steps: o.steps.length, target_ms: 5 };
     const rss = { median_peak_mb: round(median(s.rssSedge)), bare_node_mb: round(median(s.rssBare)), ratio: round(median(s.rssSedge) / median(s.rssBare), 2), target_mb: 100 };
-    const results = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, startup, per_step: perStep, fixed_prefix_tokens: { ...prefix, target: 1000 }, peak_rss: rss };
+    const results = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, startup, per_step: perStep, fixed_prefix_tokens: { ...prefix, with_recall_tool: withRecall.total, target: 1000 }, peak_rss: rss };
     const verdict = (ok) => (ok ? 'ok' : 'OVER TARGET');
     const lines = [
       `startup to first model request: ${startup.median_ms} ms median (bare node + HTTP: ${startup.bare_node_ms} ms, ratio ${startup.ratio}) [target ≤ 200 ms: ${verdict(startup.median_ms <= 200)}]`,
       `harness overhead per step: ${perStep.overhead_ms} ms (step ${perStep.median_step_ms} ms vs bare command ${perStep.bare_command_ms} ms, ${perStep.steps} steps) [target ≤ 5 ms: ${verdict(perStep.overhead_ms <= 5)}]`,
-      `fixed prefix: ${prefix.total} tokens (system ${prefix.system} + tools ${prefix.tools}) [target ≤ 1000: ${verdict(prefix.total <= 1000)}]`,
+      `fixed prefix: ${prefix.total} tokens (system ${prefix.system} + 4 tools ${prefix.tools}; ${withRecall.total} with the recall tool) [target ≤ 1000: ${verdict(prefix.total <= 1000)}]`,
       `peak RSS: ${rss.median_peak_mb} MB median (bare node: ${rss.bare_node_mb} MB, ratio ${rss.ratio}) [target ≤ 100 MB: ${verdict(rss.median_peak_mb <= 100)}]`,
     ];
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });

@@ -12,7 +12,7 @@ export function createRecallTool(opts: { store: TraceStore; repoRoot: string; bu
     kind: 'read',
     description: readPrompt('tools/recall.md'),
     parameters: z.object({
-      query: z.string().min(1).describe('What you want to know about earlier work: a task, a feature, a file or an error.'),
+      query: z.string().min(1).describe('A task, feature, file or error.'),
     }),
     title: (p) => `recall ${p.query}`,
     async execute({ query }, ctx) {
