@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { IPty } from 'node-pty';
 import { createFrameParser } from './framing.js';
 import { createCapture, presentOutput, stripAnsi } from './output.js';
-import { foregroundGroup, groupAlive, killGroup, waitingOnTerminal } from './process-tree.js';
+import { descendants, foregroundGroup, groupAlive, killGroup, waitingOnTerminal } from './process-tree.js';
 import { buildShellEnv, INIT_SCRIPT } from './shell-env.js';
 
 export interface ShellSessionOptions {
@@ -156,9 +156,13 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     return new Promise<void>((resolve) => {
       const prev = l.onExit;
       const pids = new Set([l.pid, l.rootPid]);
+      // Background jobs live in their own process groups: note them now, so they go down even when bash
+      // has to be SIGKILLed (a SIGKILLed bash cannot pass SIGHUP on).
+      const jobs = new Set([...pids].flatMap((p) => descendants(p)));
       const signal = (sig: NodeJS.Signals) => { for (const pid of pids) { try { process.kill(pid, sig); } catch { /* gone */ } } };
-      const timer = setTimeout(() => { signal('SIGKILL'); resolve(); }, 1000);
-      l.onExit = () => { clearTimeout(timer); prev?.(); resolve(); };
+      const reap = () => { for (const pid of jobs) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } } };
+      const timer = setTimeout(() => { signal('SIGKILL'); reap(); resolve(); }, 1000);
+      l.onExit = () => { clearTimeout(timer); reap(); prev?.(); resolve(); };
       // SIGHUP: bash passes it on to its jobs, then exits
       signal('SIGHUP');
     });
@@ -168,10 +172,11 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
   async function stopCommand(l: Live, finished: Promise<void>): Promise<boolean> {
     const finishedWithin = (ms: number) => Promise.race([finished.then(() => true), delay(ms).then(() => false)]);
     const signalled = new Set<number>();
+    const interrupts = new Map<number, number>();
     const fg = foregroundGroup(l.pid);
     if (fg !== null) {
       killGroup(fg, 'SIGINT');
-      if (fg !== l.pid) signalled.add(fg);
+      if (fg !== l.pid) (signalled.add(fg), interrupts.set(fg, 1));
     }
     let done = await finishedWithin(graceMs);
     const deadline = performance.now() + graceMs * 2;
@@ -179,9 +184,10 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
       const g = foregroundGroup(l.pid);
       if (g === null) break;
       if (g === l.pid) killGroup(g, 'SIGINT');
-      // A group that appeared after the first SIGINT (a child forked just then) gets SIGINT first: bash
-      // aborts the rest of the command only when its child died of SIGINT, not of SIGKILL.
-      else if (!signalled.has(g)) { signalled.add(g); killGroup(g, 'SIGINT'); }
+      // A SIGINT can land while the child is still between fork and exec (running bash's own handler) and be
+      // lost; so a group gets SIGINT twice before SIGKILL. bash only drops the rest of a command when its
+      // child died of SIGINT.
+      else if ((interrupts.get(g) ?? 0) < 2) { signalled.add(g); interrupts.set(g, (interrupts.get(g) ?? 0) + 1); killGroup(g, 'SIGINT'); }
       else killGroup(g, 'SIGKILL');
       done = await finishedWithin(100);
     }
