@@ -1,13 +1,15 @@
 // Bundle the compiled CLI (dist/) into a few files under dist/bin/: loading one file instead of hundreds
-// of small modules (the openai SDK, zod) cuts headless startup by about 100 ms. Native modules and the UI
-// stack stay external; the UI is only loaded by interactive mode, through dynamic import().
+// of small modules (the openai SDK, zod) cuts headless startup by about 100 ms. Native modules stay
+// external. The UI stack (ink, react, yoga, marked) is bundled too, into chunks that only interactive
+// mode reaches through dynamic import(): loading Ink from a bundle takes about 0.18 s instead of 0.5 s.
+// cli-highlight stays external: it is imported lazily, after the prompt is up.
 import { defineConfig } from 'rolldown';
 
 export default defineConfig({
   input: { main: 'dist/cli/main.js' },
   platform: 'node',
   logLevel: 'warn',
-  external: [/^node-pty(\/|$)/, /^ink(\/|$)/, /^ink-/, /^react(\/|$)/, /^react-/, /^yoga-layout/, /^cli-highlight/, /^marked/],
+  external: [/^node-pty(\/|$)/, /^cli-highlight/],
   output: {
     dir: 'dist/bin',
     format: 'esm',

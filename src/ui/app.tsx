@@ -126,8 +126,8 @@ export function App(props: AppProps) {
     }
     // Typed text and Enter that arrive in one chunk (fast typing, tmux send-keys): insert, then send.
     // A multi-line paste without bracketed paste stays an insertion.
-    if (!input.pasting && ch.length > 1 && /^[^\r\n]+\r$/.test(ch)) {
-      dispatchInput({ type: 'insert', text: ch.slice(0, -1) });
+    if (!input.pasting && ch.length > 1 && /^[^\r\n]+(\r|\n|\r\n)$/.test(ch)) {
+      dispatchInput({ type: 'insert', text: ch.replace(/[\r\n]+$/, '') });
       return submit();
     }
     const action = keyToAction(ch, key, input);
