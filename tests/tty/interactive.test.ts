@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../support/cli.js';
@@ -89,5 +89,58 @@ describe.skipIf(!hasTmux)('sedge interactive in tmux', () => {
     expect(end).toMatch(/^icanon$/m); // the terminal is back in canonical (cooked) mode
     expect(p.tmux('display-message', '-p', '-t', 't', '#{cursor_flag}').trim()).toBe('1'); // cursor shown
     expect(end).toMatch(/session \S+ saved/);
+    pane.kill();
+    pane = undefined;
+  });
+
+  it('--continue reopens the session with its transcript and conversation; NO_COLOR and a 60-column resize', async () => {
+    server.push({ text: 'Still here.' });
+    const raw = join(home.dir, 'raw-continue.bin');
+    const gate = join(home.dir, 'go');
+    const env = {
+      ...home.env,
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      LANG: 'C.UTF-8',
+      TERM: 'xterm-256color',
+      NO_COLOR: '1',
+      OPENAI_BASE_URL: server.baseURL,
+      OPENAI_API_KEY: 'sk-test-not-a-key',
+      SEDGE_MODEL: 'scripted-model',
+    };
+    pane = startPane([process.execPath, BIN, '--continue', '--no-verify'], { cols: 100, rows: 30, cwd: repo.dir, env, gate });
+    const p = pane;
+    p.tmux('pipe-pane', '-o', '-t', 't', `cat >> '${raw}'`);
+    writeFileSync(gate, '');
+    const shown = await p.waitFor('resumed session', { all: true, what: 'the resumed transcript' });
+    expect(shown).toContain('› change world to there');
+    expect(shown).toContain('+hello there');
+    // a bracketed multi-line paste stays in the prompt (its line breaks do not send it); Ctrl-C clears it
+    p.tmux('set-buffer', 'pasted line A\npasted line B');
+    p.tmux('paste-buffer', '-p', '-t', 't');
+    const pasted = await p.waitFor('pasted line B', { what: 'the pasted text' });
+    expect(pasted).toMatch(/› pasted line A\n\s+pasted line B/);
+    expect(server.requests.at(-1)?.messages.some((m) => String(m.content).includes('pasted'))).toBe(false);
+    p.keys('C-c');
+    await p.waitFor((t) => !t.includes('pasted line B'), { what: 'the prompt to clear' });
+    p.tmux('resize-window', '-t', 't', '-x', '60');
+    p.type('and now?');
+    p.keys('Enter');
+    await p.waitFor('Still here.', { all: true, what: 'the answer' });
+    const last = server.requests.at(-1);
+    const texts = (last?.messages ?? []).map((m) => String(m.content ?? ''));
+    expect(texts.some((t) => t.includes('change world to there'))).toBe(true);
+    expect(texts.at(-1)).toContain('and now?');
+    const screen = await p.waitFor('ready · /help', { what: 'idle' });
+    // the live frame (prompt and status line) fits the narrower terminal; finished output above keeps its width
+    const live = screen.trimEnd().split('\n').slice(-2);
+    expect(live[1]).toContain('ready · /help');
+    for (const line of live) expect(line.length).toBeLessThanOrEqual(60);
+    p.type('/exit');
+    p.keys('Enter');
+    await p.waitFor(/EXITED 0/, { what: 'exit' });
+    const bytes = readFileSync(raw, 'latin1');
+    expect(bytes).not.toMatch(/\x1b\[(3[0-9]|9[0-7]|4[0-9])(;[0-9]+)*m/); // no color with NO_COLOR
+    expect(bytes).not.toContain('\x1b[2J');
+    expect(bytes).not.toContain('\x1b[3J');
   });
 });
