@@ -78,7 +78,15 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
   let fatalSource: string | undefined;
   let code: number = EXIT.failed;
   try {
-    const run = composition.run(task, ctl.signal);
+    let run;
+    try {
+      run = composition.run(task, ctl.signal);
+    } catch (err) {
+      // The session file is opened first: an unwritable state directory is a configuration error.
+      const errno = (err as NodeJS.ErrnoException).code;
+      if (!errno) throw err;
+      return usage(io, `cannot write the session file ${composition.sessionPath}: ${(err as Error).message} (set XDG_STATE_HOME to a writable directory)`);
+    }
     while (true) {
       const next = await run.next();
       if (next.done) break;

@@ -30,3 +30,13 @@ describe('sedge exec --json', () => {
     expect(res.stdout.trim().split('\n').every((l) => JSON.parse(l) !== null)).toBe(true);
   });
 });
+
+describe('sedge exec with an unwritable state directory', () => {
+  it('is a configuration error (exit 2) naming the session file, not an internal error with a stack trace', async () => {
+    const notADir = join(home.dir, 'ok.jsonl');
+    const res = await runCli(['exec', '--json', '--model', `replay:${notADir}`, 'x'], { cwd: home.dir, env: { ...home.env, XDG_STATE_HOME: notADir } });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/cannot write the session file .*ENOTDIR/);
+    expect(res.stderr).not.toMatch(/internal error|    at /);
+  });
+});
