@@ -13,6 +13,7 @@ import { stateDir } from '../config/paths.js';
 import { readPrompt } from '../config/prompts.js';
 import { ModelConfigError } from '../model/create.js';
 import { EXIT } from '../headless/exit-codes.js';
+import { preloadHighlighter } from '../ui/markdown.js';
 import { createStore } from '../ui/store.js';
 import { initialState, reduce } from '../ui/transcript.js';
 import { parse, RUN_OPTIONS, runFlags, UsageError } from './args.js';
@@ -112,8 +113,7 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
   const color = !io.env.NO_COLOR && io.env.TERM !== 'dumb';
   const history = loadInputHistory(state, composition.workspace);
 
-  const { render } = await import('ink');
-  const { App } = await import('../ui/app.js');
+  const { render, App } = await loadUi();
 
   let exitCode: number = EXIT.done;
   let finish: () => void = () => undefined;
@@ -168,15 +168,32 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
       store,
       color,
       history,
-      onSubmit: (t: string) => controller.submit(t),
+      onSubmit: (t: string) => {
+        void preloadHighlighter(); // ~250 ms of import, paid while the model thinks, not at startup
+        return controller.submit(t);
+      },
       onAnswer: (a) => controller.answer(a),
       onCtrlC: () => controller.ctrlC(),
     }),
     { stdout, stdin, stderr: io.stderr as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false, maxFps: 12 },
   );
 
+  // Ink exits the app on a render error: end the session then too.
+  let uiError: unknown;
+  instance.waitUntilExit().then(
+    () => finish(),
+    (err: unknown) => {
+      uiError = err;
+      exitCode = EXIT.failed;
+      finish();
+    },
+  );
+
   const task = positionals.join(' ').trim();
-  if (task) controller.submit(task);
+  if (task) {
+    void preloadHighlighter();
+    controller.submit(task);
+  }
   try {
     await finished;
     await controller.close();
@@ -193,6 +210,27 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
     process.off('SIGHUP', onSignal);
     process.off('SIGINT', onSigint);
   }
+  if (uiError) io.stderr.write(`sedge: the interface failed: ${uiError instanceof Error ? (uiError.stack ?? uiError.message) : String(uiError)}\n`);
   io.stdout.write(`session ${composition.sessionId} saved · sedge --resume ${composition.sessionId}\n`);
   return exitCode;
+}
+
+/**
+ * Load Ink and the app. Ink decides once, at import, whether it runs in CI (CI or CONTINUOUS_INTEGRATION
+ * set), and then never draws its live frame; someone who opens the TUI in a terminal wants it drawn, so
+ * the import sees those variables neutralized and they are put back right after (child processes keep them).
+ */
+async function loadUi() {
+  const keys = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
+  const saved = keys.map((k) => [k, process.env[k]] as const);
+  for (const k of keys) if (process.env[k] !== undefined) process.env[k] = '0';
+  try {
+    const [{ render }, { App }] = await Promise.all([import('ink'), import('../ui/app.js')]);
+    return { render, App };
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 }

@@ -103,6 +103,7 @@ describe.skipIf(!hasTmux)('sedge interactive in tmux', () => {
       LANG: 'C.UTF-8',
       TERM: 'xterm-256color',
       NO_COLOR: '1',
+      CI: 'true', // a terminal where CI is set still gets the live frame
       OPENAI_BASE_URL: server.baseURL,
       OPENAI_API_KEY: 'sk-test-not-a-key',
       SEDGE_MODEL: 'scripted-model',
