@@ -33,7 +33,8 @@ export function toChatMessages(messages: Message[], reasoningField: ReasoningFie
       case 'assistant':
         return {
           role: 'assistant',
-          content: m.content || null,
+          // null is allowed only next to tool calls; an empty answer stays an empty string
+          content: m.content || (m.tool_calls?.length ? null : ''),
           ...(m.tool_calls?.length
             ? { tool_calls: m.tool_calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) }
             : {}),
