@@ -108,6 +108,11 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
     initial = reduce(initial, { type: 'ui_notice', text: `resumed session ${resumeId}` });
     messages = messagesFromEvents(events, readPrompt('system.md'));
   }
+  const where = composition.isRepo ? composition.workspace : `${cwd} (not a git repository: no /undo)`;
+  initial = reduce(initial, {
+    type: 'ui_notice',
+    text: `sedge · ${composition.model.id} · ${where}\n${values.ask ? 'commands ask before they run' : 'tool calls run without asking (--ask to approve commands)'} · /help for commands`,
+  });
   for (const w of warnings.splice(0)) initial = reduce(initial, { type: 'ui_notice', text: w, tone: 'warn' });
   const store = createStore(initial, { batchMs: 80 });
   const color = !io.env.NO_COLOR && io.env.TERM !== 'dumb';
@@ -197,7 +202,9 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
   try {
     await finished;
     await controller.close();
-    // let the last events reach the screen before the app unmounts
+    store.dispatch({ type: 'ui_close' });
+    store.flush();
+    // let the last render reach the screen before the app unmounts
     await new Promise((r) => setImmediate(r));
   } finally {
     instance.unmount();

@@ -152,6 +152,8 @@ export function App(props: AppProps) {
   const fixed = 2 + approvalRows.length + promptRows.length;
   const live = liveRows(state, columns, liveBudget(rows, fixed), st, tick, now());
 
+  if (state.closed) return <StaticItems key={state.epoch} items={state.done} color={color} width={columns} />;
+
   return (
     <>
       <StaticItems key={state.epoch} items={state.done} color={color} width={columns} />

@@ -5,6 +5,8 @@ export interface TranscriptStore {
   getState(): TranscriptState;
   dispatch(action: Action): void;
   subscribe(listener: () => void): () => void;
+  /** tell subscribers now about a change still waiting for its batch */
+  flush(): void;
 }
 
 /**
@@ -28,6 +30,11 @@ export function createStore(initial: TranscriptState = initialState(), opts: { b
       state = next;
       if (batchMs <= 0) notify();
       else timer ??= setTimeout(notify, batchMs);
+    },
+    flush() {
+      if (timer === null) return;
+      clearTimeout(timer);
+      notify();
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -74,6 +74,8 @@ export interface TranscriptState {
   nextId: number;
   /** bumped by /clear: the finished list starts over (the app remounts its <Static>) */
   epoch: number;
+  /** the session is ending: nothing live is drawn any more (the scrollback keeps only the transcript) */
+  closed: boolean;
 }
 
 export type UiAction =
@@ -83,6 +85,7 @@ export type UiAction =
   | { type: 'ui_approval'; request: ApprovalRequest | null }
   | { type: 'ui_expand_last' }
   | { type: 'ui_model'; model: string }
+  | { type: 'ui_close' }
   | { type: 'ui_reset'; sessionId: string }
   /** a saved session's events (resume): the transcript starts over with them */
   | { type: 'ui_load'; sessionId: string; events: AgentEvent[] };
@@ -115,6 +118,7 @@ export function initialState(opts: { model?: string; sessionId?: string; context
     lastRecall: null,
     approval: null,
     nextId: 0,
+    closed: false,
     epoch: 0,
   };
 }
@@ -169,6 +173,8 @@ export function reduce(state: TranscriptState, action: Action): TranscriptState 
       return push(state, { kind: 'diff', title: action.title, diff: action.diff });
     case 'ui_approval':
       return { ...state, approval: action.request, status: { ...state.status, activity: action.request ? 'waiting for approval' : state.status.activity } };
+    case 'ui_close':
+      return { ...state, closed: true, approval: null };
     case 'ui_model':
       return setStatus(state, { model: action.model });
     case 'ui_reset':
