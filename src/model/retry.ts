@@ -5,13 +5,15 @@ export interface RetryOptions {
   retries: number;
   /** no chunk for this long = a stalled stream: abort and retry, ms */
   idleTimeoutMs: number;
+  /** the same before the first chunk, which a reasoning model may keep back for minutes while it thinks, ms */
+  firstChunkTimeoutMs: number;
   baseDelayMs: number;
   /** for tests: how to wait between attempts */
   wait?: (ms: number, signal: AbortSignal) => Promise<void>;
   onRetry?: (attempt: number, error: ModelError) => void;
 }
 
-const DEFAULTS: RetryOptions = { retries: 3, idleTimeoutMs: 120_000, baseDelayMs: 1_000 };
+const DEFAULTS: RetryOptions = { retries: 3, idleTimeoutMs: 120_000, firstChunkTimeoutMs: 300_000, baseDelayMs: 1_000 };
 
 /**
  * Wrap a client with retries (exponential backoff with jitter), an idle-stream watchdog and rollback:
@@ -30,17 +32,19 @@ export function withRetry(inner: ModelClient, options: Partial<RetryOptions> = {
         let yielded = false;
         let stalled = false;
         let timer: NodeJS.Timeout | undefined;
+        let limitMs = Math.max(opts.firstChunkTimeoutMs, opts.idleTimeoutMs);
         const arm = () => {
           clearTimeout(timer);
           timer = setTimeout(() => {
             stalled = true;
             attemptCtl.abort(new Error('stream stalled'));
-          }, opts.idleTimeoutMs);
+          }, limitMs);
           timer.unref?.();
         };
         try {
           arm();
           for await (const chunk of inner.stream(request, attemptCtl.signal)) {
+            limitMs = opts.idleTimeoutMs;
             arm();
             yielded = true;
             yield chunk;
@@ -49,7 +53,7 @@ export function withRetry(inner: ModelClient, options: Partial<RetryOptions> = {
         } catch (err) {
           if (signal.aborted) throw err;
           const error = stalled
-            ? new ModelError(`model stream stalled: no data for ${Math.round(opts.idleTimeoutMs / 1000)} s`, null, true)
+            ? new ModelError(`model stream stalled: no data for ${Math.round(limitMs / 1000)} s`, null, true)
             : err instanceof ModelError
               ? err
               : new ModelError(err instanceof Error ? err.message : String(err), null, false);
