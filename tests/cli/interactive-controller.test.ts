@@ -208,6 +208,46 @@ describe('interactive controller', () => {
   });
 });
 
+describe('interactive controller: /traces and /resume', () => {
+  it('/traces shows what recall gave the last turn', async () => {
+    const { ctl, notices } = setup([
+      async function* (_t, _s, _o, emit) {
+        yield emit({ type: 'recall', items: [{ id: 'tr-1', task: 'fix the parser', outcome: 'done', score: 2 }], files: ['src/p.ts'], tokens: 120 });
+      },
+    ]);
+    ctl.submit('/traces');
+    await ctl.idle();
+    expect(notices().at(-1)).toContain('recall gave the last turn nothing');
+    ctl.submit('go');
+    await ctl.idle();
+    ctl.submit('/traces');
+    await ctl.idle();
+    expect(notices().at(-1)).toMatch(/recall used 120 tokens:\n\s+tr-1\s+done\s+fix the parser\n\s+files: src\/p\.ts/);
+  });
+
+  it('/resume lists saved sessions and reopens one with its transcript and conversation', async () => {
+    const { ctl, notices, store, home, calls } = setup([]);
+    const sessions = join(home.dir, 'state', 'sessions');
+    mkdirSync(sessions, { recursive: true });
+    const id = '20260101-000000-cccccc';
+    const lines = [
+      { type: 'run_start', seq: 0, ts: 0, version: 1, session_id: id, task: 'old task', cwd: '/w', model: 'm', tools: [], approval: 'auto' },
+      { type: 'assistant_message', seq: 1, ts: 0, text: 'old answer', tool_calls: [] },
+      { type: 'run_end', seq: 2, ts: 0, status: 'done', reason: 'ok', final_text: 'old answer', steps: 1, usage: { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 }, duration_ms: 5, verified: null },
+    ];
+    writeFileSync(join(sessions, `${id}.jsonl`), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    ctl.submit('/resume');
+    await ctl.idle();
+    expect(notices().at(-1)).toContain(`${id}  old task`);
+    ctl.submit('/resume 20260101');
+    await ctl.idle();
+    const s = store.getState();
+    expect(s.status.sessionId).toBe(id);
+    expect(s.done.map((i) => i.kind)).toEqual(['user', 'assistant', 'run_end', 'notice']);
+    expect(calls).toHaveLength(0);
+  });
+});
+
 describe('session files', () => {
   it('persists prompt history per workspace with private permissions', () => {
     const home = makeTempHome();
