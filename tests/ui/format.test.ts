@@ -46,6 +46,16 @@ describe('items', () => {
     expect(t).toContain(`${ESC}[2m`);
     expect(t).toContain('2 more lines');
   });
+  it('shows verify results as a pass/fail line with the failing tests', () => {
+    const outcome = { command: 'npm test', ok: false, passed: 3, failed: 2, new_failures: ['adds numbers', 'parses input'], preexisting: [], duration_ms: 900, output_file: null, summary: '3 passed, 2 failed (2 new)' };
+    const failed = formatItem({ kind: 'verify', id: 1, round: 1, outcome }, plain, 80);
+    expect(failed.split('\n')).toEqual(['✗ tests npm test · 3 passed, 2 failed (2 new) · 900ms', '  ✗ adds numbers', '  ✗ parses input']);
+    const passed = formatItem({ kind: 'verify', id: 2, round: 2, outcome: { ...outcome, ok: true, failed: 0, new_failures: [], summary: '5 passed' } }, plain, 80);
+    expect(passed).toBe('✓ tests npm test · 5 passed · 900ms');
+    const skipped = formatItem({ kind: 'verify', id: 3, round: 1, outcome: { ...outcome, ok: true, command: null, skipped_reason: 'no test command found' } }, plain, 80);
+    expect(skipped).toContain('○ tests');
+    expect(skipped).toContain('no test command found');
+  });
   it('strips control sequences and carriage-return overwrites from output', () => {
     expect(cleanOutput(`${ESC}[31mred${ESC}[0m\nprogress 10%\rprogress 100%\r\n`)).toBe('red\nprogress 100%\n');
   });
