@@ -178,6 +178,9 @@ interface CallOutcome {
   changedSomething: boolean;
 }
 
+/** characters of live output streamed per call */
+const STREAM_CAP = 256 * 1024;
+
 const CUT_OFF =
   'Not run: your response hit the output token limit while you were writing the arguments of this call, so they are incomplete. Make it smaller (for example split a large edit into several calls) and call it again.';
 
@@ -213,11 +216,19 @@ async function* runCall(call: ToolCall, deps: AgentDeps, signal: AbortSignal, ch
   const mayChange = kind === 'edit' || kind === 'execute';
   if (mayChange && !changedBefore && deps.verify?.beforeFirstChange) await deps.verify.beforeFirstChange(signal);
 
+  // Live output is for people watching; past a cap it would only bloat stdout and the session file (the
+  // full text is saved by the tool wrapper when it is long).
+  let streamed = 0;
+  const onOutput = (push: (e: EventInit) => void) => (text: string) => {
+    if (streamed >= STREAM_CAP) return;
+    streamed += text.length;
+    push({ type: 'tool_output', call_id: call.id, text: streamed < STREAM_CAP ? text : `${text}\n[further output not streamed; the full output is saved]\n` });
+  };
   const run = yield* drainWhile<EventInit, Awaited<ReturnType<AgentDeps['tools']['run']>>>((push) =>
     deps.tools.run(call, {
       callId: call.id,
       signal,
-      onOutput: (text) => push({ type: 'tool_output', call_id: call.id, text }),
+      onOutput: onOutput(push),
       ...(deps.saveOutput ? { saveOutput: deps.saveOutput } : {}),
     }),
   );

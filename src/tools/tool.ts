@@ -65,6 +65,8 @@ export interface Tool {
   dispose?: () => Promise<void>;
 }
 
+const DISPLAY_LIMITS: TruncateLimits = { maxChars: 64_000, maxLines: 2_000 };
+
 export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
   const strict = spec.parameters.strict() as unknown as S;
   const jsonSchema = z.toJSONSchema(spec.parameters, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
@@ -108,7 +110,8 @@ export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
       }
       result = {
         ...result,
-        display: result.display ?? result.output,
+        // people get more than the model, not everything: the whole text is in the saved file
+        display: result.display ?? truncateOutput(result.output, DISPLAY_LIMITS).text,
         output: truncated.text + note,
         data: { ...result.data, truncated: true, ...(savedPath ? { full_output_file: savedPath } : {}) },
       };
