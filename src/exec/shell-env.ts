@@ -31,14 +31,18 @@ export const SHELL_ENV_DEFAULTS: Record<string, string | undefined> = {
   PROMPT_COMMAND: undefined,
   BASH_ENV: undefined,
   ENV: undefined,
-  // sedge's own endpoint key: the model's commands have no use for it, and `env` would print it into the
-  // conversation, the session file and the provider's logs. Other variables (GH_TOKEN, NPM_TOKEN, ...) pass.
-  ...Object.fromEntries(ENDPOINT_SECRET_ENV.map((name) => [name, undefined])),
 };
 
-/** process.env overlaid with each layer in turn; `undefined` removes a variable. */
+/**
+ * process.env overlaid with each layer in turn; `undefined` removes a variable. sedge's own endpoint key
+ * (ENDPOINT_SECRET_ENV) is not inherited: the model's shell and the tests it runs have no use for it, and
+ * `env` would print it into the conversation, the session file and the provider's logs. Other variables
+ * (GH_TOKEN, NPM_TOKEN, ...) pass. A caller that must hand the key on (a sedge child) names it in a layer.
+ */
 export function mergeEnv(...layers: Record<string, string | undefined>[]): Record<string, string> {
-  const merged: Record<string, string | undefined> = Object.assign({}, process.env, ...layers);
+  const inherited: Record<string, string | undefined> = { ...process.env };
+  for (const name of ENDPOINT_SECRET_ENV) delete inherited[name];
+  const merged: Record<string, string | undefined> = Object.assign(inherited, ...layers);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
   return env;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildShellEnv } from '../../src/exec/shell-env.js';
+import { runCommand } from '../../src/exec/spawn.js';
 import { createShellTool } from '../../src/tools/shell.js';
 
 const KEY = 'sk-canary-shell-0b7c2a';
@@ -28,6 +29,13 @@ describe("the model's shell does not inherit sedge's own endpoint key", () => {
     expect(env.OPENAI_API_KEY).toBeUndefined();
     expect(Object.values(env).join('\n')).not.toContain(KEY);
     expect(env.SEDGE_REVIEW_OTHER_TOKEN).toBe('kept');
+  });
+
+  it('nor does the test command the gate runs (the repo\'s tests are code the model may have written)', async () => {
+    const res = await runCommand('env; echo "key=${OPENAI_API_KEY-unset}"', { cwd: root, timeoutMs: 30_000 });
+    expect(res.output).toContain('key=unset');
+    expect(res.output).not.toContain(KEY);
+    expect(res.output).toContain('SEDGE_REVIEW_OTHER_TOKEN=kept');
   });
 
   it('so `env` in the shell tool cannot print it', async () => {
