@@ -160,7 +160,8 @@ function readUsage(u: OpenAI.Completions.CompletionUsage): Usage {
     ...emptyUsage(),
     input_tokens: u.prompt_tokens ?? 0,
     output_tokens: u.completion_tokens ?? 0,
-    cached_tokens: u.prompt_tokens_details?.cached_tokens ?? 0,
+    // DeepSeek reports prompt_cache_hit_tokens instead of prompt_tokens_details.cached_tokens
+    cached_tokens: u.prompt_tokens_details?.cached_tokens ?? (u as { prompt_cache_hit_tokens?: number }).prompt_cache_hit_tokens ?? 0,
     reasoning_tokens: details?.reasoning_tokens ?? 0,
   };
 }

@@ -54,6 +54,12 @@ describe('OpenAI-compatible client against provider quirks', () => {
     expect(out.at(-1)).toEqual({ type: 'done', finishReason: 'tool_calls' });
   });
 
+  it('reads cached tokens as DeepSeek reports them (prompt_cache_hit_tokens)', async () => {
+    const usage = { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010, prompt_cache_hit_tokens: 896, prompt_cache_miss_tokens: 104 };
+    const out = await collect([{ events: [chunk({ content: 'hi' }), chunk({}, 'stop'), { choices: [], usage }, 'DONE'] }]);
+    expect(out.find((c) => c.type === 'usage')).toMatchObject({ usage: { input_tokens: 1000, cached_tokens: 896 } });
+  });
+
   it('keeps a tool name whole when a provider resends it with every fragment', async () => {
     const out = await collect([{ events: [...fragments(0, 'call_A', 'shell', { command: 'ls -la src' }, 3, true), chunk({}, 'tool_calls'), 'DONE'] }]);
     expect(calls(out)).toEqual([{ id: 'call_A', name: 'shell', arguments: '{"command":"ls -la src"}' }]);
