@@ -4,6 +4,7 @@ import { addUsage, emptyUsage, EVENT_VERSION, type AgentEvent, type EventInit, t
 import { streamTurn } from './turn.js';
 import { DEFAULT_LIMITS, type AgentDeps, type Limits, type RunResult } from './types.js';
 import { ModelError, type Message, type ToolCall } from '../model/types.js';
+import { parseLenient } from '../tools/tool.js';
 
 class LoopEnd extends Error {
   constructor(
@@ -251,7 +252,7 @@ async function* runCall(call: ToolCall, deps: AgentDeps, signal: AbortSignal, ch
 
 function safeJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseLenient(text);
   } catch {
     return text;
   }

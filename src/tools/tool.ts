@@ -124,11 +124,55 @@ export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
 
 type Decoded = { ok: true; value: unknown } | { ok: false; error: string };
 
+/** Raw control characters inside JSON strings (a heredoc a model wrote without escapes) escaped; the rest untouched. */
+function escapeControlChars(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (inString && ch === '\\') {
+      out += ch + (text[++i] ?? '');
+      continue;
+    }
+    if (ch === '"') inString = !inString;
+    const code = ch.charCodeAt(0);
+    out += inString && code < 0x20 ? (ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? '\\t' : `\\u${code.toString(16).padStart(4, '0')}`) : ch;
+  }
+  return out;
+}
+
+/**
+ * Parse tool-call arguments: strict JSON first, then the two slips weaker models and servers make (raw
+ * control characters inside strings, the object encoded twice). Throws the strict parser's error.
+ */
+export function parseLenient(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const repaired = escapeControlChars(text);
+    if (repaired === text) throw err;
+    try {
+      value = JSON.parse(repaired);
+    } catch {
+      throw err;
+    }
+  }
+  if (typeof value === 'string' && value.trim().startsWith('{')) {
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
 function decodeArguments(raw: string): Decoded {
   const text = raw.trim();
   if (text === '') return { ok: true, value: {} };
   try {
-    const value: unknown = JSON.parse(text);
+    const value: unknown = parseLenient(text);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return { ok: false, error: `Tool arguments must be a JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}. Call the tool again with an object.` };
     }
