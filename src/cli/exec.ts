@@ -43,7 +43,11 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
   if (!isDirectory(cwd)) return usage(io, `-C ${values.cd}: ${cwd} is not a directory`);
   const json = Boolean(values.json);
   const color = !json && !io.env.NO_COLOR && Boolean((io.stderr as { isTTY?: boolean }).isTTY);
-  const warn = (m: string) => io.stderr.write(`sedge: ${m}\n`);
+  // Progress is optional: if stderr goes away (`2>&1 | head`), stop writing it and carry on.
+  let stderrGone = false;
+  io.stderr.on('error', () => (stderrGone = true));
+  const progress = (s: string) => void (stderrGone || io.stderr.write(s));
+  const warn = (m: string) => progress(`sedge: ${m}\n`);
 
   let composition;
   try {
@@ -74,7 +78,7 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
     ctl.abort(new Error('stdout closed'));
   });
   const out = (s: string) => void (stdoutGone || io.stdout.write(s));
-  const render = json ? (e: AgentEvent) => out(`${JSON.stringify(e)}\n`) : createTextRenderer((s) => io.stderr.write(s), { color, verbose: Boolean(values.verbose) });
+  const render = json ? (e: AgentEvent) => out(`${JSON.stringify(e)}\n`) : createTextRenderer(progress, { color, verbose: Boolean(values.verbose) });
   let fatalSource: string | undefined;
   let code: number = EXIT.failed;
   try {

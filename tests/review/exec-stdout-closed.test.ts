@@ -34,3 +34,21 @@ describe('sedge exec --json | head -1', () => {
     expect(code).toBe(130);
   });
 });
+
+describe('sedge exec "TASK" 2>/closed', () => {
+  it('keeps working when stderr (progress) goes away, and still prints the answer on stdout', async () => {
+    const script = join(home.dir, 'short.jsonl');
+    writeFileSync(script, [{ tool_calls: [{ name: 'shell', arguments: { command: 'echo hi' } }] }, { text: 'the answer' }].map((t) => JSON.stringify(t)).join('\n'));
+    const child = spawn(process.execPath, [BIN, 'exec', '--no-verify', '--model', `replay:${script}`, 'x'], {
+      cwd: repo.dir,
+      env: { PATH: process.env.PATH ?? '', ...home.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.once('data', () => child.stderr.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(stdout).toBe('the answer\n');
+  });
+});
