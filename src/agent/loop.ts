@@ -40,6 +40,8 @@ export async function* runAgent(task: string, deps: AgentDeps, signal: AbortSign
   let total: Usage = emptyUsage();
   let steps = 0;
   let finalText = '';
+  let cutText = '';
+  let continuations = 0;
   let verified: boolean | null = null;
   let status: RunStatus = 'failed';
   let reason = '';
@@ -99,8 +101,17 @@ export async function* runAgent(task: string, deps: AgentDeps, signal: AbortSign
         ...(turn.toolCalls.length ? { tool_calls: turn.toolCalls } : {}),
         ...(turn.reasoning ? { reasoning: turn.reasoning } : {}),
       });
-      if (turn.text.trim()) finalText = turn.text;
+      const joined = cutText + turn.text;
+      if (joined.trim()) finalText = joined;
+      cutText = '';
 
+      // An answer cut off by the output token limit is not finished: ask for the rest (a few times at most).
+      if (turn.toolCalls.length === 0 && turn.finishReason === 'length' && continuations < MAX_CONTINUATIONS) {
+        continuations++;
+        cutText = joined;
+        messages.push({ role: 'user', content: CONTINUE });
+        continue;
+      }
       if (turn.toolCalls.length === 0) {
         if (!deps.verify) {
           status = 'done';
@@ -178,6 +189,9 @@ interface CallOutcome {
   output: string;
   changedSomething: boolean;
 }
+
+const MAX_CONTINUATIONS = 3;
+const CONTINUE = 'Your answer was cut off by the output token limit. Continue exactly where it stopped, without repeating anything.';
 
 /** characters of live output streamed per call */
 const STREAM_CAP = 256 * 1024;

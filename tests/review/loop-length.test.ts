@@ -42,3 +42,25 @@ describe('a response cut off by the output token limit', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run_end', status: 'done' });
   });
 });
+
+describe('an answer cut off by the output token limit', () => {
+  it('is continued rather than taken as the final answer, and the pieces are joined', async () => {
+    const requests: ModelRequest[] = [];
+    const turns: ModelChunk[][] = [
+      [{ type: 'text', text: 'The fix: change ' }, { type: 'done', finishReason: 'length' }],
+      [{ type: 'text', text: 'the operator.' }, { type: 'done', finishReason: 'stop' }],
+    ];
+    const model: ModelClient = {
+      id: 'cut',
+      async *stream(request) {
+        requests.push(structuredClone(request));
+        yield* turns[requests.length - 1] ?? [];
+      },
+    };
+    const events: AgentEvent[] = [];
+    for await (const e of runAgent('t', { model, tools: createToolset([createThinkTool()]), system: 's', cwd: '/', sessionId: 's' }, new AbortController().signal)) events.push(e);
+    expect(requests).toHaveLength(2);
+    expect(requests[1]?.messages.at(-1)).toMatchObject({ role: 'user', content: expect.stringMatching(/cut off/) });
+    expect(events.at(-1)).toMatchObject({ type: 'run_end', status: 'done', final_text: 'The fix: change the operator.' });
+  });
+});
