@@ -13,6 +13,7 @@ import { stateDir } from '../config/paths.js';
 import { readPrompt } from '../config/prompts.js';
 import { ModelConfigError } from '../model/create.js';
 import { EXIT } from '../headless/exit-codes.js';
+import { diffingStdout } from '../ui/frame-diff.js';
 import { preloadHighlighter } from '../ui/markdown.js';
 import { createStore } from '../ui/store.js';
 import { initialState, reduce } from '../ui/transcript.js';
@@ -114,7 +115,7 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
     text: `sedge · ${composition.model.id} · ${where}\n${values.ask ? 'commands ask before they run' : 'tool calls run without asking (--ask to approve commands)'} · /help for commands`,
   });
   for (const w of warnings.splice(0)) initial = reduce(initial, { type: 'ui_notice', text: w, tone: 'warn' });
-  const store = createStore(initial, { batchMs: 80 });
+  const store = createStore(initial, { batchMs: 150 });
   const color = !io.env.NO_COLOR && io.env.TERM !== 'dumb';
   const history = loadInputHistory(state, composition.workspace);
 
@@ -180,7 +181,7 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
       onAnswer: (a) => controller.answer(a),
       onCtrlC: () => controller.ctrlC(),
     }),
-    { stdout, stdin, stderr: io.stderr as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false, maxFps: 12 },
+    { stdout: io.env.SEDGE_FULL_REDRAW ? stdout : diffingStdout(stdout), stdin, stderr: io.stderr as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false, maxFps: 8 },
   );
 
   // Ink exits the app on a render error: end the session then too.

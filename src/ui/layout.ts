@@ -48,7 +48,7 @@ function wholeSecs(ms: number): string {
 
 export function statusText(s: Status, st: Style, tick: number, now: number, width: number): string {
   const parts: string[] = [];
-  if (s.model) parts.push(s.model);
+  if (s.model) parts.push(s.model.replace(/^replay:.*\//, 'replay:')); // a replay file by its name, not its path
   if (s.running || s.step > 0) parts.push(`step ${s.step}`);
   const u = s.total;
   parts.push(`↑${tokens(u.input_tokens)} ↓${tokens(u.output_tokens)}${u.cached_tokens ? ` (${tokens(u.cached_tokens)} cached)` : ''}`);

@@ -3,8 +3,21 @@
  * and what stays live. Keeping the live part to a few lines keeps every redraw small.
  */
 
-/** a streamed block longer than this many lines is committed at its last line break */
-export const MAX_PENDING_LINES = 3;
+/**
+ * Complete lines are committed one by one, so the live frame holds only the line being written, except
+ * where a line alone would render differently: table rows and lines followed by an indented continuation
+ * (nested list items) wait for their block, up to MAX_HELD_LINES.
+ */
+export const MAX_PENDING_LINES = 1;
+export const MAX_HELD_LINES = 12;
+
+/** May the block be cut after `line`, given the line after it (null: not known yet)? */
+function cutsCleanly(line: string, next: string | null): boolean {
+  if (next === null) return false;
+  if (/^\s*\|/.test(line) || /^\s*\|/.test(next)) return false; // tables
+  if (/^\s+\S/.test(next)) return false; // an indented continuation or nested item
+  return true;
+}
 
 /**
  * Split streamed markdown into what can be committed now and what is still being written. Blocks end at
@@ -30,7 +43,7 @@ export function splitCommitted(text: string): { commit: string; rest: string; mi
     } else if (fence === null && line.trim() === '') {
       boundary = i;
       forced = false;
-    } else if (i - blockStart + 1 >= MAX_PENDING_LINES && i > boundary) {
+    } else if (i > boundary && i - blockStart + 1 >= MAX_PENDING_LINES && (fence !== null || i - blockStart + 1 >= MAX_HELD_LINES || cutsCleanly(line, nextKnown(lines, i)))) {
       boundary = i;
       forced = true;
     }
@@ -47,6 +60,13 @@ export function splitCommitted(text: string): { commit: string; rest: string; mi
     rest = `${open}\n${rest}`;
   }
   return { commit, rest, midBlock: forced };
+}
+
+/** The line after i once at least its first character has arrived. */
+function nextKnown(lines: string[], i: number): string | null {
+  const next = lines[i + 1];
+  if (next === undefined) return null;
+  return i + 1 < lines.length - 1 || next.length > 0 ? next : null;
 }
 
 function openFence(lines: string[]): string | null {

@@ -28,6 +28,7 @@ describe.skipIf(!hasTmux)('terminal output stays incremental', () => {
     home.cleanup();
     repo.cleanup();
     if (!process.env.KEEP_TTY_TMP) rmSync(tmp, { recursive: true, force: true });
+    else process.stderr.write(`kept ${tmp}\n`);
   });
 
   it('writes no clear-screen or scrollback erase, within 2x the content bytes, and keeps the transcript', async () => {
@@ -46,13 +47,15 @@ describe.skipIf(!hasTmux)('terminal output stays incremental', () => {
     const gate = join(tmp, 'go');
     const raw = join(tmp, 'raw.bin');
     if (process.env.KEEP_TTY_TMP) process.stderr.write(`raw bytes: ${raw}\n`);
-    const env = { ...home.env, PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'xterm-256color', SEDGE_REPLAY_DELAY_MS: '1' };
+    const env = { ...home.env, PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'xterm-256color', SEDGE_REPLAY_DELAY_MS: process.env.TTY_REPLAY_DELAY_MS ?? '1' };
+    // knobs for measuring by hand: a slower stream, and Ink's own full redraws for comparison
+    if (process.env.TTY_FULL_REDRAW) Object.assign(env, { SEDGE_FULL_REDRAW: '1' });
     pane = startPane([process.execPath, BIN, '--no-verify', '--model', `replay:${replay}`, 'write a long answer'], { cols: 100, rows: 30, cwd: repo.dir, env, gate });
     const p = pane;
     p.tmux('pipe-pane', '-o', '-t', 't', `cat >> '${raw}'`);
     writeFileSync(gate, '');
 
-    await p.waitFor(/^done ·/m, { all: true, timeoutMs: 60_000, what: 'the run to finish' });
+    await p.waitFor(/^done ·/m, { all: true, timeoutMs: 120_000, what: 'the run to finish' });
     await p.waitFor('ready · /help', { what: 'idle' });
     p.keys('C-o'); // expand the folded command output
     await p.waitFor('tool output line 300', { all: true, what: 'the expanded output' });
