@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,5 +144,21 @@ describe.skipIf(!hasTmux)('sedge interactive in tmux', () => {
     expect(bytes).not.toMatch(/\x1b\[(3[0-9]|9[0-7]|4[0-9])(;[0-9]+)*m/); // no color with NO_COLOR
     expect(bytes).not.toContain('\x1b[2J');
     expect(bytes).not.toContain('\x1b[3J');
+  });
+
+  it('puts the terminal back when killed (SIGTERM): cooked mode, cursor shown', async () => {
+    pane?.kill();
+    const env = { ...home.env, PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'xterm-256color', OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: 'sk-test', SEDGE_MODEL: 'scripted-model' };
+    pane = startPane([process.execPath, BIN], { cols: 80, rows: 24, cwd: repo.dir, env });
+    const p = pane;
+    await p.waitFor('ready · /help', { what: 'the prompt' });
+    const shell = p.tmux('display-message', '-p', '-t', 't', '#{pane_pid}').trim();
+    const node = execFileSync('pgrep', ['-P', shell], { encoding: 'utf8' }).trim().split('\n')[0] ?? '';
+    expect(node).toMatch(/^\d+$/);
+    process.kill(Number(node), 'SIGTERM');
+    const end = await p.waitFor(/EXITED \d+\n(-?icanon)/, { what: 'exit after SIGTERM' });
+    expect(end).toContain('EXITED 130');
+    expect(end).toMatch(/^icanon$/m);
+    expect(p.tmux('display-message', '-p', '-t', 't', '#{cursor_flag}').trim()).toBe('1');
   });
 });
