@@ -13,6 +13,8 @@ export function newSessionId(date = new Date()): string {
 export interface SessionLog {
   readonly id: string;
   readonly path: string;
+  /** set when a write failed (disk full, removed dir): logging stopped, the run goes on */
+  readonly failure: string | null;
   append(event: AgentEvent): void;
   close(): void;
 }
@@ -21,18 +23,28 @@ export interface SessionLog {
  * The session file: one AgentEvent a line, appended as it happens and flushed to disk at every step
  * boundary (and at run end). Directory 0700, file 0600.
  */
-export function openSessionLog(dir: string, id: string): SessionLog {
+export function openSessionLog(dir: string, id: string, onFailure?: (message: string) => void): SessionLog {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `${id}.jsonl`);
   const fd = openSync(path, 'a', 0o600);
   let open = true;
+  let failure: string | null = null;
   return {
     id,
     path,
+    get failure() {
+      return failure;
+    },
     append(event) {
-      if (!open) return;
-      writeSync(fd, `${JSON.stringify(event)}\n`);
-      if (event.type === 'step_start' || event.type === 'run_end' || event.type === 'tool_end') fsyncSync(fd);
+      if (!open || failure) return;
+      try {
+        writeSync(fd, `${JSON.stringify(event)}\n`);
+        if (event.type === 'step_start' || event.type === 'run_end' || event.type === 'tool_end') fsyncSync(fd);
+      } catch (err) {
+        // A full disk must not kill the run: stop logging, say so once.
+        failure = `session file ${path} could not be written (${(err as NodeJS.ErrnoException).code ?? String(err)}); the session is no longer saved`;
+        onFailure?.(failure);
+      }
     },
     close() {
       if (!open) return;

@@ -115,7 +115,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     model,
     tools: toolset,
     run(task, signal, runOpts = {}) {
-      log ??= openSessionLog(join(state, 'sessions'), sessionId);
+      log ??= openSessionLog(join(state, 'sessions'), sessionId, opts.onWarning);
       const sessionLog = log;
       const deps: AgentDeps = {
         model,
@@ -139,7 +139,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
       if (traces && settings.recall) deps.recall = traces.recall;
       const sinks = [(e: AgentEvent) => sessionLog.append(e)];
       if (runOpts.onEvent) sinks.push(runOpts.onEvent);
-      const events = tee(runAgent(task, deps, signal), sinks);
+      const events = tee(scrubSecrets(runAgent(task, deps, signal), settings.apiKey ? [settings.apiKey] : []), sinks);
       return traces ? traces.recordRun(events, { model: settings.model, sedgeVersion: '0.1.0' }) : events;
     },
     async close() {
@@ -176,4 +176,26 @@ function lazyGate(build: () => Promise<TestGate>): Verifier {
       return (await get()).check(signal);
     },
   };
+}
+
+/**
+ * Last line of defence: no event leaves the loop carrying the endpoint's key, whatever a tool printed or
+ * a provider echoed. Cheap: one string search per event, a rewrite only on a hit.
+ */
+async function* scrubSecrets<R>(gen: AsyncGenerator<AgentEvent, R>, secrets: string[]): AsyncGenerator<AgentEvent, R> {
+  const live = secrets.filter((s) => s.length >= 8);
+  while (true) {
+    const next = await gen.next();
+    if (next.done) return next.value;
+    let event = next.value;
+    if (live.length) {
+      const text = JSON.stringify(event);
+      if (live.some((s) => text.includes(s))) {
+        let clean = text;
+        for (const s of live) clean = clean.split(s).join('[REDACTED]');
+        event = JSON.parse(clean) as AgentEvent;
+      }
+    }
+    yield event;
+  }
 }

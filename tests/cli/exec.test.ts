@@ -129,6 +129,16 @@ describe('sedge exec --json --yes against an OpenAI-compatible server', () => {
     expect(res.stderr).toMatch(/done/);
   });
 
+  it('scrubs the endpoint key from every event, even when a command prints it', async () => {
+    server.push({ tool_calls: [{ name: 'shell', arguments: { command: `echo leaked ${CANARY_KEY}` } }] }, { text: `the key was ${CANARY_KEY}` });
+    const res = await runCli(['exec', '--json', '--no-verify', 'x'], { cwd: repo.dir, env: env() });
+    expect(res.code).toBe(0);
+    expect(res.stdout).not.toContain(CANARY_KEY);
+    expect(res.stdout).toContain('leaked [REDACTED]');
+    const files = readdirSync(sessionsDir(home.env));
+    expect(readFileSync(join(sessionsDir(home.env), files[0] ?? ''), 'utf8')).not.toContain(CANARY_KEY);
+  });
+
   it('never loads Ink or React in headless mode', async () => {
     server.push({ tool_calls: [{ name: 'shell', arguments: { command: 'true' } }] }, { text: 'ok' });
     const logFile = join(home.dir, 'modules.log');
