@@ -117,4 +117,33 @@ describe('App', () => {
     await until(() => submitted.length === 1, 'submit attempt');
     expect(app.lastFrame()).toContain('wait');
   });
+
+  it('Ctrl-O expands the last folded card as a new item', async () => {
+    const { store, app, all } = setup();
+    const ev = stamper();
+    store.dispatch(ev(runStart()));
+    store.dispatch(ev({ type: 'tool_start', call_id: 'c', name: 'shell', kind: 'execute', args: {}, title: 'seq 20' }));
+    store.dispatch(ev({ type: 'tool_end', call_id: 'c', name: 'shell', is_error: false, output: Array.from({ length: 20 }, (_, i) => `n${i + 1}`).join('\n'), data: { exit_code: 0 }, duration_ms: 3 }));
+    store.dispatch(ev(runEnd()));
+    await until(() => all().includes('14 more lines'), 'the folded card');
+    expect(all()).not.toContain('n20');
+    app.stdin.write('\x0f');
+    await until(() => all().includes('n20'), 'the expanded card');
+  });
+
+  it('keeps the live frame shorter than the terminal however much is streaming or running', async () => {
+    const { store, app } = setup();
+    const ev = stamper();
+    store.dispatch(ev(runStart()));
+    for (let i = 0; i < 6; i++) {
+      store.dispatch(ev({ type: 'tool_start', call_id: `c${i}`, name: 'shell', kind: 'execute', args: {}, title: `job ${i}` }));
+      store.dispatch(ev({ type: 'tool_output', call_id: `c${i}`, text: 'line\n'.repeat(100) }));
+    }
+    // a long line being written (no line break yet, so nothing is committed)
+    store.dispatch(ev({ type: 'assistant_delta', text: `${'word '.repeat(2000)}` }));
+    await until(() => (app.lastFrame() ?? '').includes('job 5'), 'the running tools');
+    expect(store.getState().done).toEqual([]); // everything drawn is the live frame
+    // ink-testing-library's stdout has no rows: the app assumes 24
+    expect((app.lastFrame() ?? '').split('\n').length).toBeLessThan(24);
+  });
 });
