@@ -8,7 +8,7 @@ import type { ApprovalRequest, Decision } from '../agent/types.js';
 import type { FlagValues } from '../config/load.js';
 import { readPrompt } from '../config/prompts.js';
 import type { Message } from '../model/types.js';
-import { createCheckpoint, diffSince, restoreCheckpoint, type Checkpoint } from '../repo/checkpoint.js';
+import { createCheckpoint, diffSince, dropCheckpoints, restoreCheckpoint, type Checkpoint } from '../repo/checkpoint.js';
 import type { ApprovalAnswer } from '../ui/app.js';
 import type { TranscriptStore } from '../ui/store.js';
 import type { Composition, ComposeOptions } from './compose.js';
@@ -61,6 +61,8 @@ export function createController(opts: ControllerOptions): Controller {
   let ctrlCs = 0;
   const checkpoints: Checkpoint[] = [];
   let first: Checkpoint | null = null;
+  /** sessions that left a checkpoint ref in the repository (dropped when the session ends or is cleared) */
+  const refs = new Map<string, string>();
   const always = new Set<string>();
   let pending: { req: ApprovalRequest; resolve: (d: Decision) => void } | null = null;
 
@@ -87,6 +89,7 @@ export function createController(opts: ControllerOptions): Controller {
     if (comp.isRepo) {
       try {
         const cp = await createCheckpoint(comp.workspace, comp.sessionId);
+        refs.set(comp.sessionId, comp.workspace);
         checkpoints.push(cp);
         first ??= cp;
       } catch (err) {
@@ -118,6 +121,12 @@ export function createController(opts: ControllerOptions): Controller {
     turn = { ctl, done };
   }
 
+  // The checkpoint commits live under refs/sedge/checkpoints/<session> only while the session can undo.
+  async function dropRefs(): Promise<void> {
+    for (const [id, root] of refs) await dropCheckpoints(root, id);
+    refs.clear();
+  }
+
   async function recompose(next: { flags?: FlagValues; sessionId?: string }): Promise<void> {
     const old = comp;
     comp = await opts.compose({ flags: next.flags ?? flags, ...(next.sessionId ? { sessionId: next.sessionId } : {}) });
@@ -142,6 +151,7 @@ export function createController(opts: ControllerOptions): Controller {
         store.dispatch({ type: 'ui_model', model: comp.model.id });
         return notice(`model set to ${comp.model.id}`);
       case 'clear':
+        await dropRefs();
         await recompose({});
         messages = undefined;
         checkpoints.length = 0;
@@ -247,6 +257,7 @@ export function createController(opts: ControllerOptions): Controller {
       turn?.ctl.abort(new Error('exiting'));
       if (pending) settle({ decision: 'denied', reason: 'exiting' });
       await turn?.done.catch(() => undefined);
+      await dropRefs();
       await comp.close();
     },
   };

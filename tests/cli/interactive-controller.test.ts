@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -186,6 +187,11 @@ describe('interactive controller', () => {
     ctl.submit('/undo');
     await ctl.idle();
     expect(notices().at(-1)).toBe('nothing to undo');
+    // the private checkpoint ref is dropped when the session ends
+    const refs = () => execFileSync('git', ['for-each-ref', 'refs/sedge/'], { cwd: repo.dir, encoding: 'utf8' }).trim();
+    expect(refs()).toContain('refs/sedge/checkpoints/sess-a');
+    await ctl.close();
+    expect(refs()).toBe('');
   });
 
   it('/model and /clear rebuild the composition; /help and unknown commands answer', async () => {
