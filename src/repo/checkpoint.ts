@@ -36,7 +36,7 @@ function git(cwd: string, args: string[], env: Record<string, string> = {}, inpu
   });
 }
 
-async function withTempIndex<T>(root: string, fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
+async function withTempIndex<T>(fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'sedge-ckpt-'));
   const index = join(dir, 'index');
   try {
@@ -48,7 +48,7 @@ async function withTempIndex<T>(root: string, fn: (env: Record<string, string>) 
 
 /** Write the working tree into a tree object (a temp index seeded from the real one, so only changed files are hashed). */
 async function snapshotTree(root: string): Promise<string> {
-  return withTempIndex(root, async (env) => {
+  return withTempIndex(async (env) => {
     const realIndex = resolve(root, (await git(root, ['rev-parse', '--git-path', 'index'])).trim());
     const seeded = await copyFile(realIndex, env.GIT_INDEX_FILE as string).then(
       () => true,
@@ -110,7 +110,7 @@ export async function restoreCheckpoint(root: string, cp: Checkpoint): Promise<R
     });
   }
   if (restore.length) {
-    await withTempIndex(root, async (env) => {
+    await withTempIndex(async (env) => {
       await git(root, ['read-tree', cp.tree], env);
       await git(root, ['checkout-index', '-f', '-z', '--stdin'], env, `${restore.filter(inside).join('\0')}\0`);
     });
