@@ -16,7 +16,7 @@ import { EXIT } from '../headless/exit-codes.js';
 import { diffingStdout } from '../ui/frame-diff.js';
 import { preloadHighlighter } from '../ui/markdown.js';
 import { createStore } from '../ui/store.js';
-import { initialState, reduce } from '../ui/transcript.js';
+import { initialState, reduce, type Pricing } from '../ui/transcript.js';
 import { parse, RUN_OPTIONS, runFlags, UsageError } from './args.js';
 import { compose, type Composition } from './compose.js';
 import type { Io } from './exec.js';
@@ -40,7 +40,11 @@ Options:
   -r, --resume ID    reopen a saved session
   -m, --model NAME   model (or replay:FILE)
   -C, --cd DIR       run in DIR
-  and the run options of 'sedge exec' (--max-steps, --timeout, --test-cmd, --no-verify, ...)`;
+  and the run options of 'sedge exec' (--max-steps, --timeout, --test-cmd, --no-verify, ...)
+
+Environment:
+  SEDGE_PRICE_PER_MTOK=IN,CACHED,OUT   USD per million input / cached input / output tokens:
+                                       the status line then shows a cost estimate`;
 
 // Bracketed paste on/off, cursor shown.
 const TERM_ON = '\x1b[?2004h';
@@ -101,7 +105,13 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
     throw err;
   }
 
-  let initial = initialState({ model: composition.model.id, sessionId: composition.sessionId, contextTokens: composition.settings.contextTokens });
+  const pricing = parsePricing(io.env.SEDGE_PRICE_PER_MTOK);
+  let initial = initialState({
+    model: composition.model.id,
+    sessionId: composition.sessionId,
+    contextTokens: composition.settings.contextTokens,
+    ...(pricing ? { pricing } : {}),
+  });
   let messages;
   if (resumeId) {
     const events = loadSessionEvents(composition.sessionPath);
@@ -241,4 +251,12 @@ async function loadUi() {
       else process.env[k] = v;
     }
   }
+}
+
+/** "2,0.5,8" -> USD per million input, cached input and output tokens; anything else: no estimate. */
+export function parsePricing(v: string | undefined): Pricing | null {
+  if (!v) return null;
+  const n = v.split(',').map((x) => Number(x.trim()));
+  if (n.length !== 3 || n.some((x) => !Number.isFinite(x) || x < 0)) return null;
+  return { input: n[0] as number, cachedInput: n[1] as number, output: n[2] as number };
 }

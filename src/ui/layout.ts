@@ -5,7 +5,7 @@
 import { cleanOutput, secs, tailRows, tokens } from './format.js';
 import { bold, cyan, dim, type Style } from './markdown.js';
 import type { InputState } from './input-state.js';
-import type { Status, TranscriptState } from './transcript.js';
+import { costOf, sumUsage, type Status, type TranscriptState } from './transcript.js';
 
 export const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 /** Rows of a running tool's output tail. */
@@ -50,8 +50,13 @@ export function statusText(s: Status, st: Style, tick: number, now: number, widt
   const parts: string[] = [];
   if (s.model) parts.push(s.model.replace(/^replay:.*\//, 'replay:')); // a replay file by its name, not its path
   if (s.running || s.step > 0) parts.push(`step ${s.step}`);
-  const u = s.total;
+  // the session's tokens: finished runs plus the one running
+  const u = sumUsage(s.session, s.total);
   parts.push(`↑${tokens(u.input_tokens)} ↓${tokens(u.output_tokens)}${u.cached_tokens ? ` (${tokens(u.cached_tokens)} cached)` : ''}`);
+  if (s.pricing) {
+    const usd = costOf(u, s.pricing);
+    parts.push(`~$${usd < 10 ? usd.toFixed(usd < 0.1 ? 3 : 2) : usd.toFixed(0)}`);
+  }
   if (s.lastInput && s.contextTokens) parts.push(`ctx ${Math.min(100, Math.round((s.lastInput / s.contextTokens) * 100))}%`);
   if (s.running) parts.push(wholeSecs(Math.max(0, now - s.runStarted)));
   const left = s.running ? `${cyan(st, SPINNER[tick % SPINNER.length] ?? '·')} ${s.activity || 'working'}` : dim(st, 'ready · /help · Ctrl-C twice to exit');

@@ -7,8 +7,10 @@
 import type { AgentEvent, RecallItem, RunStatus, Usage, VerifyOutcome } from '../agent/events.js';
 import type { ApprovalRequest } from '../agent/types.js';
 import { splitCommitted } from './stream-split.js';
+import { emptyUsage, sumUsage, type Pricing } from './usage.js';
 
 export { splitCommitted } from './stream-split.js';
+export { costOf, emptyUsage, sumUsage, type Pricing } from './usage.js';
 
 export interface ToolResultView {
   isError: boolean;
@@ -55,6 +57,10 @@ export interface Status {
   /** input tokens of the last request: how full the context is */
   lastInput: number;
   contextTokens: number;
+  /** tokens of the session's finished runs */
+  session: Usage;
+  /** USD per million tokens, when known: the status line shows a cost estimate */
+  pricing?: Pricing;
   running: boolean;
   runStarted: number;
   activity: string;
@@ -94,11 +100,7 @@ export type Action = AgentEvent | UiAction;
 
 const TAIL_KEEP = 200;
 
-export function emptyUsage(): Usage {
-  return { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };
-}
-
-export function initialState(opts: { model?: string; sessionId?: string; contextTokens?: number } = {}): TranscriptState {
+export function initialState(opts: { model?: string; sessionId?: string; contextTokens?: number; pricing?: Pricing } = {}): TranscriptState {
   return {
     done: [],
     streaming: '',
@@ -111,6 +113,8 @@ export function initialState(opts: { model?: string; sessionId?: string; context
       total: emptyUsage(),
       lastInput: 0,
       contextTokens: opts.contextTokens ?? 128_000,
+      session: emptyUsage(),
+      ...(opts.pricing ? { pricing: opts.pricing } : {}),
       running: false,
       runStarted: 0,
       activity: '',
@@ -178,7 +182,11 @@ export function reduce(state: TranscriptState, action: Action): TranscriptState 
     case 'ui_model':
       return setStatus(state, { model: action.model });
     case 'ui_reset':
-      return { ...initialState({ model: state.status.model, sessionId: action.sessionId, contextTokens: state.status.contextTokens }), nextId: state.nextId, epoch: state.epoch + 1 };
+      return {
+        ...initialState({ model: state.status.model, sessionId: action.sessionId, contextTokens: state.status.contextTokens, ...(state.status.pricing ? { pricing: state.status.pricing } : {}) }),
+        nextId: state.nextId,
+        epoch: state.epoch + 1,
+      };
     case 'ui_load': {
       const fresh = reduce(state, { type: 'ui_reset', sessionId: action.sessionId });
       const loaded = replayEvents(action.events, fresh);
@@ -264,7 +272,8 @@ export function reduce(state: TranscriptState, action: Action): TranscriptState 
       return setStatus(push(s, { kind: 'run_end', status: action.status, reason: action.reason, steps: action.steps, durationMs: action.duration_ms, usage: action.usage }), {
         running: false,
         activity: '',
-        total: action.usage,
+        total: emptyUsage(),
+        session: sumUsage(state.status.session, action.usage),
       });
     }
     default:

@@ -87,6 +87,9 @@ describe('live frame', () => {
     expect(line).toContain('shell npm test');
     expect(line).toContain('gpt-x · step 3 · ↑25.0k ↓1.2k (20.0k cached) · ctx 25% · 1m05s');
     expect(statusText(st, plain, 0, 0, 59)).not.toContain('gpt-x');
+    // a cost estimate when pricing is known: 5k uncached in at $2, 20k cached at $0.5, 1.2k out at $8 per million
+    const priced = statusText({ ...st, pricing: { input: 2, cachedInput: 0.5, output: 8 } }, plain, 0, 65_000, 120);
+    expect(priced).toContain('· ~$0.030 ·');
   });
   it('input rows wrap long lines and keep the cursor in view', () => {
     const s = { ...initialInput(), text: 'x'.repeat(300), cursor: 300 };

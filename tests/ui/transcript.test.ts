@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { initialState, reduce, replayEvents, splitCommitted, type Action, type TranscriptState } from '../../src/ui/transcript.js';
+import type { EventInit } from '../../src/agent/events.js';
+import { costOf, initialState, reduce, replayEvents, splitCommitted, type Action, type TranscriptState } from '../../src/ui/transcript.js';
 import { runEnd, runStart, stamper } from './events.js';
 
 function apply(actions: Action[], s: TranscriptState = initialState()): TranscriptState {
@@ -151,5 +152,20 @@ describe('splitCommitted line by line', () => {
     expect(splitCommitted('- a\n  - nested\n- b\nx').commit).toBe('- a\n  - nested\n- b');
     expect(splitCommitted('| a | b |\n|---|---|\n| 1 | 2 |\n').commit).toBe('');
     expect(splitCommitted('| a | b |\n|---|---|\n| 1 | 2 |\n\nafter').commit).toBe('| a | b |\n|---|---|\n| 1 | 2 |\n');
+  });
+});
+
+describe('session usage', () => {
+  it('adds each finished run to the session total shown on the status line', () => {
+    const ev = stamper();
+    const u = { input_tokens: 100, output_tokens: 10, cached_tokens: 40, reasoning_tokens: 0 };
+    let s = initialState();
+    for (let i = 0; i < 2; i++) {
+      s = reduce(s, ev(runStart()));
+      s = reduce(s, ev({ type: 'usage', step: 1, ...u, total: u }));
+      s = reduce(s, ev({ ...runEnd(), usage: u } as EventInit));
+    }
+    expect(s.status.session).toEqual({ input_tokens: 200, output_tokens: 20, cached_tokens: 80, reasoning_tokens: 0 });
+    expect(costOf(s.status.session, { input: 1, cachedInput: 0, output: 10 })).toBeCloseTo((120 + 200) / 1e6);
   });
 });
