@@ -109,6 +109,7 @@ describe.skipIf(!hasTmux)('sedge interactive in tmux', () => {
       OPENAI_API_KEY: 'sk-test-not-a-key',
       SEDGE_MODEL: 'scripted-model',
     };
+    pane?.kill(); // when the first test failed before closing its pane
     pane = startPane([process.execPath, BIN, '--continue', '--no-verify'], { cols: 100, rows: 30, cwd: repo.dir, env, gate });
     const p = pane;
     p.tmux('pipe-pane', '-o', '-t', 't', `cat >> '${raw}'`);
