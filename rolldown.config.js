@@ -9,7 +9,8 @@ export default defineConfig({
   input: { main: 'dist/cli/main.js' },
   platform: 'node',
   logLevel: 'warn',
-  external: [/^node-pty(\/|$)/, /^cli-highlight/],
+  // react-devtools-core: an optional import of Ink's, used only with DEV=true and never installed.
+  external: [/^node-pty(\/|$)/, /^cli-highlight/, /^react-devtools-core/],
   output: {
     dir: 'dist/bin',
     format: 'esm',
