@@ -125,7 +125,7 @@ export async function* runAgent(task: string, deps: AgentDeps, signal: AbortSign
         if (outcome.ok) {
           verified = outcome.skipped_reason ? null : true;
           status = 'done';
-          reason = outcome.skipped_reason ? `the model finished; tests not run: ${outcome.skipped_reason}` : `the model finished and the tests agree (${outcome.summary})`;
+          reason = outcome.skipped_reason ? `the model finished; tests not run: ${outcome.skipped_reason}` : `the model finished and the tests agree: ${outcome.summary}`;
           break;
         }
         verified = false;
