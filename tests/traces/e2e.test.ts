@@ -5,9 +5,6 @@ import { parseJsonl, runCli } from '../support/cli.js';
 import { makeTempHome, makeTempRepo } from '../support/repo.js';
 import { startScriptedServer, type ChatRequest, type ScriptedServer } from '../support/scripted-server.js';
 
-// Runs once the composition root wires traces (openRepoTraces: recall at run start, record at run end).
-const wired = readFileSync(resolve(__dirname, '../../src/cli/compose.ts'), 'utf8').includes('openRepoTraces');
-
 let server: ScriptedServer;
 let repo: { dir: string; cleanup: () => void };
 let home: ReturnType<typeof makeTempHome>;
@@ -36,7 +33,7 @@ function firstUserText(req: ChatRequest | undefined): string {
   return typeof m?.content === 'string' ? m.content : JSON.stringify(m?.content ?? '');
 }
 
-describe.skipIf(!wired)('recall end to end', () => {
+describe('recall end to end', () => {
   it('a related second run starts with the first run\'s files and test command; --no-recall has none', async () => {
     server.push(
       { tool_calls: [{ name: 'sed', arguments: { path: 'src/greet.js', script: 's/ nme;/ name;/' } }] },

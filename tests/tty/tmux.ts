@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const hasTmux = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
+// In CI (where .ci/run installs tmux) a missing tmux must fail the run, not skip the terminal tests.
+export const hasTmux = Boolean(process.env.CI) || spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
 
 export interface Pane {
   /** the visible screen, or with `all` the whole scrollback too */
