@@ -134,6 +134,8 @@ export function App(props: AppProps) {
     if (action === 'submit') return submit();
     if (action) dispatchInput(action);
   });
+  const [inputReady, setInputReady] = useState(false);
+  useEffect(() => setInputReady(true), []);
 
   function submit(): void {
     const text = (inputRef.current ?? initialInput()).text;
@@ -148,7 +150,9 @@ export function App(props: AppProps) {
     approvalRows.push(dim(st, '  [y] yes  [n] no  [a] always this session  [e] explain first  (Esc cancels)'));
   }
   const promptRows = state.approval ? [] : inputRows(input, columns, st, Math.max(1, Math.min(INPUT_MAX_ROWS, rows - 5)));
-  const status = statusText(state.status, st, tick, now(), columns);
+  // Until Ink has put stdin in raw mode (its useInput effect, which runs before ours) typed or pasted text
+  // would be echoed by the terminal: say 'starting', not 'ready'.
+  const status = statusText(inputReady ? state.status : { ...state.status, running: true, activity: 'starting' }, st, tick, now(), columns);
   const fixed = 2 + approvalRows.length + promptRows.length;
   const live = liveRows(state, columns, liveBudget(rows, fixed), st, tick, now());
 
