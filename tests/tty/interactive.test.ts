@@ -117,6 +117,8 @@ describe.skipIf(!hasTmux)('sedge interactive in tmux', () => {
     const shown = await p.waitFor('resumed session', { all: true, what: 'the resumed transcript' });
     expect(shown).toContain('› change world to there');
     expect(shown).toContain('+hello there');
+    // 'ready' shows once stdin is in raw mode; text sent before that would be echoed by the terminal
+    await p.waitFor('ready · /help', { what: 'the prompt to be ready' });
     // a bracketed multi-line paste stays in the prompt (its line breaks do not send it); Ctrl-C clears it
     p.tmux('set-buffer', 'pasted line A\npasted line B');
     p.tmux('paste-buffer', '-p', '-t', 't');
