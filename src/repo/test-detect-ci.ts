@@ -7,6 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseYaml, type YamlValue } from './mini-yaml.js';
 import { runnerOfScriptCommand } from './test-detect-node.js';
 import { sanitizeCiCommand } from './test-detect-shell.js';
+import { commandLanguage, mainLanguage, type Lang } from './test-detect-lang.js';
 import { inferRunner, listDir, onPath, readText } from './test-detect-util.js';
 import type { TestDetection } from './test-types.js';
 
@@ -30,7 +31,7 @@ const ENV_MANAGER = /^(?:[A-Za-z_]\w*=\S*\s+)*(tox|nox|hatch\s+(?:run\s+)?test)(
  * The CI test command. `envManagers: false` (the default) passes over tox/nox/hatch commands, so a manifest's
  * direct runner (pytest) is preferred; call again with true when the manifests found nothing.
  */
-export async function detectFromCi(root: string, opts: { envManagers?: boolean } = {}): Promise<TestDetection | null> {
+export async function detectFromCi(root: string, opts: { envManagers?: boolean; lang?: Lang | null } = {}): Promise<TestDetection | null> {
   const candidates: Candidate[] = [];
   const wfDir = join(root, '.github', 'workflows');
   const files = (await listDir(wfDir)).filter((f) => /\.ya?ml$/i.test(f)).sort(fileOrder);
@@ -42,6 +43,9 @@ export async function detectFromCi(root: string, opts: { envManagers?: boolean }
     const text = await readText(join(root, f));
     if (text) collectScripts(parseYaml(text), root, f, candidates, '');
   }
+  // a command in another language than the repo's own (Django's `npm test` for its admin JavaScript) ranks low
+  const lang = opts.lang === undefined ? await mainLanguage(root) : opts.lang;
+  if (lang) for (const c of candidates) if ((commandLanguage(c.command) ?? lang) !== lang) c.score -= 4;
   candidates.sort((a, b) => b.score - a.score || a.order - b.order);
   for (const c of candidates) {
     if (ENV_MANAGER.test(c.command) !== (opts.envManagers ?? false)) continue;
@@ -73,7 +77,8 @@ function collectGithub(doc: YamlValue, root: string, file: string, out: Candidat
   for (const [jobKey, job] of Object.entries(doc.jobs)) {
     if (!isObj(job) || !Array.isArray(job.steps)) continue;
     const runsOn = JSON.stringify(job['runs-on'] ?? '');
-    if (/windows|macos/i.test(runsOn) && !/ubuntu|linux|matrix/i.test(runsOn)) continue;
+    // a Windows- or macOS-only job still names the test command, but a Linux job's is the better hint
+    const otherOs = /windows|macos/i.test(runsOn) && !/ubuntu|linux|matrix/i.test(runsOn);
     const jobName = `${jobKey} ${str(job.name) ?? ''}`;
     const jobDir = workingDir(job) ?? wfDir;
     job.steps.forEach((step, i) => {
@@ -88,6 +93,7 @@ function collectGithub(doc: YamlValue, root: string, file: string, out: Candidat
       if (/lint|format|style|doc|bench|release|publish|deploy|e2e|integration|coverage/i.test(`${jobName} ${stepName}`)) score -= 2;
       if (triggered) score += 1;
       if (/release|publish|deploy|nightly/i.test(file)) score -= 3;
+      if (otherOs) score -= 3;
       add(out, run, root, dir, file, `job ${jobKey}, step ${stepName || i + 1}`, score);
     });
   }

@@ -1,11 +1,21 @@
 /** Manifest-based detection, in order: JavaScript, Python, Go, Rust, Gradle, Maven, Makefile, bats. */
 import { join } from 'node:path';
 import { detectNode } from './test-detect-node.js';
+import { mainLanguage, type Lang } from './test-detect-lang.js';
 import { detectPython } from './test-detect-python.js';
 import { exists, listDir, onPath, readText } from './test-detect-util.js';
 import type { TestDetection, TestRunner } from './test-types.js';
 
-export async function detectFromManifests(root: string): Promise<TestDetection | null> {
+export async function detectFromManifests(root: string, lang?: Lang | null): Promise<TestDetection | null> {
+  // the repo's main language first: a Python project's package.json (for its JavaScript) must not win
+  const main = lang === undefined ? await mainLanguage(root) : lang;
+  if (main === 'python') {
+    const py = await detectPython(root);
+    if (py) return py;
+  } else if (main === 'go' || main === 'rust') {
+    const other = await detectOther(root);
+    if (other) return other;
+  }
   const node = await detectNode(root);
   if (node) return node;
   const py = await detectPython(root);

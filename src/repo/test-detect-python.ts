@@ -53,6 +53,10 @@ export async function detectPython(root: string): Promise<TestDetection | null> 
   if (declared && (isPython || tests.files.length)) return make(`${py} -m pytest`, 'pytest is a declared dependency', 'pytest');
 
   if (await exists(join(root, 'manage.py'))) return make(`${py} manage.py test`, 'Django manage.py', 'unittest');
+  // a project's own test runner script (Django: tests/runtests.py)
+  for (const script of ['tests/runtests.py', 'runtests.py']) {
+    if (await exists(join(root, script))) return make(`${py} ${script}`, `${script} (the project's test runner)`, 'unittest');
+  }
 
   if (tests.files.length) {
     const texts = await Promise.all(tests.files.slice(0, 20).map((f) => readText(join(root, f))));
@@ -97,6 +101,8 @@ export function toxTestCommand(ini: string): string | null {
       .trim()
       .replace(/\{posargs(:[^}]*)?\}/g, '')
       .replace(/\{toxinidir\}\/?/g, './')
+      .replace(/^\{envpython\}/, 'python')
+      .replace(/^\{envbindir\}\//, '')
       .trim();
     if (!line || /[{}]/.test(line)) continue;
     if (classifySegment(line) === 'test' && /pytest|unittest/.test(line)) return line;

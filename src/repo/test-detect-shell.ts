@@ -14,7 +14,7 @@ const TEST_PATTERNS: RegExp[] = [
   /^(python3?|py)(\s+-\S+)*\s+-m\s+(pytest|unittest|nose2?)(\s|$)/,
   /^(pytest|py\.test|pytest-3)(\s|$)/,
   /^coverage\s+run\b.*\s(-m\s+(pytest|unittest)|\S*test\S*)/,
-  /^(python3?)\s+(\S+\/)?(manage\.py\s+test|runtests\.py|run_tests\.py|setup\.py\s+test)(\s|$)/,
+  /^(python3?)(\s+-\S+)*\s+(\S+\/)?(manage\.py\s+test|runtests\.py|run_tests\.py|setup\.py\s+test)(\s|$)/,
   /^(poetry|uv|pdm|pipenv|hatch|rye)\s+run\s+(python3?\s+-m\s+)?(pytest|py\.test|unittest|nose2)(\s|$)/,
   /^(hatch\s+(run\s+)?test|tox|nox)(\s|$)/,
   /^go\s+test(\s|$)/,

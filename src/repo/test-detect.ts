@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { detectFromCi } from './test-detect-ci.js';
+import { mainLanguage } from './test-detect-lang.js';
 import { detectFromManifests } from './test-detect-manifest.js';
 import { runnerOfScriptCommand } from './test-detect-node.js';
 import { findRepoRoot } from './root.js';
@@ -50,12 +51,13 @@ export async function explainTestDetection(
 }
 
 async function detectIn(dir: string): Promise<TestDetection | null> {
+  const fixed = (await fromSedgeConfig(dir)) ?? (await fromAgentsMd(dir));
+  if (fixed) return fixed;
+  const lang = await mainLanguage(dir);
   return (
-    (await fromSedgeConfig(dir)) ??
-    (await fromAgentsMd(dir)) ??
-    (await detectFromCi(dir)) ??
-    (await detectFromManifests(dir)) ??
-    (await detectFromCi(dir, { envManagers: true }))
+    (await detectFromCi(dir, { lang })) ??
+    (await detectFromManifests(dir, lang)) ??
+    (await detectFromCi(dir, { envManagers: true, lang }))
   );
 }
 

@@ -1,0 +1,97 @@
+/**
+ * Detection on layouts taken from real projects' CI and manifests (trimmed): the command must be the one the
+ * project's own CI runs for its tests.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { commandLanguage, mainLanguage } from '../../src/repo/test-detect-lang.js';
+import { detectTestCommand } from '../../src/repo/test-detect.js';
+import { onPath } from '../../src/repo/test-detect-util.js';
+import { fixtureRepo, type FixtureRepo } from './fixture-repo.js';
+
+const repos: FixtureRepo[] = [];
+const empty = () => {
+  const r = fixtureRepo(null);
+  repos.push(r);
+  return r;
+};
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+const PY = (await onPath('python')) ? 'python' : 'python3';
+
+/** Django's shape: a Python project with a package.json for its admin JavaScript (grunt + QUnit). */
+function djangoLike(): FixtureRepo {
+  const r = empty();
+  r.write('package.json', JSON.stringify({ name: 'Django', private: true, scripts: { test: 'grunt test --verbose' }, devDependencies: { grunt: '^1.6.1', qunit: '^2.20.0' } }));
+  r.write('pyproject.toml', '[project]\nname = "Django"\n[tool.black]\ntarget-version = ["py310"]\n');
+  r.write('tox.ini', '[testenv]\nchangedir = tests\ncommands =\n    {envpython} runtests.py {posargs}\n');
+  r.write('tests/runtests.py', 'import sys\n');
+  r.write('tests/basic/tests.py', 'x = 1\n');
+  for (let i = 0; i < 12; i++) r.write(`django/db/m${i}.py`, 'x = 1\n');
+  for (let i = 0; i < 3; i++) r.write(`js_tests/admin/t${i}.test.js`, '');
+  return r;
+}
+
+const DJANGO_CI = `name: Tests
+on:
+  pull_request:
+  push:
+    branches:
+      - main
+jobs:
+  windows:
+    runs-on: windows-latest
+    name: Windows, SQLite, Python \${{ matrix.python-version }}
+    steps:
+      - uses: actions/checkout@v4
+      - run: python -m pip install -r tests/requirements/py3.txt -e .
+      - name: Run tests
+        run: python -Wall tests/runtests.py -v2
+  javascript-tests:
+    runs-on: ubuntu-latest
+    name: JavaScript tests
+    steps:
+      - uses: actions/checkout@v4
+      - run: npm install
+      - run: npm test
+`;
+
+describe('the repo main language decides between ecosystems', () => {
+  it('a Python repo with a JavaScript package.json runs its Python runner, not npm test', async () => {
+    const r = djangoLike();
+    expect(await mainLanguage(r.dir)).toBe('python');
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command: `${PY} tests/runtests.py`, source: 'manifest', runner: 'unittest' });
+  });
+
+  it("its CI's Python test step beats the JavaScript job, even from a Windows job", async () => {
+    const r = djangoLike();
+    r.write('.github/workflows/tests.yml', DJANGO_CI);
+    const d = await detectTestCommand(r.dir);
+    expect(d?.command).toMatch(/^python3? -Wall tests\/runtests\.py -v2$/);
+    expect(d?.reason).toContain('job windows');
+  });
+
+  it('a JavaScript repo keeps npm test', async () => {
+    const r = empty();
+    r.write('package.json', JSON.stringify({ scripts: { test: 'mocha' }, devDependencies: { mocha: '*' } }));
+    for (let i = 0; i < 6; i++) r.write(`lib/m${i}.js`, '');
+    r.write('scripts/gen.py', '');
+    expect(await mainLanguage(r.dir)).toBe('js');
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'npm test', runner: 'mocha' });
+  });
+
+  it('no clear majority: no main language', async () => {
+    const r = empty();
+    for (let i = 0; i < 6; i++) r.write(`a/m${i}.js`, '');
+    for (let i = 0; i < 5; i++) r.write(`b/m${i}.py`, '');
+    expect(await mainLanguage(r.dir)).toBeNull();
+  });
+
+  it('reads the language of a command', () => {
+    expect(commandLanguage('CI=1 npm test')).toBe('js');
+    expect(commandLanguage('python -Wall tests/runtests.py')).toBe('python');
+    expect(commandLanguage('go test ./...')).toBe('go');
+    expect(commandLanguage('make test')).toBeNull();
+  });
+});
