@@ -6,6 +6,7 @@
 import { join, relative, resolve } from 'node:path';
 import { parseYaml, type YamlValue } from './mini-yaml.js';
 import { runnerOfScriptCommand } from './test-detect-node.js';
+import { withoutMissingPytestPlugins } from './test-detect-python.js';
 import { sanitizeCiCommand } from './test-detect-shell.js';
 import { commandLanguage, mainLanguage, type Lang } from './test-detect-lang.js';
 import { inferRunner, listDir, onPath, readText } from './test-detect-util.js';
@@ -49,13 +50,15 @@ export async function detectFromCi(root: string, opts: { envManagers?: boolean; 
   candidates.sort((a, b) => b.score - a.score || a.order - b.order);
   for (const c of candidates) {
     if (ENV_MANAGER.test(c.command) !== (opts.envManagers ?? false)) continue;
-    const usable = await makeRunnable(c.command, c.cwd);
-    if (!usable) continue;
+    const runnable = await makeRunnable(c.command, c.cwd);
+    if (!runnable) continue;
+    const { command: usable, missing } = await withoutMissingPytestPlugins(runnable);
     const sub = relative(root, c.cwd);
     const inferred = inferRunner(usable);
+    const dropped = missing.length ? `; without the options of ${missing.join(', ')}: not installed here` : '';
     return {
       command: usable,
-      reason: `CI runs it: ${c.file} (${c.where})${sub ? ` in ${sub}/` : ''}`,
+      reason: `CI runs it: ${c.file} (${c.where})${sub ? ` in ${sub}/` : ''}${dropped}`,
       runner: inferred === 'unknown' ? await runnerOfScriptCommand(c.cwd, usable) : inferred,
       cwd: c.cwd,
       source: 'ci',

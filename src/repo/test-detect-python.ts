@@ -1,4 +1,5 @@
 /** Python projects: pytest (pytest.ini, pyproject, setup.cfg, tox.ini, conftest, declared dependency), tox commands, unittest, Django. */
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { classifySegment } from './test-detect-shell.js';
 import { exists, inferRunner, listDir, onPath, readText } from './test-detect-util.js';
@@ -45,7 +46,10 @@ export async function detectPython(root: string): Promise<TestDetection | null> 
 
   // tox.ini [testenv] commands that run tests directly
   const toxCommand = toxIni ? toxTestCommand(toxIni) : null;
-  if (toxCommand) return make(toxCommand.replace(/^python3?\b/, py), 'tox.ini [testenv] commands');
+  if (toxCommand) {
+    const { command, missing } = await withoutMissingPytestPlugins(toxCommand.replace(/^python3?\b/, py));
+    return make(command, `tox.ini [testenv] commands${missing.length ? ` (without the options of ${missing.join(', ')}: not installed here)` : ''}`);
+  }
 
   const declared = [pyproject, setupCfg, setupPy, reqs].some((t) => t && /(^|["'\s,[])pytest\b/m.test(t));
   const isPython = pyproject !== null || setupCfg !== null || setupPy !== null || reqs !== null;
@@ -108,4 +112,43 @@ export function toxTestCommand(ini: string): string | null {
     if (classifySegment(line) === 'test' && /pytest|unittest/.test(line)) return line;
   }
   return null;
+}
+
+/** pytest options that need a plugin, with the module that provides it (the option's value included). */
+const PLUGIN_OPTIONS: [RegExp, string][] = [
+  [/\s(?:-n\s*=?\s*|--numprocesses[=\s]|--maxprocesses[=\s]|--dist[=\s])\S+/g, 'xdist'],
+  // --cov takes an optional value: argparse takes the next word when it is not an option, so drop it too
+  [/\s--cov-(?:report|config|fail-under|context)[=\s]\S+|\s--cov-branch\b|\s--cov-append\b|\s--no-cov\b|\s--cov(?:=\S+|\s+(?!-)\S+)?(?=\s|$)/g, 'pytest_cov'],
+  [/\s--timeout[=\s]\S+|\s--timeout-method[=\s]\S+/g, 'pytest_timeout'],
+  [/\s--reruns(?:-delay)?[=\s]\S+/g, 'pytest_rerunfailures'],
+  [/\s--benchmark-[\w-]+(?:=\S+)?/g, 'pytest_benchmark'],
+];
+
+/**
+ * A CI pytest command without the options of plugins that are not installed here (`-n auto` without
+ * pytest-xdist, `--cov` without pytest-cov): pytest would stop with a usage error before running any test,
+ * before and after the model's change alike. `missing` names the dropped plugins.
+ */
+export async function withoutMissingPytestPlugins(command: string): Promise<{ command: string; missing: string[] }> {
+  if (!/(^|\s)(-m\s+pytest|pytest|py\.test)(\s|$)/.test(command) || /&&|\|\||;/.test(command)) return { command, missing: [] };
+  const wanted = PLUGIN_OPTIONS.filter(([re]) => new RegExp(re.source).test(command)).map(([, mod]) => mod);
+  if (!wanted.length) return { command, missing: [] };
+  const installed = await importable(await python(), wanted);
+  if (installed === null) return { command, missing: [] };
+  let out = command;
+  const missing: string[] = [];
+  for (const [re, mod] of PLUGIN_OPTIONS) {
+    if (!wanted.includes(mod) || installed.includes(mod)) continue;
+    out = out.replace(re, '');
+    missing.push(mod);
+  }
+  return { command: out.trim(), missing };
+}
+
+/** Which of `modules` the Python here can import; null when Python could not be asked. */
+function importable(py: string, modules: string[]): Promise<string[] | null> {
+  const code = 'import importlib.util as u,sys;print(" ".join(m for m in sys.argv[1:] if u.find_spec(m)))';
+  return new Promise((resolve) => {
+    execFile(py, ['-c', code, ...modules], { timeout: 15_000 }, (err, stdout) => resolve(err ? null : stdout.trim().split(/\s+/).filter(Boolean)));
+  });
 }

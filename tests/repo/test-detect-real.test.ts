@@ -95,3 +95,39 @@ describe('the repo main language decides between ecosystems', () => {
     expect(commandLanguage('make test')).toBeNull();
   });
 });
+
+describe('pytest plugin options in CI commands', () => {
+  const hasModule = async (mod: string) => {
+    const { execFileSync } = await import('node:child_process');
+    try {
+      execFileSync(PY, ['-c', `import ${mod}`], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('drops -n auto and --cov when pytest-xdist and pytest-cov are missing (sympy, many others)', async () => {
+    const r = empty();
+    r.write('pytest.ini', '[pytest]\n');
+    r.write(
+      '.github/workflows/runtests.yml',
+      'name: test\non: [push, pull_request]\njobs:\n  tests-latest:\n    runs-on: ubuntu-latest\n    steps:\n' +
+        '      - run: pip install -r requirements-dev.txt\n      - run: pytest -n auto --cov=sympy --cov-report xml -v\n',
+    );
+    const d = await detectTestCommand(r.dir);
+    const xdist = await hasModule('xdist');
+    const cov = await hasModule('pytest_cov');
+    expect(d?.command).toMatch(/^(python3? -m )?pytest /);
+    expect(d?.command.includes('-n auto')).toBe(xdist);
+    expect(d?.command.includes('--cov')).toBe(cov);
+    expect(d?.command).toMatch(/ -v$/);
+    if (!xdist) expect(d?.reason).toContain('xdist');
+  });
+
+  it('leaves commands without plugin options alone', async () => {
+    const { withoutMissingPytestPlugins } = await import('../../src/repo/test-detect-python.js');
+    expect(await withoutMissingPytestPlugins('python -m pytest tests -x')).toEqual({ command: 'python -m pytest tests -x', missing: [] });
+    expect(await withoutMissingPytestPlugins('go test -n ./...')).toEqual({ command: 'go test -n ./...', missing: [] });
+  });
+});
