@@ -118,7 +118,7 @@ export function toxTestCommand(ini: string): string | null {
 const PLUGIN_OPTIONS: [RegExp, string][] = [
   [/\s(?:-n\s*=?\s*|--numprocesses[=\s]|--maxprocesses[=\s]|--dist[=\s])\S+/g, 'xdist'],
   // --cov takes an optional value: argparse takes the next word when it is not an option, so drop it too
-  [/\s--cov-(?:report|config|fail-under|context)[=\s]\S+|\s--cov-branch\b|\s--cov-append\b|\s--no-cov\b|\s--cov(?:=\S+|\s+(?!-)\S+)?(?=\s|$)/g, 'pytest_cov'],
+  [/\s--cov-(?:report|config|fail-under|context)(?:=\S*|\s+\S+)|\s--cov-branch\b|\s--cov-append\b|\s--no-cov\b|\s--cov(?:=\S+|\s+(?!-)\S+)?(?=\s|$)/g, 'pytest_cov'],
   [/\s--timeout[=\s]\S+|\s--timeout-method[=\s]\S+/g, 'pytest_timeout'],
   [/\s--reruns(?:-delay)?[=\s]\S+/g, 'pytest_rerunfailures'],
   [/\s--benchmark-[\w-]+(?:=\S+)?/g, 'pytest_benchmark'],

@@ -125,6 +125,18 @@ describe('pytest plugin options in CI commands', () => {
     if (!xdist) expect(d?.reason).toContain('xdist');
   });
 
+  it('reads the option shapes of real CI commands (pylint, matplotlib, sphinx)', async () => {
+    const { withoutMissingPytestPlugins } = await import('../../src/repo/test-detect-python.js');
+    const cov = await hasModule('pytest_cov');
+    const xdist = await hasModule('xdist');
+    const pylint = await withoutMissingPytestPlugins('python -m pytest --durations=10 --cov --cov-report= tests/');
+    if (!cov) expect(pylint.command).toBe('python -m pytest --durations=10 tests/');
+    const mpl = await withoutMissingPytestPlugins('python -m pytest -rfEsXR -n auto --maxfail=50 --cov-report=xml --cov=lib --log-level=DEBUG');
+    if (!cov && !xdist) expect(mpl.command).toBe('python -m pytest -rfEsXR --maxfail=50 --log-level=DEBUG');
+    const sphinx = await withoutMissingPytestPlugins('python -m pytest -n logical --dist=worksteal -vv --durations 25');
+    if (!xdist) expect(sphinx).toEqual({ command: 'python -m pytest -vv --durations 25', missing: ['xdist'] });
+  });
+
   it('leaves commands without plugin options alone', async () => {
     const { withoutMissingPytestPlugins } = await import('../../src/repo/test-detect-python.js');
     expect(await withoutMissingPytestPlugins('python -m pytest tests -x')).toEqual({ command: 'python -m pytest tests -x', missing: [] });
