@@ -144,6 +144,8 @@ async function makeRunnable(command: string, cwd: string, depth = 0): Promise<st
   const cmd = split?.[2] ?? '';
   const exe = cmd.split(/\s+/)[0];
   if (!exe) return null;
+  // setuptools 72 removed `setup.py test`: it fails before and after any change; the manifests know better
+  if (/^(python3?|py)\s+(\S+\/)?setup\.py\s+(-\S+\s+)*test\b/.test(cmd)) return null;
   if (await onPath(exe, cwd)) return prefix + cmd;
   if (exe.includes('/')) return null;
   // a CLI installed in the project (node_modules/.bin): run it the way npm scripts would find it

@@ -143,3 +143,21 @@ describe('pytest plugin options in CI commands', () => {
     expect(await withoutMissingPytestPlugins('go test -n ./...')).toEqual({ command: 'go test -n ./...', missing: [] });
   });
 });
+
+describe('old CI files', () => {
+  it('passes over `python setup.py test` (removed from setuptools) for the configured pytest', async () => {
+    const r = empty();
+    r.write('setup.cfg', '[tool:pytest]\ntestpaths = tests\n');
+    r.write('.travis.yml', 'language: python\ninstall:\n  - pip install -e .\nscript:\n  - python setup.py test\n');
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command: `${PY} -m pytest`, source: 'manifest' });
+  });
+
+  it('takes a Travis script that runs pytest', async () => {
+    const r = empty();
+    r.write('setup.py', 'from setuptools import setup\nsetup()\n');
+    r.write('.travis.yml', 'language: python\ninstall:\n  - pip install -e .\nscript:\n  - py.test -v tests\n');
+    const d = await detectTestCommand(r.dir);
+    expect(d?.source).toBe('ci');
+    expect(d?.command).toMatch(/(py\.test|pytest) -v tests$/);
+  });
+});
