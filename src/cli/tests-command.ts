@@ -50,33 +50,39 @@ function parseArgs(argv: string[]): Args | string {
 
 export async function runTestsCommand(argv: string[], io: TestsCommandIo): Promise<number> {
   const args = parseArgs(argv);
+  // `sedge tests | head -1`: a reader that goes away early is not a crash (EPIPE); stop writing instead
+  let stdoutGone = false;
+  io.stdout.on('error', () => {
+    stdoutGone = true;
+  });
+  const stdout = { write: (s: string) => void (stdoutGone || io.stdout.write(s)) };
   if (typeof args === 'string') {
     io.stderr.write(`sedge tests: ${args}\n${USAGE}\n`);
     return 2;
   }
   const { detection, why } = await explainTestDetection(io.cwd, args.testCmd ? { cmd: args.testCmd } : {});
   if (!detection) {
-    if (args.json) io.stdout.write(`${JSON.stringify({ detection: null, reason: why })}\n`);
-    else io.stdout.write(`no test command found: ${why}\n`);
+    if (args.json) stdout.write(`${JSON.stringify({ detection: null, reason: why })}\n`);
+    else stdout.write(`no test command found: ${why}\n`);
     return 2;
   }
   if (!args.run) {
-    if (args.json) io.stdout.write(`${JSON.stringify({ detection })}\n`);
+    if (args.json) stdout.write(`${JSON.stringify({ detection })}\n`);
     else {
-      io.stdout.write(`${detection.command}\n`);
-      io.stdout.write(`  why:    ${detection.reason}\n  where:  ${detection.cwd}\n  runner: ${detection.runner}\n`);
+      stdout.write(`${detection.command}\n`);
+      stdout.write(`  why:    ${detection.reason}\n  where:  ${detection.cwd}\n  runner: ${detection.runner}\n`);
     }
     return 0;
   }
-  if (!args.json) io.stdout.write(`$ ${detection.command}   (${detection.reason})\n`);
+  if (!args.json) stdout.write(`$ ${detection.command}   (${detection.reason})\n`);
   const result = await runTests(detection, {
     outputDir: join(stateDir(io.env ?? process.env), 'test-runs'),
     label: 'sedge-tests',
     ...(io.signal ? { signal: io.signal } : {}),
     ...(args.timeoutMs ? { timeoutMs: args.timeoutMs } : {}),
   });
-  if (args.json) io.stdout.write(`${JSON.stringify({ detection, result })}\n`);
-  else io.stdout.write(formatResult(result));
+  if (args.json) stdout.write(`${JSON.stringify({ detection, result })}\n`);
+  else stdout.write(formatResult(result));
   return result.ok ? 0 : 1;
 }
 

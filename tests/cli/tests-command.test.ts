@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runTestsCommand } from '../../src/cli/tests-command.js';
 import { fixtureRepo } from '../repo/fixture-repo.js';
@@ -31,6 +31,22 @@ function repo(name: string | null) {
 }
 
 describe('sedge tests', () => {
+  it('a reader that went away (`sedge tests | head -1`) is no crash', async () => {
+    const r = repo('node-ci');
+    let writes = 0;
+    const stdout = new Writable({
+      write(_chunk, _enc, done) {
+        writes++;
+        done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const closed = new Promise((resolve) => stdout.on('close', resolve));
+    const code = await runTestsCommand(['tests'], { cwd: r.dir, stdout, stderr: new PassThrough() });
+    await closed;
+    expect(code).toBe(0);
+    expect(writes).toBe(1);
+  });
+
   it('prints the detected command and why', async () => {
     const r = repo('node-ci');
     const { code, out } = await run(['tests'], r.dir);
