@@ -146,6 +146,9 @@ async function makeRunnable(command: string, cwd: string, depth = 0): Promise<st
   if (!exe) return null;
   // setuptools 72 removed `setup.py test`: it fails before and after any change; the manifests know better
   if (/^(python3?|py)\s+(\S+\/)?setup\.py\s+(-\S+\s+)*test\b/.test(cmd)) return null;
+  // cargo subcommands are separate programs: without cargo-nextest, Cargo.toml's `cargo test` runs the same tests
+  const sub = /^cargo\s+(?:\+\S+\s+)?(nextest)\b/.exec(cmd)?.[1];
+  if (sub && !(await onPath(`cargo-${sub}`))) return null;
   if (await onPath(exe, cwd)) return prefix + cmd;
   if (exe.includes('/')) return null;
   // a CLI installed in the project (node_modules/.bin): run it the way npm scripts would find it

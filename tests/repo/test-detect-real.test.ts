@@ -161,3 +161,14 @@ describe('old CI files', () => {
     expect(d?.command).toMatch(/(py\.test|pytest) -v tests$/);
   });
 });
+
+describe('Rust', () => {
+  it('CI that runs cargo nextest falls back to cargo test when cargo-nextest is not installed', async () => {
+    const r = empty();
+    r.write('Cargo.toml', '[package]\nname = "x"\nversion = "0.1.0"\n');
+    r.write('.github/workflows/ci.yml', 'on: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: cargo nextest run --workspace\n');
+    const d = await detectTestCommand(r.dir);
+    if (await onPath('cargo-nextest')) expect(d).toMatchObject({ command: 'cargo nextest run --workspace', source: 'ci' });
+    else expect(d).toMatchObject({ command: 'cargo test', source: 'manifest', runner: 'cargo' });
+  });
+});
