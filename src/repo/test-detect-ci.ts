@@ -86,8 +86,9 @@ function collectGithub(doc: YamlValue, root: string, file: string, out: Candidat
     const jobDir = workingDir(job) ?? wfDir;
     job.steps.forEach((step, i) => {
       if (!isObj(step)) return;
-      const run = str(step.run);
-      if (!run) return;
+      const raw = str(step.run);
+      if (!raw) return;
+      const run = withEnv(raw, [step.env, job.env, doc.env]);
       const stepName = str(step.name) ?? '';
       const dir = str(step['working-directory']) ?? jobDir ?? null;
       let score = 0;
@@ -100,6 +101,22 @@ function collectGithub(doc: YamlValue, root: string, file: string, out: Candidat
       add(out, run, root, dir, file, `job ${jobKey}, step ${stepName || i + 1}`, score);
     });
   }
+}
+
+/**
+ * `${{ env.NAME }}` replaced by the value the step, job or workflow `env:` gives it, when that is a plain
+ * value (ripgrep: `${{ env.CARGO }} test --workspace ${{ env.TARGET_FLAGS }}` with CARGO: cargo and empty flags).
+ */
+function withEnv(run: string, envs: (YamlValue | undefined)[]): string {
+  return run.replace(/\$\{\{\s*env\.([A-Za-z_]\w*)\s*\}\}/g, (whole, name: string) => {
+    for (const env of envs) {
+      if (!isObj(env) || !(name in env)) continue;
+      const value = env[name];
+      if (value === null || value === undefined) return '';
+      return typeof value === 'string' && !value.includes('${{') ? value : whole;
+    }
+    return whole;
+  });
 }
 
 function collectScripts(node: YamlValue, root: string, file: string, out: Candidate[], path: string): void {

@@ -163,6 +163,35 @@ describe('old CI files', () => {
 });
 
 describe('Rust', () => {
+  it("reads ${{ env.X }} from the workflow's env (ripgrep's CI)", async () => {
+    const r = empty();
+    r.write('Cargo.toml', '[package]\nname = "ripgrep"\n[workspace]\nmembers = ["crates/*"]\n');
+    r.write(
+      '.github/workflows/ci.yml',
+      [
+        'name: ci',
+        'on:',
+        '  pull_request:',
+        'jobs:',
+        '  test:',
+        '    name: test',
+        '    env:',
+        '      CARGO: cargo',
+        '      TARGET_FLAGS:',
+        '    runs-on: ${{ matrix.os }}',
+        '    steps:',
+        '    - name: Build ripgrep and all crates',
+        '      run: ${{ env.CARGO }} build --verbose --workspace ${{ env.TARGET_FLAGS }}',
+        '    - name: Run tests with PCRE2 (sans cross)',
+        '      run: ${{ env.CARGO }} test --verbose --workspace --features pcre2 ${{ env.TARGET_FLAGS }}',
+        '    - name: Uses a matrix value',
+        '      run: ${{ env.CARGO }} test --target ${{ matrix.target }}',
+        '',
+      ].join('\n'),
+    );
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'cargo test --verbose --workspace --features pcre2', source: 'ci', runner: 'cargo' });
+  });
+
   it('CI that runs cargo nextest falls back to cargo test when cargo-nextest is not installed', async () => {
     const r = empty();
     r.write('Cargo.toml', '[package]\nname = "x"\nversion = "0.1.0"\n');
