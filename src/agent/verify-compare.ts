@@ -38,6 +38,9 @@ export function compareRuns(baseline: TestRunResult | null, check: TestRunResult
 
   if (baseline && !baseline.ok && couldNotStart(baseline) && couldNotStart(check) && baseline.exitCode === check.exitCode) {
     const reason = `the test command could not start (exit ${check.exitCode}, before and after this run)`;
+    // Strict: the tests cannot agree if they cannot run, so this is not done (the model is told and may be able
+    // to install the runner). new-only: the same breakage before and after is not the run's doing.
+    if (policy === 'strict') return { ok: false, newFailures: [], preexisting: [reason], fixed: [], summary: reason };
     return { ok: true, newFailures: [], preexisting: [], fixed: [], summary: `tests not run: ${reason}`, skippedReason: reason };
   }
 

@@ -196,12 +196,14 @@ describe('compareRuns', () => {
     expect(compareRuns(red({ timedOut: true, exitCode: null }), red({ timedOut: true, exitCode: null }), 'new-only').ok).toBe(true);
   });
 
-  it('a runner that cannot start before or after is a skip, not a pass or a blame', () => {
+  it('a runner that cannot start blocks done when strict, and is a skip (not a blame) when new-only', () => {
     const missing = red({ exitCode: 127 });
-    expect(compareRuns(missing, missing)).toMatchObject({ ok: true, skippedReason: expect.stringContaining('could not start') });
+    expect(compareRuns(missing, missing)).toMatchObject({ ok: false, preexisting: [expect.stringContaining('could not start')] });
+    expect(compareRuns(missing, missing, 'new-only')).toMatchObject({ ok: true, skippedReason: expect.stringContaining('could not start') });
     expect(compareRuns(result({}), missing).ok).toBe(false);
     const noPytest = red({ tail: '/usr/bin/python3: No module named pytest' });
-    expect(compareRuns(noPytest, noPytest)).toMatchObject({ ok: true, skippedReason: expect.stringContaining('could not start') });
+    expect(compareRuns(noPytest, noPytest)).toMatchObject({ ok: false, summary: expect.stringContaining('could not start') });
+    expect(compareRuns(noPytest, noPytest, 'new-only')).toMatchObject({ ok: true, skippedReason: expect.stringContaining('could not start') });
   });
 
   it('a command that ran no tests before and after is a skip', () => {
