@@ -171,12 +171,16 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
     finish();
   };
   const onSigint = () => controller.ctrlC();
-  process.on('exit', restore);
-  process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
-  process.on('SIGINT', onSigint);
+  // One table for attaching and detaching, so the two can never drift apart.
+  const processHandlers: [string, (...args: any[]) => void][] = [
+    ['exit', restore],
+    ['uncaughtException', onCrash],
+    ['unhandledRejection', onCrash],
+    ['SIGTERM', onSignal],
+    ['SIGHUP', onSignal],
+    ['SIGINT', onSigint],
+  ];
+  for (const [event, handler] of processHandlers) process.on(event, handler);
 
   stdout.write(TERM_ON);
   const instance = render(
@@ -221,12 +225,7 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
     instance.unmount();
     await instance.waitUntilExit().catch(() => undefined);
     restore();
-    process.off('exit', restore);
-    process.off('uncaughtException', onCrash);
-    process.off('unhandledRejection', onCrash);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
-    process.off('SIGINT', onSigint);
+    for (const [event, handler] of processHandlers) process.off(event, handler);
   }
   if (uiError) io.stderr.write(`sedge: the interface failed: ${uiError instanceof Error ? (uiError.stack ?? uiError.message) : String(uiError)}\n`);
   io.stdout.write(`session ${composition.sessionId} saved · sedge --resume ${composition.sessionId}\n`);
