@@ -20,7 +20,11 @@ const median = (xs) => {
 function once(cwd, env) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = pty.spawn(process.execPath, [join(root, 'bin', 'sedge.js'), '--model', `replay:${join(cwd, '..', 'one.jsonl')}`], { cols: 100, rows: 30, cwd, env });
+    const p = pty.spawn(
+      process.execPath,
+      [join(root, 'bin', 'sedge.js'), '--model', `replay:${join(cwd, '..', 'one.jsonl')}`],
+      { cols: 100, rows: 30, cwd, env },
+    );
     let out = '';
     let ready = 0;
     const timer = setTimeout(() => (p.kill(), reject(new Error(`no prompt after 20 s:\n${out}`))), 20_000);
@@ -45,7 +49,15 @@ try {
   mkdirSync(repo);
   execFileSync('git', ['init', '-q'], { cwd: repo });
   writeFileSync(join(home, 'one.jsonl'), '{"text": "hi"}\n');
-  const env = { PATH: process.env.PATH, HOME: home, XDG_STATE_HOME: join(home, 's'), XDG_CACHE_HOME: join(home, 'c'), XDG_CONFIG_HOME: join(home, 'f'), TERM: 'xterm-256color', LANG: 'C.UTF-8' };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_STATE_HOME: join(home, 's'),
+    XDG_CACHE_HOME: join(home, 'c'),
+    XDG_CONFIG_HOME: join(home, 'f'),
+    TERM: 'xterm-256color',
+    LANG: 'C.UTF-8',
+  };
   const bare = [];
   const times = [];
   for (let i = 0; i < RUNS; i++) {
@@ -54,7 +66,14 @@ try {
     bare.push(performance.now() - t0);
     times.push(await once(repo, env));
   }
-  const result = { date: new Date().toISOString(), node: process.version, runs: RUNS, startup_to_prompt_ms: Math.round(median(times)), bare_node_ms: Math.round(median(bare)), target_ms: 600 };
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    runs: RUNS,
+    startup_to_prompt_ms: Math.round(median(times)),
+    bare_node_ms: Math.round(median(bare)),
+    target_ms: 600,
+  };
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(join(root, 'bench', 'results', 'interactive.json'), `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(

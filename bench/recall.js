@@ -24,7 +24,11 @@ const pct = (xs, q) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
 };
 const r3 = (x) => Math.round(x * 1000) / 1000;
-const readLines = (f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+const readLines = (f) =>
+  readFileSync(f, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
 
 async function replay(name) {
   const file = join(dataDir, `${name}.jsonl`);
@@ -35,8 +39,13 @@ async function replay(name) {
   if (code !== 0) throw new Error(`replay ${name} exited ${code}`);
   const byI = new Map(lines.map((l) => [l.i, l]));
   const filesOf = new Map(lines.map((l) => [l.sha, l.files]));
-  const outs = buf.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  let hit = 0, mrr = 0, fr = 0;
+  const outs = buf
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  let hit = 0,
+    mrr = 0,
+    fr = 0;
   for (const o of outs) {
     const task = new Set(byI.get(o.i).files);
     const rel = o.traces.map((s) => (filesOf.get(s) ?? []).some((f) => task.has(f)));
@@ -47,7 +56,14 @@ async function replay(name) {
   }
   const n = outs.length;
   const ms = outs.map((o) => o.ms);
-  return { tasks: n, hit5: r3(hit / n), mrr10: r3(mrr / n), file_recall10: r3(fr / n), p50_ms: r3(pct(ms, 0.5)), p95_ms: r3(pct(ms, 0.95)) };
+  return {
+    tasks: n,
+    hit5: r3(hit / n),
+    mrr10: r3(mrr / n),
+    file_recall10: r3(fr / n),
+    p50_ms: r3(pct(ms, 0.5)),
+    p95_ms: r3(pct(ms, 0.95)),
+  };
 }
 
 /** 10,000+ records (the three histories, three times over), then queries against the full store. */
@@ -102,12 +118,18 @@ for (const name of ['express', 'flask', 'hono']) {
   results.repos[name] = { ...m, baseline: b };
   for (const k of Object.keys(avg)) avg[k] += m[k] / 3;
   const cell = (k) => `${m[k].toFixed(3)} (${b[k].toFixed(3)})`.padEnd(16);
-  console.log(`${name.padEnd(9)} ${String(m.tasks).padEnd(6)} ${cell('hit5')}${cell('mrr10')}${cell('file_recall10')}       ${m.p50_ms}/${m.p95_ms}`);
+  console.log(
+    `${name.padEnd(9)} ${String(m.tasks).padEnd(6)} ${cell('hit5')}${cell('mrr10')}${cell('file_recall10')}       ${m.p50_ms}/${m.p95_ms}`,
+  );
 }
-console.log(`average          ${avg.hit5.toFixed(3)}           ${avg.mrr10.toFixed(3)}           ${avg.file_recall10.toFixed(3)}`);
+console.log(
+  `average          ${avg.hit5.toFixed(3)}           ${avg.mrr10.toFixed(3)}           ${avg.file_recall10.toFixed(3)}`,
+);
 results.average = Object.fromEntries(Object.entries(avg).map(([k, v]) => [k, r3(v)]));
 results.scale = scale();
 const s = results.scale;
-console.log(`scale: ${s.records} records, query p50 ${s.query_p50_ms} ms, p95 ${s.query_p95_ms} ms (goal <= 50); index ${s.index_mb} MB (${s.index_mb_per_10k} MB per 10k, goal <= 5); load from index ${s.load_from_index_ms} ms; append ${s.append_ms} ms/record`);
+console.log(
+  `scale: ${s.records} records, query p50 ${s.query_p50_ms} ms, p95 ${s.query_p95_ms} ms (goal <= 50); index ${s.index_mb} MB (${s.index_mb_per_10k} MB per 10k, goal <= 5); load from index ${s.load_from_index_ms} ms; append ${s.append_ms} ms/record`,
+);
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, 'bench/results/recall.json'), `${JSON.stringify(results, null, 2)}\n`);

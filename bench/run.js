@@ -26,7 +26,13 @@ async function startEndpoint() {
     arrivals.push({ at: performance.now() + performance.timeOrigin, pid: Number(req.headers['x-bench-pid'] ?? 0) });
     req.resume();
     req.on('end', () => {
-      const chunk = { id: 'b', object: 'chat.completion.chunk', created: 0, model: 'bench', choices: [{ index: 0, delta: { content: 'done' }, finish_reason: 'stop' }] };
+      const chunk = {
+        id: 'b',
+        object: 'chat.completion.chunk',
+        created: 0,
+        model: 'bench',
+        choices: [{ index: 0, delta: { content: 'done' }, finish_reason: 'stop' }],
+      };
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.end(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`);
     });
@@ -62,7 +68,15 @@ function watchPeak(pid) {
 }
 
 async function startupAndRss(endpoint, home, repo) {
-  const env = { PATH: process.env.PATH, HOME: home, XDG_STATE_HOME: join(home, 's'), XDG_CACHE_HOME: join(home, 'c'), XDG_CONFIG_HOME: join(home, 'f'), OPENAI_BASE_URL: endpoint.url, OPENAI_API_KEY: 'sk-bench' };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_STATE_HOME: join(home, 's'),
+    XDG_CACHE_HOME: join(home, 'c'),
+    XDG_CONFIG_HOME: join(home, 'f'),
+    OPENAI_BASE_URL: endpoint.url,
+    OPENAI_API_KEY: 'sk-bench',
+  };
   const sedge = [];
   const bare = [];
   const rssSedge = [];
@@ -73,7 +87,10 @@ async function startupAndRss(endpoint, home, repo) {
     for (const which of ['sedge', 'bare']) {
       const before = endpoint.arrivals.length;
       let watch;
-      const args = which === 'sedge' ? [join(root, 'bin', 'sedge.js'), 'exec', '--json', '--no-verify', '--no-recall', '-C', repo, 'say done'] : ['-e', bareScript];
+      const args =
+        which === 'sedge'
+          ? [join(root, 'bin', 'sedge.js'), 'exec', '--json', '--no-verify', '--no-recall', '-C', repo, 'say done']
+          : ['-e', bareScript];
       const r = await run(process.execPath, args, env, (child) => (watch = watchPeak(child.pid)));
       const peak = watch.stop();
       if (r.code !== 0) throw new Error(`${which} run failed (${r.code}): ${r.err}`);
@@ -105,10 +122,19 @@ async function overhead(repo) {
   await session.dispose();
 
   // The loop: a replayed model asks for the same command every step.
-  const turns = Array.from({ length: STEPS + 10 }, () => ({ tool_calls: [{ name: 'shell', arguments: { command: 'true' } }] }));
+  const turns = Array.from({ length: STEPS + 10 }, () => ({
+    tool_calls: [{ name: 'shell', arguments: { command: 'true' } }],
+  }));
   turns.push({ text: 'done' });
   const tools = createToolset([createShellTool({ workspace: repo })]);
-  const deps = { model: createReplayModel(turns, { id: 'bench' }), tools, system: 'bench', cwd: repo, sessionId: 'bench', limits: { maxSteps: STEPS + 20 } };
+  const deps = {
+    model: createReplayModel(turns, { id: 'bench' }),
+    tools,
+    system: 'bench',
+    cwd: repo,
+    sessionId: 'bench',
+    limits: { maxSteps: STEPS + 20 },
+  };
   const steps = [];
   let last = null;
   let n = 0;
@@ -130,7 +156,11 @@ async function main() {
   mkdirSync(repo);
   // A real git repo, so the per-repo trace store is opened and recall runs, as for a user.
   writeFileSync(join(repo, 'README.md'), '# bench\n');
-  for (const args of [['init', '-q'], ['add', '-A'], ['-c', 'user.name=b', '-c', 'user.email=b@b.invalid', 'commit', '-q', '-m', 'init']]) {
+  for (const args of [
+    ['init', '-q'],
+    ['add', '-A'],
+    ['-c', 'user.name=b', '-c', 'user.email=b@b.invalid', 'commit', '-q', '-m', 'init'],
+  ]) {
     spawnSync('git', args, { cwd: repo });
   }
   const endpoint = await startEndpoint();
@@ -141,15 +171,45 @@ async function main() {
     const { createGrepTool } = await import(join(root, 'dist', 'tools', 'grep.js'));
     const { createSedTool } = await import(join(root, 'dist', 'tools', 'sed.js'));
     const { createThinkTool } = await import(join(root, 'dist', 'tools', 'think.js'));
-    const four = [createShellTool({ workspace: repo }), createGrepTool({ workspace: repo }), createSedTool({ workspace: repo }), createThinkTool()];
+    const four = [
+      createShellTool({ workspace: repo }),
+      createGrepTool({ workspace: repo }),
+      createSedTool({ workspace: repo }),
+      createThinkTool(),
+    ];
     const prefix = fixedPrefixTokens(four);
     const { createRecallTool } = await import(join(root, 'dist', 'tools', 'recall.js'));
     const withRecall = fixedPrefixTokens([...four, createRecallTool({ store: { search: () => [] }, repoRoot: repo })]);
 
-    const startup = { median_ms: round(median(s.sedge)), bare_node_ms: round(median(s.bare)), ratio: round(median(s.sedge) / median(s.bare), 2), runs: RUNS, target_ms: 200 };
-    const perStep = { median_step_ms: round(median(o.steps), 2), bare_command_ms: round(median(o.bare), 2), overhead_ms: round(median(o.steps) - median(o.bare), 2), steps: o.steps.length, target_ms: 5 };
-    const rss = { median_peak_mb: round(median(s.rssSedge)), bare_node_mb: round(median(s.rssBare)), ratio: round(median(s.rssSedge) / median(s.rssBare), 2), target_mb: 100 };
-    const results = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, startup, per_step: perStep, fixed_prefix_tokens: { ...prefix, with_recall_tool: withRecall.total, target: 1000 }, peak_rss: rss };
+    const startup = {
+      median_ms: round(median(s.sedge)),
+      bare_node_ms: round(median(s.bare)),
+      ratio: round(median(s.sedge) / median(s.bare), 2),
+      runs: RUNS,
+      target_ms: 200,
+    };
+    const perStep = {
+      median_step_ms: round(median(o.steps), 2),
+      bare_command_ms: round(median(o.bare), 2),
+      overhead_ms: round(median(o.steps) - median(o.bare), 2),
+      steps: o.steps.length,
+      target_ms: 5,
+    };
+    const rss = {
+      median_peak_mb: round(median(s.rssSedge)),
+      bare_node_mb: round(median(s.rssBare)),
+      ratio: round(median(s.rssSedge) / median(s.rssBare), 2),
+      target_mb: 100,
+    };
+    const results = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: (await import('node:os')).cpus().length,
+      startup,
+      per_step: perStep,
+      fixed_prefix_tokens: { ...prefix, with_recall_tool: withRecall.total, target: 1000 },
+      peak_rss: rss,
+    };
     const verdict = (ok) => (ok ? 'ok' : 'OVER TARGET');
     const lines = [
       `startup to first model request: ${startup.median_ms} ms median (bare node + HTTP: ${startup.bare_node_ms} ms, ratio ${startup.ratio}) [target ≤ 200 ms: ${verdict(startup.median_ms <= 200)}]`,

@@ -16,7 +16,19 @@ git('-c', 'user.name=demo', '-c', 'user.email=demo@example.invalid', 'add', '-A'
 git('-c', 'user.name=demo', '-c', 'user.email=demo@example.invalid', 'commit', '-q', '-m', 'calc with a bug');
 
 process.stderr.write(`demo repo: ${dir}\n`);
-const args = [join(root, 'bin', 'sedge.js'), 'exec', '--model', `replay:${join(root, 'examples', 'calc.replay.jsonl')}`, '-C', dir, ...process.argv.slice(2), 'Fix the failing test'];
-const run = spawnSync(process.execPath, args, { stdio: 'inherit', env: { SEDGE_REPLAY_DELAY_MS: '15', ...process.env } });
+const args = [
+  join(root, 'bin', 'sedge.js'),
+  'exec',
+  '--model',
+  `replay:${join(root, 'examples', 'calc.replay.jsonl')}`,
+  '-C',
+  dir,
+  ...process.argv.slice(2),
+  'Fix the failing test',
+];
+const run = spawnSync(process.execPath, args, {
+  stdio: 'inherit',
+  env: { SEDGE_REPLAY_DELAY_MS: '15', ...process.env },
+});
 process.stderr.write(`\nsee the change: git -C ${dir} diff\n`);
 process.exit(run.status ?? 1);

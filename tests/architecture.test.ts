@@ -65,7 +65,8 @@ describe('architecture', () => {
         const eventsHelpers = /\/agent\/events\.js$/.test(imp.spec);
         const typeOk = (imp.typeOnly || eventsHelpers) && TYPE_ONLY[from]?.includes(target);
         if (FORBIDDEN[from]?.includes(target) && !typeOk) violations.push(`${relative(SRC, file)} -> ${imp.spec}`);
-        if (!imp.typeOnly && !eventsHelpers && TYPE_ONLY[from]?.includes(target)) violations.push(`${relative(SRC, file)} -> ${imp.spec} (type imports only)`);
+        if (!imp.typeOnly && !eventsHelpers && TYPE_ONLY[from]?.includes(target))
+          violations.push(`${relative(SRC, file)} -> ${imp.spec} (type imports only)`);
       }
     }
     expect(violations).toEqual([]);
@@ -79,10 +80,12 @@ describe('architecture', () => {
       if (seen.has(file)) return;
       seen.add(file);
       const text = readFileSync(file, 'utf8');
-      const re = /(?:^|\n)\s*(?:import|export)\s+(?!type\s)[^'"]*?from\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g;
+      const re =
+        /(?:^|\n)\s*(?:import|export)\s+(?!type\s)[^'"]*?from\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g;
       for (const m of text.matchAll(re)) {
         const spec = m[1] ?? m[2] ?? '';
-        if (/^(ink|react|ink-.*|cli-highlight|marked)(\/|$)/.test(spec)) reached.push(`${relative(SRC, file)} -> ${spec}`);
+        if (/^(ink|react|ink-.*|cli-highlight|marked)(\/|$)/.test(spec))
+          reached.push(`${relative(SRC, file)} -> ${spec}`);
         if (!spec.startsWith('.')) continue;
         const target = resolve(dirname(file), spec).replace(/\.js$/, '');
         for (const ext of ['.ts', '.tsx']) {

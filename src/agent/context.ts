@@ -9,7 +9,8 @@ export function estimateMessages(messages: readonly Message[]): number {
   let total = 0;
   for (const m of messages) {
     total += 4 + estimateTokens(m.content);
-    if (m.role === 'assistant' && m.tool_calls) for (const c of m.tool_calls) total += 8 + estimateTokens(c.name + c.arguments);
+    if (m.role === 'assistant' && m.tool_calls)
+      for (const c of m.tool_calls) total += 8 + estimateTokens(c.name + c.arguments);
   }
   return total;
 }
@@ -17,7 +18,8 @@ export function estimateMessages(messages: readonly Message[]): number {
 /** The first user message: repo instructions, recalled prior work, then the task. */
 export function firstUserMessage(task: string, parts: { instructions?: string; recall?: string }): string {
   const sections: string[] = [];
-  if (parts.instructions?.trim()) sections.push(`<repo-instructions>\n${parts.instructions.trim()}\n</repo-instructions>`);
+  if (parts.instructions?.trim())
+    sections.push(`<repo-instructions>\n${parts.instructions.trim()}\n</repo-instructions>`);
   if (parts.recall?.trim()) sections.push(parts.recall.trim());
   sections.push(sections.length ? `<task>\n${task}\n</task>` : task);
   return sections.join('\n\n');

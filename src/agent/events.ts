@@ -40,49 +40,58 @@ export interface RecallItem {
 type E<T extends string, P> = { type: T; seq: number; ts: number } & P;
 
 export type AgentEvent =
-  | E<'run_start', {
-      version: number;
-      session_id: string;
-      task: string;
-      cwd: string;
-      model: string;
-      tools: string[];
-      /** how tool calls are approved in this run */
-      approval: string;
-    }>
+  | E<
+      'run_start',
+      {
+        version: number;
+        session_id: string;
+        task: string;
+        cwd: string;
+        model: string;
+        tools: string[];
+        /** how tool calls are approved in this run */
+        approval: string;
+      }
+    >
   | E<'step_start', { step: number }>
   | E<'assistant_delta', { text: string }>
   | E<'assistant_message', { text: string; tool_calls: { id: string; name: string; arguments: string }[] }>
   | E<'thought', { text: string; source: 'think' | 'reasoning' }>
   | E<'tool_start', { call_id: string; name: string; kind: ToolKind | 'unknown'; args: unknown; title: string }>
   | E<'tool_output', { call_id: string; text: string }>
-  | E<'tool_end', {
-      call_id: string;
-      name: string;
-      is_error: boolean;
-      /** what the model was sent */
-      output: string;
-      /** what a person should see, when it differs from output */
-      display?: string;
-      data?: ToolData;
-      duration_ms: number;
-    }>
+  | E<
+      'tool_end',
+      {
+        call_id: string;
+        name: string;
+        is_error: boolean;
+        /** what the model was sent */
+        output: string;
+        /** what a person should see, when it differs from output */
+        display?: string;
+        data?: ToolData;
+        duration_ms: number;
+      }
+    >
   | E<'approval', { call_id: string; name: string; decision: 'auto' | 'approved' | 'denied'; reason?: string }>
   | E<'recall', { items: RecallItem[]; files: string[]; tokens: number }>
   | E<'verify_start', { round: number; command: string | null }>
   | E<'verify_result', { round: number } & VerifyOutcome>
   | E<'usage', { step: number } & Usage & { total: Usage }>
   | E<'error', { message: string; source: 'model' | 'tool' | 'config' | 'internal'; fatal: boolean }>
-  | E<'run_end', {
-      status: RunStatus;
-      reason: string;
-      final_text: string;
-      steps: number;
-      usage: Usage;
-      duration_ms: number;
-      /** true: the gate passed; false: it failed; null: tests were not run */
-      verified: boolean | null;
-    }>;
+  | E<
+      'run_end',
+      {
+        status: RunStatus;
+        reason: string;
+        final_text: string;
+        steps: number;
+        usage: Usage;
+        duration_ms: number;
+        /** true: the gate passed; false: it failed; null: tests were not run */
+        verified: boolean | null;
+      }
+    >;
 
 export type AgentEventType = AgentEvent['type'];
 

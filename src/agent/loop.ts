@@ -1,6 +1,14 @@
 import { drainWhile } from './channel.js';
 import { compactHistory, firstUserMessage } from './context.js';
-import { addUsage, emptyUsage, EVENT_VERSION, type AgentEvent, type EventInit, type RunStatus, type Usage } from './events.js';
+import {
+  addUsage,
+  emptyUsage,
+  EVENT_VERSION,
+  type AgentEvent,
+  type EventInit,
+  type RunStatus,
+  type Usage,
+} from './events.js';
 import { streamTurn } from './turn.js';
 import { DEFAULT_LIMITS, type AgentDeps, type Limits, type RunResult } from './types.js';
 import { ModelError, type Message, type ToolCall } from '../model/types.js';
@@ -19,7 +27,11 @@ class LoopEnd extends Error {
  * The agent loop. One step = one streamed model call; the tool calls it asks for run in order and
  * their results go back. Everything it does comes out as events; `run_end` is always the last one.
  */
-export async function* runAgent(task: string, deps: AgentDeps, signal: AbortSignal): AsyncGenerator<AgentEvent, RunResult> {
+export async function* runAgent(
+  task: string,
+  deps: AgentDeps,
+  signal: AbortSignal,
+): AsyncGenerator<AgentEvent, RunResult> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const now = deps.now ?? Date.now;
   const started = now();
@@ -32,11 +44,16 @@ export async function* runAgent(task: string, deps: AgentDeps, signal: AbortSign
   const onAbort = () => ctl.abort(signal.reason);
   if (signal.aborted) ctl.abort(signal.reason);
   else signal.addEventListener('abort', onAbort, { once: true });
-  const timer = limits.timeoutMs > 0 ? setTimeout(() => ((timedOut = true), ctl.abort(new Error('time limit'))), limits.timeoutMs) : undefined;
+  const timer =
+    limits.timeoutMs > 0
+      ? setTimeout(() => ((timedOut = true), ctl.abort(new Error('time limit'))), limits.timeoutMs)
+      : undefined;
   timer?.unref?.();
 
   const messages: Message[] = deps.history?.length ? [...deps.history] : [{ role: 'system', content: deps.system }];
-  const usedIds = new Set(messages.flatMap((m) => (m.role === 'assistant' && m.tool_calls ? m.tool_calls.map((c) => c.id) : [])));
+  const usedIds = new Set(
+    messages.flatMap((m) => (m.role === 'assistant' && m.tool_calls ? m.tool_calls.map((c) => c.id) : [])),
+  );
   let total: Usage = emptyUsage();
   let steps = 0;
   let finalText = '';
@@ -68,13 +85,20 @@ export async function* runAgent(task: string, deps: AgentDeps, signal: AbortSign
           yield stamp({ type: 'recall', items: recalled.items, files: recalled.files, tokens: recalled.tokens });
         }
       } catch (err) {
-        yield stamp({ type: 'error', message: `recall failed (continuing without it): ${errorText(err)}`, source: 'internal', fatal: false });
+        yield stamp({
+          type: 'error',
+          message: `recall failed (continuing without it): ${errorText(err)}`,
+          source: 'internal',
+          fatal: false,
+        });
       }
     }
     const isFirstTask = !messages.some((m) => m.role === 'user');
     messages.push({
       role: 'user',
-      content: isFirstTask ? firstUserMessage(task, { instructions: deps.instructions, recall: recallBlock }) : firstUserMessage(task, { recall: recallBlock }),
+      content: isFirstTask
+        ? firstUserMessage(task, { instructions: deps.instructions, recall: recallBlock })
+        : firstUserMessage(task, { recall: recallBlock }),
     });
     deps.verify?.start?.(ctl.signal);
 
@@ -85,7 +109,10 @@ export async function* runAgent(task: string, deps: AgentDeps, signal: AbortSign
       steps++;
       yield stamp({ type: 'step_start', step: steps });
 
-      const request = { messages: compactHistory(messages, Math.floor(limits.contextTokens * 0.8)), tools: deps.tools.schemas };
+      const request = {
+        messages: compactHistory(messages, Math.floor(limits.contextTokens * 0.8)),
+        tools: deps.tools.schemas,
+      };
       const turn = yield* forward(streamTurn(deps.model, request, ctl.signal, usedIds), stamp);
       total = addUsage(total, turn.usage);
       yield stamp({ type: 'usage', step: steps, ...turn.usage, total });
@@ -125,7 +152,9 @@ export async function* runAgent(task: string, deps: AgentDeps, signal: AbortSign
         if (outcome.ok) {
           verified = outcome.skipped_reason ? null : true;
           status = 'done';
-          reason = outcome.skipped_reason ? `the model finished; tests not run: ${outcome.skipped_reason}` : `the model finished and the tests agree: ${outcome.summary}`;
+          reason = outcome.skipped_reason
+            ? `the model finished; tests not run: ${outcome.skipped_reason}`
+            : `the model finished and the tests agree: ${outcome.summary}`;
           break;
         }
         verified = false;
@@ -140,7 +169,12 @@ export async function* runAgent(task: string, deps: AgentDeps, signal: AbortSign
 
       for (const call of turn.toolCalls) {
         if (ctl.signal.aborted) {
-          messages.push({ role: 'tool', tool_call_id: call.id, name: call.name, content: 'Not run: the run was interrupted.' });
+          messages.push({
+            role: 'tool',
+            tool_call_id: call.id,
+            name: call.name,
+            content: 'Not run: the run was interrupted.',
+          });
           continue;
         }
         const result = yield* forward(runCall(call, deps, ctl.signal, changed, turn.finishReason === 'length'), stamp);
@@ -168,7 +202,16 @@ export async function* runAgent(task: string, deps: AgentDeps, signal: AbortSign
     signal.removeEventListener('abort', onAbort);
   }
 
-  yield stamp({ type: 'run_end', status, reason, final_text: finalText, steps, usage: total, duration_ms: now() - started, verified });
+  yield stamp({
+    type: 'run_end',
+    status,
+    reason,
+    final_text: finalText,
+    steps,
+    usage: total,
+    duration_ms: now() - started,
+    verified,
+  });
   return { status, reason, finalText, steps, messages };
 }
 
@@ -177,7 +220,10 @@ function abortEnd(timedOut: boolean): LoopEnd {
 }
 
 /** Re-yield a sub-generator's events with seq/ts stamps and hand back its return value. */
-async function* forward<R>(gen: AsyncGenerator<EventInit, R>, stamp: (e: EventInit) => AgentEvent): AsyncGenerator<AgentEvent, R> {
+async function* forward<R>(
+  gen: AsyncGenerator<EventInit, R>,
+  stamp: (e: EventInit) => AgentEvent,
+): AsyncGenerator<AgentEvent, R> {
   while (true) {
     const next = await gen.next();
     if (next.done) return next.value;
@@ -191,7 +237,8 @@ interface CallOutcome {
 }
 
 const MAX_CONTINUATIONS = 3;
-const CONTINUE = 'Your answer was cut off by the output token limit. Continue exactly where it stopped, without repeating anything.';
+const CONTINUE =
+  'Your answer was cut off by the output token limit. Continue exactly where it stopped, without repeating anything.';
 
 /** characters of live output streamed per call */
 const STREAM_CAP = 256 * 1024;
@@ -199,7 +246,13 @@ const STREAM_CAP = 256 * 1024;
 const CUT_OFF =
   'Not run: your response hit the output token limit while you were writing the arguments of this call, so they are incomplete. Make it smaller (for example split a large edit into several calls) and call it again.';
 
-async function* runCall(call: ToolCall, deps: AgentDeps, signal: AbortSignal, changedBefore: boolean, cutOff: boolean): AsyncGenerator<EventInit, CallOutcome> {
+async function* runCall(
+  call: ToolCall,
+  deps: AgentDeps,
+  signal: AbortSignal,
+  changedBefore: boolean,
+  cutOff: boolean,
+): AsyncGenerator<EventInit, CallOutcome> {
   const tool = deps.tools.get(call.name);
   const kind = tool?.kind ?? 'unknown';
   const args = safeJson(call.arguments);
@@ -237,7 +290,11 @@ async function* runCall(call: ToolCall, deps: AgentDeps, signal: AbortSignal, ch
   const onOutput = (push: (e: EventInit) => void) => (text: string) => {
     if (streamed >= STREAM_CAP) return;
     streamed += text.length;
-    push({ type: 'tool_output', call_id: call.id, text: streamed < STREAM_CAP ? text : `${text}\n[further output not streamed; the full output is saved]\n` });
+    push({
+      type: 'tool_output',
+      call_id: call.id,
+      text: streamed < STREAM_CAP ? text : `${text}\n[further output not streamed; the full output is saved]\n`,
+    });
   };
   const run = yield* drainWhile<EventInit, Awaited<ReturnType<AgentDeps['tools']['run']>>>((push) =>
     deps.tools.run(call, {

@@ -75,7 +75,10 @@ export function readSessionLog(path: string): { events: AgentEvent[]; skipped: n
 }
 
 /** Pass events through unchanged while handing each to the sinks (session file, trace recorder). */
-export async function* tee<R>(gen: AsyncGenerator<AgentEvent, R>, sinks: ((e: AgentEvent) => void)[]): AsyncGenerator<AgentEvent, R> {
+export async function* tee<R>(
+  gen: AsyncGenerator<AgentEvent, R>,
+  sinks: ((e: AgentEvent) => void)[],
+): AsyncGenerator<AgentEvent, R> {
   while (true) {
     const next = await gen.next();
     if (next.done) return next.value;

@@ -14,7 +14,12 @@ export interface Turn {
  * One streamed model call: yields assistant_delta events as text arrives and returns the assembled
  * turn. A `reset` chunk (retry after partial output) drops what was gathered.
  */
-export async function* streamTurn(model: ModelClient, request: ModelRequest, signal: AbortSignal, usedIds: Set<string> = new Set()): AsyncGenerator<EventInit, Turn> {
+export async function* streamTurn(
+  model: ModelClient,
+  request: ModelRequest,
+  signal: AbortSignal,
+  usedIds: Set<string> = new Set(),
+): AsyncGenerator<EventInit, Turn> {
   const turn: Turn = { text: '', reasoning: '', toolCalls: [], usage: emptyUsage(), finishReason: 'stop' };
   for await (const chunk of model.stream(request, signal)) {
     switch (chunk.type) {
@@ -35,7 +40,12 @@ export async function* streamTurn(model: ModelClient, request: ModelRequest, sig
         turn.text = '';
         turn.reasoning = '';
         turn.toolCalls = [];
-        yield { type: 'error', message: `model stream interrupted, retrying: ${chunk.reason}`, source: 'model', fatal: false };
+        yield {
+          type: 'error',
+          message: `model stream interrupted, retrying: ${chunk.reason}`,
+          source: 'model',
+          fatal: false,
+        };
         break;
       case 'done':
         turn.finishReason = chunk.finishReason;

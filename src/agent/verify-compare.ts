@@ -23,7 +23,11 @@ export interface GateDecision {
 const NOT_FOUND = new Set([126, 127]);
 const TIMED_OUT = '[the test run timed out]';
 
-export function compareRuns(baseline: TestRunResult | null, check: TestRunResult, policy: GatePolicy = 'strict'): GateDecision {
+export function compareRuns(
+  baseline: TestRunResult | null,
+  check: TestRunResult,
+  policy: GatePolicy = 'strict',
+): GateDecision {
   const counts = countText(check);
   const fixed = baseline ? baseline.failing.filter((id) => !check.failing.includes(id)) : [];
 
@@ -36,17 +40,37 @@ export function compareRuns(baseline: TestRunResult | null, check: TestRunResult
     return { ok: true, newFailures: [], preexisting: [], fixed, summary: `${counts}${fixedNote}` };
   }
 
-  if (baseline && !baseline.ok && couldNotStart(baseline) && couldNotStart(check) && baseline.exitCode === check.exitCode) {
+  if (
+    baseline &&
+    !baseline.ok &&
+    couldNotStart(baseline) &&
+    couldNotStart(check) &&
+    baseline.exitCode === check.exitCode
+  ) {
     const reason = `the test command could not start (exit ${check.exitCode}, before and after this run)`;
     // Strict: the tests cannot agree if they cannot run, so this is not done (the model is told and may be able
     // to install the runner). new-only: the same breakage before and after is not the run's doing.
     if (policy === 'strict') return { ok: false, newFailures: [], preexisting: [reason], fixed: [], summary: reason };
-    return { ok: true, newFailures: [], preexisting: [], fixed: [], summary: `tests not run: ${reason}`, skippedReason: reason };
+    return {
+      ok: true,
+      newFailures: [],
+      preexisting: [],
+      fixed: [],
+      summary: `tests not run: ${reason}`,
+      skippedReason: reason,
+    };
   }
 
   if (baseline && !baseline.ok && ranNothing(baseline) && ranNothing(check) && baseline.exitCode === check.exitCode) {
     const reason = `the test command ran no tests (exit ${check.exitCode}, before and after this run)`;
-    return { ok: true, newFailures: [], preexisting: [], fixed: [], summary: `tests not run: ${reason}`, skippedReason: reason };
+    return {
+      ok: true,
+      newFailures: [],
+      preexisting: [],
+      fixed: [],
+      summary: `tests not run: ${reason}`,
+      skippedReason: reason,
+    };
   }
 
   const ids = check.failing.length ? [...check.failing] : [];
@@ -67,7 +91,8 @@ export function compareRuns(baseline: TestRunResult | null, check: TestRunResult
     newFailures = ids;
   } else if (check.failed !== null && baseline.failed !== null) {
     const more = check.failed - baseline.failed;
-    newFailures = more > 0 ? [`${more} more failing test(s) than before this run (${baseline.failed} -> ${check.failed})`] : [];
+    newFailures =
+      more > 0 ? [`${more} more failing test(s) than before this run (${baseline.failed} -> ${check.failed})`] : [];
     preexisting = more > 0 ? [] : [`${check.failed} failing test(s), as before this run`];
   } else if (check.exitCode !== baseline.exitCode) {
     newFailures = [`${exitText(check)}; it was ${baseline.exitCode ?? 'killed'} before this run`];
@@ -94,7 +119,13 @@ function couldNotStart(run: TestRunResult): boolean {
 
 /** The runner reported a summary with nothing in it (e.g. pytest exit 5: no tests collected). */
 function ranNothing(run: TestRunResult): boolean {
-  return run.parsedBy === 'summary' && !run.timedOut && (run.passed ?? 0) === 0 && (run.failed ?? 0) === 0 && run.failing.length === 0;
+  return (
+    run.parsedBy === 'summary' &&
+    !run.timedOut &&
+    (run.passed ?? 0) === 0 &&
+    (run.failed ?? 0) === 0 &&
+    run.failing.length === 0
+  );
 }
 
 function exitText(run: TestRunResult): string {

@@ -98,7 +98,9 @@ export function createVerifier(opts: VerifierOptions): TestGate {
 }
 
 /** Detection plus verifier in one call (what the composition root needs): `testCmd` is --test-cmd. */
-export async function createTestGate(opts: Omit<VerifierOptions, 'detection'> & { testCmd?: string }): Promise<TestGate> {
+export async function createTestGate(
+  opts: Omit<VerifierOptions, 'detection'> & { testCmd?: string },
+): Promise<TestGate> {
   const detection = await detectTestCommand(opts.cwd, opts.testCmd ? { cmd: opts.testCmd } : {});
   return createVerifier({ ...opts, detection });
 }
@@ -122,8 +124,10 @@ export function formatFeedback(result: TestRunResult, decision: GateDecision, ba
   parts.push(`Command: \`${result.command}\` (${exit}, ${(result.durationMs / 1000).toFixed(1)}s)`);
   parts.push(`Result: ${decision.summary}`);
   if (!baseline) parts.push('(No baseline run finished before your changes, so every failure is listed as new.)');
-  if (decision.newFailures.length) parts.push('', 'NEW failures (passed before your changes):', list(decision.newFailures));
-  if (decision.preexisting.length) parts.push('', 'PRE-EXISTING failures (already failing before your changes):', list(decision.preexisting));
+  if (decision.newFailures.length)
+    parts.push('', 'NEW failures (passed before your changes):', list(decision.newFailures));
+  if (decision.preexisting.length)
+    parts.push('', 'PRE-EXISTING failures (already failing before your changes):', list(decision.preexisting));
   // the first NEW failure is the one to look at; else the first failure in the output
   const firstNew = decision.newFailures.find((id) => result.failureDetails[id]);
   const detail = firstNew ? result.failureDetails[firstNew] : result.firstError;
@@ -131,6 +135,7 @@ export function formatFeedback(result: TestRunResult, decision: GateDecision, ba
   const tail = detail ? lastLines(result.tail, 15) : result.tail;
   if (tail && !(detail ?? '').includes(tail)) parts.push('', 'End of the output:', '```', tail, '```');
   if (result.outputFile) parts.push('', `Full output: ${result.outputFile}`);
-  if (decision.ok === false && !decision.newFailures.length && !decision.preexisting.length) parts.push('', `Counts: ${countText(result)}`);
+  if (decision.ok === false && !decision.newFailures.length && !decision.preexisting.length)
+    parts.push('', `Counts: ${countText(result)}`);
   return parts.join('\n');
 }

@@ -91,7 +91,9 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     createThinkTool(),
   ];
   // per-repo traces (issue 4): null outside git
-  const traces = root ? await openRepoTraces({ cwd: workspace, env, ...(opts.onWarning ? { warn: opts.onWarning } : {}) }) : null;
+  const traces = root
+    ? await openRepoTraces({ cwd: workspace, env, ...(opts.onWarning ? { warn: opts.onWarning } : {}) })
+    : null;
   if (traces) tools.push(createRecallTool({ store: traces.store, repoRoot: traces.root }));
   const toolset = createToolset(tools);
 
@@ -135,7 +137,16 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
         saveOutput,
         ...(runOpts.history ? { history: runOpts.history } : {}),
       };
-      if (settings.verify) deps.verify = lazyGate(() => createTestGate({ cwd: workspace, outputDir: join(state, 'test-runs', sessionId), timeoutMs: settings.testTimeoutS * 1000, policy: settings.verifyPolicy, ...(testCmd ? { testCmd } : {}) }));
+      if (settings.verify)
+        deps.verify = lazyGate(() =>
+          createTestGate({
+            cwd: workspace,
+            outputDir: join(state, 'test-runs', sessionId),
+            timeoutMs: settings.testTimeoutS * 1000,
+            policy: settings.verifyPolicy,
+            ...(testCmd ? { testCmd } : {}),
+          }),
+        );
       if (traces && settings.recall) deps.recall = traces.recall;
       const sinks = [(e: AgentEvent) => sessionLog.append(e)];
       if (runOpts.onEvent) sinks.push(runOpts.onEvent);
@@ -167,7 +178,10 @@ function lazyGate(build: () => Promise<TestGate>): Verifier {
   const get = () => (gate ??= build());
   return {
     start(signal) {
-      void get().then((g) => g.start?.(signal), () => undefined);
+      void get().then(
+        (g) => g.start?.(signal),
+        () => undefined,
+      );
     },
     async beforeFirstChange(signal) {
       await (await get()).beforeFirstChange?.(signal);

@@ -19,14 +19,22 @@ export async function runDoctor(argv: string[], io: Omit<Io, 'stdin'> & { stdin?
   const json = argv.includes('--json');
   const checks: Check[] = [];
   const root = findRepoRoot(io.cwd);
-  checks.push({ name: 'repository', ok: root !== null, detail: root ?? `${io.cwd} is not inside a git repository (tools still work; traces and checkpoints need git)` });
+  checks.push({
+    name: 'repository',
+    ok: root !== null,
+    detail: root ?? `${io.cwd} is not inside a git repository (tools still work; traces and checkpoints need git)`,
+  });
 
   try {
     const s = loadSettings({ repoRoot: root, env: io.env });
     const endpoint = isReplayModel(s.model)
       ? `replay model ${s.model}`
       : `${s.baseURL ?? 'https://api.openai.com/v1'} · model ${s.model} (${s.sources.model}) · key ${s.apiKey ? 'set' : 'NOT set'}`;
-    checks.push({ name: 'model endpoint', ok: isReplayModel(s.model) || Boolean(s.apiKey || s.baseURL), detail: endpoint });
+    checks.push({
+      name: 'model endpoint',
+      ok: isReplayModel(s.model) || Boolean(s.apiKey || s.baseURL),
+      detail: endpoint,
+    });
     for (const w of s.warnings) checks.push({ name: 'config', ok: false, detail: w });
   } catch (err) {
     checks.push({ name: 'config', ok: false, detail: (err as Error).message });
@@ -49,19 +57,31 @@ export async function runDoctor(argv: string[], io: Omit<Io, 'stdin'> & { stdin?
       p.onExit(() => resolve(data));
       setTimeout(() => reject(new Error('no answer from a pty within 5 s')), 5000).unref();
     });
-    checks.push({ name: 'pty', ok: out.includes('pty-ok'), detail: out.includes('pty-ok') ? 'node-pty spawns a shell' : `unexpected output: ${out.trim()}` });
+    checks.push({
+      name: 'pty',
+      ok: out.includes('pty-ok'),
+      detail: out.includes('pty-ok') ? 'node-pty spawns a shell' : `unexpected output: ${out.trim()}`,
+    });
   } catch (err) {
     checks.push({ name: 'pty', ok: false, detail: `node-pty failed: ${(err as Error).message}` });
   }
 
   try {
     const { detection, why } = await explainTestDetection(root ?? io.cwd);
-    checks.push({ name: 'test command', ok: detection !== null, detail: detection ? `${detection.command} (${why})` : `none found: ${why} (the gate will say tests were not run)` });
+    checks.push({
+      name: 'test command',
+      ok: detection !== null,
+      detail: detection ? `${detection.command} (${why})` : `none found: ${why} (the gate will say tests were not run)`,
+    });
   } catch (err) {
     checks.push({ name: 'test command', ok: false, detail: (err as Error).message });
   }
 
-  checks.push({ name: 'state', ok: true, detail: `sessions in ${stateDir(io.env)}/sessions, traces in ${cacheDir(io.env)}/repos` });
+  checks.push({
+    name: 'state',
+    ok: true,
+    detail: `sessions in ${stateDir(io.env)}/sessions, traces in ${cacheDir(io.env)}/repos`,
+  });
 
   if (json) io.stdout.write(`${JSON.stringify({ checks })}\n`);
   else for (const c of checks) io.stdout.write(`${c.ok ? '✓' : '✗'} ${c.name.padEnd(15)} ${c.detail}\n`);

@@ -19,7 +19,12 @@ export interface Io {
   signals?: NodeJS.EventEmitter;
 }
 
-const EXEC_OPTIONS = { ...RUN_OPTIONS, json: { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, verbose: { type: 'boolean', short: 'v' } } as const;
+const EXEC_OPTIONS = {
+  ...RUN_OPTIONS,
+  json: { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  verbose: { type: 'boolean', short: 'v' },
+} as const;
 
 /** `sedge exec [options] TASK`: one task, no questions, events out, exit code = outcome. */
 export async function runExec(argv: string[], io: Io): Promise<number> {
@@ -34,7 +39,8 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
     io.stdout.write(`${EXEC_HELP}\n`);
     return EXIT.done;
   }
-  if (positionals.length === 0) return usage(io, 'missing TASK: sedge exec "describe the task" (or - to read it from stdin)');
+  if (positionals.length === 0)
+    return usage(io, 'missing TASK: sedge exec "describe the task" (or - to read it from stdin)');
   let task = positionals.join(' ').trim();
   if (task === '-') task = (await readAll(io.stdin)).trim();
   if (!task) return usage(io, 'the task is empty');
@@ -53,7 +59,8 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
   try {
     composition = await compose({ cwd, env: io.env, flags: runFlags(values), approvalMode: 'auto', onWarning: warn });
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError) return usage(io, err.message);
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError)
+      return usage(io, err.message);
     throw err;
   }
 
@@ -78,7 +85,9 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
     ctl.abort(new Error('stdout closed'));
   });
   const out = (s: string) => void (stdoutGone || io.stdout.write(s));
-  const render = json ? (e: AgentEvent) => out(`${JSON.stringify(e)}\n`) : createTextRenderer(progress, { color, verbose: Boolean(values.verbose) });
+  const render = json
+    ? (e: AgentEvent) => out(`${JSON.stringify(e)}\n`)
+    : createTextRenderer(progress, { color, verbose: Boolean(values.verbose) });
   let fatalSource: string | undefined;
   let code: number = EXIT.failed;
   try {
@@ -89,14 +98,18 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
       // The session file is opened first: an unwritable state directory is a configuration error.
       const errno = (err as NodeJS.ErrnoException).code;
       if (!errno) throw err;
-      return usage(io, `cannot write the session file ${composition.sessionPath}: ${(err as Error).message} (set XDG_STATE_HOME to a writable directory)`);
+      return usage(
+        io,
+        `cannot write the session file ${composition.sessionPath}: ${(err as Error).message} (set XDG_STATE_HOME to a writable directory)`,
+      );
     }
     while (true) {
       const next = await run.next();
       if (next.done) break;
       const e = next.value;
       if (e.type === 'error' && e.fatal) fatalSource = e.source;
-      if (json && e.type === 'run_start' && e.approval === 'auto') warn('tool calls run without asking (no sandbox yet)');
+      if (json && e.type === 'run_start' && e.approval === 'auto')
+        warn('tool calls run without asking (no sandbox yet)');
       render(e);
       if (e.type === 'run_end') {
         code = exitCodeFor(e.status, fatalSource);

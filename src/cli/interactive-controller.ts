@@ -8,7 +8,13 @@ import type { ApprovalRequest, Decision } from '../agent/types.js';
 import type { FlagValues } from '../config/load.js';
 import { readPrompt } from '../config/prompts.js';
 import type { Message } from '../model/types.js';
-import { createCheckpoint, diffSince, dropCheckpoints, restoreCheckpoint, type Checkpoint } from '../repo/checkpoint.js';
+import {
+  createCheckpoint,
+  diffSince,
+  dropCheckpoints,
+  restoreCheckpoint,
+  type Checkpoint,
+} from '../repo/checkpoint.js';
 import type { ApprovalAnswer } from '../ui/app.js';
 import type { TranscriptStore } from '../ui/store.js';
 import type { Composition, ComposeOptions } from './compose.js';
@@ -66,7 +72,8 @@ export function createController(opts: ControllerOptions): Controller {
   const always = new Set<string>();
   let pending: { req: ApprovalRequest; resolve: (d: Decision) => void } | null = null;
 
-  const notice = (text: string, tone: 'info' | 'warn' | 'error' = 'info') => store.dispatch({ type: 'ui_notice', text, tone });
+  const notice = (text: string, tone: 'info' | 'warn' | 'error' = 'info') =>
+    store.dispatch({ type: 'ui_notice', text, tone });
 
   const approve = (req: ApprovalRequest): Promise<Decision> => {
     if (req.kind !== 'execute' && req.kind !== 'unknown') return Promise.resolve({ decision: 'auto' });
@@ -96,7 +103,10 @@ export function createController(opts: ControllerOptions): Controller {
         notice(`no checkpoint for /undo: ${(err as Error).message}`, 'warn');
       }
     }
-    const gen = comp.run(task, ctl.signal, { ...(messages ? { history: messages } : {}), ...(opts.ask ? { approve } : {}) });
+    const gen = comp.run(task, ctl.signal, {
+      ...(messages ? { history: messages } : {}),
+      ...(opts.ask ? { approve } : {}),
+    });
     try {
       while (true) {
         const next = await gen.next();
@@ -161,7 +171,9 @@ export function createController(opts: ControllerOptions): Controller {
       case 'diff': {
         if (!first) return notice(comp.isRepo ? 'no changes yet' : 'not a git repository: no checkpoints');
         const diff = await diffSince(comp.workspace, first);
-        return diff.trim() ? store.dispatch({ type: 'ui_diff', title: 'changes this session', diff }) : notice('no changes since the session started');
+        return diff.trim()
+          ? store.dispatch({ type: 'ui_diff', title: 'changes this session', diff })
+          : notice('no changes since the session started');
       }
       case 'undo': {
         const cp = checkpoints.pop();
@@ -169,19 +181,33 @@ export function createController(opts: ControllerOptions): Controller {
         const res = await restoreCheckpoint(comp.workspace, cp);
         const files = [...res.restored, ...res.removed.map((f) => `${f} (removed)`)];
         if (files.length === 0) return notice('the last turn changed no files');
-        messages?.push({ role: 'user', content: `(The user undid the file changes of your last turn: ${files.join(', ')} are back as they were before it.)` });
+        messages?.push({
+          role: 'user',
+          content: `(The user undid the file changes of your last turn: ${files.join(', ')} are back as they were before it.)`,
+        });
         return notice(`restored ${files.join(', ')}`);
       }
       case 'traces': {
         const r = store.getState().lastRecall;
         if (!r || r.items.length === 0) return notice('recall gave the last turn nothing');
-        return notice([`recall used ${r.tokens} tokens:`, ...r.items.map((i) => `  ${i.id}  ${i.outcome}  ${i.task}`), ...(r.files.length ? [`  files: ${r.files.join(', ')}`] : [])].join('\n'));
+        return notice(
+          [
+            `recall used ${r.tokens} tokens:`,
+            ...r.items.map((i) => `  ${i.id}  ${i.outcome}  ${i.task}`),
+            ...(r.files.length ? [`  files: ${r.files.join(', ')}`] : []),
+          ].join('\n'),
+        );
       }
       case 'resume': {
         if (!arg) {
           const list = listSessions(opts.stateDir, 10);
           if (!list.length) return notice('no saved sessions');
-          return notice(['recent sessions (/resume ID):', ...list.map((s) => `  ${s.id}  ${s.task.split('\n')[0]?.slice(0, 60) ?? ''}`)].join('\n'));
+          return notice(
+            [
+              'recent sessions (/resume ID):',
+              ...list.map((s) => `  ${s.id}  ${s.task.split('\n')[0]?.slice(0, 60) ?? ''}`),
+            ].join('\n'),
+          );
         }
         const found = findSession(opts.stateDir, arg);
         if (!found) return notice(`no session ${arg}`, 'error');
@@ -237,8 +263,14 @@ export function createController(opts: ControllerOptions): Controller {
       else if (a === 'always') {
         always.add(name);
         settle({ decision: 'approved' });
-      } else if (a === 'explain') settle({ decision: 'denied', reason: 'the user wants an explanation first: say what this call would do and why it is needed, then ask for it again' });
-      else settle({ decision: 'denied', reason: a === 'cancel' ? 'the user cancelled the request' : 'the user said no' });
+      } else if (a === 'explain')
+        settle({
+          decision: 'denied',
+          reason:
+            'the user wants an explanation first: say what this call would do and why it is needed, then ask for it again',
+        });
+      else
+        settle({ decision: 'denied', reason: a === 'cancel' ? 'the user cancelled the request' : 'the user said no' });
     },
     ctrlC() {
       ctrlCs++;

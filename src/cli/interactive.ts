@@ -83,9 +83,13 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
   // Resume: which session, its events, its conversation.
   let resumeId: string | undefined;
   if (values.resume || values.continue) {
-    const found = values.resume ? findSession(state, values.resume) : (listSessions(state, 200).find((s) => s.cwd === cwd) ?? null);
+    const found = values.resume
+      ? findSession(state, values.resume)
+      : (listSessions(state, 200).find((s) => s.cwd === cwd) ?? null);
     if (!found) {
-      io.stderr.write(`sedge: ${values.resume ? `no saved session "${values.resume}"` : 'no earlier session in this directory'}\n`);
+      io.stderr.write(
+        `sedge: ${values.resume ? `no saved session "${values.resume}"` : 'no earlier session in this directory'}\n`,
+      );
       return EXIT.usage;
     }
     resumeId = found.id;
@@ -93,7 +97,14 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
 
   const approvalMode = values.ask ? 'ask' : 'auto';
   const build = (o: { flags: FlagValues; sessionId?: string }): Promise<Composition> =>
-    compose({ cwd, env: io.env, flags: o.flags, approvalMode, ...(o.sessionId ? { sessionId: o.sessionId } : {}), onWarning: (m) => warnings.push(m) });
+    compose({
+      cwd,
+      env: io.env,
+      flags: o.flags,
+      approvalMode,
+      ...(o.sessionId ? { sessionId: o.sessionId } : {}),
+      onWarning: (m) => warnings.push(m),
+    });
   let composition: Composition;
   try {
     composition = await build({ flags, ...(resumeId ? { sessionId: resumeId } : {}) });
@@ -195,7 +206,14 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
       onAnswer: (a) => controller.answer(a),
       onCtrlC: () => controller.ctrlC(),
     }),
-    { stdout: io.env.SEDGE_FULL_REDRAW ? stdout : diffingStdout(stdout), stdin, stderr: io.stderr as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false, maxFps: 8 },
+    {
+      stdout: io.env.SEDGE_FULL_REDRAW ? stdout : diffingStdout(stdout),
+      stdin,
+      stderr: io.stderr as NodeJS.WriteStream,
+      exitOnCtrlC: false,
+      patchConsole: false,
+      maxFps: 8,
+    },
   );
 
   // Ink exits the app on a render error: end the session then too.
@@ -227,7 +245,10 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
     restore();
     for (const [event, handler] of processHandlers) process.off(event, handler);
   }
-  if (uiError) io.stderr.write(`sedge: the interface failed: ${uiError instanceof Error ? (uiError.stack ?? uiError.message) : String(uiError)}\n`);
+  if (uiError)
+    io.stderr.write(
+      `sedge: the interface failed: ${uiError instanceof Error ? (uiError.stack ?? uiError.message) : String(uiError)}\n`,
+    );
   io.stdout.write(`session ${composition.sessionId} saved · sedge --resume ${composition.sessionId}\n`);
   return exitCode;
 }

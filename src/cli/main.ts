@@ -7,7 +7,13 @@ export const VERSION = '0.1.0';
  * argv -> mode. Each mode is loaded with a dynamic import so a headless run never loads Ink or React.
  */
 export async function main(argv: string[]): Promise<number> {
-  const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+  const io = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+  };
   const [first, ...rest] = argv;
   try {
     switch (first) {

@@ -3,7 +3,16 @@
  * and saved sessions (finding the latest one for --continue, rebuilding the conversation for --resume).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeFileSync, renameSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  writeFileSync,
+  renameSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { AgentEvent } from '../agent/events.js';
 import { readSessionLog } from '../agent/session-log.js';
@@ -92,7 +101,11 @@ export function messagesFromEvents(events: AgentEvent[], system: string): Messag
   for (const e of events) {
     if (e.type === 'run_start') messages.push({ role: 'user', content: e.task });
     else if (e.type === 'assistant_message') {
-      messages.push(e.tool_calls.length ? { role: 'assistant', content: e.text, tool_calls: e.tool_calls } : { role: 'assistant', content: e.text });
+      messages.push(
+        e.tool_calls.length
+          ? { role: 'assistant', content: e.text, tool_calls: e.tool_calls }
+          : { role: 'assistant', content: e.text },
+      );
     } else if (e.type === 'tool_end' && !answered.has(e.call_id)) {
       answered.add(e.call_id);
       messages.push({ role: 'tool', tool_call_id: e.call_id, name: e.name, content: e.output });
@@ -105,11 +118,18 @@ export function messagesFromEvents(events: AgentEvent[], system: string): Messag
     out.push(m);
     if (m.role === 'assistant' && m.tool_calls) {
       const following = new Set<string>();
-      for (let j = i + 1; j < messages.length && messages[j]?.role === 'tool'; j++) following.add((messages[j] as { tool_call_id: string }).tool_call_id);
+      for (let j = i + 1; j < messages.length && messages[j]?.role === 'tool'; j++)
+        following.add((messages[j] as { tool_call_id: string }).tool_call_id);
       const missing = m.tool_calls.filter((c) => !following.has(c.id));
       let j = i + 1;
       while (j < messages.length && messages[j]?.role === 'tool') out.push(messages[j++] as Message);
-      for (const c of missing) out.push({ role: 'tool', tool_call_id: c.id, name: c.name, content: 'This call did not finish (the session was interrupted).' });
+      for (const c of missing)
+        out.push({
+          role: 'tool',
+          tool_call_id: c.id,
+          name: c.name,
+          content: 'This call did not finish (the session was interrupted).',
+        });
       i = j - 1;
     }
   }

@@ -31,7 +31,10 @@ function parseArgs(argv: string[]): Args | string {
   const list = argv[0] === 'tests' ? argv.slice(1) : argv;
   for (let i = 0; i < list.length; i++) {
     const a = list[i] as string;
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.startsWith('--') && a.includes('=')
+        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+        : [a, undefined];
     const value = () => inline ?? list[++i];
     if (flag === '--run') args.run = true;
     else if (flag === '--json') args.json = true;
@@ -89,15 +92,27 @@ export async function runTestsCommand(argv: string[], io: TestsCommandIo): Promi
 export function formatResult(r: TestRunResult): string {
   const lines: string[] = [];
   const status = r.timedOut ? 'timed out' : r.aborted ? 'aborted' : `exit ${r.exitCode ?? 'killed'}`;
-  const counts = r.passed === null && r.failed === null ? 'no test counts found in the output' : `${r.passed ?? '?'} passed, ${r.failed ?? 0} failed`;
-  lines.push(`${r.ok ? 'PASS' : 'FAIL'}: ${counts} (${status}, ${(r.durationMs / 1000).toFixed(1)}s, read from ${r.parsedBy === 'summary' ? 'the runner summary' : 'the exit code'})`);
+  const counts =
+    r.passed === null && r.failed === null
+      ? 'no test counts found in the output'
+      : `${r.passed ?? '?'} passed, ${r.failed ?? 0} failed`;
+  lines.push(
+    `${r.ok ? 'PASS' : 'FAIL'}: ${counts} (${status}, ${(r.durationMs / 1000).toFixed(1)}s, read from ${r.parsedBy === 'summary' ? 'the runner summary' : 'the exit code'})`,
+  );
   if (r.failing.length) {
     lines.push('failing:');
     for (const id of r.failing.slice(0, 30)) lines.push(`  - ${id}`);
     if (r.failing.length > 30) lines.push(`  - … and ${r.failing.length - 30} more`);
   }
   if (!r.ok && r.firstError) lines.push('first failure:', ...r.firstError.split('\n').map((l) => `  ${l}`));
-  else if (!r.ok && r.tail) lines.push('end of output:', ...r.tail.split('\n').slice(-20).map((l) => `  ${l}`));
+  else if (!r.ok && r.tail)
+    lines.push(
+      'end of output:',
+      ...r.tail
+        .split('\n')
+        .slice(-20)
+        .map((l) => `  ${l}`),
+    );
   if (r.outputFile) lines.push(`full output: ${r.outputFile}`);
   return `${lines.join('\n')}\n`;
 }

@@ -78,7 +78,11 @@ export async function runTracesCommand(argv: string[], io: TracesCommandIo): Pro
     io.stderr.write('sedge traces: not inside a git repository (traces are kept per repository)\n');
     return 2;
   }
-  const store = openTraceStore({ repoId: ident.id, cacheDir: cacheDir(io.env ?? process.env), warn: (m) => io.stderr.write(`sedge: ${m}\n`) });
+  const store = openTraceStore({
+    repoId: ident.id,
+    cacheDir: cacheDir(io.env ?? process.env),
+    warn: (m) => io.stderr.write(`sedge: ${m}\n`),
+  });
   return runOnStore(store, p, io);
 }
 
@@ -88,9 +92,14 @@ function runOnStore(store: TraceStore, p: Parsed, io: TracesCommandIo): number {
     case 'list': {
       const docs = store.list();
       if (p.json) {
-        for (const d of docs) out(`${JSON.stringify({ id: d.id, ended_at: d.ts, outcome: d.outcome, task: d.task, files: d.files, used: store.usedCount(d.id) })}\n`);
+        for (const d of docs)
+          out(
+            `${JSON.stringify({ id: d.id, ended_at: d.ts, outcome: d.outcome, task: d.task, files: d.files, used: store.usedCount(d.id) })}\n`,
+          );
       } else if (!docs.length) out(`no traces for this repository (${store.dir})\n`);
-      else for (const d of docs) out(`${d.id}  ${date(d.ts)}  ${d.outcome.padEnd(12)} ${d.task}  (${d.files.length} files)\n`);
+      else
+        for (const d of docs)
+          out(`${d.id}  ${date(d.ts)}  ${d.outcome.padEnd(12)} ${d.task}  (${d.files.length} files)\n`);
       return 0;
     }
     case 'show': {
@@ -102,7 +111,9 @@ function runOnStore(store: TraceStore, p: Parsed, io: TracesCommandIo): number {
       }
       if (p.json) out(`${JSON.stringify(rec)}\n`);
       else {
-        out(`${rec.id}  ${rec.outcome}  ${date(rec.ended_at)}  model ${rec.model}, ${rec.steps} steps, ${rec.tokens.total} tokens\n\n${rec.task}\n`);
+        out(
+          `${rec.id}  ${rec.outcome}  ${date(rec.ended_at)}  model ${rec.model}, ${rec.steps} steps, ${rec.tokens.total} tokens\n\n${rec.task}\n`,
+        );
         if (rec.files_changed.length) out(`\nchanged: ${rec.files_changed.map((f) => f.path).join(', ')}\n`);
         if (rec.files_read.length) out(`read: ${rec.files_read.map((f) => f.path).join(', ')}\n`);
         if (rec.test_command) out(`tests: ${rec.test_command}\n`);
@@ -130,7 +141,11 @@ function runOnStore(store: TraceStore, p: Parsed, io: TracesCommandIo): number {
         ...(max ? { maxRecords: Number(max) } : {}),
         ...(days ? { before: Date.now() - Number(days) * 86_400_000 } : {}),
       });
-      out(p.json ? `${JSON.stringify({ removed, left: store.list().length })}\n` : `removed ${removed} trace(s), ${store.list().length} left\n`);
+      out(
+        p.json
+          ? `${JSON.stringify({ removed, left: store.list().length })}\n`
+          : `removed ${removed} trace(s), ${store.list().length} left\n`,
+      );
       return 0;
     }
     default: {

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configDir } from './paths.js';
-import { DEFAULT_MODEL, DEFAULTS, RepoConfigSchema, UserConfigSchema, type RepoConfig, type Settings, type UserConfig } from './schema.js';
+import {
+  DEFAULT_MODEL,
+  DEFAULTS,
+  RepoConfigSchema,
+  UserConfigSchema,
+  type RepoConfig,
+  type Settings,
+  type UserConfig,
+} from './schema.js';
 
 /** Command-line values; undefined means "not given". */
 export interface FlagValues {
@@ -37,7 +45,7 @@ export function loadSettings(opts: { repoRoot: string | null; env?: Env; flags?:
   const pick = <T>(key: string, candidates: [string, T | undefined][], fallback: T): T => {
     let value = fallback;
     let source = 'default';
-    for (const [src, v] of candidates) if (v !== undefined) ((value = v), (source = src));
+    for (const [src, v] of candidates) if (v !== undefined) (value = v), (source = src);
     sources[key] = source;
     return value;
   };
@@ -45,20 +53,110 @@ export function loadSettings(opts: { repoRoot: string | null; env?: Env; flags?:
   const repoFile = '.sedge/config.json';
 
   const settings: Settings = {
-    model: pick('model', [[userFile, user.model], ['SEDGE_MODEL', env.SEDGE_MODEL || undefined], ['--model', flags.model]], DEFAULT_MODEL),
-    baseURL: pick<string | undefined>('base_url', [[userFile, user.base_url], ['OPENAI_BASE_URL', env.OPENAI_BASE_URL || undefined]], undefined),
+    model: pick(
+      'model',
+      [
+        [userFile, user.model],
+        ['SEDGE_MODEL', env.SEDGE_MODEL || undefined],
+        ['--model', flags.model],
+      ],
+      DEFAULT_MODEL,
+    ),
+    baseURL: pick<string | undefined>(
+      'base_url',
+      [
+        [userFile, user.base_url],
+        ['OPENAI_BASE_URL', env.OPENAI_BASE_URL || undefined],
+      ],
+      undefined,
+    ),
     apiKey: env.OPENAI_API_KEY || undefined,
-    thinkModel: pick<string | undefined>('think_model', [[userFile, user.think_model], ['SEDGE_THINK_MODEL', env.SEDGE_THINK_MODEL || undefined]], undefined),
-    test: pick<string | undefined>('test', [[userFile, user.test], [repoFile, repo.test], ['--test-cmd', flags.testCmd]], undefined),
-    testTimeoutS: pick('test_timeout_s', [[userFile, user.test_timeout_s], [repoFile, repo.test_timeout_s]], DEFAULTS.testTimeoutS),
-    maxSteps: pick('max_steps', [[userFile, user.max_steps], [repoFile, repo.max_steps], ['--max-steps', flags.maxSteps]], DEFAULTS.maxSteps),
-    timeoutS: pick('timeout_s', [[userFile, user.timeout_s], [repoFile, repo.timeout_s], ['--timeout', flags.timeoutS]], DEFAULTS.timeoutS),
-    verifyRounds: pick('verify_rounds', [[userFile, user.verify_rounds], [repoFile, repo.verify_rounds], ['--verify-rounds', flags.verifyRounds]], DEFAULTS.verifyRounds),
-    verifyPolicy: pick<'strict' | 'new-only'>('verify_policy', [[userFile, user.verify_policy], [repoFile, repo.verify_policy], ['--allow-preexisting', flags.verifyPolicy]], DEFAULTS.verifyPolicy),
-    shellTimeoutS: pick('shell_timeout_s', [[userFile, user.shell_timeout_s], [repoFile, repo.shell_timeout_s]], DEFAULTS.shellTimeoutS),
+    thinkModel: pick<string | undefined>(
+      'think_model',
+      [
+        [userFile, user.think_model],
+        ['SEDGE_THINK_MODEL', env.SEDGE_THINK_MODEL || undefined],
+      ],
+      undefined,
+    ),
+    test: pick<string | undefined>(
+      'test',
+      [
+        [userFile, user.test],
+        [repoFile, repo.test],
+        ['--test-cmd', flags.testCmd],
+      ],
+      undefined,
+    ),
+    testTimeoutS: pick(
+      'test_timeout_s',
+      [
+        [userFile, user.test_timeout_s],
+        [repoFile, repo.test_timeout_s],
+      ],
+      DEFAULTS.testTimeoutS,
+    ),
+    maxSteps: pick(
+      'max_steps',
+      [
+        [userFile, user.max_steps],
+        [repoFile, repo.max_steps],
+        ['--max-steps', flags.maxSteps],
+      ],
+      DEFAULTS.maxSteps,
+    ),
+    timeoutS: pick(
+      'timeout_s',
+      [
+        [userFile, user.timeout_s],
+        [repoFile, repo.timeout_s],
+        ['--timeout', flags.timeoutS],
+      ],
+      DEFAULTS.timeoutS,
+    ),
+    verifyRounds: pick(
+      'verify_rounds',
+      [
+        [userFile, user.verify_rounds],
+        [repoFile, repo.verify_rounds],
+        ['--verify-rounds', flags.verifyRounds],
+      ],
+      DEFAULTS.verifyRounds,
+    ),
+    verifyPolicy: pick<'strict' | 'new-only'>(
+      'verify_policy',
+      [
+        [userFile, user.verify_policy],
+        [repoFile, repo.verify_policy],
+        ['--allow-preexisting', flags.verifyPolicy],
+      ],
+      DEFAULTS.verifyPolicy,
+    ),
+    shellTimeoutS: pick(
+      'shell_timeout_s',
+      [
+        [userFile, user.shell_timeout_s],
+        [repoFile, repo.shell_timeout_s],
+      ],
+      DEFAULTS.shellTimeoutS,
+    ),
     contextTokens: pick('context_tokens', [[userFile, user.context_tokens]], DEFAULTS.contextTokens),
-    recall: pick('recall', [[userFile, user.recall], ['--no-recall', flags.recall]], DEFAULTS.recall),
-    verify: pick('verify', [[userFile, user.verify], ['--no-verify', flags.verify]], DEFAULTS.verify),
+    recall: pick(
+      'recall',
+      [
+        [userFile, user.recall],
+        ['--no-recall', flags.recall],
+      ],
+      DEFAULTS.recall,
+    ),
+    verify: pick(
+      'verify',
+      [
+        [userFile, user.verify],
+        ['--no-verify', flags.verify],
+      ],
+      DEFAULTS.verify,
+    ),
     sources,
     warnings,
   };
@@ -90,7 +188,10 @@ function readUserConfig(env: Env): UserConfig {
   const raw = readJson(path);
   if (raw === undefined) return {};
   const parsed = UserConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new ConfigError(
+      `${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 
@@ -98,7 +199,8 @@ function readRepoConfig(repoRoot: string, warnings: string[]): RepoConfig {
   const path = join(repoRoot, '.sedge', 'config.json');
   const raw = readJson(path);
   if (raw === undefined) return {};
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${path} must hold a JSON object`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigError(`${path} must hold a JSON object`);
   const allowed = Object.keys(RepoConfigSchema.shape);
   const safe: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
@@ -106,6 +208,7 @@ function readRepoConfig(repoRoot: string, warnings: string[]): RepoConfig {
     else warnings.push(`${path}: ignored key "${k}" (a repository may only set ${allowed.join(', ')})`);
   }
   const parsed = RepoConfigSchema.safeParse(safe);
-  if (!parsed.success) throw new ConfigError(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new ConfigError(`${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }

@@ -5,7 +5,7 @@ type Env = Record<string, string | undefined>;
 
 function base(env: Env, xdg: string, fallback: string[]): string {
   const v = env[xdg];
-  return v && v.startsWith('/') ? v : join(env.HOME || homedir(), ...fallback);
+  return v?.startsWith('/') ? v : join(env.HOME || homedir(), ...fallback);
 }
 
 /** $XDG_CONFIG_HOME/sedge */

@@ -55,7 +55,8 @@ export function createFrameParser(nonce: string, emit: (text: string) => void, o
     // pass on all but what may be the start of the end sentinel: its line break and a prefix of its token
     const nl = pending.lastIndexOf('\n');
     const rest = pending.slice(nl + 1);
-    const partial = nl >= 0 && rest.length < endToken.length + 24 && (endToken.startsWith(rest) || rest.startsWith(endToken));
+    const partial =
+      nl >= 0 && rest.length < endToken.length + 24 && (endToken.startsWith(rest) || rest.startsWith(endToken));
     let keepFrom = partial ? nl : pending.length;
     while (keepFrom > 0 && pending[keepFrom - 1] === '\r') keepFrom--;
     if (keepFrom > 0) emit(pending.slice(0, keepFrom));

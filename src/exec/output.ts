@@ -51,7 +51,8 @@ export function looksBinary(text: string): boolean {
   let odd = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x1b && c !== 0x08) || c === 0x7f || c === 0xfffd) odd++;
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x1b && c !== 0x08) || c === 0x7f || c === 0xfffd)
+      odd++;
   }
   return odd / text.length > 0.1;
 }

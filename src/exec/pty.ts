@@ -79,7 +79,9 @@ let exitHook = false;
 function onProcessExit(cleanup: () => void): () => void {
   if (!exitHook) {
     exitHook = true;
-    process.once('exit', () => { for (const f of openSessions) f(); });
+    process.once('exit', () => {
+      for (const f of openSessions) f();
+    });
   }
   openSessions.add(cleanup);
   return () => openSessions.delete(cleanup);
@@ -101,7 +103,14 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
   let counter = 0;
   let queue: Promise<unknown> = Promise.resolve();
   const untrack = onProcessExit(() => {
-    if (live && !live.exited) for (const pid of new Set([live.pid, live.rootPid])) { try { process.kill(pid, 'SIGHUP'); } catch { /* gone */ } }
+    if (live && !live.exited)
+      for (const pid of new Set([live.pid, live.rootPid])) {
+        try {
+          process.kill(pid, 'SIGHUP');
+        } catch {
+          /* gone */
+        }
+      }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -114,11 +123,21 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     const env = buildShellEnv(opts.env);
     const [file = shell, ...prefix] = [...(opts.launcher ?? []), shell];
     const term = spawn(file, [...prefix, '--noprofile', '--norc', '--noediting'], {
-      name: env.TERM ?? 'dumb', cwd: opts.cwd, env, cols: 200, rows: 50,
+      name: env.TERM ?? 'dumb',
+      cwd: opts.cwd,
+      env,
+      cols: 200,
+      rows: 50,
     });
     const l: Live = {
-      term, pid: term.pid, rootPid: term.pid, pts: (term as unknown as { ptsName?: string }).ptsName,
-      exited: false, exitCode: null, sink: null, onExit: null,
+      term,
+      pid: term.pid,
+      rootPid: term.pid,
+      pts: (term as unknown as { ptsName?: string }).ptsName,
+      exited: false,
+      exitCode: null,
+      sink: null,
+      onExit: null,
     };
     term.onData((d) => l.sink?.(d));
     term.onExit(({ exitCode }) => {
@@ -135,9 +154,15 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
       const timer = setTimeout(() => resolve(false), 15_000);
       l.sink = (d) => {
         seen = (seen + d).slice(-4096);
-        if (seen.includes(ready)) { clearTimeout(timer); resolve(true); }
+        if (seen.includes(ready)) {
+          clearTimeout(timer);
+          resolve(true);
+        }
       };
-      l.onExit = () => { clearTimeout(timer); resolve(false); };
+      l.onExit = () => {
+        clearTimeout(timer);
+        resolve(false);
+      };
       term.write(` stty -echo 2>/dev/null; . ${shellQuote(initPath)}; __sedge_n=${nonce}\n`);
     });
     l.sink = null;
@@ -159,10 +184,35 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
       // Background jobs live in their own process groups: note them now, so they go down even when bash
       // has to be SIGKILLed (a SIGKILLed bash cannot pass SIGHUP on).
       const jobs = new Set([...pids].flatMap((p) => descendants(p)));
-      const signal = (sig: NodeJS.Signals) => { for (const pid of pids) { try { process.kill(pid, sig); } catch { /* gone */ } } };
-      const reap = () => { for (const pid of jobs) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } } };
-      const timer = setTimeout(() => { signal('SIGKILL'); reap(); resolve(); }, 1000);
-      l.onExit = () => { clearTimeout(timer); reap(); prev?.(); resolve(); };
+      const signal = (sig: NodeJS.Signals) => {
+        for (const pid of pids) {
+          try {
+            process.kill(pid, sig);
+          } catch {
+            /* gone */
+          }
+        }
+      };
+      const reap = () => {
+        for (const pid of jobs) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }
+      };
+      const timer = setTimeout(() => {
+        signal('SIGKILL');
+        reap();
+        resolve();
+      }, 1000);
+      l.onExit = () => {
+        clearTimeout(timer);
+        reap();
+        prev?.();
+        resolve();
+      };
       // SIGHUP: bash passes it on to its jobs, then exits
       signal('SIGHUP');
     });
@@ -176,7 +226,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     const fg = foregroundGroup(l.pid);
     if (fg !== null) {
       killGroup(fg, 'SIGINT');
-      if (fg !== l.pid) (signalled.add(fg), interrupts.set(fg, 1));
+      if (fg !== l.pid) signalled.add(fg), interrupts.set(fg, 1);
     }
     let done = await finishedWithin(graceMs);
     const deadline = performance.now() + graceMs * 2;
@@ -187,8 +237,11 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
       // A SIGINT can land while the child is still between fork and exec (running bash's own handler) and be
       // lost; so a group gets SIGINT twice before SIGKILL. bash only drops the rest of a command when its
       // child died of SIGINT.
-      else if ((interrupts.get(g) ?? 0) < 2) { signalled.add(g); interrupts.set(g, (interrupts.get(g) ?? 0) + 1); killGroup(g, 'SIGINT'); }
-      else killGroup(g, 'SIGKILL');
+      else if ((interrupts.get(g) ?? 0) < 2) {
+        signalled.add(g);
+        interrupts.set(g, (interrupts.get(g) ?? 0) + 1);
+        killGroup(g, 'SIGINT');
+      } else killGroup(g, 'SIGKILL');
       done = await finishedWithin(100);
     }
     // what is left of the groups we signalled (children that ignore SIGINT) gets SIGKILL after the grace
@@ -219,11 +272,20 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     const capture = createCapture(maxChars);
     let lastDataAt = performance.now();
     let finish!: () => void;
-    const finished = new Promise<void>((r) => { finish = r; });
-    const frame = createFrameParser(nonce, (text) => {
-      capture.push(text);
-      if (ro.onData) { const shown = presentOutput(text).text; if (shown) ro.onData(shown); }
-    }, () => finish());
+    const finished = new Promise<void>((r) => {
+      finish = r;
+    });
+    const frame = createFrameParser(
+      nonce,
+      (text) => {
+        capture.push(text);
+        if (ro.onData) {
+          const shown = presentOutput(text).text;
+          if (shown) ro.onData(shown);
+        }
+      },
+      () => finish(),
+    );
     l.sink = (data) => {
       lastDataAt = performance.now();
       frame.push(data);
@@ -306,4 +368,3 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     },
   };
 }
-

@@ -103,10 +103,13 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
     })();
     return killing;
   };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void killTree();
-  }, Math.max(1, opts.timeoutMs));
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      void killTree();
+    },
+    Math.max(1, opts.timeoutMs),
+  );
   const onAbort = () => {
     interrupted = true;
     void killTree();

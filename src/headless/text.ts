@@ -39,7 +39,8 @@ export function createTextRenderer(write: (s: string) => void, opts: TextRendere
         const d = e.data ?? {};
         const parts: string[] = [];
         if (d.exit_code !== undefined) parts.push(`exit ${d.exit_code}`);
-        if (d.files_changed?.length) parts.push(`edited ${d.files_changed.join(', ')}${d.diff ? ` ${diffStat(d.diff)}` : ''}`);
+        if (d.files_changed?.length)
+          parts.push(`edited ${d.files_changed.join(', ')}${d.diff ? ` ${diffStat(d.diff)}` : ''}`);
         if (e.is_error) parts.push(c('31', firstLine(e.output)));
         parts.push(secs(e.duration_ms));
         write(`  ${dim(parts.join(' · '))}\n`);
@@ -60,7 +61,9 @@ export function createTextRenderer(write: (s: string) => void, opts: TextRendere
       case 'run_end': {
         const u = e.usage;
         const verdict = e.status === 'done' ? c('32', 'done') : c('31', e.status);
-        write(`${verdict} ${dim(`· ${e.reason} · ${e.steps} step(s) · ${u.input_tokens} in / ${u.output_tokens} out tokens · ${secs(e.duration_ms)}`)}\n`);
+        write(
+          `${verdict} ${dim(`· ${e.reason} · ${e.steps} step(s) · ${u.input_tokens} in / ${u.output_tokens} out tokens · ${secs(e.duration_ms)}`)}\n`,
+        );
         break;
       }
       default:

@@ -28,7 +28,8 @@ export function isReplayModel(model: string): boolean {
 export function createModel(s: ModelSettings): ModelClient {
   if (isReplayModel(s.model)) {
     const file = s.model.slice('replay:'.length);
-    if (!file) throw new ModelConfigError('--model replay:FILE needs a file, e.g. --model replay:examples/fix-add.jsonl');
+    if (!file)
+      throw new ModelConfigError('--model replay:FILE needs a file, e.g. --model replay:examples/fix-add.jsonl');
     try {
       return createReplayModel(readScript(resolve(s.cwd, file)), { id: s.model, delayMs: s.replayDelayMs ?? 0 });
     } catch (err) {
@@ -40,6 +41,10 @@ export function createModel(s: ModelSettings): ModelClient {
       'no model endpoint: set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible server), or try the offline demo with --model replay:FILE',
     );
   }
-  const client = createOpenAIModel({ model: s.model, ...(s.apiKey ? { apiKey: s.apiKey } : {}), ...(s.baseURL ? { baseURL: s.baseURL } : {}) });
+  const client = createOpenAIModel({
+    model: s.model,
+    ...(s.apiKey ? { apiKey: s.apiKey } : {}),
+    ...(s.baseURL ? { baseURL: s.baseURL } : {}),
+  });
   return withRetry(client, { ...(s.onRetry ? { onRetry: (n, e) => s.onRetry?.(n, e.message) } : {}) });
 }

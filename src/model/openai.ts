@@ -1,5 +1,13 @@
 import OpenAI from 'openai';
-import { emptyUsage, ModelError, type Message, type ModelChunk, type ModelClient, type ModelRequest, type Usage } from './types.js';
+import {
+  emptyUsage,
+  ModelError,
+  type Message,
+  type ModelChunk,
+  type ModelClient,
+  type ModelRequest,
+  type Usage,
+} from './types.js';
 
 export interface OpenAIClientOptions {
   model: string;
@@ -21,7 +29,10 @@ export type ReasoningField = 'reasoning_content' | 'reasoning';
  * its reasoning back under the field the provider streamed it in: thinking models (Kimi K2, DeepSeek V3.2+,
  * GLM) refuse a tool-call message without it. Final answers do not (older reasoners refuse it there).
  */
-export function toChatMessages(messages: Message[], reasoningField: ReasoningField = 'reasoning_content'): ChatMessage[] {
+export function toChatMessages(
+  messages: Message[],
+  reasoningField: ReasoningField = 'reasoning_content',
+): ChatMessage[] {
   return messages.map((m): ChatMessage => {
     switch (m.role) {
       case 'system':
@@ -36,7 +47,13 @@ export function toChatMessages(messages: Message[], reasoningField: ReasoningFie
           // null is allowed only next to tool calls; an empty answer stays an empty string
           content: m.content || (m.tool_calls?.length ? null : ''),
           ...(m.tool_calls?.length
-            ? { tool_calls: m.tool_calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) }
+            ? {
+                tool_calls: m.tool_calls.map((c) => ({
+                  id: c.id,
+                  type: 'function' as const,
+                  function: { name: c.name, arguments: c.arguments },
+                })),
+              }
             : {}),
           ...(m.tool_calls?.length && m.reasoning ? { [reasoningField]: m.reasoning } : {}),
         };
@@ -80,7 +97,12 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
             model: opts.model,
             messages: toChatMessages(request.messages, reasoningField),
             ...(request.tools.length
-              ? { tools: request.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })) }
+              ? {
+                  tools: request.tools.map((t) => ({
+                    type: 'function' as const,
+                    function: { name: t.name, description: t.description, parameters: t.parameters },
+                  })),
+                }
               : {}),
             stream: true,
             ...(streamUsage ? { stream_options: { include_usage: true } } : {}),
@@ -143,10 +165,18 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
       }
       // Every provider ends a turn with a finish_reason. A stream that closes without one was cut (a proxy
       // timeout, a crashed server): its text and tool calls are partial, so retry instead of acting on them.
-      if (finishReason === null) throw new ModelError('model stream ended before the model finished (no finish_reason): the connection was cut', null, true);
+      if (finishReason === null)
+        throw new ModelError(
+          'model stream ended before the model finished (no finish_reason): the connection was cut',
+          null,
+          true,
+        );
       // By index, then in order of appearance (a stable sort).
       for (const call of [...calls].sort((a, b) => a.index - b.index)) {
-        yield { type: 'tool_call', call: { id: call.id || `call_${call.index}`, name: call.name, arguments: call.arguments } };
+        yield {
+          type: 'tool_call',
+          call: { id: call.id || `call_${call.index}`, name: call.name, arguments: call.arguments },
+        };
       }
       if (usage) yield { type: 'usage', usage };
       yield { type: 'done', finishReason };
@@ -161,7 +191,10 @@ function readUsage(u: OpenAI.Completions.CompletionUsage): Usage {
     input_tokens: u.prompt_tokens ?? 0,
     output_tokens: u.completion_tokens ?? 0,
     // DeepSeek reports prompt_cache_hit_tokens instead of prompt_tokens_details.cached_tokens
-    cached_tokens: u.prompt_tokens_details?.cached_tokens ?? (u as { prompt_cache_hit_tokens?: number }).prompt_cache_hit_tokens ?? 0,
+    cached_tokens:
+      u.prompt_tokens_details?.cached_tokens ??
+      (u as { prompt_cache_hit_tokens?: number }).prompt_cache_hit_tokens ??
+      0,
     reasoning_tokens: details?.reasoning_tokens ?? 0,
   };
 }
@@ -176,7 +209,9 @@ export function toModelError(err: unknown, signal: AbortSignal, secret?: string,
   // the key, and credentials in a URL (http://user:pass@host)
   let message = mapped.message.replace(/\/\/[^/@\s]*@/g, '//');
   if (secret) message = message.replaceAll(secret, '[redacted]');
-  return message === mapped.message ? mapped : new ModelError(message, mapped.status, mapped.retryable, mapped.retryAfterMs);
+  return message === mapped.message
+    ? mapped
+    : new ModelError(message, mapped.status, mapped.retryable, mapped.retryAfterMs);
 }
 
 function mapModelError(err: unknown, signal: AbortSignal, endpoint?: string): unknown {
@@ -184,14 +219,24 @@ function mapModelError(err: unknown, signal: AbortSignal, endpoint?: string): un
   if (err instanceof ModelError) return err;
   // "Connection error." alone does not say where or why (a local server not running, a wrong port, DNS).
   if (err instanceof OpenAI.APIConnectionError) {
-    return new ModelError(`cannot reach the model endpoint${endpoint ? ` ${endpoint}` : ''}: ${rootCause(err)}`, null, true);
+    return new ModelError(
+      `cannot reach the model endpoint${endpoint ? ` ${endpoint}` : ''}: ${rootCause(err)}`,
+      null,
+      true,
+    );
   }
   if (err instanceof OpenAI.APIError) {
     const status = typeof err.status === 'number' ? err.status : null;
     const retryable = status === null || status === 408 || status === 409 || status === 429 || status >= 500;
     const detail = err.message.replace(/\s+/g, ' ').slice(0, 300);
-    const hint = status === 401 ? ' (check OPENAI_API_KEY)' : status === 404 ? ' (check the model name and OPENAI_BASE_URL)' : '';
-    return new ModelError(`model request failed${status ? ` with HTTP ${status}` : ''}: ${detail}${hint}`, status, retryable, retryAfter(err.headers));
+    const hint =
+      status === 401 ? ' (check OPENAI_API_KEY)' : status === 404 ? ' (check the model name and OPENAI_BASE_URL)' : '';
+    return new ModelError(
+      `model request failed${status ? ` with HTTP ${status}` : ''}: ${detail}${hint}`,
+      status,
+      retryable,
+      retryAfter(err.headers),
+    );
   }
   const message = err instanceof Error ? err.message : String(err);
   return new ModelError(`model stream failed: ${message}`, null, true);
@@ -201,11 +246,15 @@ function rootCause(err: Error): string {
   let e: unknown = err;
   while (e instanceof Error && e.cause instanceof Error) e = e.cause;
   const last = e as Error & { code?: string };
-  return last === err ? err.message : `${last.code && !last.message.includes(last.code) ? `${last.code} ` : ''}${last.message}`;
+  return last === err
+    ? err.message
+    : `${last.code && !last.message.includes(last.code) ? `${last.code} ` : ''}${last.message}`;
 }
 
 function refusesStreamOptions(err: unknown): boolean {
-  return err instanceof OpenAI.APIError && (err.status === 400 || err.status === 422) && /stream_options/i.test(err.message);
+  return (
+    err instanceof OpenAI.APIError && (err.status === 400 || err.status === 422) && /stream_options/i.test(err.message)
+  );
 }
 
 const MAX_RETRY_AFTER_MS = 60_000;

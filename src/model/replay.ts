@@ -20,7 +20,11 @@ export function createReplayModel(turns: ScriptedTurn[], opts: ReplayOptions): M
     async *stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelChunk> {
       const turn = turns[next];
       if (!turn) {
-        throw new ModelError(`replay script exhausted after ${turns.length} turn(s): the script has no answer for step ${next + 1}`, null, false);
+        throw new ModelError(
+          `replay script exhausted after ${turns.length} turn(s): the script has no answer for step ${next + 1}`,
+          null,
+          false,
+        );
       }
       next += 1;
       const pause = async () => {
@@ -41,7 +45,10 @@ export function createReplayModel(turns: ScriptedTurn[], opts: ReplayOptions): M
       }
       for (const [i, call] of (turn.tool_calls ?? []).entries()) {
         await pause();
-        yield { type: 'tool_call', call: { id: call.id ?? `replay_${next}_${i}`, name: call.name, arguments: encodeArguments(call.arguments) } };
+        yield {
+          type: 'tool_call',
+          call: { id: call.id ?? `replay_${next}_${i}`, name: call.name, arguments: encodeArguments(call.arguments) },
+        };
       }
       const input = estimateTokens(request);
       yield {
@@ -49,7 +56,9 @@ export function createReplayModel(turns: ScriptedTurn[], opts: ReplayOptions): M
         usage: {
           ...emptyUsage(),
           input_tokens: turn.usage?.input_tokens ?? input,
-          output_tokens: turn.usage?.output_tokens ?? Math.ceil(((turn.text?.length ?? 0) + JSON.stringify(turn.tool_calls ?? []).length) / 4),
+          output_tokens:
+            turn.usage?.output_tokens ??
+            Math.ceil(((turn.text?.length ?? 0) + JSON.stringify(turn.tool_calls ?? []).length) / 4),
           cached_tokens: turn.usage?.cached_tokens ?? 0,
         },
       };
@@ -60,6 +69,7 @@ export function createReplayModel(turns: ScriptedTurn[], opts: ReplayOptions): M
 
 function estimateTokens(request: ModelRequest): number {
   let chars = JSON.stringify(request.tools).length;
-  for (const m of request.messages) chars += m.content.length + ('tool_calls' in m && m.tool_calls ? JSON.stringify(m.tool_calls).length : 0);
+  for (const m of request.messages)
+    chars += m.content.length + ('tool_calls' in m && m.tool_calls ? JSON.stringify(m.tool_calls).length : 0);
   return Math.ceil(chars / 4);
 }

@@ -60,7 +60,10 @@ export function withRetry(inner: ModelClient, options: Partial<RetryOptions> = {
           if (!error.retryable || attempt >= opts.retries) throw error;
           opts.onRetry?.(attempt + 1, error);
           if (yielded) yield { type: 'reset', reason: error.message };
-          const backoff = Math.max(opts.baseDelayMs * 2 ** attempt * (0.75 + Math.random() * 0.5), error.retryAfterMs ?? 0);
+          const backoff = Math.max(
+            opts.baseDelayMs * 2 ** attempt * (0.75 + Math.random() * 0.5),
+            error.retryAfterMs ?? 0,
+          );
           await wait(backoff, signal);
         } finally {
           clearTimeout(timer);

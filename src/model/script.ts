@@ -61,7 +61,11 @@ export function parseScript(text: string, source = 'script'): ScriptedTurn[] {
       const calls = Array.isArray(ev.tool_calls) ? ev.tool_calls : [];
       turns.push({
         text: typeof ev.text === 'string' ? ev.text : '',
-        tool_calls: calls.map((c: { id?: string; name: string; arguments: string }) => ({ id: c.id, name: c.name, arguments: c.arguments })),
+        tool_calls: calls.map((c: { id?: string; name: string; arguments: string }) => ({
+          id: c.id,
+          name: c.name,
+          arguments: c.arguments,
+        })),
       });
       return;
     }

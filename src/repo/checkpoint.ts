@@ -28,10 +28,15 @@ const SAFE_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C
 
 function git(cwd: string, args: string[], env: Record<string, string> = {}, input?: string): Promise<string> {
   return new Promise((res, rej) => {
-    const child = execFile('git', args, { cwd, env: { ...process.env, ...SAFE_ENV, ...env }, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) rej(new Error(`git ${args[0]} failed: ${String(stderr).trim() || err.message}`));
-      else res(String(stdout));
-    });
+    const child = execFile(
+      'git',
+      args,
+      { cwd, env: { ...process.env, ...SAFE_ENV, ...env }, maxBuffer: 256 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) rej(new Error(`git ${args[0]} failed: ${String(stderr).trim() || err.message}`));
+        else res(String(stdout));
+      },
+    );
     if (input !== undefined) child.stdin?.end(input);
   });
 }
@@ -74,7 +79,13 @@ export async function createCheckpoint(root: string, sessionId: string, now = Da
     GIT_COMMITTER_NAME: 'sedge',
     GIT_COMMITTER_EMAIL: 'sedge@localhost',
   };
-  const commit = (await git(root, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', `sedge checkpoint ${new Date(now).toISOString()}`], env)).trim();
+  const commit = (
+    await git(
+      root,
+      ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', `sedge checkpoint ${new Date(now).toISOString()}`],
+      env,
+    )
+  ).trim();
   await git(root, ['update-ref', ref, commit]);
   return { commit, tree, ref, createdAt: now };
 }
@@ -86,7 +97,8 @@ export async function changedSince(root: string, cp: Checkpoint): Promise<{ path
   const out = await git(root, ['diff-tree', '-r', '-z', '--no-renames', '--name-status', cp.tree, now]);
   const parts = out.split('\0').filter((p) => p !== '');
   const changes: { path: string; status: string }[] = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) changes.push({ status: parts[i] as string, path: parts[i + 1] as string });
+  for (let i = 0; i + 1 < parts.length; i += 2)
+    changes.push({ status: parts[i] as string, path: parts[i + 1] as string });
   return changes;
 }
 

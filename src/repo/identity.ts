@@ -8,8 +8,11 @@ import { resolve } from 'node:path';
 
 function git(cwd: string, args: string[]): Promise<string | null> {
   return new Promise((done) => {
-    execFile('git', args, { cwd, maxBuffer: 1 << 20, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, stdout) =>
-      done(err ? null : stdout.trim()),
+    execFile(
+      'git',
+      args,
+      { cwd, maxBuffer: 1 << 20, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
+      (err, stdout) => done(err ? null : stdout.trim()),
     );
   });
 }
@@ -27,7 +30,10 @@ export function normalizeRemote(url: string): string {
   const slash = u.indexOf('/');
   const host = (slash < 0 ? u : u.slice(0, slash)).toLowerCase().replace(/:\d+$/, '');
   const path = slash < 0 ? '' : u.slice(slash);
-  return `${host}${path}`.toLowerCase().replace(/\.git\/?$/, '').replace(/\/+$/, '');
+  return `${host}${path}`
+    .toLowerCase()
+    .replace(/\.git\/?$/, '')
+    .replace(/\/+$/, '');
 }
 
 export async function repoIdentity(cwd: string): Promise<{ root: string; id: string } | null> {
@@ -44,6 +50,9 @@ export async function repoIdentity(cwd: string): Promise<{ root: string; id: str
     const common = await git(root, ['rev-parse', '--git-common-dir']);
     basis = `dir:${resolve(root, common ?? '.git')}`;
   }
-  const id = createHash('sha256').update(`${basis}\nremote:${normalizeRemote(remote)}`).digest('hex').slice(0, 20);
+  const id = createHash('sha256')
+    .update(`${basis}\nremote:${normalizeRemote(remote)}`)
+    .digest('hex')
+    .slice(0, 20);
   return { root, id };
 }

@@ -45,7 +45,11 @@ export function parseYaml(source: string): YamlValue {
 
   function parseSeq(indent: number): YamlValue[] {
     const items: YamlValue[] = [];
-    for (let line = peek(); line && line.indent === indent && (line.text === '-' || line.text.startsWith('- ')); line = peek()) {
+    for (
+      let line = peek();
+      line && line.indent === indent && (line.text === '-' || line.text.startsWith('- '));
+      line = peek()
+    ) {
       const rest = line.text.slice(1).trimStart();
       if (!rest) {
         consume();
@@ -78,14 +82,19 @@ export function parseYaml(source: string): YamlValue {
         map[key] = blockScalar(indent, rest);
       } else if (rest === '') {
         const next = peek();
-        if (next && next.indent === indent && (next.text === '-' || next.text.startsWith('- '))) map[key] = parseSeq(indent);
+        if (next && next.indent === indent && (next.text === '-' || next.text.startsWith('- ')))
+          map[key] = parseSeq(indent);
         else map[key] = parseNode(indent + 1);
       } else {
         let value = rest;
         // plain multi-line scalar: continuation lines indented deeper than the key
-        for (let next = peek(); next && next.indent > indent && !keyMatch(next.text) && !/^["']/.test(rest); next = peek()) {
+        for (
+          let next = peek();
+          next && next.indent > indent && !keyMatch(next.text) && !/^["']/.test(rest);
+          next = peek()
+        ) {
           consume();
-          value += ' ' + stripComment(next.text);
+          value += ` ${stripComment(next.text)}`;
         }
         map[key] = scalar(value);
       }
@@ -113,7 +122,10 @@ export function parseYaml(source: string): YamlValue {
     }
     while (lines.length && lines[lines.length - 1] === '') lines.pop();
     if (header.startsWith('>')) {
-      return lines.reduce((acc, l, i) => (i === 0 ? l : l === '' || /^\s/.test(l) ? `${acc}\n${l}` : `${acc} ${l}`), '');
+      return lines.reduce(
+        (acc, l, i) => (i === 0 ? l : l === '' || /^\s/.test(l) ? `${acc}\n${l}` : `${acc} ${l}`),
+        '',
+      );
     }
     return lines.join('\n');
   }

@@ -32,7 +32,10 @@ const ENV_MANAGER = /^(?:[A-Za-z_]\w*=\S*\s+)*(tox|nox|hatch\s+(?:run\s+)?test)(
  * The CI test command. `envManagers: false` (the default) passes over tox/nox/hatch commands, so a manifest's
  * direct runner (pytest) is preferred; call again with true when the manifests found nothing.
  */
-export async function detectFromCi(root: string, opts: { envManagers?: boolean; lang?: Lang | null } = {}): Promise<TestDetection | null> {
+export async function detectFromCi(
+  root: string,
+  opts: { envManagers?: boolean; lang?: Lang | null } = {},
+): Promise<TestDetection | null> {
   const candidates: Candidate[] = [];
   const wfDir = join(root, '.github', 'workflows');
   const files = (await listDir(wfDir)).filter((f) => /\.ya?ml$/i.test(f)).sort(fileOrder);
@@ -68,7 +71,14 @@ export async function detectFromCi(root: string, opts: { envManagers?: boolean; 
 }
 
 function fileOrder(a: string, b: string): number {
-  const rank = (f: string) => (/test/i.test(f) ? 0 : /^(ci|main|build|check)/i.test(f) ? 1 : /release|publish|deploy|doc|page|lint|codeql|stale|label/i.test(f) ? 3 : 2);
+  const rank = (f: string) =>
+    /test/i.test(f)
+      ? 0
+      : /^(ci|main|build|check)/i.test(f)
+        ? 1
+        : /release|publish|deploy|doc|page|lint|codeql|stale|label/i.test(f)
+          ? 3
+          : 2;
   return rank(a) - rank(b) || a.localeCompare(b);
 }
 
@@ -94,7 +104,8 @@ function collectGithub(doc: YamlValue, root: string, file: string, out: Candidat
       let score = 0;
       if (/test|check|ci\b/i.test(jobName)) score += 2;
       if (/test/i.test(stepName)) score += 2;
-      if (/lint|format|style|doc|bench|release|publish|deploy|e2e|integration|coverage/i.test(`${jobName} ${stepName}`)) score -= 2;
+      if (/lint|format|style|doc|bench|release|publish|deploy|e2e|integration|coverage/i.test(`${jobName} ${stepName}`))
+        score -= 2;
       if (triggered) score += 1;
       if (/release|publish|deploy|nightly/i.test(file)) score -= 3;
       if (otherOs) score -= 3;
@@ -127,8 +138,13 @@ function collectScripts(node: YamlValue, root: string, file: string, out: Candid
   if (!isObj(node)) return;
   for (const [key, value] of Object.entries(node)) {
     if ((key === 'script' || key === 'run' || key === 'command') && !isObj(value)) {
-      const lines = Array.isArray(value) ? value.map(str).filter((s): s is string => !!s) : str(value) ? [str(value) as string] : [];
-      if (lines.length) add(out, lines.join('\n'), root, null, file, path ? `${path}.${key}` : key, /test/i.test(path) ? 2 : 0);
+      const lines = Array.isArray(value)
+        ? value.map(str).filter((s): s is string => !!s)
+        : str(value)
+          ? [str(value) as string]
+          : [];
+      if (lines.length)
+        add(out, lines.join('\n'), root, null, file, path ? `${path}.${key}` : key, /test/i.test(path) ? 2 : 0);
     } else if (!/^(before_|after_|install|deploy|pages|release)/.test(key)) {
       collectScripts(value, root, file, out, path ? `${path}.${key}` : key);
     }
@@ -141,8 +157,16 @@ function workingDir(node: Obj): string | null {
   return str(defaults.run['working-directory']);
 }
 
-function add(out: Candidate[], run: string, root: string, dir: string | null, file: string, where: string, score: number): void {
-  if (dir && dir.includes('${{')) return;
+function add(
+  out: Candidate[],
+  run: string,
+  root: string,
+  dir: string | null,
+  file: string,
+  where: string,
+  score: number,
+): void {
+  if (dir?.includes('${{')) return;
   const sanitized = sanitizeCiCommand(run);
   if (!sanitized) return;
   const cwd = resolve(root, dir ?? '.', sanitized.cd ?? '.');
@@ -151,7 +175,8 @@ function add(out: Candidate[], run: string, root: string, dir: string | null, fi
 }
 
 /** Wrappers that only set up an environment; dropped when their program is missing here. */
-const WRAPPERS = /^(?:poetry run|uv run|pdm run|pipenv run|hatch run|rye run|vp exec|cross-env|dotenv(?:\s+-\S+(?:\s+[^-\s]\S*)?)*\s+--|xvfb-run(?:\s+-a|\s+--auto-servernum)*|timeout\s+\d+[smhd]?|time)\s+/;
+const WRAPPERS =
+  /^(?:poetry run|uv run|pdm run|pipenv run|hatch run|rye run|vp exec|cross-env|dotenv(?:\s+-\S+(?:\s+[^-\s]\S*)?)*\s+--|xvfb-run(?:\s+-a|\s+--auto-servernum)*|timeout\s+\d+[smhd]?|time)\s+/;
 
 /** The command itself when its program is here; else without a missing wrapper; else null. */
 async function makeRunnable(command: string, cwd: string, depth = 0): Promise<string | null> {
@@ -177,7 +202,8 @@ async function makeRunnable(command: string, cwd: string, depth = 0): Promise<st
   const cov = /^coverage run\s+(?:--?[\w-]+(?:=\S+)?\s+)*-m\s+/.exec(cmd);
   if (cov) return again(`${py} -m ${cmd.slice(cov[0].length)}`);
   if (exe === 'python' && (await onPath('python3'))) return again(cmd.replace(/^python\b/, 'python3'));
-  if ((exe === 'pytest' || exe === 'py.test') && (await onPath('python3'))) return again(cmd.replace(/^(pytest|py\.test)\b/, `${py} -m pytest`));
+  if ((exe === 'pytest' || exe === 'py.test') && (await onPath('python3')))
+    return again(cmd.replace(/^(pytest|py\.test)\b/, `${py} -m pytest`));
   // a package manager that is not installed here: npm runs the same package.json scripts
   const pm = /^(yarn|pnpm|bun)\s+(?:run\s+)?([\w:.-]+)(.*)$/.exec(cmd);
   if (pm && !/^(install|add|exec|dlx|x)$/.test(pm[2] ?? '')) {

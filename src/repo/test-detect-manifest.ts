@@ -24,18 +24,27 @@ export async function detectFromManifests(root: string, lang?: Lang | null): Pro
 }
 
 async function detectOther(root: string): Promise<TestDetection | null> {
-  const make = (command: string, reason: string, runner: TestRunner): TestDetection => ({ command, reason, runner, cwd: root, source: 'manifest' });
-  if ((await exists(join(root, 'go.mod'))) || (await exists(join(root, 'go.work')))) return make('go test ./...', 'go.mod', 'go');
+  const make = (command: string, reason: string, runner: TestRunner): TestDetection => ({
+    command,
+    reason,
+    runner,
+    cwd: root,
+    source: 'manifest',
+  });
+  if ((await exists(join(root, 'go.mod'))) || (await exists(join(root, 'go.work'))))
+    return make('go test ./...', 'go.mod', 'go');
   const cargo = await readText(join(root, 'Cargo.toml'));
   if (cargo !== null) {
     // a workspace root that is also a package tests only itself with plain `cargo test`
-    if (/^\[workspace\]/m.test(cargo) && /^\[package\]/m.test(cargo)) return make('cargo test --workspace', 'Cargo.toml (workspace)', 'cargo');
+    if (/^\[workspace\]/m.test(cargo) && /^\[package\]/m.test(cargo))
+      return make('cargo test --workspace', 'Cargo.toml (workspace)', 'cargo');
     return make('cargo test', 'Cargo.toml', 'cargo');
   }
 
   const gradleBuild = ['build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts'];
   if ((await Promise.all(gradleBuild.map((f) => exists(join(root, f))))).some(Boolean)) {
-    if (await exists(join(root, 'gradlew'))) return make('./gradlew test --console=plain', 'Gradle build with ./gradlew', 'gradle');
+    if (await exists(join(root, 'gradlew')))
+      return make('./gradlew test --console=plain', 'Gradle build with ./gradlew', 'gradle');
     if (await onPath('gradle')) return make('gradle test --console=plain', 'Gradle build file', 'gradle');
   }
   if (await exists(join(root, 'pom.xml'))) {
@@ -52,13 +61,19 @@ async function detectOther(root: string): Promise<TestDetection | null> {
     const text = await readText(join(root, name));
     if (!text) continue;
     for (const target of ['test', 'check', 'tests']) {
-      if (new RegExp(`^${target}\\s*:(?!=)`, 'm').test(text)) return make(`make ${target}`, `${name} has a "${target}" target`, 'make');
+      if (new RegExp(`^${target}\\s*:(?!=)`, 'm').test(text))
+        return make(`make ${target}`, `${name} has a "${target}" target`, 'make');
     }
   }
 
   for (const dir of ['test', 'tests', '.']) {
     const bats = (await listDir(join(root, dir))).filter((f) => f.endsWith('.bats'));
-    if (bats.length) return make(dir === '.' ? 'bats .' : `bats ${dir}`, `${bats.length} .bats file(s) in ${dir === '.' ? 'the top level' : `${dir}/`}`, 'bats');
+    if (bats.length)
+      return make(
+        dir === '.' ? 'bats .' : `bats ${dir}`,
+        `${bats.length} .bats file(s) in ${dir === '.' ? 'the top level' : `${dir}/`}`,
+        'bats',
+      );
   }
   return null;
 }
@@ -66,7 +81,10 @@ async function detectOther(root: string): Promise<TestDetection | null> {
 async function detectRuby(root: string): Promise<{ command: string; reason: string; runner: TestRunner } | null> {
   const gemfile = await readText(join(root, 'Gemfile'));
   const bundle = gemfile !== null ? 'bundle exec ' : '';
-  if ((await exists(join(root, '.rspec'))) || (gemfile && /['"]rspec(-rails)?['"]/.test(gemfile) && (await exists(join(root, 'spec'))))) {
+  if (
+    (await exists(join(root, '.rspec'))) ||
+    (gemfile && /['"]rspec(-rails)?['"]/.test(gemfile) && (await exists(join(root, 'spec'))))
+  ) {
     return { command: `${bundle}rspec`, reason: '.rspec / rspec in the Gemfile with a spec/ folder', runner: 'rspec' };
   }
   const rakefile = await readText(join(root, 'Rakefile'));

@@ -31,11 +31,13 @@ export async function readPackageJson(dir: string): Promise<Pkg | null> {
 async function packageManager(root: string, pkg: Pkg): Promise<{ pm: Pm; why: string }> {
   let pm: Pm | null = null;
   let why = '';
-  const field = typeof pkg.packageManager === 'string' ? /^(npm|yarn|pnpm|bun)@/.exec(pkg.packageManager)?.[1] : undefined;
+  const field =
+    typeof pkg.packageManager === 'string' ? /^(npm|yarn|pnpm|bun)@/.exec(pkg.packageManager)?.[1] : undefined;
   if (field) [pm, why] = [field as Pm, `packageManager ${field}`];
   else if (await exists(join(root, 'pnpm-lock.yaml'))) [pm, why] = ['pnpm', 'pnpm-lock.yaml'];
   else if (await exists(join(root, 'yarn.lock'))) [pm, why] = ['yarn', 'yarn.lock'];
-  else if ((await exists(join(root, 'bun.lockb'))) || (await exists(join(root, 'bun.lock')))) [pm, why] = ['bun', 'bun.lock'];
+  else if ((await exists(join(root, 'bun.lockb'))) || (await exists(join(root, 'bun.lock'))))
+    [pm, why] = ['bun', 'bun.lock'];
   if (!pm || pm === 'npm') return { pm: 'npm', why: why || 'npm' };
   if (await onPath(pm)) return { pm, why };
   return { pm: 'npm', why: `${why}, but ${pm} is not installed here: using npm` };
@@ -82,10 +84,16 @@ export async function detectNode(root: string): Promise<TestDetection | null> {
   const testUsable = test !== undefined && !PLACEHOLDER.test(test) && !isLintOnly(test);
   if (testUsable) return make(runCmd(pm, 'test'), `package.json "test" script (${why})`, scriptRunner(all, 'test'));
 
-  const alt = ALT_SCRIPTS.find((s) => all[s] !== undefined && !isLintOnly(all[s] ?? '')) ??
+  const alt =
+    ALT_SCRIPTS.find((s) => all[s] !== undefined && !isLintOnly(all[s] ?? '')) ??
     Object.keys(all).find((s) => /^test[:_-]/.test(s) && !SKIP_ALT.test(s) && !isLintOnly(all[s] ?? ''));
   if (alt) {
-    const note = test === undefined ? 'no "test" script' : PLACEHOLDER.test(test) ? '"test" is the npm placeholder' : '"test" only lints';
+    const note =
+      test === undefined
+        ? 'no "test" script'
+        : PLACEHOLDER.test(test)
+          ? '"test" is the npm placeholder'
+          : '"test" only lints';
     return make(runCmd(pm, alt), `package.json "${alt}" script (${note}; ${why})`, scriptRunner(all, alt));
   }
 
@@ -97,12 +105,16 @@ export async function detectNode(root: string): Promise<TestDetection | null> {
   return null;
 }
 
-async function workspaceCommand(root: string, pkg: Pkg, pm: Pm): Promise<{ command: string; reason: string; runner: TestRunner } | null> {
+async function workspaceCommand(
+  root: string,
+  pkg: Pkg,
+  pm: Pm,
+): Promise<{ command: string; reason: string; runner: TestRunner } | null> {
   const ws = pkg.workspaces;
   const patterns: string[] = Array.isArray(ws)
     ? ws.filter((x): x is string => typeof x === 'string')
     : ws && typeof ws === 'object' && Array.isArray((ws as { packages?: unknown }).packages)
-      ? ((ws as { packages: unknown[] }).packages.filter((x): x is string => typeof x === 'string'))
+      ? (ws as { packages: unknown[] }).packages.filter((x): x is string => typeof x === 'string')
       : [];
   const pnpmWs = await readText(join(root, 'pnpm-workspace.yaml'));
   if (pnpmWs) for (const m of pnpmWs.matchAll(/^\s*-\s*['"]?([^'"\s#]+)/gm)) patterns.push(m[1] ?? '');
@@ -111,7 +123,9 @@ async function workspaceCommand(root: string, pkg: Pkg, pm: Pm): Promise<{ comma
   let runner: TestRunner | null = null;
   for (const pattern of patterns) {
     const base = pattern.replace(/\/\*+$/, '');
-    const dirs = pattern.endsWith('*') ? (await listDir(join(root, base))).map((d) => join(root, base, d)) : [join(root, base)];
+    const dirs = pattern.endsWith('*')
+      ? (await listDir(join(root, base))).map((d) => join(root, base, d))
+      : [join(root, base)];
     for (const dir of dirs) {
       const member = await readPackageJson(dir);
       const t = member ? scripts(member).test : undefined;
@@ -124,7 +138,11 @@ async function workspaceCommand(root: string, pkg: Pkg, pm: Pm): Promise<{ comma
   if (!runner) return null;
   const berry = await exists(join(root, '.yarnrc.yml'));
   const command =
-    pm === 'pnpm' ? 'pnpm -r --if-present run test' : pm === 'yarn' && berry ? 'yarn workspaces foreach -A run test' : 'npm test --workspaces --if-present';
+    pm === 'pnpm'
+      ? 'pnpm -r --if-present run test'
+      : pm === 'yarn' && berry
+        ? 'yarn workspaces foreach -A run test'
+        : 'npm test --workspaces --if-present';
   return { command, reason: `workspaces: the members' "test" scripts (no root "test" script)`, runner };
 }
 
@@ -136,19 +154,32 @@ const DIRECT: [string, string, TestRunner][] = [
   ['tap', 'npx --no tap', 'tap'],
 ];
 
-async function directRunner(root: string, pkg: Pkg): Promise<{ command: string; reason: string; runner: TestRunner } | null> {
+async function directRunner(
+  root: string,
+  pkg: Pkg,
+): Promise<{ command: string; reason: string; runner: TestRunner } | null> {
   const deps = { ...(pkg.dependencies ?? {}), ...(pkg.devDependencies ?? {}) };
   for (const [name, command, runner] of DIRECT) {
-    if (deps[name] !== undefined) return { command, reason: `${name} is a dependency in package.json (no test script)`, runner };
+    if (deps[name] !== undefined)
+      return { command, reason: `${name} is a dependency in package.json (no test script)`, runner };
   }
   const testDir = (await exists(join(root, 'tests'))) ? 'tests' : (await exists(join(root, 'test'))) ? 'test' : null;
-  if (deps.uvu !== undefined && testDir) return { command: `npx --no uvu ${testDir}`, reason: 'uvu is a dependency in package.json (no test script)', runner: 'uvu' };
+  if (deps.uvu !== undefined && testDir)
+    return {
+      command: `npx --no uvu ${testDir}`,
+      reason: 'uvu is a dependency in package.json (no test script)',
+      runner: 'uvu',
+    };
   if (testDir) {
     for (const f of await listDir(join(root, testDir))) {
       if (!/\.(m|c)?[jt]s$/.test(f)) continue;
       const text = await readText(join(root, testDir, f));
       if (text && /from ['"]node:test['"]|require\(['"]node:test['"]\)/.test(text)) {
-        return { command: 'node --test', reason: `${testDir}/${f} uses node:test (no test script)`, runner: 'node-test' };
+        return {
+          command: 'node --test',
+          reason: `${testDir}/${f} uses node:test (no test script)`,
+          runner: 'node-test',
+        };
       }
     }
   }

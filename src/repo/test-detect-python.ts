@@ -31,7 +31,8 @@ export async function detectPython(root: string): Promise<TestDetection | null> 
 
   let marker: string | null = null;
   if (pytestIni !== null) marker = 'pytest.ini';
-  else if (pyproject && /^\[tool\.pytest(\.ini_options)?\]/m.test(pyproject)) marker = 'pyproject.toml [tool.pytest.ini_options]';
+  else if (pyproject && /^\[tool\.pytest(\.ini_options)?\]/m.test(pyproject))
+    marker = 'pyproject.toml [tool.pytest.ini_options]';
   else if (setupCfg && /^\[tool:pytest\]/m.test(setupCfg)) marker = 'setup.cfg [tool:pytest]';
   else if (toxIni && /^\[pytest\]/m.test(toxIni)) marker = 'tox.ini [pytest]';
   else {
@@ -48,18 +49,23 @@ export async function detectPython(root: string): Promise<TestDetection | null> 
   const toxCommand = toxIni ? toxTestCommand(toxIni) : null;
   if (toxCommand) {
     const { command, missing } = await withoutMissingPytestPlugins(toxCommand.replace(/^python3?\b/, py));
-    return make(command, `tox.ini [testenv] commands${missing.length ? ` (without the options of ${missing.join(', ')}: not installed here)` : ''}`);
+    return make(
+      command,
+      `tox.ini [testenv] commands${missing.length ? ` (without the options of ${missing.join(', ')}: not installed here)` : ''}`,
+    );
   }
 
   const declared = [pyproject, setupCfg, setupPy, reqs].some((t) => t && /(^|["'\s,[])pytest\b/m.test(t));
   const isPython = pyproject !== null || setupCfg !== null || setupPy !== null || reqs !== null;
   const tests = await findTestFiles(root);
-  if (declared && (isPython || tests.files.length)) return make(`${py} -m pytest`, 'pytest is a declared dependency', 'pytest');
+  if (declared && (isPython || tests.files.length))
+    return make(`${py} -m pytest`, 'pytest is a declared dependency', 'pytest');
 
   if (await exists(join(root, 'manage.py'))) return make(`${py} manage.py test`, 'Django manage.py', 'unittest');
   // a project's own test runner script (Django: tests/runtests.py)
   for (const script of ['tests/runtests.py', 'runtests.py']) {
-    if (await exists(join(root, script))) return make(`${py} ${script}`, `${script} (the project's test runner)`, 'unittest');
+    if (await exists(join(root, script)))
+      return make(`${py} ${script}`, `${script} (the project's test runner)`, 'unittest');
   }
 
   if (tests.files.length) {
@@ -70,15 +76,22 @@ export async function detectPython(root: string): Promise<TestDetection | null> 
       const dir = tests.dir;
       if (!dir) return make(`${py} -m unittest discover`, 'unittest test files at the top level', 'unittest');
       const pkg = await exists(join(root, dir, '__init__.py'));
-      return make(`${py} -m unittest discover -s ${dir}${pkg ? ' -t .' : ''}`, `unittest test files in ${dir}/`, 'unittest');
+      return make(
+        `${py} -m unittest discover -s ${dir}${pkg ? ' -t .' : ''}`,
+        `unittest test files in ${dir}/`,
+        'unittest',
+      );
     }
-    if (usesPytest || (await onPath('pytest'))) return make(`${py} -m pytest`, `test_*.py files${usesPytest ? ' importing pytest' : ''}`, 'pytest');
+    if (usesPytest || (await onPath('pytest')))
+      return make(`${py} -m pytest`, `test_*.py files${usesPytest ? ' importing pytest' : ''}`, 'pytest');
   }
   return null;
 }
 
 async function requirementsText(root: string): Promise<string | null> {
-  const names = (await listDir(root)).filter((f) => /^(requirements.*\.(txt|in)|Pipfile|dev-requirements\.txt)$/i.test(f));
+  const names = (await listDir(root)).filter((f) =>
+    /^(requirements.*\.(txt|in)|Pipfile|dev-requirements\.txt)$/i.test(f),
+  );
   const names2 = (await listDir(join(root, 'requirements'))).map((f) => join('requirements', f));
   const texts = await Promise.all([...names, ...names2].map((f) => readText(join(root, f))));
   const joined = texts.filter(Boolean).join('\n');
@@ -118,7 +131,10 @@ export function toxTestCommand(ini: string): string | null {
 const PLUGIN_OPTIONS: [RegExp, string][] = [
   [/\s(?:-n\s*=?\s*|--numprocesses[=\s]|--maxprocesses[=\s]|--dist[=\s])\S+/g, 'xdist'],
   // --cov takes an optional value: argparse takes the next word when it is not an option, so drop it too
-  [/\s--cov-(?:report|config|fail-under|context)(?:=\S*|\s+\S+)|\s--cov-branch\b|\s--cov-append\b|\s--no-cov\b|\s--cov(?:=\S+|\s+(?!-)\S+)?(?=\s|$)/g, 'pytest_cov'],
+  [
+    /\s--cov-(?:report|config|fail-under|context)(?:=\S*|\s+\S+)|\s--cov-branch\b|\s--cov-append\b|\s--no-cov\b|\s--cov(?:=\S+|\s+(?!-)\S+)?(?=\s|$)/g,
+    'pytest_cov',
+  ],
   [/\s--timeout[=\s]\S+|\s--timeout-method[=\s]\S+/g, 'pytest_timeout'],
   [/\s--reruns(?:-delay)?[=\s]\S+/g, 'pytest_rerunfailures'],
   [/\s--benchmark-[\w-]+(?:=\S+)?/g, 'pytest_benchmark'],
@@ -130,7 +146,8 @@ const PLUGIN_OPTIONS: [RegExp, string][] = [
  * before and after the model's change alike. `missing` names the dropped plugins.
  */
 export async function withoutMissingPytestPlugins(command: string): Promise<{ command: string; missing: string[] }> {
-  if (!/(^|\s)(-m\s+pytest|pytest|py\.test)(\s|$)/.test(command) || /&&|\|\||;/.test(command)) return { command, missing: [] };
+  if (!/(^|\s)(-m\s+pytest|pytest|py\.test)(\s|$)/.test(command) || /&&|\|\||;/.test(command))
+    return { command, missing: [] };
   const wanted = PLUGIN_OPTIONS.filter(([re]) => new RegExp(re.source).test(command)).map(([, mod]) => mod);
   if (!wanted.length) return { command, missing: [] };
   const installed = await importable(await python(), wanted);
@@ -149,6 +166,8 @@ export async function withoutMissingPytestPlugins(command: string): Promise<{ co
 function importable(py: string, modules: string[]): Promise<string[] | null> {
   const code = 'import importlib.util as u,sys;print(" ".join(m for m in sys.argv[1:] if u.find_spec(m)))';
   return new Promise((resolve) => {
-    execFile(py, ['-c', code, ...modules], { timeout: 15_000 }, (err, stdout) => resolve(err ? null : stdout.trim().split(/\s+/).filter(Boolean)));
+    execFile(py, ['-c', code, ...modules], { timeout: 15_000 }, (err, stdout) =>
+      resolve(err ? null : stdout.trim().split(/\s+/).filter(Boolean)),
+    );
   });
 }

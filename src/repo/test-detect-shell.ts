@@ -29,11 +29,14 @@ const TEST_PATTERNS: RegExp[] = [
   /^xvfb-run\s+(-\S+\s+)*(npm|yarn|pnpm|npx|pytest|python3?)\b/,
 ];
 
-const INSTALL = /^(npm\s+(ci|install|i|rebuild|link)|yarn(\s+install)?$|yarn\s+install|pnpm\s+(install|i)|bun\s+install|pip3?\s|python3?\s+-m\s+pip|uv\s+(sync|pip|venv)|poetry\s+(install|lock)|pdm\s+install|pipenv\s+install|apt(-get)?\s|sudo\s|brew\s|choco\s|corepack|go\s+(mod|get|install)|cargo\s+(fetch|install)|rustup|curl|wget|git\s|docker|echo|printf|export|set\s|source\s|\.\s|mkdir|cp\s|mv\s|rm\s|ln\s|chmod|cat\s|ls(\s|$)|env(\s|$)|which|npx\s+playwright\s+install|conda|mamba|gem\s|bundle\s+install|nvm|sleep|tee|touch|true$|:$)/;
+const INSTALL =
+  /^(npm\s+(ci|install|i|rebuild|link)|yarn(\s+install)?$|yarn\s+install|pnpm\s+(install|i)|bun\s+install|pip3?\s|python3?\s+-m\s+pip|uv\s+(sync|pip|venv)|poetry\s+(install|lock)|pdm\s+install|pipenv\s+install|apt(-get)?\s|sudo\s|brew\s|choco\s|corepack|go\s+(mod|get|install)|cargo\s+(fetch|install)|rustup|curl|wget|git\s|docker|echo|printf|export|set\s|source\s|\.\s|mkdir|cp\s|mv\s|rm\s|ln\s|chmod|cat\s|ls(\s|$)|env(\s|$)|which|npx\s+playwright\s+install|conda|mamba|gem\s|bundle\s+install|nvm|sleep|tee|touch|true$|:$)/;
 
-const LINT = /^((npx|pnpx|bunx|yarn|pnpm(\s+exec)?|poetry\s+run|uv\s+run|pdm\s+run|python3?\s+-m)\s+)?(eslint|prettier|tslint|xo|standard|biome|oxlint|tsc|vue-tsc|flake8|ruff|black|isort|mypy|pyright|pylint|pycodestyle|pydocstyle|bandit|golangci-lint|gofmt|go\s+vet|staticcheck|cargo\s+(fmt|clippy)|rustfmt|shellcheck|markdownlint|commitlint|stylelint|cspell|codespell|pre-commit|lint-staged|check-manifest|twine)(\s|$)|^(npm|pnpm|yarn|bun)\s+(run\s+)?(lint|format|fmt|prettier|typecheck|type-check|types|check-types|tsc)([:\s]|$)|^make\s+(lint|fmt|format|style|vet|check-format|typecheck)(\s|$)/;
+const LINT =
+  /^((npx|pnpx|bunx|yarn|pnpm(\s+exec)?|poetry\s+run|uv\s+run|pdm\s+run|python3?\s+-m)\s+)?(eslint|prettier|tslint|xo|standard|biome|oxlint|tsc|vue-tsc|flake8|ruff|black|isort|mypy|pyright|pylint|pycodestyle|pydocstyle|bandit|golangci-lint|gofmt|go\s+vet|staticcheck|cargo\s+(fmt|clippy)|rustfmt|shellcheck|markdownlint|commitlint|stylelint|cspell|codespell|pre-commit|lint-staged|check-manifest|twine)(\s|$)|^(npm|pnpm|yarn|bun)\s+(run\s+)?(lint|format|fmt|prettier|typecheck|type-check|types|check-types|tsc)([:\s]|$)|^make\s+(lint|fmt|format|style|vet|check-format|typecheck)(\s|$)/;
 
-const BUILD = /^((npm|pnpm|yarn|bun)\s+(run\s+)?(build|compile|prepare|pretest|bundle)([:\s]|$)|go\s+build|cargo\s+build|make(\s+-j\s*\d*)?(\s+(all|build|compile))?$|(\.\/gradlew|gradle)\s+(assemble|build)|(\.\/mvnw|mvn)\s+(compile|install|package)|python3?\s+setup\.py\s+(build|build_ext|develop))/;
+const BUILD =
+  /^((npm|pnpm|yarn|bun)\s+(run\s+)?(build|compile|prepare|pretest|bundle)([:\s]|$)|go\s+build|cargo\s+build|make(\s+-j\s*\d*)?(\s+(all|build|compile))?$|(\.\/gradlew|gradle)\s+(assemble|build)|(\.\/mvnw|mvn)\s+(compile|install|package)|python3?\s+setup\.py\s+(build|build_ext|develop))/;
 
 const ASSIGNMENTS = /^([A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|'[^']*'|\S*)\s+)+/;
 const WRAPPER_PREFIX =
@@ -104,7 +107,10 @@ export function sanitizeCiCommand(script: string): { command: string; cd: string
   for (const segment of splitCommands(script)) {
     const kind = classifySegment(segment);
     if (kind === 'cd') {
-      const dir = segment.replace(/^cd\s+/, '').trim().replace(/^["']|["']$/g, '');
+      const dir = segment
+        .replace(/^cd\s+/, '')
+        .trim()
+        .replace(/^["']|["']$/g, '');
       if (/[$`]/.test(dir) || dir === '-' || dir.startsWith('/') || dir.startsWith('~')) return null;
       cd = cd ? `${cd}/${dir}` : dir;
       builds = [];
@@ -125,5 +131,8 @@ export function sanitizeCiCommand(script: string): { command: string; cd: string
 /** True when every command of a package script is a linter/formatter/type check (a "test" that tests nothing). */
 export function isLintOnly(script: string): boolean {
   const segments = splitCommands(script.replace(/\|\|/g, '&&'));
-  return segments.length > 0 && segments.every((s) => classifySegment(s) === 'lint' || /^(npm|pnpm|yarn)\s+(run\s+)?lint/.test(s));
+  return (
+    segments.length > 0 &&
+    segments.every((s) => classifySegment(s) === 'lint' || /^(npm|pnpm|yarn)\s+(run\s+)?lint/.test(s))
+  );
 }

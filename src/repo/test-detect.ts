@@ -31,7 +31,14 @@ export async function explainTestDetection(
 ): Promise<{ detection: TestDetection | null; why: string }> {
   const dir = resolve(cwd);
   const flag = overrides.cmd?.trim();
-  if (flag) return found({ command: flag, reason: 'given with --test-cmd', runner: await runnerFor(dir, flag), cwd: dir, source: 'flag' });
+  if (flag)
+    return found({
+      command: flag,
+      reason: 'given with --test-cmd',
+      runner: await runnerFor(dir, flag),
+      cwd: dir,
+      source: 'flag',
+    });
 
   const here = await detectIn(dir);
   if (here) return found(here);
@@ -96,7 +103,13 @@ async function fromSedgeConfig(dir: string): Promise<TestDetection | null> {
         ? ((raw as Record<string, unknown>).command as string)
         : null;
   if (!command?.trim()) return null;
-  return { command: command.trim(), reason: '"test" in .sedge/config.json', runner: await runnerFor(dir, command), cwd: dir, source: 'config' };
+  return {
+    command: command.trim(),
+    reason: '"test" in .sedge/config.json',
+    runner: await runnerFor(dir, command),
+    cwd: dir,
+    source: 'config',
+  };
 }
 
 /** A fenced block with the info string `test` (```test … ```); its lines joined with &&. */
@@ -115,5 +128,11 @@ async function fromAgentsMd(dir: string): Promise<TestDetection | null> {
   const text = await readText(join(dir, 'AGENTS.md'));
   const command = text ? parseAgentsTestBlock(text) : null;
   if (!command) return null;
-  return { command, reason: 'the ```test block in AGENTS.md', runner: await runnerFor(dir, command), cwd: dir, source: 'agents-md' };
+  return {
+    command,
+    reason: 'the ```test block in AGENTS.md',
+    runner: await runnerFor(dir, command),
+    cwd: dir,
+    source: 'agents-md',
+  };
 }

@@ -23,12 +23,24 @@ const jest: Parser = {
       const b = /^\s*● (.+)$/.exec(line);
       if (b && !/^Console\b/.test(b[1] ?? '')) {
         const name = (b[1] as string).trim();
-        failing.push(name === 'Test suite failed to run' ? `${file || 'a test file'} (suite failed to run)` : file ? `${file} › ${name}` : name);
+        failing.push(
+          name === 'Test suite failed to run'
+            ? `${file || 'a test file'} (suite failed to run)`
+            : file
+              ? `${file} › ${name}`
+              : name,
+        );
       }
     }
     if (!seen) return null;
     const at = findLine(lines, /^\s*● (?!Console)/);
-    return { passed, failed: Math.max(failed, failing.filter((f) => f.endsWith('(suite failed to run)')).length), failing, firstErrorAt: at, firstErrorLines: 30 };
+    return {
+      passed,
+      failed: Math.max(failed, failing.filter((f) => f.endsWith('(suite failed to run)')).length),
+      failing,
+      firstErrorAt: at,
+      firstErrorLines: 30,
+    };
   },
 };
 
@@ -61,7 +73,13 @@ const vitest: Parser = {
     }
     if (!seen) return null;
     const at = findLine(lines, /^\s*FAIL\s+\S/);
-    return { passed, failed: Math.max(failed + fileErrors, failing.length ? 1 : 0), failing, firstErrorAt: at, firstErrorLines: 30 };
+    return {
+      passed,
+      failed: Math.max(failed + fileErrors, failing.length ? 1 : 0),
+      failing,
+      firstErrorAt: at,
+      firstErrorLines: 30,
+    };
   },
 };
 
@@ -113,7 +131,13 @@ const nodeSpec: Parser = {
       const m = /^\s*✖ (.+?) \([\d.]+m?s\)$/.exec(lines[i] ?? '');
       if (m && !failing.includes(m[1] as string)) failing.push(m[1] as string);
     }
-    return { passed: pass, failed: fail, failing, firstErrorAt: section !== null ? section + 1 : findLine(lines, /^\s*✖ /), firstErrorLines: 25 };
+    return {
+      passed: pass,
+      failed: fail,
+      failing,
+      firstErrorAt: section !== null ? section + 1 : findLine(lines, /^\s*✖ /),
+      firstErrorLines: 25,
+    };
   },
 };
 
@@ -143,7 +167,13 @@ const tap: Parser = {
       return i === null ? null : Number(/(\d+)/.exec(lines[i] ?? '')?.[1]);
     };
     if (ok + notOk === 0 && summary('pass') === null) return null;
-    return { passed: summary('pass') ?? ok, failed: summary('fail') ?? notOk, failing, firstErrorAt: firstAt, firstErrorLines: 25 };
+    return {
+      passed: summary('pass') ?? ok,
+      failed: summary('fail') ?? notOk,
+      failing,
+      firstErrorAt: firstAt,
+      firstErrorLines: 25,
+    };
   },
 };
 
@@ -161,7 +191,13 @@ const batsPretty: Parser = {
       const m = /^\s*✗ (.+)$/.exec(line);
       if (m) failing.push((m[1] as string).trim());
     }
-    return { passed: total - failed - (c.skipped ?? 0), failed, failing, firstErrorAt: findLine(lines, /^\s*✗ /), firstErrorLines: 15 };
+    return {
+      passed: total - failed - (c.skipped ?? 0),
+      failed,
+      failing,
+      firstErrorAt: findLine(lines, /^\s*✗ /),
+      firstErrorLines: 15,
+    };
   },
 };
 
@@ -180,7 +216,13 @@ const uvu: Parser = {
       const m = /^\s+FAIL\s+(.*?)\s*"(.+)"\s*$/.exec(line);
       if (m) failing.push(m[1] ? `${m[1]} › ${m[2]}` : (m[2] as string));
     }
-    return { passed, failed: Math.max(0, total - passed - skipped), failing, firstErrorAt: findLine(lines, /^\s+FAIL\s+/), firstErrorLines: 15 };
+    return {
+      passed,
+      failed: Math.max(0, total - passed - skipped),
+      failing,
+      firstErrorAt: findLine(lines, /^\s+FAIL\s+/),
+      firstErrorLines: 15,
+    };
   },
 };
 
@@ -193,7 +235,10 @@ const ava: Parser = {
     const num = (i: number | null) => (i === null ? 0 : Number(/(\d+)/.exec(lines[i] ?? '')?.[1]));
     const failing: string[] = [];
     for (const line of lines) {
-      const m = /^\s*✘ (?:\[fail\]: )?(.+?)(?:\s{2,}.*|\s+(?:Difference|Error|Rejected|Values|Assertion|Expected|Unexpected|Promise|Function|Did not|Failed|Test finished|Timed out)\b.*)?$/.exec(line);
+      const m =
+        /^\s*✘ (?:\[fail\]: )?(.+?)(?:\s{2,}.*|\s+(?:Difference|Error|Rejected|Values|Assertion|Expected|Unexpected|Promise|Function|Did not|Failed|Test finished|Timed out)\b.*)?$/.exec(
+          line,
+        );
       if (m && !failing.includes(m[1] as string)) failing.push(m[1] as string);
     }
     return { passed: num(p), failed: num(f), failing, firstErrorAt: findLine(lines, /^\s*✘ /), firstErrorLines: 25 };

@@ -1,7 +1,8 @@
 /** Summary parsers for pytest, unittest, go test, cargo test, Maven Surefire and Gradle. */
 import { countsIn, findLine, type Parser, type ParserHit } from './test-parse-util.js';
 
-const PYTEST_SUMMARY = /^(?:=+ )?((?:\d+ (?:passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?|rerun)(?:, )?)+|no tests ran) in [\d.]+s(?: \([\d:.]+\))?(?: =+)?$/;
+const PYTEST_SUMMARY =
+  /^(?:=+ )?((?:\d+ (?:passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?|rerun)(?:, )?)+|no tests ran) in [\d.]+s(?: \([\d:.]+\))?(?: =+)?$/;
 
 const pytest: Parser = {
   name: 'pytest',
@@ -24,7 +25,13 @@ const pytest: Parser = {
     }
     if (!seen && !failing.length) return null;
     const at = findLine(lines, /^_{3,} .+ _{3,}$/) ?? findLine(lines, /^(FAILED|ERROR) /);
-    return { passed: seen ? passed : null, failed: seen ? failed : null, failing, firstErrorAt: at, firstErrorLines: 40 };
+    return {
+      passed: seen ? passed : null,
+      failed: seen ? failed : null,
+      failing,
+      firstErrorAt: at,
+      firstErrorLines: 40,
+    };
   },
 };
 
@@ -127,7 +134,13 @@ const cargo: Parser = {
     }
     if (!seen && !failing.length) return null;
     const at = findLine(lines, /^---- \S+ stdout ----$/) ?? findLine(lines, /^error(\[E\d+\])?: /);
-    return { passed: seen ? passed : null, failed: seen ? Math.max(failed, failing.length) : failing.length, failing, firstErrorAt: at, firstErrorLines: 20 };
+    return {
+      passed: seen ? passed : null,
+      failed: seen ? Math.max(failed, failing.length) : failing.length,
+      failing,
+      firstErrorAt: at,
+      firstErrorLines: 20,
+    };
   },
 };
 
@@ -139,7 +152,9 @@ const maven: Parser = {
     let failed = 0;
     const failing: string[] = [];
     for (const line of lines) {
-      const r = /^\[(?:INFO|ERROR|WARNING)\] Tests run: (\d+), Failures: (\d+), Errors: (\d+), Skipped: (\d+)\s*$/.exec(line);
+      const r = /^\[(?:INFO|ERROR|WARNING)\] Tests run: (\d+), Failures: (\d+), Errors: (\d+), Skipped: (\d+)\s*$/.exec(
+        line,
+      );
       if (r) {
         seen = true;
         const bad = Number(r[2]) + Number(r[3]);
@@ -172,7 +187,13 @@ const gradle: Parser = {
       }
     }
     if (!summary && !failing.length) return null;
-    return { passed: summary?.passed ?? null, failed: summary?.failed ?? failing.length, failing, firstErrorAt: findLine(lines, / FAILED$/), firstErrorLines: 15 };
+    return {
+      passed: summary?.passed ?? null,
+      failed: summary?.failed ?? failing.length,
+      failing,
+      firstErrorAt: findLine(lines, / FAILED$/),
+      firstErrorLines: 15,
+    };
   },
 };
 
@@ -185,7 +206,10 @@ const rspec: Parser = {
     let pending = 0;
     const failing: string[] = [];
     for (const line of lines) {
-      const s = /^(\d+) examples?, (\d+) failures?(?:, (\d+) pending)?(?:, (\d+) errors? occurred outside of examples)?/.exec(line);
+      const s =
+        /^(\d+) examples?, (\d+) failures?(?:, (\d+) pending)?(?:, (\d+) errors? occurred outside of examples)?/.exec(
+          line,
+        );
       if (s) {
         seen = true;
         total += Number(s[1]);
@@ -197,7 +221,13 @@ const rspec: Parser = {
       if (f) failing.push(`${f[2]} # ${(f[3] as string).trim()}`);
     }
     if (!seen) return null;
-    return { passed: Math.max(0, total - failed - pending), failed, failing, firstErrorAt: findLine(lines, /^\s+1\) \S/), firstErrorLines: 25 };
+    return {
+      passed: Math.max(0, total - failed - pending),
+      failed,
+      failing,
+      firstErrorAt: findLine(lines, /^\s+1\) \S/),
+      firstErrorLines: 25,
+    };
   },
 };
 
@@ -224,7 +254,13 @@ const minitest: Parser = {
       }
     }
     if (!seen) return null;
-    return { passed, failed, failing, firstErrorAt: findLine(lines, /^\s*\d+\) (Failure|Error):\s*$/), firstErrorLines: 20 };
+    return {
+      passed,
+      failed,
+      failing,
+      firstErrorAt: findLine(lines, /^\s*\d+\) (Failure|Error):\s*$/),
+      firstErrorLines: 20,
+    };
   },
 };
 
@@ -255,7 +291,13 @@ const phpunit: Parser = {
       if (f && !failing.includes(f[1] as string)) failing.push(f[1] as string);
     }
     if (!seen) return null;
-    return { passed: Math.max(0, passed), failed, failing, firstErrorAt: findLine(lines, /^1\) [\w\\]+::/), firstErrorLines: 15 };
+    return {
+      passed: Math.max(0, passed),
+      failed,
+      failing,
+      firstErrorAt: findLine(lines, /^1\) [\w\\]+::/),
+      firstErrorLines: 15,
+    };
   },
 };
 

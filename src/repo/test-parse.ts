@@ -25,7 +25,14 @@ const PARSERS: Parser[] = [...OTHER_PARSERS, ...JS_PARSERS];
 
 export function parseTestOutput(output: string, runner: TestRunner = 'unknown'): ParsedTests {
   const lines = output.replace(/\r\n?/g, '\n').split('\n');
-  const result: ParsedTests = { passed: null, failed: null, failing: [], firstError: null, recognisedBy: [], details: {} };
+  const result: ParsedTests = {
+    passed: null,
+    failed: null,
+    failing: [],
+    firstError: null,
+    recognisedBy: [],
+    details: {},
+  };
   let firstAt: { at: number; count: number } | null = null;
   for (const parser of PARSERS) {
     if (parser.only && !parser.only.includes(runner) && runner !== 'unknown' && runner !== 'make') continue;
@@ -44,7 +51,11 @@ export function parseTestOutput(output: string, runner: TestRunner = 'unknown'):
       firstAt = { at: hit.firstErrorAt, count: hit.firstErrorLines ?? 30 };
     }
   }
-  if (result.failing.length && (result.failed === null || result.failed < result.failing.length) && result.recognisedBy.length) {
+  if (
+    result.failing.length &&
+    (result.failed === null || result.failed < result.failing.length) &&
+    result.recognisedBy.length
+  ) {
     // ids found but no count (e.g. go without -v): the ids are the count
     result.failed = Math.max(result.failed ?? 0, result.failing.length);
   }
@@ -60,7 +71,10 @@ const HEADER = /^\s*(not ok\b|FAIL\b|ERROR\b|●|_{3,} |-{3,} |--- FAIL: |✖ |�
 
 /** The line where a failing test's details start: a runner's failure header naming the test's last segment. */
 function detailHeader(lines: string[], id: string): number | null {
-  const last = id.split(/::| › | > |\.(?=[^.]*$)|\//).pop()?.trim();
+  const last = id
+    .split(/::| › | > |\.(?=[^.]*$)|\//)
+    .pop()
+    ?.trim();
   if (!last || last.length < 2) return null;
   const escaped = last.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const re = new RegExp(`${escaped}(?:$|\\s+\\(|\\s+_|\\s+stdout|\\s+\\[|:|\\s+#)`);

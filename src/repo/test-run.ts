@@ -48,7 +48,9 @@ export async function runTests(detection: TestDetection, opts: RunTestsOptions =
     maxOutputBytes: 8_000_000,
   });
   const output = res.output;
-  const outputFile = opts.outputDir ? await saveOutput(opts.outputDir, opts.label ?? 'tests', detection, res.exitCode, output) : null;
+  const outputFile = opts.outputDir
+    ? await saveOutput(opts.outputDir, opts.label ?? 'tests', detection, res.exitCode, output)
+    : null;
   const parsed = parseTestOutput(output, detection.runner);
   const recognised = parsed.recognisedBy.length > 0;
   const ok = res.exitCode === 0 && !res.timedOut && !res.interrupted && (parsed.failed ?? 0) === 0;
@@ -72,7 +74,13 @@ export async function runTests(detection: TestDetection, opts: RunTestsOptions =
   };
 }
 
-async function saveOutput(dir: string, label: string, d: TestDetection, exitCode: number | null, output: string): Promise<string | null> {
+async function saveOutput(
+  dir: string,
+  label: string,
+  d: TestDetection,
+  exitCode: number | null,
+  output: string,
+): Promise<string | null> {
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');

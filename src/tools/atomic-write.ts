@@ -9,7 +9,10 @@ import { basename, dirname, join } from 'node:path';
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
-  const existingMode = await stat(path).then((st) => st.mode & 0o7777, () => undefined);
+  const existingMode = await stat(path).then(
+    (st) => st.mode & 0o7777,
+    () => undefined,
+  );
   const tmp = join(dir, `.${basename(path)}.sedge-${randomBytes(6).toString('hex')}.tmp`);
   let created = false;
   try {

@@ -48,7 +48,9 @@ export function createGrepTool(opts: GrepOptions): Tool {
     parameters: Params,
     title: (p) => `grep ${JSON.stringify(p.pattern)}${p.path ? ` ${p.path}` : ''}${p.glob ? ` --glob ${p.glob}` : ''}`,
     async execute(p, ctx) {
-      const target = await resolveWorkspacePath(opts.workspace, p.path ?? '.', { readOnlyRoots: opts.readOnlyRoots ?? [] });
+      const target = await resolveWorkspacePath(opts.workspace, p.path ?? '.', {
+        readOnlyRoots: opts.readOnlyRoots ?? [],
+      });
       // Structured arguments only: the pattern goes after -e, the path after --, so no value can become a flag.
       // --no-config keeps RIPGREP_CONFIG_PATH from adding flags (such as --pre, which runs programs).
       const args = ['--no-config', '--json', '--max-columns', '400', '--max-columns-preview'];
@@ -57,12 +59,23 @@ export function createGrepTool(opts: GrepOptions): Tool {
       if (p.glob) args.push(`--glob=${p.glob}`);
       args.push('-e', p.pattern, '--', target.rel);
       const max = p.max_results ?? 200;
-      const result = await runRipgrep(opts.rgPath ?? defaultRgPath(), args, opts.workspace, max, ctx.signal, opts.timeoutMs ?? 60_000);
+      const result = await runRipgrep(
+        opts.rgPath ?? defaultRgPath(),
+        args,
+        opts.workspace,
+        max,
+        ctx.signal,
+        opts.timeoutMs ?? 60_000,
+      );
       if (result.error) return { output: result.error, isError: true };
-      if (result.matches === 0) return { output: `No matches for /${p.pattern}/ in ${target.rel === '.' ? 'the repository' : target.rel}.` };
+      if (result.matches === 0)
+        return { output: `No matches for /${p.pattern}/ in ${target.rel === '.' ? 'the repository' : target.rel}.` };
       const shown = Math.min(result.matches, max);
       const left = result.matches - shown;
-      const more = left > 0 ? `\n[${result.stopped ? `more than ${left}` : left} more match(es) not shown; narrow with path/glob or raise max_results]` : '';
+      const more =
+        left > 0
+          ? `\n[${result.stopped ? `more than ${left}` : left} more match(es) not shown; narrow with path/glob or raise max_results]`
+          : '';
       const head = `${result.matches}${result.stopped ? '+' : ''} match(es) in ${result.files} file(s)${left > 0 ? `, first ${shown} shown` : ''}:`;
       return { output: `${head}\n${result.lines.join('\n')}${more}` };
     },
@@ -77,9 +90,20 @@ interface RgResult {
   error?: string;
 }
 
-function runRipgrep(rg: string, args: string[], cwd: string, max: number, signal: AbortSignal, timeoutMs: number): Promise<RgResult> {
+function runRipgrep(
+  rg: string,
+  args: string[],
+  cwd: string,
+  max: number,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<RgResult> {
   return new Promise((resolve) => {
-    const child = spawn(rg, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RIPGREP_CONFIG_PATH: '' } });
+    const child = spawn(rg, args, {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, RIPGREP_CONFIG_PATH: '' },
+    });
     const out: RgResult = { lines: [], matches: 0, files: 0, stopped: false };
     let buffer = '';
     let stderr = '';
@@ -91,7 +115,10 @@ function runRipgrep(rg: string, args: string[], cwd: string, max: number, signal
 
     const onLine = (line: string) => {
       if (!line) return;
-      let msg: { type: string; data: { path?: { text?: string }; line_number?: number; lines?: { text?: string; bytes?: string } } };
+      let msg: {
+        type: string;
+        data: { path?: { text?: string }; line_number?: number; lines?: { text?: string; bytes?: string } };
+      };
       try {
         msg = JSON.parse(line);
       } catch {
@@ -101,14 +128,17 @@ function runRipgrep(rg: string, args: string[], cwd: string, max: number, signal
       if (msg.type !== 'match' && msg.type !== 'context') return;
       if (msg.type === 'match') out.matches++;
       if (out.matches > max || (msg.type === 'context' && out.matches >= max)) {
-        if (out.matches >= HARD_STOP) ((out.stopped = true), kill());
+        if (out.matches >= HARD_STOP) (out.stopped = true), kill();
         return;
       }
       const path = (msg.data.path?.text ?? '(binary path)').replace(/^\.\//, '');
       const text = (msg.data.lines?.text ?? '[non-UTF-8 line]').replace(/\r?\n$/, '');
-      if (lastPath && path !== lastPath && msg.type === 'match' && out.lines.length && args.includes('--context')) out.lines.push('--');
+      if (lastPath && path !== lastPath && msg.type === 'match' && out.lines.length && args.includes('--context'))
+        out.lines.push('--');
       lastPath = path;
-      out.lines.push(`${path}${msg.type === 'match' ? ':' : '-'}${msg.data.line_number ?? '?'}${msg.type === 'match' ? ':' : '-'}${text}`);
+      out.lines.push(
+        `${path}${msg.type === 'match' ? ':' : '-'}${msg.data.line_number ?? '?'}${msg.type === 'match' ? ':' : '-'}${text}`,
+      );
     };
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d: string) => {
@@ -125,7 +155,8 @@ function runRipgrep(rg: string, args: string[], cwd: string, max: number, signal
       clearTimeout(timer);
       signal.removeEventListener('abort', kill);
       onLine(buffer);
-      if (timedOut) out.error = `grep timed out after ${Math.round(timeoutMs / 1000)} s; narrow the search with path or glob.`;
+      if (timedOut)
+        out.error = `grep timed out after ${Math.round(timeoutMs / 1000)} s; narrow the search with path or glob.`;
       else if (code === 2 && out.matches === 0 && !out.stopped) out.error = describeRgError(stderr);
       resolve(out);
     };

@@ -25,7 +25,10 @@ export function createRecallTool(opts: { store: TraceStore; repoRoot: string; bu
         .filter((r): r is { record: TraceRecord; score: number } => r.record !== null);
       if (!records.length) return { output: `No earlier runs match "${query}".` };
       const facts = commandFacts(docs);
-      const { block } = renderRecallBlock({ records, files: ranked.files, commands: facts.proven.slice(0, 3), dropped: facts.dropped }, opts.budgetTokens ?? 1500);
+      const { block } = renderRecallBlock(
+        { records, files: ranked.files, commands: facts.proven.slice(0, 3), dropped: facts.dropped },
+        opts.budgetTokens ?? 1500,
+      );
       return { output: block };
     },
   });

@@ -13,7 +13,7 @@ export function normalizeScript(script: string): string {
     s = s.slice(m[0].length);
   }
   // '…' or "…" around the whole script, maybe followed by a file name as on a command line
-  const quoted = /^(['"])([^]*)\1(\s+[^\s'"]+)?$/.exec(s);
+  const quoted = /^(['"])([\s\S]*)\1(\s+[^\s'"]+)?$/.exec(s);
   if (quoted && !(quoted[2] as string).includes(quoted[1] as string)) s = quoted[2] as string;
   return s;
 }
@@ -177,7 +177,13 @@ export function parseSedScript(script: string): SedProgram {
       pos++;
     }
     const replacement = parseReplacement(rep, delim);
-    const { re, other } = compile(raw, delim, flags, at, replacement.some((p) => p.type === 'group' && p.n > 0));
+    const { re, other } = compile(
+      raw,
+      delim,
+      flags,
+      at,
+      replacement.some((p) => p.type === 'group' && p.n > 0),
+    );
     const groups = (new RegExp(`${re.source}|`).exec('')?.length ?? 1) - 1;
     const bad = replacement.find((p) => p.type === 'group' && p.n > groups);
     if (bad && bad.type === 'group') {
@@ -274,7 +280,12 @@ export function parseSedScript(script: string): SedProgram {
         return fail(`command "${name}" is not supported here (supported: ${SUPPORTED})`, pos - 1);
       } else return fail(`unknown command "${name}" (supported: ${SUPPORTED})`, pos - 1);
       if (name !== 'a' && name !== 'i' && name !== 'c' && name !== '{') endOfCommand();
-      cmd.text = shorten(src.slice(start, pos).trim().replace(/[;\s]+$/, ''));
+      cmd.text = shorten(
+        src
+          .slice(start, pos)
+          .trim()
+          .replace(/[;\s]+$/, ''),
+      );
       all[id] = cmd;
       list.push(cmd);
     }

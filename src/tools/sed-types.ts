@@ -20,7 +20,6 @@ export interface Selector {
   negate: boolean;
 }
 
-
 export interface Base {
   /** index into SedProgram.all */
   id: number;

@@ -40,7 +40,12 @@ export function isViewScript(program: SedProgram): boolean {
 
 const error = (output: string): ToolResult => ({ output, isError: true });
 
-async function runSedTool(opts: SedToolOptions, path: string, script: string, signal: AbortSignal): Promise<ToolResult> {
+async function runSedTool(
+  opts: SedToolOptions,
+  path: string,
+  script: string,
+  signal: AbortSignal,
+): Promise<ToolResult> {
   let program: SedProgram;
   try {
     program = parseSedScript(script);
@@ -70,12 +75,17 @@ async function runSedTool(opts: SedToolOptions, path: string, script: string, si
   const result = runSed(program, file.lines, { quiet });
   if (view) return formatView(rel, script, file.lines.length, result);
   if (file.lines.length === 0) {
-    return error(`${rel} is empty, so no command can match. To write its content use the shell tool, e.g. cat > ${rel} <<'EOF' … EOF`);
+    return error(
+      `${rel} is empty, so no command can match. To write its content use the shell tool, e.g. cat > ${rel} <<'EOF' … EOF`,
+    );
   }
 
   const failed = unmatched(program, result);
   if (failed.length > 0) return error(describeUnmatched(rel, program, result, failed, file.lines));
-  const newLines = result.out.map((o) => o.text).join('\n').split('\n');
+  const newLines = result.out
+    .map((o) => o.text)
+    .join('\n')
+    .split('\n');
   const after = result.out.length === 0 ? [] : newLines;
   const oldText = joinLines(file.lines, '\n', file.trailingNewline);
   const newText = joinLines(after, '\n', file.trailingNewline);
@@ -112,9 +122,11 @@ async function readTextFile(abs: string, rel: string, strict: boolean): Promise<
     }
     throw st;
   }
-  if (st.isDirectory()) return `${rel} is a directory, not a file. List it with the shell tool (ls ${rel}) or search it with grep.`;
+  if (st.isDirectory())
+    return `${rel} is a directory, not a file. List it with the shell tool (ls ${rel}) or search it with grep.`;
   if (!st.isFile()) return `${rel} is not a regular file.`;
-  if (st.size > MAX_FILE_BYTES) return `${rel} is too large for sed (${st.size} bytes). Use grep or the shell tool (head, tail).`;
+  if (st.size > MAX_FILE_BYTES)
+    return `${rel} is too large for sed (${st.size} bytes). Use grep or the shell tool (head, tail).`;
   const buf = await readFile(abs);
   if (buf.subarray(0, 8192).includes(0)) {
     return `${rel} looks binary (it contains NUL bytes); sed only handles text. Inspect it with the shell tool (e.g. file ${rel}, xxd ${rel} | head).`;
@@ -145,7 +157,10 @@ function formatView(rel: string, script: string, total: number, result: SedResul
   if (total === 0) return { output: `${rel} is empty (0 lines).`, data };
   const shown = result.out.filter((o): o is SedOutput & { line: number } => o.line !== null);
   if (shown.length === 0) {
-    return { output: `Nothing printed: \`${script.trim()}\` selected no line of ${rel} (${plural(total, 'line')}).`, data };
+    return {
+      output: `Nothing printed: \`${script.trim()}\` selected no line of ${rel} (${plural(total, 'line')}).`,
+      data,
+    };
   }
   const width = String(total).length;
   const body = shown.map((o) =>
@@ -163,7 +178,9 @@ function formatView(rel: string, script: string, total: number, result: SedResul
 }
 
 function clip(text: string): string {
-  return text.length > MAX_VIEW_LINE ? `${text.slice(0, MAX_VIEW_LINE)}… [${text.length - MAX_VIEW_LINE} more characters]` : text;
+  return text.length > MAX_VIEW_LINE
+    ? `${text.slice(0, MAX_VIEW_LINE)}… [${text.length - MAX_VIEW_LINE} more characters]`
+    : text;
 }
 
 /** Commands that matched nothing; inside a block that never ran, only the block is named. */

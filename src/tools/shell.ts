@@ -23,7 +23,12 @@ const parameters = z.object({
 });
 
 /** The text the model sees for one command's result. */
-export function formatShellResult(r: ShellRunResult, timeoutS: number, workspace: string, abortReason?: unknown): string {
+export function formatShellResult(
+  r: ShellRunResult,
+  timeoutS: number,
+  workspace: string,
+  abortReason?: unknown,
+): string {
   const notes: string[] = [];
   // The loop aborts with Error('time limit') when the run's --timeout is reached; anything else is a person.
   const byLimit = abortReason instanceof Error && /time limit/.test(abortReason.message);
@@ -31,16 +36,23 @@ export function formatShellResult(r: ShellRunResult, timeoutS: number, workspace
     ? '[stopped: the run reached its time limit while this command ran.]'
     : '[interrupted: the command was stopped by the user.]';
   if (r.waitingForInput) {
-    notes.push('[stopped: the command was waiting for input from the terminal, which nobody can type. Give the input through a pipe, a file or a flag (e.g. --yes, -m "msg"), or avoid the interactive program.]');
+    notes.push(
+      '[stopped: the command was waiting for input from the terminal, which nobody can type. Give the input through a pipe, a file or a flag (e.g. --yes, -m "msg"), or avoid the interactive program.]',
+    );
   } else if (r.timedOut) {
-    notes.push(`[timed out after ${timeoutS} s: the command and its child processes were killed. Retry with a larger timeout_s, run it in the background, or narrow it down.]`);
+    notes.push(
+      `[timed out after ${timeoutS} s: the command and its child processes were killed. Retry with a larger timeout_s, run it in the background, or narrow it down.]`,
+    );
   } else if (r.interrupted) {
     notes.push(interruptNote);
   }
   if (r.shellRestarted) {
-    notes.push(`[the shell exited or had to be restarted: working directory (now ${workspace}), variables, functions and aliases were reset.]`);
+    notes.push(
+      `[the shell exited or had to be restarted: working directory (now ${workspace}), variables, functions and aliases were reset.]`,
+    );
   }
-  if (!r.timedOut && !r.interrupted && !r.waitingForInput && r.exitCode !== null) notes.push(`[exit code: ${r.exitCode}]`);
+  if (!r.timedOut && !r.interrupted && !r.waitingForInput && r.exitCode !== null)
+    notes.push(`[exit code: ${r.exitCode}]`);
   return [r.output, ...notes].filter((s) => s !== '').join('\n');
 }
 

@@ -94,7 +94,8 @@ export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
       result = await spec.execute(parsed.data, ctx);
     } catch (err) {
       if (ctx.signal.aborted) result = { output: `${spec.name} was interrupted.`, isError: true };
-      else result = { output: `${spec.name} failed: ${err instanceof Error ? err.message : String(err)}`, isError: true };
+      else
+        result = { output: `${spec.name} failed: ${err instanceof Error ? err.message : String(err)}`, isError: true };
     }
     const truncated = truncateOutput(result.output, spec.limits);
     if (truncated.truncated) {
@@ -136,7 +137,16 @@ function escapeControlChars(text: string): string {
     }
     if (ch === '"') inString = !inString;
     const code = ch.charCodeAt(0);
-    out += inString && code < 0x20 ? (ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? '\\t' : `\\u${code.toString(16).padStart(4, '0')}`) : ch;
+    out +=
+      inString && code < 0x20
+        ? ch === '\n'
+          ? '\\n'
+          : ch === '\r'
+            ? '\\r'
+            : ch === '\t'
+              ? '\\t'
+              : `\\u${code.toString(16).padStart(4, '0')}`
+        : ch;
   }
   return out;
 }
@@ -174,13 +184,19 @@ function decodeArguments(raw: string): Decoded {
   try {
     const value: unknown = parseLenient(text);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return { ok: false, error: `Tool arguments must be a JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}. Call the tool again with an object.` };
+      return {
+        ok: false,
+        error: `Tool arguments must be a JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}. Call the tool again with an object.`,
+      };
     }
     return { ok: true, value };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     const preview = text.length > 200 ? `${text.slice(0, 200)}…` : text;
-    return { ok: false, error: `Tool arguments are not valid JSON (${why}). You sent: ${preview}\nCall the tool again with a valid JSON object.` };
+    return {
+      ok: false,
+      error: `Tool arguments are not valid JSON (${why}). You sent: ${preview}\nCall the tool again with a valid JSON object.`,
+    };
   }
 }
 
@@ -188,7 +204,8 @@ function describeZodError(tool: string, error: z.ZodError, schema: ToolSchema): 
   const lines = error.issues.map((issue) => {
     const where = issue.path.length ? `\`${issue.path.join('.')}\`` : 'arguments';
     if (issue.code === 'unrecognized_keys') return `- unknown field(s) ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
-    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `- missing required field ${where} (${issue.expected})`;
+    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
+      return `- missing required field ${where} (${issue.expected})`;
     return `- ${where}: ${issue.message}`;
   });
   const props = Object.keys((schema.parameters.properties as Record<string, unknown> | undefined) ?? {});

@@ -85,7 +85,10 @@ async function canonicalise(lexical: string, given: string, depth = 0): Promise<
       if (code === 'ELOOP') throw new Error(`Path "${given}" has a symbolic link loop.`);
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
     }
-    const link = await lstat(current).then((st) => st.isSymbolicLink(), () => false);
+    const link = await lstat(current).then(
+      (st) => st.isSymbolicLink(),
+      () => false,
+    );
     if (link) {
       // a dangling symlink: follow its target lexically and canonicalise that instead
       const target = resolve(dirname(current), await readlink(current));

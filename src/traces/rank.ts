@@ -173,7 +173,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     };
     for (const [ord, s] of textRank.slice(0, p.voters)) {
       const e = entries.get(ord)!;
-      for (const f of e.files) bump(f, (s / (maxText || 1)) / Math.sqrt(e.files.length));
+      for (const f of e.files) bump(f, s / (maxText || 1) / Math.sqrt(e.files.length));
     }
     if (p.pathWeight > 0 && terms.length) {
       const hits = [...pathIndex.search(terms, [1])].sort((a, b) => b[1] - a[1]);
@@ -207,7 +207,10 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
       for (const [ord, b] of best) final.set(ord, (final.get(ord) ?? 0) + p.fileWeight * b * decay(ord));
     }
     const ranked = [...final.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0]);
-    const traces = diversify(ranked.slice(0, Math.max(limit * 4, 40)), limit).map(([ord, score]) => ({ id: entries.get(ord)!.id, score }));
+    const traces = diversify(ranked.slice(0, Math.max(limit * 4, 40)), limit).map(([ord, score]) => ({
+      id: entries.get(ord)!.id,
+      score,
+    }));
     return { traces, files: files.slice(0, fileLimit).map(([path, score]) => ({ path, score })) };
   }
 

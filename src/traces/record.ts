@@ -63,7 +63,8 @@ export function newTraceId(now = Date.now()): string {
   return `${now.toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
-const TEST_RE = /\b(test|tests|pytest|vitest|jest|mocha|tap|ava|rspec|phpunit|go test|cargo test|ctest|tox|nox|make check|unittest)\b/;
+const TEST_RE =
+  /\b(test|tests|pytest|vitest|jest|mocha|tap|ava|rspec|phpunit|go test|cargo test|ctest|tox|nox|make check|unittest)\b/;
 const BUILD_RE = /\b(build|tsc|compile|make|cargo build|go build|gradle|mvn|lint|typecheck|eslint|ruff|mypy)\b/;
 
 export function commandKind(cmd: string): TraceCommand['kind'] {
@@ -214,6 +215,7 @@ export function blobHashes(repoRoot: string, paths: string[]): Promise<Map<strin
 export async function attachBlobHashes(record: TraceRecord, repoRoot: string): Promise<TraceRecord> {
   const all = [...record.files_changed, ...record.files_read].map((f) => f.path);
   const hashes = await blobHashes(repoRoot, [...new Set(all)]);
-  const withBlob = (f: TraceFile): TraceFile => (hashes.has(f.path) ? { path: f.path, blob: hashes.get(f.path)! } : { path: f.path });
+  const withBlob = (f: TraceFile): TraceFile =>
+    hashes.has(f.path) ? { path: f.path, blob: hashes.get(f.path)! } : { path: f.path };
   return { ...record, files_changed: record.files_changed.map(withBlob), files_read: record.files_read.map(withBlob) };
 }

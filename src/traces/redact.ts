@@ -43,9 +43,7 @@ export function secretEnvValues(env: Record<string, string | undefined> = proces
   return out.sort((a, b) => b.length - a.length);
 }
 
-export interface Redactor {
-  (text: string): string;
-}
+export type Redactor = (text: string) => string;
 
 export function createRedactor(opts: { env?: Record<string, string | undefined>; extra?: string[] } = {}): Redactor {
   const literals = [...secretEnvValues(opts.env ?? process.env), ...(opts.extra ?? [])].filter((s) => s.length >= 6);

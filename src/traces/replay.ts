@@ -72,7 +72,13 @@ export async function runReplay(lines: ReplayLine[], opts: ReplayOptions): Promi
   const ms: number[] = [];
   try {
     // no redaction: commit messages are public, and hashes must survive as ids
-    const store = openTraceStore({ repoId: 'replay', cacheDir: tmp, redact: (s) => s, warn: opts.warn, maxRecords: 1e9 });
+    const store = openTraceStore({
+      repoId: 'replay',
+      cacheDir: tmp,
+      redact: (s) => s,
+      warn: opts.warn,
+      maxRecords: 1e9,
+    });
     for (const line of lines) {
       const task = replayQuery(line);
       if (line.i >= warmup) {
@@ -80,7 +86,9 @@ export async function runReplay(lines: ReplayLine[], opts: ReplayOptions): Promi
         const r = rankTask(store, task, undefined, { limit: 10, fileLimit: 10 });
         const t = performance.now() - t0;
         ms.push(t);
-        opts.write(`${JSON.stringify({ i: line.i, traces: r.traces.map((h) => h.doc.id), files: r.files, ms: Math.round(t * 1000) / 1000 })}\n`);
+        opts.write(
+          `${JSON.stringify({ i: line.i, traces: r.traces.map((h) => h.doc.id), files: r.files, ms: Math.round(t * 1000) / 1000 })}\n`,
+        );
       }
       store.append(replayRecord(line, task));
     }

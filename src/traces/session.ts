@@ -19,7 +19,10 @@ export interface RepoTraces {
   /** distil, hash, redact and append one finished run; never throws (warns instead) */
   record(events: AgentEvent[], meta: { model: string; sedgeVersion: string }): Promise<TraceRecord | null>;
   /** pass a run's events through; when it ends, record it before returning (so exec cannot exit first) */
-  recordRun<R>(run: AsyncGenerator<AgentEvent, R>, meta: { model: string; sedgeVersion: string }): AsyncGenerator<AgentEvent, R>;
+  recordRun<R>(
+    run: AsyncGenerator<AgentEvent, R>,
+    meta: { model: string; sedgeVersion: string },
+  ): AsyncGenerator<AgentEvent, R>;
 }
 
 export async function openRepoTraces(opts: {
@@ -33,10 +36,13 @@ export async function openRepoTraces(opts: {
   const env = opts.env ?? process.env;
   const warn = opts.warn ?? (() => {});
   const store = openTraceStore({ repoId: ident.id, cacheDir: cacheDir(env), redact: createRedactor({ env }), warn });
-  async function record(events: AgentEvent[], meta: { model: string; sedgeVersion: string }): Promise<TraceRecord | null> {
+  async function record(
+    events: AgentEvent[],
+    meta: { model: string; sedgeVersion: string },
+  ): Promise<TraceRecord | null> {
     try {
       const start = events.find((e) => e.type === 'run_start');
-      if (!start || start.type !== 'run_start' || !start.task.trim()) return null;
+      if (start?.type !== 'run_start' || !start.task.trim()) return null;
       const rec = await attachBlobHashes(distillTrace(events, { ...meta, repoRoot: ident!.root }), ident!.root);
       const written = store.append(rec);
       store.flush();
@@ -47,7 +53,10 @@ export async function openRepoTraces(opts: {
     }
   }
 
-  async function* recordRun<R>(run: AsyncGenerator<AgentEvent, R>, meta: { model: string; sedgeVersion: string }): AsyncGenerator<AgentEvent, R> {
+  async function* recordRun<R>(
+    run: AsyncGenerator<AgentEvent, R>,
+    meta: { model: string; sedgeVersion: string },
+  ): AsyncGenerator<AgentEvent, R> {
     const events: AgentEvent[] = [];
     let recorded = false;
     let finished = false;
@@ -74,7 +83,11 @@ export async function openRepoTraces(opts: {
     id: ident.id,
     root: ident.root,
     store,
-    recall: createRecall({ store, repoRoot: ident.root, ...(opts.budgetTokens ? { budgetTokens: opts.budgetTokens } : {}) }),
+    recall: createRecall({
+      store,
+      repoRoot: ident.root,
+      ...(opts.budgetTokens ? { budgetTokens: opts.budgetTokens } : {}),
+    }),
     record,
     recordRun,
   };

@@ -1,5 +1,18 @@
 /** File helpers for the trace store: private dirs/files, a cross-process lock, atomic replace. */
-import { closeSync, fsyncSync, linkSync, mkdirSync, chmodSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  chmodSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  constants,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
 export function ensurePrivateDir(dir: string): void {
@@ -51,7 +64,8 @@ export function withLock<T>(lockPath: string, fn: () => T, opts: LockOptions = {
   for (;;) {
     if (!tryLock(lockPath)) {
       if (breakIfStale(lockPath, staleMs)) continue;
-      if (Date.now() > deadline) throw new Error(`trace store is locked (${lockPath}); remove it if no sedge is running`);
+      if (Date.now() > deadline)
+        throw new Error(`trace store is locked (${lockPath}); remove it if no sedge is running`);
       pause(wait);
       wait = Math.min(wait * 2, 50);
       continue;

@@ -33,7 +33,12 @@ export function docOf(r: TraceRecord, off: number, len: number): TraceDoc {
     task: r.task.split('\n')[0]!.slice(0, TASK_CHARS),
     terms: [...new Set(tokenize(text))].slice(0, MAX_TERMS),
     files: (changed.length ? changed : r.files_read.map((f) => f.path).slice(0, 10)).slice(0, 40),
-    cmds: [...new Set([...(r.test_command ? [r.test_command] : []), ...r.commands.filter((c) => c.kind !== 'other').map((c) => c.command)])].slice(0, 6),
+    cmds: [
+      ...new Set([
+        ...(r.test_command ? [r.test_command] : []),
+        ...r.commands.filter((c) => c.kind !== 'other').map((c) => c.command),
+      ]),
+    ].slice(0, 6),
     failed: r.failed_commands.slice(0, 6),
     recalled: r.recalled.slice(0, 10),
   };
@@ -75,19 +80,21 @@ export function decodeIndex(text: string): IndexFile | null {
   try {
     const raw = JSON.parse(text) as { v: number; ino: number; size: number; paths: string[]; rows: Row[] };
     if (raw.v !== INDEX_VERSION || !Array.isArray(raw.rows)) return null;
-    const docs = raw.rows.map((r): TraceDoc => ({
-      id: r[0],
-      off: r[1],
-      len: r[2],
-      ts: r[3],
-      outcome: r[4],
-      task: r[5],
-      terms: r[6] ? r[6].split(' ') : [],
-      files: r[7].map((n) => raw.paths[n]!),
-      cmds: r[8] ?? [],
-      failed: r[9] ?? [],
-      recalled: r[10] ?? [],
-    }));
+    const docs = raw.rows.map(
+      (r): TraceDoc => ({
+        id: r[0],
+        off: r[1],
+        len: r[2],
+        ts: r[3],
+        outcome: r[4],
+        task: r[5],
+        terms: r[6] ? r[6].split(' ') : [],
+        files: r[7].map((n) => raw.paths[n]!),
+        cmds: r[8] ?? [],
+        failed: r[9] ?? [],
+        recalled: r[10] ?? [],
+      }),
+    );
     return { v: raw.v, ino: raw.ino, size: raw.size, docs };
   } catch {
     return null;
@@ -101,7 +108,12 @@ function usefulness(d: TraceDoc, used: ReadonlyMap<string, number>, rank: number
 }
 
 /** The ids to keep: all when within the caps, else the most useful down to 90% of the caps. */
-export function selectWithinCap(docs: TraceDoc[], used: ReadonlyMap<string, number>, maxRecords: number, maxBytes: number): Set<string> {
+export function selectWithinCap(
+  docs: TraceDoc[],
+  used: ReadonlyMap<string, number>,
+  maxRecords: number,
+  maxBytes: number,
+): Set<string> {
   const bytes = docs.reduce((n, d) => n + d.len + 1, 0);
   if (docs.length <= maxRecords && bytes <= maxBytes) return new Set(docs.map((d) => d.id));
   const ranked = docs.map((d, i) => ({ d, v: usefulness(d, used, i, docs.length) })).sort((a, b) => b.v - a.v);

@@ -86,7 +86,15 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
   const warned = new Set<number>();
 
   function fresh(ino: number): State {
-    return { ino, size: 0, docs: [], byId: new Map(), used: new Map(), ranker: createRanker(opts.rankParams), dirty: true };
+    return {
+      ino,
+      size: 0,
+      docs: [],
+      byId: new Map(),
+      used: new Map(),
+      ranker: createRanker(opts.rankParams),
+      dirty: true,
+    };
   }
 
   function addDoc(s: State, d: TraceDoc): void {
@@ -94,7 +102,14 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     if (old) s.docs.splice(s.docs.indexOf(old), 1);
     s.docs.push(d);
     s.byId.set(d.id, d);
-    s.ranker.add({ id: d.id, text: '', terms: d.terms, files: d.files, outcome: d.outcome, boost: usageBoost(s.used.get(d.id) ?? 0) });
+    s.ranker.add({
+      id: d.id,
+      text: '',
+      terms: d.terms,
+      files: d.files,
+      outcome: d.outcome,
+      boost: usageBoost(s.used.get(d.id) ?? 0),
+    });
     if (d.outcome === 'done') {
       for (const r of d.recalled) {
         const n = (s.used.get(r) ?? 0) + 1;
@@ -273,7 +288,10 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     search(q) {
       const s = load();
       const r = s.ranker.query(q);
-      return { traces: r.traces.map((t) => ({ doc: s.byId.get(t.id)!, score: t.score })).filter((h) => h.doc), files: r.files };
+      return {
+        traces: r.traces.map((t) => ({ doc: s.byId.get(t.id)!, score: t.score })).filter((h) => h.doc),
+        files: r.files,
+      };
     },
     usedCount: (id) => load().used.get(id) ?? 0,
     flush,

@@ -18,7 +18,8 @@ export function stem(word: string): string {
   else if (w.length > 4 && w.endsWith('ies')) w = `${w.slice(0, -3)}y`;
   else if (w.length > 4 && w.endsWith('ed')) w = w.slice(0, -2);
   else if (w.length > 3 && w.endsWith('es') && /(ss|sh|ch|x)es$/.test(w)) w = w.slice(0, -2);
-  else if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is')) w = w.slice(0, -1);
+  else if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is'))
+    w = w.slice(0, -1);
   if (w.length > 4 && w.endsWith('e')) w = w.slice(0, -1);
   return w;
 }
@@ -61,7 +62,9 @@ export function pathTerms(path: string): string[] {
 /** Paths a task text mentions explicitly (src/foo.ts, ./lib/bar.py, README.md). */
 export function mentionedPaths(text: string): string[] {
   const found = new Set<string>();
-  for (const m of text.matchAll(/(?:^|[\s`'"(\[])((?:\.{0,2}\/)?(?:[\w@.-]+\/)*[\w@-]+\.[A-Za-z0-9]{1,6})(?=$|[\s`'"),:;\]])/g)) {
+  for (const m of text.matchAll(
+    /(?:^|[\s`'"([])((?:\.{0,2}\/)?(?:[\w@.-]+\/)*[\w@-]+\.[A-Za-z0-9]{1,6})(?=$|[\s`'"),:;\]])/g,
+  )) {
     const p = (m[1] ?? '').replace(/^\.\//, '');
     if (p && !/^\d+(\.\d+)+$/.test(p)) found.add(p);
   }

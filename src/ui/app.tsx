@@ -39,12 +39,16 @@ function useTerminalSize(): { columns: number; rows: number } {
     return () => {
       stdout.off('resize', onResize);
     };
-  }, [stdout]);
+  }, [stdout, read]);
   return size;
 }
 
 function ItemView({ item, st, width }: { item: Item; st: Style; width: number }) {
-  const spaced = item.kind === 'user' || (item.kind === 'assistant' && !item.cont) || item.kind === 'run_end' || item.kind === 'verify';
+  const spaced =
+    item.kind === 'user' ||
+    (item.kind === 'assistant' && !item.cont) ||
+    item.kind === 'run_end' ||
+    item.kind === 'verify';
   return (
     <Box marginTop={spaced ? 1 : 0} flexDirection="column">
       <Text>{formatItem(item, st, width)}</Text>
@@ -56,7 +60,15 @@ function ItemView({ item, st, width }: { item: Item; st: Style; width: number })
  * Memoized: Ink renders immediately (unthrottled) whenever the <Static> node re-renders, so it must only
  * re-render when there are new finished items, not on every streamed token.
  */
-const StaticItems = memo(function StaticItems({ items, color, width }: { items: Item[]; color: boolean; width: number }) {
+const StaticItems = memo(function StaticItems({
+  items,
+  color,
+  width,
+}: {
+  items: Item[];
+  color: boolean;
+  width: number;
+}) {
   const st: Style = { color };
   return <Static items={items}>{(item) => <ItemView key={item.id} item={item} st={st} width={width} />}</Static>;
 });
@@ -112,7 +124,17 @@ export function App(props: AppProps) {
       return;
     }
     if (current.approval) {
-      const answer: ApprovalAnswer | null = key.escape ? 'cancel' : ch === 'y' ? 'yes' : ch === 'n' ? 'no' : ch === 'a' ? 'always' : ch === 'e' ? 'explain' : null;
+      const answer: ApprovalAnswer | null = key.escape
+        ? 'cancel'
+        : ch === 'y'
+          ? 'yes'
+          : ch === 'n'
+            ? 'no'
+            : ch === 'a'
+              ? 'always'
+              : ch === 'e'
+                ? 'explain'
+                : null;
       if (answer) props.onAnswer(answer);
       return;
     }
@@ -149,10 +171,18 @@ export function App(props: AppProps) {
     approvalRows.push(`${yellow(st, '?')} ${bold(st, `allow ${a.call.name}`)}: ${a.title}`);
     approvalRows.push(dim(st, '  [y] yes  [n] no  [a] always this session  [e] explain first  (Esc cancels)'));
   }
-  const promptRows = state.approval ? [] : inputRows(input, columns, st, Math.max(1, Math.min(INPUT_MAX_ROWS, rows - 5)));
+  const promptRows = state.approval
+    ? []
+    : inputRows(input, columns, st, Math.max(1, Math.min(INPUT_MAX_ROWS, rows - 5)));
   // Until Ink has put stdin in raw mode (its useInput effect, which runs before ours) typed or pasted text
   // would be echoed by the terminal: say 'starting', not 'ready'.
-  const status = statusText(inputReady ? state.status : { ...state.status, running: true, activity: 'starting' }, st, tick, now(), columns);
+  const status = statusText(
+    inputReady ? state.status : { ...state.status, running: true, activity: 'starting' },
+    st,
+    tick,
+    now(),
+    columns,
+  );
   const fixed = 2 + approvalRows.length + promptRows.length;
   const live = liveRows(state, columns, liveBudget(rows, fixed), st, tick, now());
 

@@ -74,7 +74,10 @@ function fold(lines: string[], keep: number, st: Style, expanded: boolean): stri
 
 function toolHeader(name: string, title: string, r: ToolResultView, st: Style): string {
   const mark = r.isError ? red(st, '✗') : green(st, '✓');
-  const label = title.startsWith(`${name} `) || title === name ? `${bold(st, name)}${title.slice(name.length)}` : `${bold(st, name)} ${title}`;
+  const label =
+    title.startsWith(`${name} `) || title === name
+      ? `${bold(st, name)}${title.slice(name.length)}`
+      : `${bold(st, name)} ${title}`;
   const meta: string[] = [];
   if (r.decision) meta.push(r.decision);
   if (r.exitCode !== undefined) meta.push(r.exitCode === 0 ? 'exit 0' : red(st, `exit ${r.exitCode}`));
@@ -129,14 +132,23 @@ export function formatItem(item: Item, st: Style, width: number): string {
     case 'error':
       return `${item.fatal ? red(st, 'error') : yellow(st, 'warning')}: ${item.message}`;
     case 'run_end': {
-      const verdict = item.status === 'done' ? green(st, 'done') : item.status === 'aborted' ? yellow(st, 'interrupted') : red(st, item.status);
+      const verdict =
+        item.status === 'done'
+          ? green(st, 'done')
+          : item.status === 'aborted'
+            ? yellow(st, 'interrupted')
+            : red(st, item.status);
       const u = item.usage;
       return `${verdict} ${dim(st, `· ${item.reason} · ${item.steps} step(s) · ${tokens(u.input_tokens)} in / ${tokens(u.output_tokens)} out · ${secs(item.durationMs)}`)}`;
     }
     case 'diff':
       return [bold(st, item.title), ...indent(colorDiff(item.diff.replace(/\n$/, ''), st).split('\n'))].join('\n');
     case 'notice':
-      return item.tone === 'error' ? red(st, item.text) : item.tone === 'warn' ? yellow(st, item.text) : gray(st, item.text);
+      return item.tone === 'error'
+        ? red(st, item.text)
+        : item.tone === 'warn'
+          ? yellow(st, item.text)
+          : gray(st, item.text);
     default:
       return '';
   }

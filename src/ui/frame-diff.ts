@@ -78,7 +78,10 @@ export function createFrameDiffer(): FrameDiffer {
 }
 
 /** A stdout for Ink whose writes go through the frame differ; everything else is the real stream. */
-export function diffingStdout(stdout: NodeJS.WriteStream, differ: FrameDiffer = createFrameDiffer()): NodeJS.WriteStream {
+export function diffingStdout(
+  stdout: NodeJS.WriteStream,
+  differ: FrameDiffer = createFrameDiffer(),
+): NodeJS.WriteStream {
   const write = (chunk: unknown, ...rest: unknown[]): boolean => {
     const text = typeof chunk === 'string' ? differ.filter(chunk) : chunk;
     if (text === '') {

@@ -105,7 +105,8 @@ export function inputReducer(s: InputState, a: InputAction): InputState {
         return edit(s, text, Math.min(end + 1 + col, nextEnd));
       }
       if (s.index === null) return s;
-      if (s.index >= s.history.length - 1) return { ...s, index: null, text: s.draft, cursor: s.draft.length, draft: '' };
+      if (s.index >= s.history.length - 1)
+        return { ...s, index: null, text: s.draft, cursor: s.draft.length, draft: '' };
       const entry = s.history[s.index + 1] ?? '';
       return { ...s, index: s.index + 1, text: entry, cursor: entry.length };
     }
@@ -114,7 +115,10 @@ export function inputReducer(s: InputState, a: InputAction): InputState {
     case 'paste_end':
       return { ...s, pasting: false };
     case 'submitted': {
-      const history = a.text.trim() && s.history[s.history.length - 1] !== a.text ? [...s.history, a.text].slice(-HISTORY_MAX) : s.history;
+      const history =
+        a.text.trim() && s.history[s.history.length - 1] !== a.text
+          ? [...s.history, a.text].slice(-HISTORY_MAX)
+          : s.history;
       return { ...initialInput(history) };
     }
     default:

@@ -21,7 +21,14 @@ export function liveBudget(termRows: number, fixedRows: number): number {
 }
 
 /** Rows for the running part of the transcript: running tools (header + tail), then the text being written. */
-export function liveRows(state: Pick<TranscriptState, 'streaming' | 'tools'>, width: number, maxRows: number, st: Style, tick: number, now: number): string[] {
+export function liveRows(
+  state: Pick<TranscriptState, 'streaming' | 'tools'>,
+  width: number,
+  maxRows: number,
+  st: Style,
+  tick: number,
+  now: number,
+): string[] {
   if (maxRows <= 0) return [];
   const w = Math.max(10, width - 1);
   const rows: string[] = [];
@@ -30,11 +37,15 @@ export function liveRows(state: Pick<TranscriptState, 'streaming' | 'tools'>, wi
   const toolRows: string[] = [];
   for (const t of state.tools) {
     const label = `${cyan(st, spin)} ${bold(st, t.name)} ${t.title.startsWith(`${t.name} `) ? t.title.slice(t.name.length + 1) : t.title}`;
-    toolRows.push(`${label} ${dim(st, `· ${secs(Math.max(0, now - t.started))}${t.lines > TOOL_TAIL_ROWS ? ` · ${t.lines} lines` : ''}`)}`);
+    toolRows.push(
+      `${label} ${dim(st, `· ${secs(Math.max(0, now - t.started))}${t.lines > TOOL_TAIL_ROWS ? ` · ${t.lines} lines` : ''}`)}`,
+    );
     const tail = t.tail ? tailRows(cleanOutput(t.tail).replace(/\n$/, ''), w - 2, TOOL_TAIL_ROWS) : [];
     for (const r of tail) toolRows.push(`  ${dim(st, r)}`);
   }
-  const streamRows = state.streaming ? tailRows(state.streaming.replace(/\n+$/, ''), w, Math.min(maxRows, STREAM_MAX_ROWS)) : [];
+  const streamRows = state.streaming
+    ? tailRows(state.streaming.replace(/\n+$/, ''), w, Math.min(maxRows, STREAM_MAX_ROWS))
+    : [];
   if (toolRows.length >= maxRows) return toolRows.slice(-maxRows);
   rows.push(...streamRows.slice(-(maxRows - toolRows.length)), ...toolRows);
   return rows;
@@ -52,14 +63,19 @@ export function statusText(s: Status, st: Style, tick: number, now: number, widt
   if (s.running || s.step > 0) parts.push(`step ${s.step}`);
   // the session's tokens: finished runs plus the one running
   const u = sumUsage(s.session, s.total);
-  parts.push(`↑${tokens(u.input_tokens)} ↓${tokens(u.output_tokens)}${u.cached_tokens ? ` (${tokens(u.cached_tokens)} cached)` : ''}`);
+  parts.push(
+    `↑${tokens(u.input_tokens)} ↓${tokens(u.output_tokens)}${u.cached_tokens ? ` (${tokens(u.cached_tokens)} cached)` : ''}`,
+  );
   if (s.pricing) {
     const usd = costOf(u, s.pricing);
     parts.push(`~$${usd < 10 ? usd.toFixed(usd < 0.1 ? 3 : 2) : usd.toFixed(0)}`);
   }
-  if (s.lastInput && s.contextTokens) parts.push(`ctx ${Math.min(100, Math.round((s.lastInput / s.contextTokens) * 100))}%`);
+  if (s.lastInput && s.contextTokens)
+    parts.push(`ctx ${Math.min(100, Math.round((s.lastInput / s.contextTokens) * 100))}%`);
   if (s.running) parts.push(wholeSecs(Math.max(0, now - s.runStarted)));
-  const left = s.running ? `${cyan(st, SPINNER[tick % SPINNER.length] ?? '·')} ${s.activity || 'working'}` : dim(st, 'ready · /help · Ctrl-C twice to exit');
+  const left = s.running
+    ? `${cyan(st, SPINNER[tick % SPINNER.length] ?? '·')} ${s.activity || 'working'}`
+    : dim(st, 'ready · /help · Ctrl-C twice to exit');
   const right = parts.join(' · ');
   const line = `${left}  ${dim(st, right)}`;
   return width < 60 ? `${left}` : line;
@@ -85,7 +101,10 @@ export function inputRows(s: InputState, width: number, st: Style, maxRows = INP
     } while (i < chars.length);
     offset += 1; // the newline
   }
-  const at = Math.max(0, rows.findIndex((r) => r.cursorAt !== null));
+  const at = Math.max(
+    0,
+    rows.findIndex((r) => r.cursorAt !== null),
+  );
   const from = Math.max(0, Math.min(at - Math.floor(maxRows / 2), rows.length - maxRows));
   const shown = rows.slice(from, from + maxRows);
   // inverse video is not color: the cursor is drawn the same with NO_COLOR

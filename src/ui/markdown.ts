@@ -71,7 +71,12 @@ function inline(tokens: Token[] | undefined, st: Style): string {
 }
 
 function unescape(s: string): string {
-  return s.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+  return s
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'");
 }
 
 export function highlightCode(code: string, lang: string | undefined, st: Style): string {
@@ -111,16 +116,25 @@ function block(t: Token, st: Style, width: number): string[] {
       const start = typeof l.start === 'number' ? l.start : 1;
       return l.items.flatMap((item, i) => {
         const bullet = l.ordered ? `${start + i}.` : item.task ? (item.checked ? '[x]' : '[ ]') : '•';
-        const body = item.tokens.flatMap((x) => (x.type === 'text' ? [inline((x as Tokens.Text).tokens, st) || (x as Tokens.Text).text] : block(x, st, width - 3)));
+        const body = item.tokens.flatMap((x) =>
+          x.type === 'text'
+            ? [inline((x as Tokens.Text).tokens, st) || (x as Tokens.Text).text]
+            : block(x, st, width - 3),
+        );
         const pad = ' '.repeat(bullet.length + 1);
-        return body.flatMap((b, j) => b.split('\n').map((line, k) => (j === 0 && k === 0 ? `${cyan(st, bullet)} ${line}` : `${pad}${line}`)));
+        return body.flatMap((b, j) =>
+          b.split('\n').map((line, k) => (j === 0 && k === 0 ? `${cyan(st, bullet)} ${line}` : `${pad}${line}`)),
+        );
       });
     }
     case 'hr':
       return [gray(st, '─'.repeat(Math.max(3, Math.min(width, 40))))];
     case 'table': {
       const tb = t as Tokens.Table;
-      const rows = [tb.header.map((c) => inline(c.tokens, st)), ...tb.rows.map((r) => r.map((c) => inline(c.tokens, st)))];
+      const rows = [
+        tb.header.map((c) => inline(c.tokens, st)),
+        ...tb.rows.map((r) => r.map((c) => inline(c.tokens, st))),
+      ];
       return rows.map((r, i) => (i === 0 ? bold(st, r.join(' │ ')) : r.join(' │ ')));
     }
     case 'space':

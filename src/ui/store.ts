@@ -13,7 +13,10 @@ export interface TranscriptStore {
  * `batchMs` > 0 coalesces notifications: the state is always current, but subscribers (the app) hear of
  * changes at most once per interval, so a fast token stream costs a few renders a second, not one each.
  */
-export function createStore(initial: TranscriptState = initialState(), opts: { batchMs?: number } = {}): TranscriptStore {
+export function createStore(
+  initial: TranscriptState = initialState(),
+  opts: { batchMs?: number } = {},
+): TranscriptStore {
   let state = initial;
   const listeners = new Set<() => void>();
   const batchMs = opts.batchMs ?? 0;

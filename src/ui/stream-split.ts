@@ -43,7 +43,11 @@ export function splitCommitted(text: string): { commit: string; rest: string; mi
     } else if (fence === null && line.trim() === '') {
       boundary = i;
       forced = false;
-    } else if (i > boundary && i - blockStart + 1 >= MAX_PENDING_LINES && (fence !== null || i - blockStart + 1 >= MAX_HELD_LINES || cutsCleanly(line, nextKnown(lines, i)))) {
+    } else if (
+      i > boundary &&
+      i - blockStart + 1 >= MAX_PENDING_LINES &&
+      (fence !== null || i - blockStart + 1 >= MAX_HELD_LINES || cutsCleanly(line, nextKnown(lines, i)))
+    ) {
       boundary = i;
       forced = true;
     }
@@ -55,7 +59,7 @@ export function splitCommitted(text: string): { commit: string; rest: string; mi
   // Cut inside a code fence: close it in the committed part and reopen it in the rest.
   const open = openFence(lines.slice(0, boundary + 1));
   if (open !== null) {
-    const marker = (/^\s*(```+|~~~+)/.exec(open)?.[1] ?? '```');
+    const marker = /^\s*(```+|~~~+)/.exec(open)?.[1] ?? '```';
     commit = `${commit}\n${marker}`;
     rest = `${open}\n${rest}`;
   }

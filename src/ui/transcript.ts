@@ -29,7 +29,15 @@ export type Item =
   | { kind: 'user'; id: number; text: string }
   /** `cont`: continues the previous chunk of the same block (cut mid-block to keep the live frame short) */
   | { kind: 'assistant'; id: number; text: string; cont?: boolean }
-  | { kind: 'tool'; id: number; callId: string; name: string; title: string; result: ToolResultView; expanded?: boolean }
+  | {
+      kind: 'tool';
+      id: number;
+      callId: string;
+      name: string;
+      title: string;
+      result: ToolResultView;
+      expanded?: boolean;
+    }
   | { kind: 'thought'; id: number; text: string; source: 'think' | 'reasoning'; expanded?: boolean }
   | { kind: 'verify'; id: number; outcome: VerifyOutcome; round: number }
   | { kind: 'recall'; id: number; items: RecallItem[]; tokens: number }
@@ -100,7 +108,9 @@ export type Action = AgentEvent | UiAction;
 
 const TAIL_KEEP = 200;
 
-export function initialState(opts: { model?: string; sessionId?: string; contextTokens?: number; pricing?: Pricing } = {}): TranscriptState {
+export function initialState(
+  opts: { model?: string; sessionId?: string; contextTokens?: number; pricing?: Pricing } = {},
+): TranscriptState {
   return {
     done: [],
     streaming: '',
@@ -146,7 +156,10 @@ function commitStreaming(state: TranscriptState, final: boolean): TranscriptStat
   }
   const { commit, rest, midBlock } = splitCommitted(state.streaming);
   if (!commit.trim()) return commit ? { ...state, streaming: rest } : state;
-  return push({ ...state, streaming: rest, midBlock }, { kind: 'assistant', text: commit.replace(/\s+$/, ''), ...(cont ? { cont } : {}) });
+  return push(
+    { ...state, streaming: rest, midBlock },
+    { kind: 'assistant', text: commit.replace(/\s+$/, ''), ...(cont ? { cont } : {}) },
+  );
 }
 
 function keepTail(text: string): string {
@@ -176,14 +189,23 @@ export function reduce(state: TranscriptState, action: Action): TranscriptState 
     case 'ui_diff':
       return push(state, { kind: 'diff', title: action.title, diff: action.diff });
     case 'ui_approval':
-      return { ...state, approval: action.request, status: { ...state.status, activity: action.request ? 'waiting for approval' : state.status.activity } };
+      return {
+        ...state,
+        approval: action.request,
+        status: { ...state.status, activity: action.request ? 'waiting for approval' : state.status.activity },
+      };
     case 'ui_close':
       return { ...state, closed: true, approval: null };
     case 'ui_model':
       return setStatus(state, { model: action.model });
     case 'ui_reset':
       return {
-        ...initialState({ model: state.status.model, sessionId: action.sessionId, contextTokens: state.status.contextTokens, ...(state.status.pricing ? { pricing: state.status.pricing } : {}) }),
+        ...initialState({
+          model: state.status.model,
+          sessionId: action.sessionId,
+          contextTokens: state.status.contextTokens,
+          ...(state.status.pricing ? { pricing: state.status.pricing } : {}),
+        }),
         nextId: state.nextId,
         epoch: state.epoch + 1,
       };
@@ -205,12 +227,23 @@ export function reduce(state: TranscriptState, action: Action): TranscriptState 
     case 'run_start':
       return setStatus(
         { ...state, streaming: '', tools: [] },
-        { model: action.model, sessionId: action.session_id, running: true, runStarted: action.ts, step: 0, activity: 'thinking' },
+        {
+          model: action.model,
+          sessionId: action.session_id,
+          running: true,
+          runStarted: action.ts,
+          step: 0,
+          activity: 'thinking',
+        },
       );
     case 'step_start':
       return setStatus(commitStreaming(state, true), { step: action.step, activity: 'thinking' });
     case 'assistant_delta': {
-      const next = { ...state, streaming: state.streaming + action.text, status: { ...state.status, activity: 'writing' } };
+      const next = {
+        ...state,
+        streaming: state.streaming + action.text,
+        status: { ...state.status, activity: 'writing' },
+      };
       return commitStreaming(next, false);
     }
     case 'assistant_message': {
@@ -223,24 +256,45 @@ export function reduce(state: TranscriptState, action: Action): TranscriptState 
     case 'tool_start': {
       const s = commitStreaming(state, true);
       if (action.name === 'think') return setStatus(s, { activity: 'thinking' });
-      const tool: LiveTool = { callId: action.call_id, name: action.name, title: action.title, tail: '', lines: 0, started: action.ts };
-      return { ...s, tools: [...s.tools, tool], status: { ...s.status, activity: `${action.name} ${action.title}`.slice(0, 80) } };
+      const tool: LiveTool = {
+        callId: action.call_id,
+        name: action.name,
+        title: action.title,
+        tail: '',
+        lines: 0,
+        started: action.ts,
+      };
+      return {
+        ...s,
+        tools: [...s.tools, tool],
+        status: { ...s.status, activity: `${action.name} ${action.title}`.slice(0, 80) },
+      };
     }
     case 'tool_output':
       return {
         ...state,
-        tools: state.tools.map((t) => (t.callId === action.call_id ? { ...t, tail: keepTail(t.tail + action.text), lines: t.lines + countLines(action.text) } : t)),
+        tools: state.tools.map((t) =>
+          t.callId === action.call_id
+            ? { ...t, tail: keepTail(t.tail + action.text), lines: t.lines + countLines(action.text) }
+            : t,
+        ),
       };
     case 'approval':
       return {
         ...state,
         approval: null,
-        tools: state.tools.map((t) => (t.callId === action.call_id && action.decision !== 'auto' ? { ...t, decision: action.decision } : t)),
+        tools: state.tools.map((t) =>
+          t.callId === action.call_id && action.decision !== 'auto' ? { ...t, decision: action.decision } : t,
+        ),
       };
     case 'tool_end': {
       const live = state.tools.find((t) => t.callId === action.call_id);
       const tools = state.tools.filter((t) => t.callId !== action.call_id);
-      const next = { ...state, tools, status: { ...state.status, activity: tools.length ? state.status.activity : 'thinking' } };
+      const next = {
+        ...state,
+        tools,
+        status: { ...state.status, activity: tools.length ? state.status.activity : 'thinking' },
+      };
       if (action.name === 'think' && !action.is_error) return next;
       const d = action.data ?? {};
       const result: ToolResultView = {
@@ -253,28 +307,53 @@ export function reduce(state: TranscriptState, action: Action): TranscriptState 
         ...(d.files_changed?.length ? { filesChanged: d.files_changed } : {}),
         ...(live?.decision ? { decision: live.decision } : {}),
       };
-      return push(next, { kind: 'tool', callId: action.call_id, name: action.name, title: live?.title ?? action.name, result });
+      return push(next, {
+        kind: 'tool',
+        callId: action.call_id,
+        name: action.name,
+        title: live?.title ?? action.name,
+        result,
+      });
     }
     case 'recall':
-      return { ...push(state, { kind: 'recall', items: action.items, tokens: action.tokens }), lastRecall: { items: action.items, files: action.files, tokens: action.tokens } };
+      return {
+        ...push(state, { kind: 'recall', items: action.items, tokens: action.tokens }),
+        lastRecall: { items: action.items, files: action.files, tokens: action.tokens },
+      };
     case 'verify_start':
-      return setStatus(commitStreaming(state, true), { activity: `running tests${action.command ? `: ${action.command}` : ''}`.slice(0, 80) });
+      return setStatus(commitStreaming(state, true), {
+        activity: `running tests${action.command ? `: ${action.command}` : ''}`.slice(0, 80),
+      });
     case 'verify_result': {
       const { type: _t, seq: _s, ts: _ts, round, ...outcome } = action;
       return push(state, { kind: 'verify', round, outcome });
     }
     case 'usage':
-      return setStatus(state, { total: action.total, lastInput: action.input_tokens, step: Math.max(state.status.step, action.step) });
+      return setStatus(state, {
+        total: action.total,
+        lastInput: action.input_tokens,
+        step: Math.max(state.status.step, action.step),
+      });
     case 'error':
       return push(commitStreaming(state, true), { kind: 'error', message: action.message, fatal: action.fatal });
     case 'run_end': {
       const s = commitStreaming({ ...state, tools: [], approval: null }, true);
-      return setStatus(push(s, { kind: 'run_end', status: action.status, reason: action.reason, steps: action.steps, durationMs: action.duration_ms, usage: action.usage }), {
-        running: false,
-        activity: '',
-        total: emptyUsage(),
-        session: sumUsage(state.status.session, action.usage),
-      });
+      return setStatus(
+        push(s, {
+          kind: 'run_end',
+          status: action.status,
+          reason: action.reason,
+          steps: action.steps,
+          durationMs: action.duration_ms,
+          usage: action.usage,
+        }),
+        {
+          running: false,
+          activity: '',
+          total: emptyUsage(),
+          session: sumUsage(state.status.session, action.usage),
+        },
+      );
     }
     default:
       return state;

@@ -20,7 +20,11 @@ let tools: Toolset;
 beforeEach(async () => {
   server = await startScriptedServer();
   repo = makeTempRepo({ 'src/math.js': 'export function add(a, b) {\n  return a - b;\n}\n', 'README.md': '# demo\n' });
-  tools = createToolset([createShellTool({ workspace: repo.dir }), createGrepTool({ workspace: repo.dir }), createThinkTool()]);
+  tools = createToolset([
+    createShellTool({ workspace: repo.dir }),
+    createGrepTool({ workspace: repo.dir }),
+    createThinkTool(),
+  ]);
 });
 
 afterEach(async () => {
@@ -30,11 +34,16 @@ afterEach(async () => {
 });
 
 function deps(extra: Partial<AgentDeps> = {}): AgentDeps {
-  const model = withRetry(createOpenAIModel({ model: 'scripted', apiKey: 'sk-test-not-a-secret', baseURL: server.baseURL }), { wait: async () => {}, retries: 2 });
+  const model = withRetry(
+    createOpenAIModel({ model: 'scripted', apiKey: 'sk-test-not-a-secret', baseURL: server.baseURL }),
+    { wait: async () => {}, retries: 2 },
+  );
   return { model, tools, system: 'You are a test.', cwd: repo.dir, sessionId: 'test', ...extra };
 }
 
-async function collect(gen: AsyncGenerator<AgentEvent, RunResult>): Promise<{ events: AgentEvent[]; result: RunResult }> {
+async function collect(
+  gen: AsyncGenerator<AgentEvent, RunResult>,
+): Promise<{ events: AgentEvent[]; result: RunResult }> {
   const events: AgentEvent[] = [];
   while (true) {
     const next = await gen.next();
@@ -43,13 +52,21 @@ async function collect(gen: AsyncGenerator<AgentEvent, RunResult>): Promise<{ ev
   }
 }
 
-const types = (events: AgentEvent[]) => events.map((e) => e.type);
-const ends = (events: AgentEvent[]) => events.filter((e) => e.type === 'tool_end') as Extract<AgentEvent, { type: 'tool_end' }>[];
+const _types = (events: AgentEvent[]) => events.map((e) => e.type);
+const ends = (events: AgentEvent[]) =>
+  events.filter((e) => e.type === 'tool_end') as Extract<AgentEvent, { type: 'tool_end' }>[];
 
 describe('runAgent over the real SDK and HTTP', () => {
   it('runs a trajectory with split arguments and two calls in one response, and ends done', async () => {
     server.push(
-      { text: 'Looking around.', tool_calls: [{ name: 'grep', arguments: { pattern: 'return a' } }, { name: 'shell', arguments: { command: 'cat src/math.js | wc -l' } }], argChunk: 3 },
+      {
+        text: 'Looking around.',
+        tool_calls: [
+          { name: 'grep', arguments: { pattern: 'return a' } },
+          { name: 'shell', arguments: { command: 'cat src/math.js | wc -l' } },
+        ],
+        argChunk: 3,
+      },
       { tool_calls: [{ name: 'think', arguments: { thought: 'add subtracts; fix the operator' } }] },
       { text: 'All done.' },
     );
@@ -95,7 +112,9 @@ describe('runAgent over the real SDK and HTTP', () => {
 
   it('stops at the step limit with status limit', async () => {
     for (let i = 0; i < 5; i++) server.push({ tool_calls: [{ name: 'think', arguments: { thought: `step ${i}` } }] });
-    const { events, result } = await collect(runAgent('t', deps({ limits: { maxSteps: 2 } }), new AbortController().signal));
+    const { events, result } = await collect(
+      runAgent('t', deps({ limits: { maxSteps: 2 } }), new AbortController().signal),
+    );
     expect(result.status).toBe('limit');
     expect(result.reason).toMatch(/step limit/);
     expect(events.at(-1)?.type).toBe('run_end');
@@ -121,11 +140,18 @@ describe('runAgent over the real SDK and HTTP', () => {
   });
 
   it('retries a failed request and rolls back a dropped stream', async () => {
-    server.push({ error: { status: 503, message: 'overloaded' } }, { text: 'partial text that is lost', dropAfter: 3 }, { text: 'final answer' });
+    server.push(
+      { error: { status: 503, message: 'overloaded' } },
+      { text: 'partial text that is lost', dropAfter: 3 },
+      { text: 'final answer' },
+    );
     const { events, result } = await collect(runAgent('t', deps(), new AbortController().signal));
     expect(result.status).toBe('done');
     expect(result.finalText).toBe('final answer');
-    const msg = events.find((e) => e.type === 'assistant_message') as Extract<AgentEvent, { type: 'assistant_message' }>;
+    const msg = events.find((e) => e.type === 'assistant_message') as Extract<
+      AgentEvent,
+      { type: 'assistant_message' }
+    >;
     expect(msg.text).toBe('final answer');
   });
 
@@ -139,13 +165,24 @@ describe('runAgent over the real SDK and HTTP', () => {
 
   it('gates done on the verifier and feeds failures back for the configured rounds', async () => {
     const outcome = (ok: boolean): VerifyOutcome => ({
-      command: 'npm test', ok, passed: ok ? 2 : 1, failed: ok ? 0 : 1, new_failures: ok ? [] : ['adds'], preexisting: [],
-      duration_ms: 5, output_file: null, summary: ok ? '2 passed' : '1 passed, 1 failed (1 new)',
+      command: 'npm test',
+      ok,
+      passed: ok ? 2 : 1,
+      failed: ok ? 0 : 1,
+      new_failures: ok ? [] : ['adds'],
+      preexisting: [],
+      duration_ms: 5,
+      output_file: null,
+      summary: ok ? '2 passed' : '1 passed, 1 failed (1 new)',
     });
     let checks = 0;
-    const failing: Verifier = { check: async () => ((checks++), { outcome: outcome(false), feedback: 'TESTS FAILED: adds' }) };
+    const failing: Verifier = {
+      check: async () => (checks++, { outcome: outcome(false), feedback: 'TESTS FAILED: adds' }),
+    };
     for (let i = 0; i < 4; i++) server.push({ text: 'done' });
-    const run = await collect(runAgent('t', deps({ verify: failing, limits: { verifyRounds: 2 } }), new AbortController().signal));
+    const run = await collect(
+      runAgent('t', deps({ verify: failing, limits: { verifyRounds: 2 } }), new AbortController().signal),
+    );
     expect(run.result.status).toBe('tests_failed');
     expect(checks).toBe(3);
     expect(server.requests).toHaveLength(3);
@@ -164,7 +201,11 @@ describe('runAgent over the real SDK and HTTP', () => {
     const saved: string[] = [];
     server.push({ tool_calls: [{ name: 'shell', arguments: { command: 'seq 1 5000' } }] }, { text: 'ok' });
     const { events } = await collect(
-      runAgent('t', deps({ saveOutput: async (id, text) => (saved.push(text), join(repo.dir, `${id}.txt`)) }), new AbortController().signal),
+      runAgent(
+        't',
+        deps({ saveOutput: async (id, text) => (saved.push(text), join(repo.dir, `${id}.txt`)) }),
+        new AbortController().signal,
+      ),
     );
     const end = ends(events)[0];
     expect(end?.data?.truncated).toBe(true);

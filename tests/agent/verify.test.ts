@@ -16,11 +16,15 @@ afterEach(() => {
 function setup(): { repo: FixtureRepo; outputDir: string } {
   const repo = fixtureRepo('node-test');
   const outputDir = mkdtempSync(join(tmpdir(), 'sedge-verify-out-'));
-  cleanups.push(() => repo.cleanup(), () => rmSync(outputDir, { recursive: true, force: true }));
+  cleanups.push(
+    () => repo.cleanup(),
+    () => rmSync(outputDir, { recursive: true, force: true }),
+  );
   return { repo, outputDir };
 }
 
-const ALWAYS_FAILS = "const test = require('node:test');\nconst assert = require('node:assert');\ntest('always fails', () => assert.fail('broken before the run'));\n";
+const ALWAYS_FAILS =
+  "const test = require('node:test');\nconst assert = require('node:assert');\ntest('always fails', () => assert.fail('broken before the run'));\n";
 const signal = () => new AbortController().signal;
 
 describe('createVerifier on a real repo (node:test)', () => {
@@ -31,7 +35,14 @@ describe('createVerifier on a real repo (node:test)', () => {
     await v.beforeFirstChange?.(signal());
     const { outcome, feedback } = await v.check(signal());
     expect(v.command).toBe('node --test');
-    expect(outcome).toMatchObject({ ok: true, command: 'node --test', passed: 2, failed: 0, new_failures: [], preexisting: [] });
+    expect(outcome).toMatchObject({
+      ok: true,
+      command: 'node --test',
+      passed: 2,
+      failed: 0,
+      new_failures: [],
+      preexisting: [],
+    });
     expect(outcome.skipped_reason).toBeUndefined();
     expect(feedback).toBe('');
   });
@@ -69,10 +80,15 @@ describe('createVerifier on a real repo (node:test)', () => {
     expect(feedback).not.toContain('NEW failures');
   });
 
-  it("policy new-only lets pre-existing failures pass but still blocks new ones", async () => {
+  it('policy new-only lets pre-existing failures pass but still blocks new ones', async () => {
     const { repo, outputDir } = setup();
     repo.write('test/always.test.js', ALWAYS_FAILS);
-    const v = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir, policy: 'new-only' });
+    const v = createVerifier({
+      cwd: repo.dir,
+      detection: await detectTestCommand(repo.dir),
+      outputDir,
+      policy: 'new-only',
+    });
     v.start?.(signal());
     await v.beforeFirstChange?.(signal());
     const first = await v.check(signal());
@@ -130,7 +146,9 @@ describe('createVerifier on a real repo (node:test)', () => {
   it('createTestGate detects, honouring --test-cmd', async () => {
     const { repo, outputDir } = setup();
     expect((await createTestGate({ cwd: repo.dir, outputDir })).command).toBe('node --test');
-    expect((await createTestGate({ cwd: repo.dir, outputDir, testCmd: 'node --test test/' })).command).toBe('node --test test/');
+    expect((await createTestGate({ cwd: repo.dir, outputDir, testCmd: 'node --test test/' })).command).toBe(
+      'node --test test/',
+    );
   });
 
   it('skips, without blame, when no test command was found', async () => {
@@ -138,7 +156,13 @@ describe('createVerifier on a real repo (node:test)', () => {
     v.start?.(signal());
     await v.beforeFirstChange?.(signal());
     const { outcome, feedback } = await v.check(signal());
-    expect(outcome).toMatchObject({ ok: true, command: null, skipped_reason: 'no test command found', passed: null, failed: null });
+    expect(outcome).toMatchObject({
+      ok: true,
+      command: null,
+      skipped_reason: 'no test command found',
+      passed: null,
+      failed: null,
+    });
     expect(feedback).toBe('');
   });
 });
@@ -175,45 +199,78 @@ describe('compareRuns', () => {
   });
 
   it('without ids, same failure as before is pre-existing; a changed exit status is new', () => {
-    expect(compareRuns(red(), red(), 'new-only')).toMatchObject({ ok: true, newFailures: [], preexisting: ['exit code 1, as before this run'] });
+    expect(compareRuns(red(), red(), 'new-only')).toMatchObject({
+      ok: true,
+      newFailures: [],
+      preexisting: ['exit code 1, as before this run'],
+    });
     expect(compareRuns(red(), red())).toMatchObject({ ok: false, newFailures: [] });
     expect(compareRuns(red(), red({ exitCode: 2 }), 'new-only')).toMatchObject({ ok: false });
   });
 
   it('without ids, compares counts', () => {
     const base = red({ passed: 5, failed: 1, parsedBy: 'summary' });
-    expect(compareRuns(base, red({ passed: 4, failed: 2, parsedBy: 'summary' }), 'new-only')).toMatchObject({ ok: false });
-    expect(compareRuns(base, red({ passed: 5, failed: 1, parsedBy: 'summary' }), 'new-only')).toMatchObject({ ok: true });
+    expect(compareRuns(base, red({ passed: 4, failed: 2, parsedBy: 'summary' }), 'new-only')).toMatchObject({
+      ok: false,
+    });
+    expect(compareRuns(base, red({ passed: 5, failed: 1, parsedBy: 'summary' }), 'new-only')).toMatchObject({
+      ok: true,
+    });
   });
 
   it('ids after a baseline that named none are all new (nothing to match against)', () => {
-    const d = compareRuns(red({ exitCode: 2 }), red({ failing: ['t1'], failed: 1, passed: 3, parsedBy: 'summary' }), 'new-only');
+    const d = compareRuns(
+      red({ exitCode: 2 }),
+      red({ failing: ['t1'], failed: 1, passed: 3, parsedBy: 'summary' }),
+      'new-only',
+    );
     expect(d).toMatchObject({ ok: false, newFailures: ['t1'] });
   });
 
   it('a timeout is a failure, new unless the baseline timed out too', () => {
-    expect(compareRuns(result({}), red({ timedOut: true, exitCode: null })).newFailures).toEqual(['[the test run timed out]']);
-    expect(compareRuns(red({ timedOut: true, exitCode: null }), red({ timedOut: true, exitCode: null }), 'new-only').ok).toBe(true);
+    expect(compareRuns(result({}), red({ timedOut: true, exitCode: null })).newFailures).toEqual([
+      '[the test run timed out]',
+    ]);
+    expect(
+      compareRuns(red({ timedOut: true, exitCode: null }), red({ timedOut: true, exitCode: null }), 'new-only').ok,
+    ).toBe(true);
   });
 
   it('a runner that cannot start blocks done when strict, and is a skip (not a blame) when new-only', () => {
     const missing = red({ exitCode: 127 });
-    expect(compareRuns(missing, missing)).toMatchObject({ ok: false, preexisting: [expect.stringContaining('could not start')] });
-    expect(compareRuns(missing, missing, 'new-only')).toMatchObject({ ok: true, skippedReason: expect.stringContaining('could not start') });
+    expect(compareRuns(missing, missing)).toMatchObject({
+      ok: false,
+      preexisting: [expect.stringContaining('could not start')],
+    });
+    expect(compareRuns(missing, missing, 'new-only')).toMatchObject({
+      ok: true,
+      skippedReason: expect.stringContaining('could not start'),
+    });
     expect(compareRuns(result({}), missing).ok).toBe(false);
     const noPytest = red({ tail: '/usr/bin/python3: No module named pytest' });
-    expect(compareRuns(noPytest, noPytest)).toMatchObject({ ok: false, summary: expect.stringContaining('could not start') });
-    expect(compareRuns(noPytest, noPytest, 'new-only')).toMatchObject({ ok: true, skippedReason: expect.stringContaining('could not start') });
+    expect(compareRuns(noPytest, noPytest)).toMatchObject({
+      ok: false,
+      summary: expect.stringContaining('could not start'),
+    });
+    expect(compareRuns(noPytest, noPytest, 'new-only')).toMatchObject({
+      ok: true,
+      skippedReason: expect.stringContaining('could not start'),
+    });
   });
 
   it('a command that ran no tests before and after is a skip', () => {
     const none = red({ exitCode: 5, passed: 0, failed: 0, parsedBy: 'summary' });
     expect(compareRuns(none, none)).toMatchObject({ ok: true, skippedReason: expect.stringContaining('ran no tests') });
-    expect(compareRuns(red({ exitCode: 1, passed: 3, failed: 1, failing: ['a'], parsedBy: 'summary' }), none).ok).toBe(false);
+    expect(compareRuns(red({ exitCode: 1, passed: 3, failed: 1, failing: ['a'], parsedBy: 'summary' }), none).ok).toBe(
+      false,
+    );
   });
 
   it('without a baseline every failure is new', () => {
-    expect(compareRuns(null, red({ failing: ['a'], failed: 1, passed: 0 }))).toMatchObject({ ok: false, newFailures: ['a'] });
+    expect(compareRuns(null, red({ failing: ['a'], failed: 1, passed: 0 }))).toMatchObject({
+      ok: false,
+      newFailures: ['a'],
+    });
   });
 });
 
@@ -238,7 +295,19 @@ describe('the gate inside the agent loop (replay model)', async () => {
       },
     };
     const verify = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir });
-    const gen = runAgent('fix the bug', { model, tools: createToolset([]), system: 's', cwd: repo.dir, sessionId: 't', verify, limits: { verifyRounds: rounds } }, signal());
+    const gen = runAgent(
+      'fix the bug',
+      {
+        model,
+        tools: createToolset([]),
+        system: 's',
+        cwd: repo.dir,
+        sessionId: 't',
+        verify,
+        limits: { verifyRounds: rounds },
+      },
+      signal(),
+    );
     const events: AgentEvent[] = [];
     for (let next = await gen.next(); ; next = await gen.next()) {
       if (next.done) return { events, result: next.value, seen };

@@ -26,7 +26,12 @@ afterEach(async () => {
   home.cleanup();
 });
 
-const env = () => ({ ...home.env, OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: CANARY_KEY, SEDGE_MODEL: 'scripted-model' });
+const env = () => ({
+  ...home.env,
+  OPENAI_BASE_URL: server.baseURL,
+  OPENAI_API_KEY: CANARY_KEY,
+  SEDGE_MODEL: 'scripted-model',
+});
 
 describe('sedge exec --json --yes against an OpenAI-compatible server', () => {
   it('completes a shell/grep/sed/think trajectory and prints valid JSONL ending in run_end', async () => {
@@ -42,7 +47,14 @@ describe('sedge exec --json --yes against an OpenAI-compatible server', () => {
       { argChunk: 2, tool_calls: [{ name: 'sed', arguments: { path: 'src/greet.js', script: '1,3p' } }] },
       { tool_calls: [{ name: 'think', arguments: { thought: 'Typo: nme should be name.' } }] },
       { argChunk: 5, tool_calls: [{ name: 'sed', arguments: { path: 'src/greet.js', script: 's/ nme;/ name;/' } }] },
-      { tool_calls: [{ name: 'shell', arguments: { command: 'node -e "import(\'./src/greet.js\').then(m => console.log(m.greet(\'Ada\')))"' } }] },
+      {
+        tool_calls: [
+          {
+            name: 'shell',
+            arguments: { command: "node -e \"import('./src/greet.js').then(m => console.log(m.greet('Ada')))\"" },
+          },
+        ],
+      },
       { text: 'Fixed the typo in greet.' },
     );
     const res = await runCli(['exec', '--json', '--yes', 'fix greet'], { cwd: repo.dir, env: env() });
@@ -51,7 +63,12 @@ describe('sedge exec --json --yes against an OpenAI-compatible server', () => {
     const events = parseJsonl(res.stdout);
     expect(events[0]).toMatchObject({ type: 'run_start', version: 1, model: 'scripted-model' });
     expect(events.at(-1)).toMatchObject({ type: 'run_end', status: 'done' });
-    const ends = events.filter((e) => e.type === 'tool_end') as { name: string; output: string; is_error: boolean; data?: { diff?: string } }[];
+    const ends = events.filter((e) => e.type === 'tool_end') as {
+      name: string;
+      output: string;
+      is_error: boolean;
+      data?: { diff?: string };
+    }[];
     expect(ends.map((e) => e.name)).toEqual(['grep', 'shell', 'sed', 'think', 'sed', 'shell']);
     expect(ends.filter((e) => e.is_error).map((e) => e.output)).toEqual([]);
     expect(ends[0]?.output).toContain('src/greet.js:2:');
@@ -72,13 +89,28 @@ describe('sedge exec --json --yes against an OpenAI-compatible server', () => {
 
   it('returns a clear error to the model for each bad call and carries on', async () => {
     server.push(
-      { tool_calls: [{ name: 'shell', arguments: '{"command": "ls"' }, { name: 'rm_rf', arguments: {} }] },
+      {
+        tool_calls: [
+          { name: 'shell', arguments: '{"command": "ls"' },
+          { name: 'rm_rf', arguments: {} },
+        ],
+      },
       { tool_calls: [{ name: 'sed', arguments: { path: 'src/greet.js' } }] },
       { tool_calls: [{ name: 'sed', arguments: { path: 'src/greet.js', script: 's/goodbye/hello/' } }] },
       { tool_calls: [{ name: 'sed', arguments: { path: '../../etc/passwd', script: '1p' } }] },
       { tool_calls: [{ name: 'shell', arguments: { command: 'sleep 20', timeout_s: 1 } }] },
       { tool_calls: [{ name: 'shell', arguments: { command: 'read -p "name? " answer; echo "got [$answer]"' } }] },
-      { tool_calls: [{ name: 'shell', arguments: { command: 'python3 -c "import sys; sys.stdout.write(open(\'/dev/tty\').readline())"', timeout_s: 60 } }] },
+      {
+        tool_calls: [
+          {
+            name: 'shell',
+            arguments: {
+              command: 'python3 -c "import sys; sys.stdout.write(open(\'/dev/tty\').readline())"',
+              timeout_s: 60,
+            },
+          },
+        ],
+      },
       { tool_calls: [{ name: 'shell', arguments: { command: 'echo still-alive' } }] },
       { text: 'done' },
     );
@@ -107,7 +139,10 @@ describe('sedge exec --json --yes against an OpenAI-compatible server', () => {
     expect(auth.code).toBe(3);
     expect(auth.stderr).toMatch(/HTTP 401.*check OPENAI_API_KEY/);
     // a limit -> 4
-    server.push({ tool_calls: [{ name: 'think', arguments: { thought: 'a' } }] }, { tool_calls: [{ name: 'think', arguments: { thought: 'b' } }] });
+    server.push(
+      { tool_calls: [{ name: 'think', arguments: { thought: 'a' } }] },
+      { tool_calls: [{ name: 'think', arguments: { thought: 'b' } }] },
+    );
     const limit = await runCli(['exec', '--max-steps', '1', 'x'], { cwd: repo.dir, env: env() });
     expect(limit.code).toBe(4);
     // usage errors -> 2, with a specific message
@@ -130,7 +165,10 @@ describe('sedge exec --json --yes against an OpenAI-compatible server', () => {
   });
 
   it('scrubs the endpoint key from every event, even when a command prints it', async () => {
-    server.push({ tool_calls: [{ name: 'shell', arguments: { command: `echo leaked ${CANARY_KEY}` } }] }, { text: `the key was ${CANARY_KEY}` });
+    server.push(
+      { tool_calls: [{ name: 'shell', arguments: { command: `echo leaked ${CANARY_KEY}` } }] },
+      { text: `the key was ${CANARY_KEY}` },
+    );
     const res = await runCli(['exec', '--json', '--no-verify', 'x'], { cwd: repo.dir, env: env() });
     expect(res.code).toBe(0);
     expect(res.stdout).not.toContain(CANARY_KEY);
@@ -143,7 +181,10 @@ describe('sedge exec --json --yes against an OpenAI-compatible server', () => {
     server.push({ tool_calls: [{ name: 'shell', arguments: { command: 'true' } }] }, { text: 'ok' });
     const logFile = join(home.dir, 'modules.log');
     const hook = join(__dirname, '..', 'support', 'module-log.mjs');
-    const res = await runCli(['exec', '--json', '--no-verify', 'x'], { cwd: repo.dir, env: { ...env(), NODE_OPTIONS: `--import=${hook}`, SEDGE_MODULE_LOG: logFile } });
+    const res = await runCli(['exec', '--json', '--no-verify', 'x'], {
+      cwd: repo.dir,
+      env: { ...env(), NODE_OPTIONS: `--import=${hook}`, SEDGE_MODULE_LOG: logFile },
+    });
     expect(res.code).toBe(0);
     const loaded = readFileSync(logFile, 'utf8').split('\n').filter(Boolean);
     expect(loaded.some((u) => u.includes('/dist/bin/'))).toBe(true);
@@ -153,12 +194,21 @@ describe('sedge exec --json --yes against an OpenAI-compatible server', () => {
   it('replays a scripted model offline with --model replay:FILE', async () => {
     const script = join(repo.dir, 'script.jsonl');
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(script, `${JSON.stringify({ tool_calls: [{ name: 'shell', arguments: { command: 'echo replayed' } }] })}\n${JSON.stringify({ text: 'bye' })}\n`);
-    const res = await runCli(['exec', '--json', '--no-verify', '--model', `replay:${script}`, 'x'], { cwd: repo.dir, env: { ...home.env } });
+    writeFileSync(
+      script,
+      `${JSON.stringify({ tool_calls: [{ name: 'shell', arguments: { command: 'echo replayed' } }] })}\n${JSON.stringify({ text: 'bye' })}\n`,
+    );
+    const res = await runCli(['exec', '--json', '--no-verify', '--model', `replay:${script}`, 'x'], {
+      cwd: repo.dir,
+      env: { ...home.env },
+    });
     expect(res.code).toBe(0);
     const events = parseJsonl(res.stdout);
     expect(events.find((e) => e.type === 'tool_end')).toMatchObject({ output: expect.stringContaining('replayed') });
-    const missing = await runCli(['exec', '--model', 'replay:nope.jsonl', 'x'], { cwd: repo.dir, env: { ...home.env } });
+    const missing = await runCli(['exec', '--model', 'replay:nope.jsonl', 'x'], {
+      cwd: repo.dir,
+      env: { ...home.env },
+    });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read replay file/);
   });

@@ -26,7 +26,12 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
-type Turn = (task: string, signal: AbortSignal, opts: RunOptions, emit: (e: EventInit) => AgentEvent) => AsyncGenerator<AgentEvent, void>;
+type Turn = (
+  task: string,
+  signal: AbortSignal,
+  opts: RunOptions,
+  emit: (e: EventInit) => AgentEvent,
+) => AsyncGenerator<AgentEvent, void>;
 
 /** A composition whose runs are scripted generators (no model, no tools), recording what it was given. */
 function fakeComposition(workspace: string, isRepo: boolean, turns: Turn[], id = 'sess-a') {
@@ -41,16 +46,44 @@ function fakeComposition(workspace: string, isRepo: boolean, turns: Turn[], id =
     settings: { contextTokens: 1000 },
     tools: {},
     run(task: string, signal: AbortSignal, opts: RunOptions = {}) {
-      calls.push({ task, ...(opts.history ? { history: opts.history } : {}), ...(opts.approve ? { approve: opts.approve } : {}) });
+      calls.push({
+        task,
+        ...(opts.history ? { history: opts.history } : {}),
+        ...(opts.approve ? { approve: opts.approve } : {}),
+      });
       const turn = turns.shift();
       let seq = 0;
       const emit = (e: EventInit) => ({ ...e, seq: seq++, ts: 1 }) as AgentEvent;
       return (async function* (): AsyncGenerator<AgentEvent, RunResult> {
-        yield emit({ type: 'run_start', version: 1, session_id: id, task, cwd: workspace, model: 'fake-model', tools: [], approval: 'auto' });
+        yield emit({
+          type: 'run_start',
+          version: 1,
+          session_id: id,
+          task,
+          cwd: workspace,
+          model: 'fake-model',
+          tools: [],
+          approval: 'auto',
+        });
         if (turn) yield* turn(task, signal, opts, emit);
         const status = signal.aborted ? 'aborted' : 'done';
-        yield emit({ type: 'run_end', status, reason: status, final_text: '', steps: 1, usage: { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 }, duration_ms: 1, verified: null });
-        return { status, reason: status, finalText: '', steps: 1, messages: [...(opts.history ?? []), { role: 'user', content: task }] };
+        yield emit({
+          type: 'run_end',
+          status,
+          reason: status,
+          final_text: '',
+          steps: 1,
+          usage: { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 },
+          duration_ms: 1,
+          verified: null,
+        });
+        return {
+          status,
+          reason: status,
+          finalText: '',
+          steps: 1,
+          messages: [...(opts.history ?? []), { role: 'user', content: task }],
+        };
       })();
     },
     async close() {
@@ -96,12 +129,22 @@ describe('interactive controller', () => {
     expect(calls.map((c) => c.task)).toEqual(['first', 'second']);
     expect(calls[1]?.history).toEqual([{ role: 'user', content: 'first' }]);
     expect(calls[0]?.approve).toBeUndefined();
-    expect(store.getState().done.filter((i) => i.kind === 'user').map((i) => (i.kind === 'user' ? i.text : ''))).toEqual(['first', 'second']);
+    expect(
+      store
+        .getState()
+        .done.filter((i) => i.kind === 'user')
+        .map((i) => (i.kind === 'user' ? i.text : '')),
+    ).toEqual(['first', 'second']);
   });
 
   it('with --ask, execute-kind calls wait for an answer; read and edit calls do not; "always" sticks', async () => {
     const decisions: Decision[] = [];
-    const ask = (kind: ApprovalRequest['kind'], name = 'shell'): ApprovalRequest => ({ call: { id: 'c', name, arguments: '{}' }, kind, args: {}, title: 't' });
+    const ask = (kind: ApprovalRequest['kind'], name = 'shell'): ApprovalRequest => ({
+      call: { id: 'c', name, arguments: '{}' },
+      kind,
+      args: {},
+      title: 't',
+    });
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
     const { ctl, store } = setup(
@@ -124,23 +167,36 @@ describe('interactive controller', () => {
     ctl.answer('always');
     release();
     await ctl.idle();
-    expect(decisions).toEqual([{ decision: 'auto' }, { decision: 'auto' }, { decision: 'approved' }, { decision: 'approved' }]);
+    expect(decisions).toEqual([
+      { decision: 'auto' },
+      { decision: 'auto' },
+      { decision: 'approved' },
+      { decision: 'approved' },
+    ]);
     expect(store.getState().approval).toBeNull();
   });
 
   it('explain and Esc deny with a reason the model can act on', async () => {
     const decisions: Decision[] = [];
-    const req: ApprovalRequest = { call: { id: 'c', name: 'shell', arguments: '{}' }, kind: 'execute', args: {}, title: 'rm' };
-    const { ctl } = setup([
-      async function* (_t, _s, opts) {
-        const a = opts.approve!(req);
-        ctl.answer('explain');
-        decisions.push(await a);
-        const b = opts.approve!(req);
-        ctl.answer('cancel');
-        decisions.push(await b);
-      },
-    ], { ask: true });
+    const req: ApprovalRequest = {
+      call: { id: 'c', name: 'shell', arguments: '{}' },
+      kind: 'execute',
+      args: {},
+      title: 'rm',
+    };
+    const { ctl } = setup(
+      [
+        async function* (_t, _s, opts) {
+          const a = opts.approve!(req);
+          ctl.answer('explain');
+          decisions.push(await a);
+          const b = opts.approve!(req);
+          ctl.answer('cancel');
+          decisions.push(await b);
+        },
+      ],
+      { ask: true },
+    );
     ctl.submit('go');
     await ctl.idle();
     expect(decisions[0]).toMatchObject({ decision: 'denied', reason: expect.stringContaining('explanation') });
@@ -150,7 +206,8 @@ describe('interactive controller', () => {
   it('Ctrl-C once interrupts the turn (the session stays usable), twice exits', async () => {
     const { ctl, exits, store, calls } = setup([
       async function* (_t, signal) {
-        if (!signal.aborted) await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+        if (!signal.aborted)
+          await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
       },
     ]);
     ctl.submit('long');
@@ -218,7 +275,12 @@ describe('interactive controller: /traces and /resume', () => {
   it('/traces shows what recall gave the last turn', async () => {
     const { ctl, notices } = setup([
       async function* (_t, _s, _o, emit) {
-        yield emit({ type: 'recall', items: [{ id: 'tr-1', task: 'fix the parser', outcome: 'done', score: 2 }], files: ['src/p.ts'], tokens: 120 });
+        yield emit({
+          type: 'recall',
+          items: [{ id: 'tr-1', task: 'fix the parser', outcome: 'done', score: 2 }],
+          files: ['src/p.ts'],
+          tokens: 120,
+        });
       },
     ]);
     ctl.submit('/traces');
@@ -237,9 +299,31 @@ describe('interactive controller: /traces and /resume', () => {
     mkdirSync(sessions, { recursive: true });
     const id = '20260101-000000-cccccc';
     const lines = [
-      { type: 'run_start', seq: 0, ts: 0, version: 1, session_id: id, task: 'old task', cwd: '/w', model: 'm', tools: [], approval: 'auto' },
+      {
+        type: 'run_start',
+        seq: 0,
+        ts: 0,
+        version: 1,
+        session_id: id,
+        task: 'old task',
+        cwd: '/w',
+        model: 'm',
+        tools: [],
+        approval: 'auto',
+      },
       { type: 'assistant_message', seq: 1, ts: 0, text: 'old answer', tool_calls: [] },
-      { type: 'run_end', seq: 2, ts: 0, status: 'done', reason: 'ok', final_text: 'old answer', steps: 1, usage: { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 }, duration_ms: 5, verified: null },
+      {
+        type: 'run_end',
+        seq: 2,
+        ts: 0,
+        status: 'done',
+        reason: 'ok',
+        final_text: 'old answer',
+        steps: 1,
+        usage: { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 },
+        duration_ms: 5,
+        verified: null,
+      },
     ];
     writeFileSync(join(sessions, `${id}.jsonl`), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
     ctl.submit('/resume');
@@ -272,7 +356,19 @@ describe('session files', () => {
     cleanups.push(home.cleanup);
     const sessions = join(home.dir, 'sessions');
     mkdirSync(sessions, { recursive: true });
-    const start = (task: string) => JSON.stringify({ type: 'run_start', seq: 0, ts: 0, version: 1, session_id: 'x', task, cwd: '/w', model: 'm', tools: [], approval: 'auto' });
+    const start = (task: string) =>
+      JSON.stringify({
+        type: 'run_start',
+        seq: 0,
+        ts: 0,
+        version: 1,
+        session_id: 'x',
+        task,
+        cwd: '/w',
+        model: 'm',
+        tools: [],
+        approval: 'auto',
+      });
     writeFileSync(join(sessions, '20260101-000000-aaaaaa.jsonl'), `${start('older')}\n`);
     writeFileSync(join(sessions, '20260102-000000-bbbbbb.jsonl'), `${start('newer')}\n`);
     expect(listSessions(home.dir).map((s) => s.task)).toEqual(['newer', 'older']);
@@ -280,7 +376,14 @@ describe('session files', () => {
     const messages = messagesFromEvents(
       [
         ev({ type: 'run_start', task: 'fix' }),
-        ev({ type: 'assistant_message', text: '', tool_calls: [{ id: 'c1', name: 'shell', arguments: '{}' }, { id: 'c2', name: 'grep', arguments: '{}' }] }),
+        ev({
+          type: 'assistant_message',
+          text: '',
+          tool_calls: [
+            { id: 'c1', name: 'shell', arguments: '{}' },
+            { id: 'c2', name: 'grep', arguments: '{}' },
+          ],
+        }),
         ev({ type: 'tool_end', call_id: 'c1', name: 'shell', output: 'ok' }),
       ],
       'SYSTEM',

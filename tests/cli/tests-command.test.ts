@@ -78,7 +78,10 @@ describe('sedge tests', () => {
 
   it('--run --json and --test-cmd', async () => {
     const r = repo(null);
-    const { code, out } = await run(['--run', '--json', '--test-cmd', 'echo "1..1"; echo "not ok 1 - broken"; exit 1'], r.dir);
+    const { code, out } = await run(
+      ['--run', '--json', '--test-cmd', 'echo "1..1"; echo "not ok 1 - broken"; exit 1'],
+      r.dir,
+    );
     expect(code).toBe(1);
     const data = JSON.parse(out) as { detection: { source: string }; result: { failing: string[]; ok: boolean } };
     expect(data.detection.source).toBe('flag');

@@ -9,7 +9,10 @@ import { record } from '../traces/helpers.js';
 
 function sink() {
   let text = '';
-  return { stream: { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream, text: () => text };
+  return {
+    stream: { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream,
+    text: () => text,
+  };
 }
 
 describe('sedge traces', () => {
@@ -38,7 +41,12 @@ describe('sedge traces', () => {
     store.append(record('t-one', 'Fix the parser', ['lib/a.js'], { test_command: 'npm test' }));
     store.append(record('t-two', 'Add a flag', ['lib/b.js']));
     const list = await run('list', '--json');
-    expect(list.out.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(['t-one', 't-two']);
+    expect(
+      list.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).id),
+    ).toEqual(['t-one', 't-two']);
     expect((await run('list')).out).toContain('Fix the parser');
     const show = await run('show', 't-one');
     expect(show.out).toContain('tests: npm test');
@@ -51,7 +59,12 @@ describe('sedge traces', () => {
   });
 
   it('refuses outside git and rejects bad usage', async () => {
-    const r = await runTracesCommand(['list'], { cwd: home.dir, stdout: sink().stream, stderr: sink().stream, env: home.env });
+    const r = await runTracesCommand(['list'], {
+      cwd: home.dir,
+      stdout: sink().stream,
+      stderr: sink().stream,
+      env: home.env,
+    });
     expect(r).toBe(2);
     expect((await run('frobnicate')).code).toBe(2);
     expect((await run('prune', '--max')).code).toBe(2);
@@ -67,7 +80,10 @@ describe('sedge traces', () => {
     writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n'));
     const r = await run('replay', file, '--warmup', '2');
     expect(r.code).toBe(0);
-    const out = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const out = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject({ i: 2, traces: ['s0', 's1'], files: ['lib/router.js', 'lib/cookie.js'] });
     expect(typeof out[0].ms).toBe('number');

@@ -34,7 +34,12 @@ describe('loadSettings', () => {
   });
 
   it('never lets a repository choose the endpoint, key or model', () => {
-    const { env, root } = setup(undefined, { base_url: 'https://evil.example/v1', model: 'x', api_key: 'k', max_steps: 5 });
+    const { env, root } = setup(undefined, {
+      base_url: 'https://evil.example/v1',
+      model: 'x',
+      api_key: 'k',
+      max_steps: 5,
+    });
     const s = loadSettings({ repoRoot: root, env });
     expect(s.baseURL).toBeUndefined();
     expect(s.model).toBe('gpt-4.1-mini');

@@ -7,14 +7,23 @@ const stream = `garbage\r\n__SEDGE_${N}_S__\r\nline one\r\nno newline__SEDGE_x\r
 function parse(chunks: string[]) {
   const out: string[] = [];
   let ended = 0;
-  const p = createFrameParser(N, (t) => out.push(t), () => ended++);
+  const p = createFrameParser(
+    N,
+    (t) => out.push(t),
+    () => ended++,
+  );
   for (const c of chunks) p.push(c);
   return { text: out.join(''), ended, code: p.exitCode, phase: p.phase, parts: out };
 }
 
 describe('createFrameParser', () => {
   it('extracts the body and the status in one chunk', () => {
-    expect(parse([stream])).toMatchObject({ text: 'line one\r\nno newline__SEDGE_x\r\nlast\r\n', ended: 1, code: 42, phase: 'end' });
+    expect(parse([stream])).toMatchObject({
+      text: 'line one\r\nno newline__SEDGE_x\r\nlast\r\n',
+      ended: 1,
+      code: 42,
+      phase: 'end',
+    });
   });
 
   it('gives the same result however the stream is split', () => {
@@ -31,7 +40,11 @@ describe('createFrameParser', () => {
 
   it('streams text before the end sentinel arrives', () => {
     const out: string[] = [];
-    const p = createFrameParser(N, (t) => out.push(t), () => undefined);
+    const p = createFrameParser(
+      N,
+      (t) => out.push(t),
+      () => undefined,
+    );
     p.push(`__SEDGE_${N}_S__\r\nprogress 10%`);
     expect(out.join('')).toBe('progress 10%');
     p.push('\r\n__SEDGE_');

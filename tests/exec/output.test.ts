@@ -3,7 +3,9 @@ import { createCapture, looksBinary, normalizeOutput, presentOutput, stripAnsi }
 
 describe('normalizeOutput', () => {
   it('strips colour, cursor and OSC sequences', () => {
-    expect(stripAnsi('\u001b[1;31mred\u001b[0m \u001b[2K\u001b[1Aup \u001b]0;title\u0007x \u001b(Bok')).toBe('red up x ok');
+    expect(stripAnsi('\u001b[1;31mred\u001b[0m \u001b[2K\u001b[1Aup \u001b]0;title\u0007x \u001b(Bok')).toBe(
+      'red up x ok',
+    );
   });
   it('turns CRLF into LF and collapses carriage-return progress to its last state', () => {
     expect(normalizeOutput('a\r\nb\r\r\n10%\r50%\r100%\nabcdef\rxy\n')).toBe('a\nb\n100%\nxycdef\n');

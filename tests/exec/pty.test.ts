@@ -43,20 +43,35 @@ describe('framing', () => {
   });
 
   it('keeps cwd, variables, functions and aliases between runs', async () => {
-    await shell.run('mkdir -p sub && cd sub && export FOO=bar && BAZ=qux && greet() { echo "hi $1"; } && alias ll="echo aliased"', T);
+    await shell.run(
+      'mkdir -p sub && cd sub && export FOO=bar && BAZ=qux && greet() { echo "hi $1"; } && alias ll="echo aliased"',
+      T,
+    );
     const r = await shell.run('pwd; echo $FOO $BAZ; greet you; ll', T);
     expect(r.output).toBe(`${root}/sub\nbar qux\nhi you\naliased`);
     await shell.run(`cd ${root}`, T);
   });
 
   it('runs multi-line commands and heredocs', async () => {
-    const cmd = ["x=1", "if [ $x = 1 ]; then", "  echo one", "fi", "cat <<'EOF'", "literal $x `no`", "EOF", "for i in 1 2; do echo $i; done"].join('\n');
+    const cmd = [
+      'x=1',
+      'if [ $x = 1 ]; then',
+      '  echo one',
+      'fi',
+      "cat <<'EOF'",
+      'literal $x `no`',
+      'EOF',
+      'for i in 1 2; do echo $i; done',
+    ].join('\n');
     expect(await shell.run(cmd, T)).toMatchObject({ output: 'one\nliteral $x `no`\n1\n2', exitCode: 0 });
   });
 
   it('runs a single line longer than 8 KB', async () => {
     const long = 'x'.repeat(10_000);
-    expect(await shell.run(`echo ${long} | wc -c`, T)).toMatchObject({ output: expect.stringMatching(/^\s*10001$/), exitCode: 0 });
+    expect(await shell.run(`echo ${long} | wc -c`, T)).toMatchObject({
+      output: expect.stringMatching(/^\s*10001$/),
+      exitCode: 0,
+    });
   });
 
   it('reports a syntax error instead of waiting for more input', async () => {
@@ -94,7 +109,10 @@ describe('output normalisation', () => {
 
 describe('stdin and the terminal', () => {
   it('gives commands EOF on stdin', async () => {
-    expect(await shell.run('read x; echo "rc=$?"; cat; echo cat=$?', T)).toMatchObject({ output: 'rc=1\ncat=0', timedOut: false });
+    expect(await shell.run('read x; echo "rc=$?"; cat; echo cat=$?', T)).toMatchObject({
+      output: 'rc=1\ncat=0',
+      timedOut: false,
+    });
   });
 
   it('stops a builtin reading /dev/tty as waiting for input', async () => {
@@ -122,17 +140,26 @@ const hasPerl = (() => {
 
 describe.skipIf(!hasPerl || process.platform !== 'linux')('terminal waits through select and poll', () => {
   it('stops a process selecting on /dev/tty', async () => {
-    const r = await shell.run(`perl -e 'open T, "<", "/dev/tty"; vec($r = "", fileno(T), 1) = 1; select($r, undef, undef, undef)'`, T);
+    const r = await shell.run(
+      `perl -e 'open T, "<", "/dev/tty"; vec($r = "", fileno(T), 1) = 1; select($r, undef, undef, undef)'`,
+      T,
+    );
     expect(r).toMatchObject({ waitingForInput: true, timedOut: false });
   });
 
   it('stops a process polling /dev/tty', async () => {
-    const r = await shell.run(`perl -MIO::Poll -e 'open T, "<", "/dev/tty"; $p = IO::Poll->new; $p->mask(\\*T => POLLIN); $p->poll'`, T);
+    const r = await shell.run(
+      `perl -MIO::Poll -e 'open T, "<", "/dev/tty"; $p = IO::Poll->new; $p->mask(\\*T => POLLIN); $p->poll'`,
+      T,
+    );
     expect(r).toMatchObject({ waitingForInput: true, timedOut: false });
   });
 
   it('leaves alone a process selecting on a pipe while its output goes to the terminal', async () => {
-    const r = await shell.run(`sleep 1 | perl -e 'vec($r = "", 0, 1) = 1; select($r, undef, undef, undef); print "read\\n"'`, T);
+    const r = await shell.run(
+      `sleep 1 | perl -e 'vec($r = "", 0, 1) = 1; select($r, undef, undef, undef); print "read\\n"'`,
+      T,
+    );
     expect(r).toMatchObject({ output: 'read', exitCode: 0, timedOut: false });
     expect(r.waitingForInput).toBeUndefined();
   });
@@ -164,7 +191,9 @@ describe('git does not block', () => {
 describe('timeouts, aborts and restarts', () => {
   it('kills a command past its timeout, children included, and stays usable', async () => {
     const pidFile = join(root, 'child.pid');
-    const r = await shell.run(`echo started; bash -c 'sleep 30 & echo $! > "$1"; sleep 30' _ ${pidFile}`, { timeoutMs: 1000 });
+    const r = await shell.run(`echo started; bash -c 'sleep 30 & echo $! > "$1"; sleep 30' _ ${pidFile}`, {
+      timeoutMs: 1000,
+    });
     expect(r).toMatchObject({ timedOut: true, output: 'started' });
     expect(r.shellRestarted).toBeUndefined();
     const childPid = Number(readFileSync(pidFile, 'utf8'));
@@ -177,7 +206,9 @@ describe('timeouts, aborts and restarts', () => {
     const r = await shell.run('echo started; sleep 30; echo never', {
       ...T,
       signal: ac.signal,
-      onData: (t) => { if (t.includes('started')) ac.abort(); },
+      onData: (t) => {
+        if (t.includes('started')) ac.abort();
+      },
     });
     expect(r).toMatchObject({ interrupted: true, timedOut: false });
     // a job killed at an unlucky moment adds bash's "Killed" notice
@@ -226,7 +257,7 @@ describe('framing cannot be undone by the command', () => {
   it('refuses to replace PROMPT_COMMAND and the sentinel functions', async () => {
     const r = await shell.run('PROMPT_COMMAND=true; __sedge_end() { :; }; echo next', T);
     expect(r.output).toMatch(/readonly/);
-    expect((await shell.run('echo fine', T))).toMatchObject({ output: 'fine', exitCode: 0 });
+    expect(await shell.run('echo fine', T)).toMatchObject({ output: 'fine', exitCode: 0 });
   });
 
   it('does not run a command whose signal is already aborted', async () => {
@@ -240,7 +271,11 @@ describe('framing cannot be undone by the command', () => {
 
 describe('launcher', () => {
   it('sees through a launcher that runs bash as its child', async () => {
-    const s = createShellSession({ cwd: root, killGraceMs: 200, launcher: ['bash', '-c', '"$@"; exit $?', 'launcher'] });
+    const s = createShellSession({
+      cwd: root,
+      killGraceMs: 200,
+      launcher: ['bash', '-c', '"$@"; exit $?', 'launcher'],
+    });
     try {
       const first = await s.run('echo $$ $PPID', T);
       const [bashPid, launcherPid] = first.output.split(' ').map(Number) as [number, number];

@@ -16,25 +16,40 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('runCommand', () => {
   it('separates and interleaves stdout and stderr, with the exact exit code', async () => {
     const r = await runCommand('echo one; echo two >&2; echo three; exit 4', opts());
-    expect(r).toMatchObject({ stdout: 'one\nthree\n', stderr: 'two\n', exitCode: 4, timedOut: false, truncated: false });
+    expect(r).toMatchObject({
+      stdout: 'one\nthree\n',
+      stderr: 'two\n',
+      exitCode: 4,
+      timedOut: false,
+      truncated: false,
+    });
     expect(r.output.split('\n').sort()).toEqual(['', 'one', 'three', 'two']);
   });
 
   it('runs bash in the given cwd with CI=1 and no stdin', async () => {
-    const r = await runCommand('pwd; echo "$CI ${BASH_VERSION:+bash}"; read x; echo "read=$?"; cat; echo "cat=$?"', opts());
+    const r = await runCommand(
+      'pwd; echo "$CI ${BASH_VERSION:+bash}"; read x; echo "read=$?"; cat; echo "cat=$?"',
+      opts(),
+    );
     expect(r.stdout).toMatch(new RegExp(`^${root}\n1 bash\nread=1\ncat=0\n$`));
   });
 
   it('adds and removes environment variables', async () => {
     process.env.SEDGE_SPAWN_TEST = 'inherited';
-    const r = await runCommand('echo "[$SEDGE_SPAWN_TEST][$EXTRA]"', { ...opts(), env: { SEDGE_SPAWN_TEST: undefined, EXTRA: 'x' } });
+    const r = await runCommand('echo "[$SEDGE_SPAWN_TEST][$EXTRA]"', {
+      ...opts(),
+      env: { SEDGE_SPAWN_TEST: undefined, EXTRA: 'x' },
+    });
     delete process.env.SEDGE_SPAWN_TEST;
     expect(r.stdout).toBe('[][x]\n');
   });
 
   it('kills the whole process group on timeout', async () => {
     const pidFile = join(root, 'bg.pid');
-    const r = await runCommand(`echo started; sleep 30 & echo $! > ${pidFile}; sleep 30`, { ...opts(), timeoutMs: 1000 });
+    const r = await runCommand(`echo started; sleep 30 & echo $! > ${pidFile}; sleep 30`, {
+      ...opts(),
+      timeoutMs: 1000,
+    });
     expect(r).toMatchObject({ timedOut: true, stdout: 'started\n' });
     expect(processAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
   });
@@ -54,7 +69,10 @@ describe('runCommand', () => {
   });
 
   it('bounds the captured output and says so', async () => {
-    const r = await runCommand("head -c 200000 /dev/zero | tr '\\0' a; echo; echo END", { ...opts(), maxOutputBytes: 1000 });
+    const r = await runCommand("head -c 200000 /dev/zero | tr '\\0' a; echo; echo END", {
+      ...opts(),
+      maxOutputBytes: 1000,
+    });
     expect(r.truncated).toBe(true);
     expect(r.stdout.length).toBeLessThan(1200);
     expect(r.stdout).toMatch(/END\n$/);

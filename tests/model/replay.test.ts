@@ -25,11 +25,21 @@ describe('replay scripts', () => {
   });
 
   it('streams each turn and fails clearly when the script runs out', async () => {
-    const model = createReplayModel(parseScript('{"text": "hello world", "tool_calls": [{"name": "think", "arguments": {"thought": "t"}}]}'), { id: 'replay:x' });
+    const model = createReplayModel(
+      parseScript('{"text": "hello world", "tool_calls": [{"name": "think", "arguments": {"thought": "t"}}]}'),
+      { id: 'replay:x' },
+    );
     const chunks: ModelChunk[] = [];
     for await (const c of model.stream({ messages: [], tools: [] }, new AbortController().signal)) chunks.push(c);
-    expect(chunks.filter((c) => c.type === 'text').map((c) => (c as { text: string }).text).join('')).toBe('hello world');
-    expect(chunks.find((c) => c.type === 'tool_call')).toMatchObject({ call: { name: 'think', arguments: '{"thought":"t"}' } });
+    expect(
+      chunks
+        .filter((c) => c.type === 'text')
+        .map((c) => (c as { text: string }).text)
+        .join(''),
+    ).toBe('hello world');
+    expect(chunks.find((c) => c.type === 'tool_call')).toMatchObject({
+      call: { name: 'think', arguments: '{"thought":"t"}' },
+    });
     const again = model.stream({ messages: [], tools: [] }, new AbortController().signal)[Symbol.asyncIterator]();
     await expect(again.next()).rejects.toThrow(/replay script exhausted after 1 turn/);
   });
@@ -41,7 +51,11 @@ describe('toChatMessages', () => {
       { role: 'assistant', content: '', tool_calls: [{ id: 'a', name: 'shell', arguments: '{}' }] },
       { role: 'tool', tool_call_id: 'a', name: 'shell', content: 'ok' },
     ]);
-    expect(out[0]).toEqual({ role: 'assistant', content: null, tool_calls: [{ id: 'a', type: 'function', function: { name: 'shell', arguments: '{}' } }] });
+    expect(out[0]).toEqual({
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'a', type: 'function', function: { name: 'shell', arguments: '{}' } }],
+    });
     expect(out[1]).toEqual({ role: 'tool', tool_call_id: 'a', content: 'ok' });
   });
 });

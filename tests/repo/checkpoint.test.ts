@@ -2,7 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { changedSince, createCheckpoint, diffSince, dropCheckpoints, restoreCheckpoint } from '../../src/repo/checkpoint.js';
+import {
+  changedSince,
+  createCheckpoint,
+  diffSince,
+  dropCheckpoints,
+  restoreCheckpoint,
+} from '../../src/repo/checkpoint.js';
 import { makeTempRepo } from '../support/repo.js';
 
 const cleanups: (() => void)[] = [];
@@ -19,7 +25,12 @@ function repo(files: Record<string, string>) {
 
 describe('checkpoints', () => {
   it('restores changed, deleted and created files without touching the branch or the index', async () => {
-    const { dir, git } = repo({ 'a.txt': 'one\n', 'src/b.ts': 'b\n', 'keep.txt': 'keep\n', '.gitignore': 'ignored/\n' });
+    const { dir, git } = repo({
+      'a.txt': 'one\n',
+      'src/b.ts': 'b\n',
+      'keep.txt': 'keep\n',
+      '.gitignore': 'ignored/\n',
+    });
     // user state before the turn: a staged change, an unstaged change, an untracked file
     writeFileSync(join(dir, 'keep.txt'), 'staged\n');
     git('add', 'keep.txt');

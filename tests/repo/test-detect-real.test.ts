@@ -23,7 +23,15 @@ const PY = (await onPath('python')) ? 'python' : 'python3';
 /** Django's shape: a Python project with a package.json for its admin JavaScript (grunt + QUnit). */
 function djangoLike(): FixtureRepo {
   const r = empty();
-  r.write('package.json', JSON.stringify({ name: 'Django', private: true, scripts: { test: 'grunt test --verbose' }, devDependencies: { grunt: '^1.6.1', qunit: '^2.20.0' } }));
+  r.write(
+    'package.json',
+    JSON.stringify({
+      name: 'Django',
+      private: true,
+      scripts: { test: 'grunt test --verbose' },
+      devDependencies: { grunt: '^1.6.1', qunit: '^2.20.0' },
+    }),
+  );
   r.write('pyproject.toml', '[project]\nname = "Django"\n[tool.black]\ntarget-version = ["py310"]\n');
   r.write('tox.ini', '[testenv]\nchangedir = tests\ncommands =\n    {envpython} runtests.py {posargs}\n');
   r.write('tests/runtests.py', 'import sys\n');
@@ -61,7 +69,11 @@ describe('the repo main language decides between ecosystems', () => {
   it('a Python repo with a JavaScript package.json runs its Python runner, not npm test', async () => {
     const r = djangoLike();
     expect(await mainLanguage(r.dir)).toBe('python');
-    expect(await detectTestCommand(r.dir)).toMatchObject({ command: `${PY} tests/runtests.py`, source: 'manifest', runner: 'unittest' });
+    expect(await detectTestCommand(r.dir)).toMatchObject({
+      command: `${PY} tests/runtests.py`,
+      source: 'manifest',
+      runner: 'unittest',
+    });
   });
 
   it("its CI's Python test step beats the JavaScript job, even from a Windows job", async () => {
@@ -131,7 +143,9 @@ describe('pytest plugin options in CI commands', () => {
     const xdist = await hasModule('xdist');
     const pylint = await withoutMissingPytestPlugins('python -m pytest --durations=10 --cov --cov-report= tests/');
     if (!cov) expect(pylint.command).toBe('python -m pytest --durations=10 tests/');
-    const mpl = await withoutMissingPytestPlugins('python -m pytest -rfEsXR -n auto --maxfail=50 --cov-report=xml --cov=lib --log-level=DEBUG');
+    const mpl = await withoutMissingPytestPlugins(
+      'python -m pytest -rfEsXR -n auto --maxfail=50 --cov-report=xml --cov=lib --log-level=DEBUG',
+    );
     if (!cov && !xdist) expect(mpl.command).toBe('python -m pytest -rfEsXR --maxfail=50 --log-level=DEBUG');
     const sphinx = await withoutMissingPytestPlugins('python -m pytest -n logical --dist=worksteal -vv --durations 25');
     if (!xdist) expect(sphinx).toEqual({ command: 'python -m pytest -vv --durations 25', missing: ['xdist'] });
@@ -139,7 +153,10 @@ describe('pytest plugin options in CI commands', () => {
 
   it('leaves commands without plugin options alone', async () => {
     const { withoutMissingPytestPlugins } = await import('../../src/repo/test-detect-python.js');
-    expect(await withoutMissingPytestPlugins('python -m pytest tests -x')).toEqual({ command: 'python -m pytest tests -x', missing: [] });
+    expect(await withoutMissingPytestPlugins('python -m pytest tests -x')).toEqual({
+      command: 'python -m pytest tests -x',
+      missing: [],
+    });
     expect(await withoutMissingPytestPlugins('go test -n ./...')).toEqual({ command: 'go test -n ./...', missing: [] });
   });
 });
@@ -189,15 +206,23 @@ describe('Rust', () => {
         '',
       ].join('\n'),
     );
-    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'cargo test --verbose --workspace --features pcre2', source: 'ci', runner: 'cargo' });
+    expect(await detectTestCommand(r.dir)).toMatchObject({
+      command: 'cargo test --verbose --workspace --features pcre2',
+      source: 'ci',
+      runner: 'cargo',
+    });
   });
 
   it('CI that runs cargo nextest falls back to cargo test when cargo-nextest is not installed', async () => {
     const r = empty();
     r.write('Cargo.toml', '[package]\nname = "x"\nversion = "0.1.0"\n');
-    r.write('.github/workflows/ci.yml', 'on: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: cargo nextest run --workspace\n');
+    r.write(
+      '.github/workflows/ci.yml',
+      'on: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: cargo nextest run --workspace\n',
+    );
     const d = await detectTestCommand(r.dir);
-    if (await onPath('cargo-nextest')) expect(d).toMatchObject({ command: 'cargo nextest run --workspace', source: 'ci' });
+    if (await onPath('cargo-nextest'))
+      expect(d).toMatchObject({ command: 'cargo nextest run --workspace', source: 'ci' });
     else expect(d).toMatchObject({ command: 'cargo test', source: 'manifest', runner: 'cargo' });
   });
 });

@@ -57,7 +57,11 @@ describe('overrides', () => {
   it('--test-cmd beats everything', async () => {
     const r = repo('node-ci');
     r.write('.sedge/config.json', JSON.stringify({ test: 'make check' }));
-    expect(await detectTestCommand(r.dir, { cmd: 'pytest -x' })).toMatchObject({ command: 'pytest -x', source: 'flag', runner: 'pytest' });
+    expect(await detectTestCommand(r.dir, { cmd: 'pytest -x' })).toMatchObject({
+      command: 'pytest -x',
+      source: 'flag',
+      runner: 'pytest',
+    });
   });
 
   it('.sedge/config.json beats AGENTS.md and CI', async () => {
@@ -70,7 +74,11 @@ describe('overrides', () => {
   it('a ```test block in AGENTS.md beats CI', async () => {
     const r = repo('node-ci');
     r.write('AGENTS.md', '# How to work here\n\nRun the tests:\n\n```test\n$ node --test test/\n```\n');
-    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'node --test test/', source: 'agents-md', runner: 'node-test' });
+    expect(await detectTestCommand(r.dir)).toMatchObject({
+      command: 'node --test test/',
+      source: 'agents-md',
+      runner: 'node-test',
+    });
   });
 
   it('reads only a block tagged test', () => {
@@ -129,9 +137,17 @@ describe('CI workflow commands', () => {
     ['go vet ./... && go test -race ./...', 'go test -race ./...', null],
     ['cargo fmt --check\ncargo clippy -- -D warnings\ncargo test --all-features', 'cargo test --all-features', null],
     ['make lint && make test', 'make test', null],
-    ['python -m pip install -U pip\npython -m pytest tests/ \\\n  --maxfail=1', 'python -m pytest tests/ --maxfail=1', null],
+    [
+      'python -m pip install -U pip\npython -m pytest tests/ \\\n  --maxfail=1',
+      'python -m pytest tests/ --maxfail=1',
+      null,
+    ],
     ['yarn install --frozen-lockfile\nyarn test:unit --ci', 'yarn test:unit --ci', null],
-    ['RICHGO_FORCE_COLOR=1 PATH=$HOME/go/bin/:$PATH make test', 'RICHGO_FORCE_COLOR=1 PATH=$HOME/go/bin/:$PATH make test', null],
+    [
+      'RICHGO_FORCE_COLOR=1 PATH=$HOME/go/bin/:$PATH make test',
+      'RICHGO_FORCE_COLOR=1 PATH=$HOME/go/bin/:$PATH make test',
+      null,
+    ],
     ['timeout 600 npm test', 'timeout 600 npm test', null],
     ['mvn -B package --file pom.xml', 'mvn -B package --file pom.xml', null],
     ['./gradlew build', './gradlew build', null],
@@ -142,7 +158,16 @@ describe('CI workflow commands', () => {
     expect(sanitizeCiCommand(script)).toEqual({ command, cd });
   });
 
-  it.each(['mvn -B install -DskipTests', './gradlew build -x test', 'flake8 .', 'npm run lint', 'pytest --cov=${{ env.PKG }}', 'npm ci', 'echo test', 'npx eslint . && npx prettier --check .'])('skips %j', (script) => {
+  it.each([
+    'mvn -B install -DskipTests',
+    './gradlew build -x test',
+    'flake8 .',
+    'npm run lint',
+    'pytest --cov=${{ env.PKG }}',
+    'npm ci',
+    'echo test',
+    'npx eslint . && npx prettier --check .',
+  ])('skips %j', (script) => {
     expect(sanitizeCiCommand(script)).toBeNull();
   });
 
@@ -168,18 +193,28 @@ describe('CI workflow commands', () => {
         '        working-directory: .',
       ].join('\n'),
     );
-    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'go test -count=1 ./...', source: 'ci', runner: 'go' });
+    expect(await detectTestCommand(r.dir)).toMatchObject({
+      command: 'go test -count=1 ./...',
+      source: 'ci',
+      runner: 'go',
+    });
   });
 
   it('prefers the direct runner over tox/nox (they build environments over the network)', async () => {
     const r = repo('python-pytest');
-    r.write('.github/workflows/tests.yml', 'on: push\njobs:\n  tests:\n    runs-on: ubuntu-latest\n    steps:\n      - run: tox -e py\n');
+    r.write(
+      '.github/workflows/tests.yml',
+      'on: push\njobs:\n  tests:\n    runs-on: ubuntu-latest\n    steps:\n      - run: tox -e py\n',
+    );
     expect(await detectTestCommand(r.dir)).toMatchObject({ command: `${PY} -m pytest`, source: 'manifest' });
   });
 
   it('uses a tox command from CI when nothing else is found and tox is here', async () => {
     const r = repo(null);
-    r.write('.github/workflows/tests.yml', 'on: push\njobs:\n  tests:\n    runs-on: ubuntu-latest\n    steps:\n      - run: tox -e py\n');
+    r.write(
+      '.github/workflows/tests.yml',
+      'on: push\njobs:\n  tests:\n    runs-on: ubuntu-latest\n    steps:\n      - run: tox -e py\n',
+    );
     const d = await detectTestCommand(r.dir);
     if (await onPath('tox')) expect(d).toMatchObject({ command: 'tox -e py', source: 'ci', runner: 'tox' });
     else expect(d).toBeNull();
@@ -188,19 +223,28 @@ describe('CI workflow commands', () => {
   it('drops a wrapper that is not installed (poetry run)', async () => {
     if (await onPath('poetry')) return;
     const r = repo('python-pytest');
-    r.write('.github/workflows/ci.yml', 'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          poetry install\n          poetry run pytest -q\n');
+    r.write(
+      '.github/workflows/ci.yml',
+      'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          poetry install\n          poetry run pytest -q\n',
+    );
     expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'pytest -q', source: 'ci' });
   });
 
   it('reads CircleCI run steps', async () => {
     const r = repo('go');
-    r.write('.circleci/config.yml', 'version: 2.1\njobs:\n  build:\n    docker:\n      - image: cimg/go:1.22\n    steps:\n      - checkout\n      - run: go mod download\n      - run:\n          name: Run tests\n          command: go test -count=1 ./...\n');
+    r.write(
+      '.circleci/config.yml',
+      'version: 2.1\njobs:\n  build:\n    docker:\n      - image: cimg/go:1.22\n    steps:\n      - checkout\n      - run: go mod download\n      - run:\n          name: Run tests\n          command: go test -count=1 ./...\n',
+    );
     expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'go test -count=1 ./...', source: 'ci' });
   });
 
   it('reads GitLab script lists', async () => {
     const r = repo('go');
-    r.write('.gitlab-ci.yml', 'stages: [test]\nunit:\n  stage: test\n  script:\n    - go mod download\n    - go test -v ./...\n');
+    r.write(
+      '.gitlab-ci.yml',
+      'stages: [test]\nunit:\n  stage: test\n  script:\n    - go mod download\n    - go test -v ./...\n',
+    );
     expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'go test -v ./...', source: 'ci' });
   });
 });
@@ -214,7 +258,9 @@ describe('helpers', () => {
   });
 
   it('reads tox commands', () => {
-    expect(toxTestCommand('[tox]\nenvlist = py3\n\n[testenv]\ndeps = pytest\ncommands =\n    pytest {posargs} tests\n')).toBe('pytest  tests');
+    expect(
+      toxTestCommand('[tox]\nenvlist = py3\n\n[testenv]\ndeps = pytest\ncommands =\n    pytest {posargs} tests\n'),
+    ).toBe('pytest  tests');
     expect(toxTestCommand('[testenv]\ncommands = flake8\n')).toBeNull();
   });
 
@@ -262,14 +308,24 @@ describe('CI commands for tools missing here', () => {
   it('drops exec wrappers that are missing (vp exec pnpm run x -> npm run x)', async () => {
     if ((await onPath('vp')) || (await onPath('pnpm'))) return;
     const r = repo('node-ci');
-    r.write('.github/workflows/test.yml', 'on: workflow_call\njobs:\n  unit-test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: vp install --frozen-lockfile\n      - name: Run unit tests\n        run: vp exec pnpm run test:ci\n  e2e-test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: vp exec pnpm run test-e2e\n');
-    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'npm run test:ci', source: 'ci', runner: 'node-test' });
+    r.write(
+      '.github/workflows/test.yml',
+      'on: workflow_call\njobs:\n  unit-test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: vp install --frozen-lockfile\n      - name: Run unit tests\n        run: vp exec pnpm run test:ci\n  e2e-test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: vp exec pnpm run test-e2e\n',
+    );
+    expect(await detectTestCommand(r.dir)).toMatchObject({
+      command: 'npm run test:ci',
+      source: 'ci',
+      runner: 'node-test',
+    });
   });
 
   it('runs a CLI from node_modules/.bin through npx, keeping env assignments', async () => {
     const r = fixtureRepo('node-jest', { nodeModules: true });
     repos.push(r);
-    r.write('.github/workflows/ci.yml', 'on: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm ci\n      - run: cross-env NODE_ENV=test jest --ci\n');
+    r.write(
+      '.github/workflows/ci.yml',
+      'on: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm ci\n      - run: cross-env NODE_ENV=test jest --ci\n',
+    );
     // under `npx vitest` node_modules/.bin is already on PATH; in a plain shell it is not
     const command = (await onPath('jest')) ? 'NODE_ENV=test jest --ci' : 'NODE_ENV=test npx --no jest --ci';
     expect(await detectTestCommand(r.dir)).toMatchObject({ command, source: 'ci', runner: 'jest' });
@@ -278,7 +334,14 @@ describe('CI commands for tools missing here', () => {
   it('runs a yarn/pnpm script with npm when that package manager is not installed', async () => {
     if (await onPath('pnpm')) return;
     const r = repo('node-ci');
-    r.write('.github/workflows/ci.yml', 'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pnpm install\n      - run: pnpm test:ci --reporter=tap\n');
-    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'npm run test:ci -- --reporter=tap', source: 'ci', runner: 'node-test' });
+    r.write(
+      '.github/workflows/ci.yml',
+      'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pnpm install\n      - run: pnpm test:ci --reporter=tap\n',
+    );
+    expect(await detectTestCommand(r.dir)).toMatchObject({
+      command: 'npm run test:ci -- --reporter=tap',
+      source: 'ci',
+      runner: 'node-test',
+    });
   });
 });

@@ -45,7 +45,12 @@ describe('parseTestOutput on real runner outputs', () => {
     for (const [file, , passed, failed, failing] of CASES) {
       if (file === 'gradle.txt') continue; // gradle lines are too generic to read without the hint
       const parsed = parseTestOutput(read(file), 'unknown');
-      expect({ file, passed: parsed.passed, failed: parsed.failed, failing: parsed.failing }).toEqual({ file, passed, failed, failing });
+      expect({ file, passed: parsed.passed, failed: parsed.failed, failing: parsed.failing }).toEqual({
+        file,
+        passed,
+        failed,
+        failing,
+      });
     }
   });
 
@@ -56,12 +61,22 @@ describe('parseTestOutput on real runner outputs', () => {
   });
 
   it('names a vitest file that failed to load', () => {
-    expect(parseTestOutput(read('vitest-suite.txt'), 'vitest')).toMatchObject({ passed: 2, failed: 1, failing: ['test/broken.test.js'] });
+    expect(parseTestOutput(read('vitest-suite.txt'), 'vitest')).toMatchObject({
+      passed: 2,
+      failed: 1,
+      failing: ['test/broken.test.js'],
+    });
   });
 
   it('reads cargo doc tests and nextest', () => {
-    expect(parseTestOutput('test src/lib.rs - add (line 3) ... FAILED\ntest result: FAILED. 0 passed; 1 failed; 0 ignored;', 'cargo').failing).toEqual(['src/lib.rs - add (line 3)']);
-    const nextest = '        FAIL [   0.004s] fx_calc tests::adds\n     Summary [   0.010s] 2 tests run: 1 passed, 1 failed, 0 skipped';
+    expect(
+      parseTestOutput(
+        'test src/lib.rs - add (line 3) ... FAILED\ntest result: FAILED. 0 passed; 1 failed; 0 ignored;',
+        'cargo',
+      ).failing,
+    ).toEqual(['src/lib.rs - add (line 3)']);
+    const nextest =
+      '        FAIL [   0.004s] fx_calc tests::adds\n     Summary [   0.010s] 2 tests run: 1 passed, 1 failed, 0 skipped';
     expect(parseTestOutput(nextest, 'cargo')).toMatchObject({ passed: 1, failed: 1, failing: ['fx_calc tests::adds'] });
   });
 
@@ -79,11 +94,19 @@ describe('parseTestOutput on real runner outputs', () => {
   });
 
   it('reads passing summaries', () => {
-    expect(parseTestOutput('========== 12 passed, 1 skipped in 0.40s ==========', 'pytest')).toMatchObject({ passed: 12, failed: 0 });
+    expect(parseTestOutput('========== 12 passed, 1 skipped in 0.40s ==========', 'pytest')).toMatchObject({
+      passed: 12,
+      failed: 0,
+    });
     expect(parseTestOutput('12 passed in 0.40s', 'pytest')).toMatchObject({ passed: 12, failed: 0 });
-    expect(parseTestOutput('Ran 4 tests in 0.001s\n\nOK (skipped=1)', 'unittest')).toMatchObject({ passed: 3, failed: 0 });
+    expect(parseTestOutput('Ran 4 tests in 0.001s\n\nOK (skipped=1)', 'unittest')).toMatchObject({
+      passed: 3,
+      failed: 0,
+    });
     expect(parseTestOutput('ok  \texample.com/calc\t0.002s', 'go')).toMatchObject({ failed: 0, failing: [] });
-    expect(parseTestOutput('test result: ok. 3 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out', 'cargo')).toMatchObject({ passed: 3, failed: 0 });
+    expect(
+      parseTestOutput('test result: ok. 3 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out', 'cargo'),
+    ).toMatchObject({ passed: 3, failed: 0 });
     expect(parseTestOutput('Tests:       4 passed, 4 total', 'jest')).toMatchObject({ passed: 4, failed: 0 });
     expect(parseTestOutput('      Tests  4 passed (4)', 'vitest')).toMatchObject({ passed: 4, failed: 0 });
   });

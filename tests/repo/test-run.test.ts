@@ -11,7 +11,9 @@ const outDir = mkdtempSync(join(tmpdir(), 'sedge-test-out-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 const has = async (...exes: string[]) => (await Promise.all(exes.map((e) => onPath(e)))).every(Boolean);
-const PYTEST = (await has('python3')) && (await import('node:child_process')).spawnSync('python3', ['-c', 'import pytest']).status === 0;
+const PYTEST =
+  (await has('python3')) &&
+  (await import('node:child_process')).spawnSync('python3', ['-c', 'import pytest']).status === 0;
 
 interface Case {
   fixture: string;
@@ -26,25 +28,87 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { fixture: 'node-vitest', node: true, available: true, breakFile: 'src/calc.js', passed: 2, failing: ['test/calc.test.js > calc > adds'] },
-  { fixture: 'node-jest', node: true, available: true, breakFile: 'src/calc.js', passed: 2, failing: ['test/calc.test.js › calc › adds'] },
+  {
+    fixture: 'node-vitest',
+    node: true,
+    available: true,
+    breakFile: 'src/calc.js',
+    passed: 2,
+    failing: ['test/calc.test.js > calc > adds'],
+  },
+  {
+    fixture: 'node-jest',
+    node: true,
+    available: true,
+    breakFile: 'src/calc.js',
+    passed: 2,
+    failing: ['test/calc.test.js › calc › adds'],
+  },
   { fixture: 'node-mocha', node: true, available: true, breakFile: 'src/calc.js', passed: 2, failing: ['calc adds'] },
   { fixture: 'node-test', available: true, breakFile: 'src/calc.js', passed: 2, failing: ['adds'] },
   { fixture: 'node-uvu', node: true, available: true, breakFile: 'src/calc.js', passed: 2, failing: ['adds'] },
   { fixture: 'node-lint-only', available: true, breakFile: 'src/calc.js', passed: 2, failing: ['adds'] },
   { fixture: 'node-workspaces', available: true, breakFile: 'packages/calc/calc.js', passed: 2, failing: ['adds'] },
   { fixture: 'node-ci', available: true, breakFile: 'src/calc.js', passed: 2, failing: ['adds'] },
-  { fixture: 'python-pytest', available: PYTEST, why: 'pytest', breakFile: 'calc.py', passed: 2, failing: ['tests/test_calc.py::test_adds'] },
-  { fixture: 'python-unittest', available: await has('python3'), why: 'python3', breakFile: 'calc.py', passed: 2, failing: ['tests.test_calc.CalcTest.test_adds'] },
-  { fixture: 'go', available: await has('go'), why: 'go', breakFile: 'calc.go', passed: null, failing: ['example.com/calc.TestAdd'] },
-  { fixture: 'rust', available: await has('cargo'), why: 'cargo', breakFile: 'src/lib.rs', passed: 2, failing: ['tests::adds'] },
-  { fixture: 'bats', available: await has('bats'), why: 'bats', breakFile: 'calc.sh', from: '$1 + $2', to: '$1 - $2', passed: 2, failing: ['adds'] },
-  { fixture: 'make', available: await has('make'), why: 'make', breakFile: 'calc.sh', from: '$1 + $2', to: '$1 - $2', passed: null, failing: [] },
+  {
+    fixture: 'python-pytest',
+    available: PYTEST,
+    why: 'pytest',
+    breakFile: 'calc.py',
+    passed: 2,
+    failing: ['tests/test_calc.py::test_adds'],
+  },
+  {
+    fixture: 'python-unittest',
+    available: await has('python3'),
+    why: 'python3',
+    breakFile: 'calc.py',
+    passed: 2,
+    failing: ['tests.test_calc.CalcTest.test_adds'],
+  },
+  {
+    fixture: 'go',
+    available: await has('go'),
+    why: 'go',
+    breakFile: 'calc.go',
+    passed: null,
+    failing: ['example.com/calc.TestAdd'],
+  },
+  {
+    fixture: 'rust',
+    available: await has('cargo'),
+    why: 'cargo',
+    breakFile: 'src/lib.rs',
+    passed: 2,
+    failing: ['tests::adds'],
+  },
+  {
+    fixture: 'bats',
+    available: await has('bats'),
+    why: 'bats',
+    breakFile: 'calc.sh',
+    from: '$1 + $2',
+    to: '$1 - $2',
+    passed: 2,
+    failing: ['adds'],
+  },
+  {
+    fixture: 'make',
+    available: await has('make'),
+    why: 'make',
+    breakFile: 'calc.sh',
+    from: '$1 + $2',
+    to: '$1 - $2',
+    passed: null,
+    failing: [],
+  },
 ];
 
 describe('runTests on each fixture ecosystem: passing, then failing', () => {
   for (const c of CASES) {
-    const title = c.available ? c.fixture : `${c.fixture} (skipped: ${c.why} is not installed here; .ci/run installs it)`;
+    const title = c.available
+      ? c.fixture
+      : `${c.fixture} (skipped: ${c.why} is not installed here; .ci/run installs it)`;
     // In CI (.ci/run installs every runner) nothing is skipped: a missing toolchain fails loudly.
     it.skipIf(!c.available && !process.env.CI)(title, { timeout: 120_000 }, async () => {
       const repo = fixtureRepo(c.fixture, { nodeModules: c.node ?? false });
@@ -54,7 +118,12 @@ describe('runTests on each fixture ecosystem: passing, then failing', () => {
         if (!detection) return;
 
         const green = await runTests(detection, { outputDir: outDir, label: `${c.fixture}-green` });
-        expect(green, green.tail).toMatchObject({ ok: true, exitCode: 0, failed: c.passed === null ? (green.failed ?? null) : 0, failing: [] });
+        expect(green, green.tail).toMatchObject({
+          ok: true,
+          exitCode: 0,
+          failed: c.passed === null ? (green.failed ?? null) : 0,
+          failing: [],
+        });
         expect(green.passed).toBe(c.passed);
 
         repo.edit(c.breakFile, c.from ?? 'a + b', c.to ?? 'a - b');
@@ -98,7 +167,13 @@ describe('runTests limits', () => {
   it('runs with CI=1 and no stdin', async () => {
     const repo = fixtureRepo(null);
     try {
-      const r = await runTests({ command: 'echo "CI=$CI"; cat; echo "read done"', cwd: repo.dir, runner: 'unknown', reason: 'test', source: 'flag' });
+      const r = await runTests({
+        command: 'echo "CI=$CI"; cat; echo "read done"',
+        cwd: repo.dir,
+        runner: 'unknown',
+        reason: 'test',
+        source: 'flag',
+      });
       expect(r.tail).toContain('CI=1');
       expect(r.tail).toContain('read done');
       expect(r).toMatchObject({ ok: true, parsedBy: 'exit-code', passed: null, failed: null });

@@ -20,17 +20,25 @@ afterEach(async () => {
   home.cleanup();
 });
 
-const pieces = (s: string, n: number) => Array.from({ length: Math.ceil(s.length / n) }, (_, i) => s.slice(i * n, i * n + n));
+const pieces = (s: string, n: number) =>
+  Array.from({ length: Math.ceil(s.length / n) }, (_, i) => s.slice(i * n, i * n + n));
 /** id, type and name only in the first fragment; arguments in small pieces (mid-escape, mid-surrogate). */
 function call(index: number, id: string, name: string, args: unknown, size: number, repeatHead = false): RawEvent[] {
   return [
     chunk({ tool_calls: [{ index, id, type: 'function', function: { name, arguments: '' } }] }),
-    ...pieces(JSON.stringify(args), size).map((f) => chunk({ tool_calls: [{ index, ...(repeatHead ? { id, function: { name, arguments: f } } : { function: { arguments: f } }) }] })),
+    ...pieces(JSON.stringify(args), size).map((f) =>
+      chunk({
+        tool_calls: [
+          { index, ...(repeatHead ? { id, function: { name, arguments: f } } : { function: { arguments: f } }) },
+        ],
+      }),
+    ),
   ];
 }
 function interleave(a: RawEvent[], b: RawEvent[]): RawEvent[] {
   const out: RawEvent[] = [];
-  for (let i = 0; i < Math.max(a.length, b.length); i++) out.push(...[a[i], b[i]].filter((e): e is RawEvent => e !== undefined));
+  for (let i = 0; i < Math.max(a.length, b.length); i++)
+    out.push(...[a[i], b[i]].filter((e): e is RawEvent => e !== undefined));
   return out;
 }
 
@@ -42,7 +50,10 @@ describe('sedge exec --json --yes against a provider that is not our scripted se
           chunk({ role: 'assistant', content: null }),
           chunk({ reasoning_content: 'Look first… ✓' }),
           chunk({ content: null }),
-          ...interleave(call(0, 'call_A', 'shell', { command: "printf 'caf\\u00e9 \"q\" 😀\\n'; git status --short" }, 3), call(1, 'call_B', 'grep', { pattern: 'héllo|nme', path: 'src' }, 2, true)),
+          ...interleave(
+            call(0, 'call_A', 'shell', { command: 'printf \'caf\\u00e9 "q" 😀\\n\'; git status --short' }, 3),
+            call(1, 'call_B', 'grep', { pattern: 'héllo|nme', path: 'src' }, 2, true),
+          ),
           chunk({}, 'tool_calls'),
           usageChunk(100, 20, 64),
           'DONE',
@@ -50,9 +61,27 @@ describe('sedge exec --json --yes against a provider that is not our scripted se
       },
       {
         crlf: true,
-        events: ['PING', chunk({ content: 'Viewing ' }), 'PING', chunk({ content: 'the file — ok' }), ...call(0, 'call_C', 'sed', { path: 'src/greet.js', script: '1,3p' }, 4), ...call(1, 'call_D', 'think', { thought: 'nme → name 😀 "quoted"\\' }, 5), chunk({}, 'tool_calls'), 'PING', usageChunk(200, 30), 'DONE'],
+        events: [
+          'PING',
+          chunk({ content: 'Viewing ' }),
+          'PING',
+          chunk({ content: 'the file — ok' }),
+          ...call(0, 'call_C', 'sed', { path: 'src/greet.js', script: '1,3p' }, 4),
+          ...call(1, 'call_D', 'think', { thought: 'nme → name 😀 "quoted"\\' }, 5),
+          chunk({}, 'tool_calls'),
+          'PING',
+          usageChunk(200, 30),
+          'DONE',
+        ],
       },
-      { events: [...call(0, 'call_E', 'sed', { path: 'src/greet.js', script: 's/ nme;/ name;/' }, 6), chunk({}, 'tool_calls'), usageChunk(300, 10), 'DONE'] },
+      {
+        events: [
+          ...call(0, 'call_E', 'sed', { path: 'src/greet.js', script: 's/ nme;/ name;/' }, 6),
+          chunk({}, 'tool_calls'),
+          usageChunk(300, 10),
+          'DONE',
+        ],
+      },
       { slice: 3, events: [chunk({ content: 'Fixed ✓ café 😀.' }), chunk({}, 'stop'), usageChunk(400, 5), 'DONE'] },
     ]);
     const res = await runCli(['exec', '--json', '--yes', '--no-verify', 'fix greet'], {
@@ -72,12 +101,31 @@ describe('sedge exec --json --yes against a provider that is not our scripted se
     ]);
     expect(ends[0]?.output).toContain('café "q" 😀');
     expect(readFileSync(join(repo.dir, 'src/greet.js'), 'utf8')).toContain('+ name;');
-    expect(events.find((e) => e.type === 'thought' && e.source === 'think')).toMatchObject({ text: 'nme → name 😀 "quoted"\\' });
+    expect(events.find((e) => e.type === 'thought' && e.source === 'think')).toMatchObject({
+      text: 'nme → name 😀 "quoted"\\',
+    });
 
     // Every tool call is answered, in order, right after the assistant message that made it.
     const last = server.bodies.at(-1)?.messages ?? [];
-    const shape = last.map((m) => (m.role === 'tool' ? `tool:${m.tool_call_id}` : m.tool_calls ? `assistant:${m.tool_calls.map((c) => c.id).join(',')}` : m.role));
-    expect(shape).toEqual(['system', 'user', 'assistant:call_A,call_B', 'tool:call_A', 'tool:call_B', 'assistant:call_C,call_D', 'tool:call_C', 'tool:call_D', 'assistant:call_E', 'tool:call_E']);
+    const shape = last.map((m) =>
+      m.role === 'tool'
+        ? `tool:${m.tool_call_id}`
+        : m.tool_calls
+          ? `assistant:${m.tool_calls.map((c) => c.id).join(',')}`
+          : m.role,
+    );
+    expect(shape).toEqual([
+      'system',
+      'user',
+      'assistant:call_A,call_B',
+      'tool:call_A',
+      'tool:call_B',
+      'assistant:call_C,call_D',
+      'tool:call_C',
+      'tool:call_D',
+      'assistant:call_E',
+      'tool:call_E',
+    ]);
 
     const [file] = readdirSync(sessionsDir(home.env));
     const session = readFileSync(join(sessionsDir(home.env), file ?? ''), 'utf8');

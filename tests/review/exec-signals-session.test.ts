@@ -20,12 +20,19 @@ afterEach(() => {
 /** Start `sedge exec --json` on a replay that runs `sleep 60`; send `signal` once the command has started. */
 async function interrupt(signal: NodeJS.Signals) {
   const script = join(home.dir, 'sleep.jsonl');
-  writeFileSync(script, `${JSON.stringify({ tool_calls: [{ name: 'shell', arguments: { command: 'sleep 60' } }] })}\n{"text":"never"}\n`);
-  const child = spawn(process.execPath, [BIN, 'exec', '--json', '--yes', '--no-verify', '--model', `replay:${script}`, 'x'], {
-    cwd: repo.dir,
-    env: { PATH: process.env.PATH ?? '', ...home.env, OPENAI_API_KEY: 'sk-canary-signal-1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  writeFileSync(
+    script,
+    `${JSON.stringify({ tool_calls: [{ name: 'shell', arguments: { command: 'sleep 60' } }] })}\n{"text":"never"}\n`,
+  );
+  const child = spawn(
+    process.execPath,
+    [BIN, 'exec', '--json', '--yes', '--no-verify', '--model', `replay:${script}`, 'x'],
+    {
+      cwd: repo.dir,
+      env: { PATH: process.env.PATH ?? '', ...home.env, OPENAI_API_KEY: 'sk-canary-signal-1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let sessionWhileRunning: string[] = [];
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -33,7 +40,9 @@ async function interrupt(signal: NodeJS.Signals) {
     if (stdout.includes('"type":"tool_start"') && !child.killed) {
       // The session file is readable while the run goes and already holds what stdout showed.
       const [file] = readdirSync(sessionsDir(home.env));
-      sessionWhileRunning = readFileSync(join(sessionsDir(home.env), file ?? ''), 'utf8').split('\n').filter(Boolean);
+      sessionWhileRunning = readFileSync(join(sessionsDir(home.env), file ?? ''), 'utf8')
+        .split('\n')
+        .filter(Boolean);
       child.kill(signal);
     }
   });

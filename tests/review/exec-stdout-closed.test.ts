@@ -19,7 +19,12 @@ afterEach(() => {
 describe('sedge exec --json | head -1', () => {
   it('stops the run quietly when stdout is closed (no EPIPE crash), exit 130', async () => {
     const script = join(home.dir, 'long.jsonl');
-    writeFileSync(script, [{ tool_calls: [{ name: 'shell', arguments: { command: 'sleep 60' } }] }, { text: 'done' }].map((t) => JSON.stringify(t)).join('\n'));
+    writeFileSync(
+      script,
+      [{ tool_calls: [{ name: 'shell', arguments: { command: 'sleep 60' } }] }, { text: 'done' }]
+        .map((t) => JSON.stringify(t))
+        .join('\n'),
+    );
     const child = spawn(process.execPath, [BIN, 'exec', '--json', '--model', `replay:${script}`, 'x'], {
       cwd: repo.dir,
       env: { PATH: process.env.PATH ?? '', ...home.env },
@@ -38,7 +43,12 @@ describe('sedge exec --json | head -1', () => {
 describe('sedge exec "TASK" 2>/closed', () => {
   it('keeps working when stderr (progress) goes away, and still prints the answer on stdout', async () => {
     const script = join(home.dir, 'short.jsonl');
-    writeFileSync(script, [{ tool_calls: [{ name: 'shell', arguments: { command: 'echo hi' } }] }, { text: 'the answer' }].map((t) => JSON.stringify(t)).join('\n'));
+    writeFileSync(
+      script,
+      [{ tool_calls: [{ name: 'shell', arguments: { command: 'echo hi' } }] }, { text: 'the answer' }]
+        .map((t) => JSON.stringify(t))
+        .join('\n'),
+    );
     const child = spawn(process.execPath, [BIN, 'exec', '--no-verify', '--model', `replay:${script}`, 'x'], {
       cwd: repo.dir,
       env: { PATH: process.env.PATH ?? '', ...home.env },

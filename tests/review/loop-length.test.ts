@@ -11,10 +11,16 @@ function cutOffModel(): ModelClient & { requests: ModelRequest[] } {
   const turns: ModelChunk[][] = [
     [
       { type: 'tool_call', call: { id: 'a', name: 'think', arguments: '{"thought":"short"}' } },
-      { type: 'tool_call', call: { id: 'b', name: 'think', arguments: '{"thought":"a very long thought that was cut off in the mid' } },
+      {
+        type: 'tool_call',
+        call: { id: 'b', name: 'think', arguments: '{"thought":"a very long thought that was cut off in the mid' },
+      },
       { type: 'done', finishReason: 'length' },
     ],
-    [{ type: 'text', text: 'ok' }, { type: 'done', finishReason: 'stop' }],
+    [
+      { type: 'text', text: 'ok' },
+      { type: 'done', finishReason: 'stop' },
+    ],
   ];
   return {
     id: 'cut',
@@ -30,7 +36,12 @@ describe('a response cut off by the output token limit', () => {
   it('tells the model its call was cut off (not just "invalid JSON"), and the run goes on', async () => {
     const model = cutOffModel();
     const events: AgentEvent[] = [];
-    for await (const e of runAgent('t', { model, tools: createToolset([createThinkTool()]), system: 's', cwd: '/', sessionId: 's' }, new AbortController().signal)) events.push(e);
+    for await (const e of runAgent(
+      't',
+      { model, tools: createToolset([createThinkTool()]), system: 's', cwd: '/', sessionId: 's' },
+      new AbortController().signal,
+    ))
+      events.push(e);
     const ends = events.flatMap((e) => (e.type === 'tool_end' ? [e] : []));
     expect(ends.map((e) => [e.call_id, e.is_error])).toEqual([
       ['a', false],
@@ -47,8 +58,14 @@ describe('an answer cut off by the output token limit', () => {
   it('is continued rather than taken as the final answer, and the pieces are joined', async () => {
     const requests: ModelRequest[] = [];
     const turns: ModelChunk[][] = [
-      [{ type: 'text', text: 'The fix: change ' }, { type: 'done', finishReason: 'length' }],
-      [{ type: 'text', text: 'the operator.' }, { type: 'done', finishReason: 'stop' }],
+      [
+        { type: 'text', text: 'The fix: change ' },
+        { type: 'done', finishReason: 'length' },
+      ],
+      [
+        { type: 'text', text: 'the operator.' },
+        { type: 'done', finishReason: 'stop' },
+      ],
     ];
     const model: ModelClient = {
       id: 'cut',
@@ -58,9 +75,18 @@ describe('an answer cut off by the output token limit', () => {
       },
     };
     const events: AgentEvent[] = [];
-    for await (const e of runAgent('t', { model, tools: createToolset([createThinkTool()]), system: 's', cwd: '/', sessionId: 's' }, new AbortController().signal)) events.push(e);
+    for await (const e of runAgent(
+      't',
+      { model, tools: createToolset([createThinkTool()]), system: 's', cwd: '/', sessionId: 's' },
+      new AbortController().signal,
+    ))
+      events.push(e);
     expect(requests).toHaveLength(2);
     expect(requests[1]?.messages.at(-1)).toMatchObject({ role: 'user', content: expect.stringMatching(/cut off/) });
-    expect(events.at(-1)).toMatchObject({ type: 'run_end', status: 'done', final_text: 'The fix: change the operator.' });
+    expect(events.at(-1)).toMatchObject({
+      type: 'run_end',
+      status: 'done',
+      final_text: 'The fix: change the operator.',
+    });
   });
 });

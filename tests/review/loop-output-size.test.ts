@@ -25,10 +25,19 @@ describe('a command with a huge output', () => {
   it('does not copy megabytes into the event stream (stdout, session file): streamed output and display are capped, the full text is in the saved file', async () => {
     const saved: string[] = [];
     const events: AgentEvent[] = [];
-    const model = createReplayModel([{ tool_calls: [{ name: 'loud', arguments: {} }] }, { text: 'done' }], { id: 'replay:t' });
+    const model = createReplayModel([{ tool_calls: [{ name: 'loud', arguments: {} }] }, { text: 'done' }], {
+      id: 'replay:t',
+    });
     const run = runAgent(
       't',
-      { model, tools: createToolset([loud]), system: 's', cwd: '/', sessionId: 's', saveOutput: async (_id, text) => (saved.push(text), '/outputs/loud.txt') },
+      {
+        model,
+        tools: createToolset([loud]),
+        system: 's',
+        cwd: '/',
+        sessionId: 's',
+        saveOutput: async (_id, text) => (saved.push(text), '/outputs/loud.txt'),
+      },
       new AbortController().signal,
     );
     for await (const e of run) events.push(e);

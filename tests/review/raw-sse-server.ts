@@ -13,14 +13,27 @@ export type RawTurn =
 
 export interface RawServer {
   baseURL: string;
-  bodies: { messages: { role: string; tool_call_id?: string; tool_calls?: { id: string; function: { name: string; arguments: string } }[] }[] }[];
+  bodies: {
+    messages: {
+      role: string;
+      tool_call_id?: string;
+      tool_calls?: { id: string; function: { name: string; arguments: string } }[];
+    }[];
+  }[];
   close(): Promise<void>;
 }
 
-export const chunk = (delta: Record<string, unknown>, finish: string | null = null): RawEvent => ({ choices: [{ index: 0, delta, finish_reason: finish }] });
+export const chunk = (delta: Record<string, unknown>, finish: string | null = null): RawEvent => ({
+  choices: [{ index: 0, delta, finish_reason: finish }],
+});
 export const usageChunk = (prompt: number, completion: number, cached = 0): RawEvent => ({
   choices: [],
-  usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: cached } },
+  usage: {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: cached },
+  },
 });
 
 export async function startRawServer(turns: RawTurn[]): Promise<RawServer> {
@@ -50,7 +63,8 @@ export async function startRawServer(turns: RawTurn[]): Promise<RawServer> {
       for (const e of events) {
         if (e === 'PING') text += `: ping${eol}${eol}`;
         else if (e === 'DONE') text += `data: [DONE]${eol}${eol}`;
-        else text += `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', ...e })}${eol}${eol}`;
+        else
+          text += `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', ...e })}${eol}${eol}`;
       }
       // Tiny byte slices: multi-byte UTF-8 characters and CRLF pairs get split across writes.
       const bytes = Buffer.from(text, 'utf8');

@@ -18,7 +18,11 @@ async function twoTurns(field: 'reasoning_content' | 'reasoning') {
       events: [
         chunk({ [field]: 'I should note ' }),
         chunk({ [field]: 'something.' }),
-        chunk({ tool_calls: [{ index: 0, id: 'c1', type: 'function', function: { name: 'think', arguments: '{"thought":"x"}' } }] }),
+        chunk({
+          tool_calls: [
+            { index: 0, id: 'c1', type: 'function', function: { name: 'think', arguments: '{"thought":"x"}' } },
+          ],
+        }),
         chunk({}, 'tool_calls'),
         'DONE',
       ],
@@ -26,7 +30,11 @@ async function twoTurns(field: 'reasoning_content' | 'reasoning') {
     { events: [chunk({ [field]: 'All good.' }), chunk({ content: 'done' }), chunk({}, 'stop'), 'DONE'] },
   ]);
   const model = createOpenAIModel({ model: 'm', apiKey: 'sk-x', baseURL: server.baseURL });
-  const run = runAgent('t', { model, tools: createToolset([createThinkTool()]), system: 's', cwd: '/', sessionId: 's' }, new AbortController().signal);
+  const run = runAgent(
+    't',
+    { model, tools: createToolset([createThinkTool()]), system: 's', cwd: '/', sessionId: 's' },
+    new AbortController().signal,
+  );
   for await (const e of run) if (e.type === 'run_end') expect(e.status).toBe('done');
   return server.bodies[1]?.messages.find((m) => m.role === 'assistant') as Record<string, unknown> | undefined;
 }

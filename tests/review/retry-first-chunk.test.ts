@@ -16,14 +16,21 @@ describe('the idle-stream watchdog', () => {
       id: 'slow-thinker',
       async *stream(_req, signal) {
         calls++;
-        await Promise.race([firstToken, new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))))]);
+        await Promise.race([
+          firstToken,
+          new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+        ]);
         yield { type: 'text', text: 'answer' };
         yield { type: 'done', finishReason: 'stop' };
       },
     };
     const out: ModelChunk[] = [];
     const done = (async () => {
-      for await (const c of withRetry(inner, { wait: async () => {} }).stream({ messages: [], tools: [] }, new AbortController().signal)) out.push(c);
+      for await (const c of withRetry(inner, { wait: async () => {} }).stream(
+        { messages: [], tools: [] },
+        new AbortController().signal,
+      ))
+        out.push(c);
     })();
     await vi.advanceTimersByTimeAsync(200_000); // 3 min 20 s of silent reasoning
     release();

@@ -16,7 +16,10 @@ beforeEach(() => {
   root = realpathSync(mkdtempSync(join(tmpdir(), 'sedge-review-env-')));
 });
 afterEach(() => {
-  for (const [name, value] of [['OPENAI_API_KEY', saved.key], ['SEDGE_REVIEW_OTHER_TOKEN', saved.other]] as const) {
+  for (const [name, value] of [
+    ['OPENAI_API_KEY', saved.key],
+    ['SEDGE_REVIEW_OTHER_TOKEN', saved.other],
+  ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
@@ -31,7 +34,7 @@ describe("the model's shell does not inherit sedge's own endpoint key", () => {
     expect(env.SEDGE_REVIEW_OTHER_TOKEN).toBe('kept');
   });
 
-  it('nor does the test command the gate runs (the repo\'s tests are code the model may have written)', async () => {
+  it("nor does the test command the gate runs (the repo's tests are code the model may have written)", async () => {
     const res = await runCommand('env; echo "key=${OPENAI_API_KEY-unset}"', { cwd: root, timeoutMs: 30_000 });
     expect(res.output).toContain('key=unset');
     expect(res.output).not.toContain(KEY);
@@ -41,7 +44,10 @@ describe("the model's shell does not inherit sedge's own endpoint key", () => {
   it('so `env` in the shell tool cannot print it', async () => {
     const tool = createShellTool({ workspace: root, killGraceMs: 200 });
     try {
-      const run = await tool.run(JSON.stringify({ command: 'env; echo "key=${OPENAI_API_KEY-unset}"' }), { callId: 'c', signal: new AbortController().signal });
+      const run = await tool.run(JSON.stringify({ command: 'env; echo "key=${OPENAI_API_KEY-unset}"' }), {
+        callId: 'c',
+        signal: new AbortController().signal,
+      });
       expect(run.isError).toBeFalsy();
       expect(run.output).toContain('key=unset');
       expect(run.output).not.toContain(KEY);

@@ -10,7 +10,10 @@ export interface CliResult {
 }
 
 /** Run the built CLI as a user would: a child process, no stdin unless given. */
-export function runCli(args: string[], opts: { cwd: string; env: Record<string, string>; stdin?: string }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { cwd: string; env: Record<string, string>; stdin?: string },
+): Promise<CliResult> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd,

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** A throwaway git repository with the given files committed. */
-export function makeTempRepo(files: Record<string, string>, opts: { git?: boolean } = {}): { dir: string; cleanup: () => void } {
+export function makeTempRepo(
+  files: Record<string, string>,
+  opts: { git?: boolean } = {},
+): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'sedge-repo-'));
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });

@@ -59,7 +59,9 @@ export async function startScriptedServer(script: ScriptStep[] = []): Promise<Sc
     while (typeof step === 'function') step = step(request);
     if (!step) {
       res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: `scripted server: script exhausted at request ${requests.length}` } }));
+      res.end(
+        JSON.stringify({ error: { message: `scripted server: script exhausted at request ${requests.length}` } }),
+      );
       return;
     }
     if ('error' in step) {
@@ -111,7 +113,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 /** The SSE chunk objects for one turn: text in small deltas, tool-call arguments split into fragments. */
 export function turnToChunks(turn: ScriptedTurn & { argChunk?: number }, id: string, model: string): object[] {
   const base = { id, object: 'chat.completion.chunk', created: 1_700_000_000, model };
-  const chunk = (delta: object, finish: string | null = null) => ({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] });
+  const chunk = (delta: object, finish: string | null = null) => ({
+    ...base,
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  });
   const out: object[] = [chunk({ role: 'assistant', content: '' })];
   if (turn.reasoning) for (const piece of pieces(turn.reasoning, 16)) out.push(chunk({ reasoning_content: piece }));
   if (turn.text) for (const piece of pieces(turn.text, 8)) out.push(chunk({ content: piece }));
@@ -119,8 +124,11 @@ export function turnToChunks(turn: ScriptedTurn & { argChunk?: number }, id: str
   (turn.tool_calls ?? []).forEach((call, index) => {
     const args = encodeArguments(call.arguments);
     const callId = call.id ?? `call_${id}_${index}`;
-    out.push(chunk({ tool_calls: [{ index, id: callId, type: 'function', function: { name: call.name, arguments: '' } }] }));
-    for (const piece of pieces(args, size)) out.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+    out.push(
+      chunk({ tool_calls: [{ index, id: callId, type: 'function', function: { name: call.name, arguments: '' } }] }),
+    );
+    for (const piece of pieces(args, size))
+      out.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
   });
   out.push(chunk({}, turn.tool_calls?.length ? 'tool_calls' : 'stop'));
   const u = turn.usage ?? { input_tokens: 100, output_tokens: 20, cached_tokens: 0 };

@@ -18,7 +18,10 @@ beforeEach(() => {
 afterEach(() => repo.cleanup());
 
 const run = (args: object) =>
-  createGrepTool({ workspace: repo.dir }).run(JSON.stringify(args), { callId: 'g', signal: new AbortController().signal });
+  createGrepTool({ workspace: repo.dir }).run(JSON.stringify(args), {
+    callId: 'g',
+    signal: new AbortController().signal,
+  });
 
 describe('grep tool', () => {
   it('returns path:line:text and respects .gitignore', async () => {

@@ -11,7 +11,12 @@ import { createThinkTool } from '../../src/tools/think.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sedge-schema-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const tools = [createShellTool({ workspace: dir }), createGrepTool({ workspace: dir }), createSedTool({ workspace: dir }), createThinkTool()];
+const tools = [
+  createShellTool({ workspace: dir }),
+  createGrepTool({ workspace: dir }),
+  createSedTool({ workspace: dir }),
+  createThinkTool(),
+];
 
 describe('what the model sees', () => {
   it('has exactly the four tools with the documented parameters', () => {

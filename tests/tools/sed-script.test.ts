@@ -68,7 +68,7 @@ describe('parseSedScript', () => {
     expect(normalizeScript('s/a/b/')).toBe('s/a/b/');
     expect(normalizeScript("sed -i 's/a/b/' src/x.ts")).toBe('s/a/b/');
     expect(normalizeScript('"1,5p"')).toBe('1,5p');
-    expect(normalizeScript("s/'/\"/g")).toBe("s/'/\"/g");
+    expect(normalizeScript('s/\'/"/g')).toBe('s/\'/"/g');
     expect(shape("-n '1p'")).toEqual([{ name: 'p', text: '1p', parent: null }]);
   });
 

@@ -13,7 +13,7 @@ let tool: Tool;
 const ctx = (): ToolContext => ({ callId: 'c1', signal: new AbortController().signal });
 const sed = (path: string, script: string) => tool.run(JSON.stringify({ path, script }), ctx());
 const read = (rel: string) => readFile(join(ws, rel), 'utf8');
-const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
+const lines = (n: number) => `${Array.from({ length: n }, (_, i) => `line ${i + 1}`).join('\n')}\n`;
 
 beforeEach(async () => {
   base = realpathSync(await mkdtemp(join(tmpdir(), 'sedge-sed-')));
@@ -71,14 +71,18 @@ describe('sed tool: views', () => {
   });
 
   it('says where the file ends and when a range is past it', async () => {
-    expect((await sed('src/a.ts', '211,400p')).output).toBe('src/a.ts lines 211-212 of 212 (end of file)\n211\tline 211\n212\tline 212');
+    expect((await sed('src/a.ts', '211,400p')).output).toBe(
+      'src/a.ts lines 211-212 of 212 (end of file)\n211\tline 211\n212\tline 212',
+    );
     const past = await sed('src/a.ts', '300,320p');
     expect(past.isError).toBeFalsy();
     expect(past.output).toBe('Nothing printed: `300,320p` selected no line of src/a.ts (212 lines).');
   });
 
   it('shows regex matches, = line numbers, and a head with q', async () => {
-    expect((await sed('src/a.ts', '/line 1[05]$/p')).output).toBe('src/a.ts: 2 lines of 212\n 10\tline 10\n 15\tline 15');
+    expect((await sed('src/a.ts', '/line 1[05]$/p')).output).toBe(
+      'src/a.ts: 2 lines of 212\n 10\tline 10\n 15\tline 15',
+    );
     expect((await sed('src/a.ts', '/line 20[0-2]/=')).output).toBe('src/a.ts lines 200-202 of 212\n200\n201\n202');
     expect((await sed('src/a.ts', '2q')).output).toBe('src/a.ts lines 1-2 of 212\n  1\tline 1\n  2\tline 2');
     expect((await sed('src/a.ts', "sed -n '5p'")).output).toBe('src/a.ts line 5 of 212\n  5\tline 5');
@@ -100,7 +104,9 @@ describe('sed tool: views', () => {
     expect((await sed('empty.txt', '1,10p')).output).toBe('empty.txt is empty (0 lines).');
     const edit = await sed('empty.txt', '$a text');
     expect(edit.isError).toBe(true);
-    expect(edit.output).toMatch(/^empty.txt is empty, so no command can match. To write its content use the shell tool/);
+    expect(edit.output).toMatch(
+      /^empty.txt is empty, so no command can match. To write its content use the shell tool/,
+    );
   });
 });
 
@@ -147,7 +153,9 @@ describe('sed tool: edits', () => {
     const r = await sed('src/x.ts', 's/foo/baz/g;/nothere/d');
     expect(r.isError).toBe(true);
     expect(r.output).toContain('`/nothere/d` matched no line in src/x.ts; nothing was written.');
-    expect(r.output).toContain('The other command(s) did match (`s/foo/baz/g` 3 lines), but a script is applied all or nothing');
+    expect(r.output).toContain(
+      'The other command(s) did match (`s/foo/baz/g` 3 lines), but a script is applied all or nothing',
+    );
     expect(await read('src/x.ts')).toBe(before);
   });
 
@@ -177,7 +185,9 @@ describe('sed tool: edits', () => {
   it('an edit that matches but changes nothing is an error', async () => {
     const r = await sed('src/x.ts', 's/foo/foo/');
     expect(r.isError).toBe(true);
-    expect(r.output).toBe('The script matched (`s/foo/foo/` 3 lines) but left src/x.ts unchanged; nothing was written.');
+    expect(r.output).toBe(
+      'The script matched (`s/foo/foo/` 3 lines) but left src/x.ts unchanged; nothing was written.',
+    );
   });
 
   it('refuses p in an edit script', async () => {

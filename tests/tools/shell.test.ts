@@ -57,7 +57,11 @@ describe('shell tool', () => {
 
   it('returns output and exit code, and a non-zero exit is not an error', async () => {
     const ok = await call({ command: 'echo hello' });
-    expect(ok).toMatchObject({ output: 'hello\n[exit code: 0]', isError: false, data: { exit_code: 0, timed_out: false } });
+    expect(ok).toMatchObject({
+      output: 'hello\n[exit code: 0]',
+      isError: false,
+      data: { exit_code: 0, timed_out: false },
+    });
     const failed = await call({ command: 'echo oops >&2; exit_code=2; (exit $exit_code)' });
     expect(failed).toMatchObject({ output: 'oops\n[exit code: 2]', isError: false, data: { exit_code: 2 } });
     expect((await call({ command: 'true' })).output).toBe('[exit code: 0]');
@@ -97,7 +101,15 @@ describe('shell tool', () => {
 
   it('reports an interrupted command as an error', async () => {
     const ac = new AbortController();
-    const r = await call({ command: 'echo go; sleep 30' }, { signal: ac.signal, onOutput: (t) => { if (t.includes('go')) ac.abort(); } });
+    const r = await call(
+      { command: 'echo go; sleep 30' },
+      {
+        signal: ac.signal,
+        onOutput: (t) => {
+          if (t.includes('go')) ac.abort();
+        },
+      },
+    );
     expect(r).toMatchObject({ isError: true });
     expect(r.output).toMatch(/interrupted/);
   });

@@ -26,7 +26,10 @@ afterEach(async () => {
 describe('resolveWorkspacePath', () => {
   it('resolves relative paths against the workspace', async () => {
     expect(await resolveWorkspacePath(ws, 'src/a.ts')).toEqual({ abs: join(ws, 'src', 'a.ts'), rel: 'src/a.ts' });
-    expect(await resolveWorkspacePath(ws, './src/../src/a.ts')).toEqual({ abs: join(ws, 'src', 'a.ts'), rel: 'src/a.ts' });
+    expect(await resolveWorkspacePath(ws, './src/../src/a.ts')).toEqual({
+      abs: join(ws, 'src', 'a.ts'),
+      rel: 'src/a.ts',
+    });
     expect((await resolveWorkspacePath(ws, '.')).rel).toBe('.');
   });
 

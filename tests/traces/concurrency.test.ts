@@ -37,7 +37,10 @@ for (let i = 0; i < Number(count); i++) {
 
 function run(script: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: resolve('.'), stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd: resolve('.'),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));
     child.on('close', (code) => done({ code, stderr }));
@@ -54,7 +57,10 @@ describe('concurrent writers', () => {
 
   it('two processes appending at once lose and tear nothing (records larger than PIPE_BUF)', async () => {
     const cache = join(t.dir, 'cache');
-    const [a, b] = await Promise.all([run(script, [cache, 'alpha', '60', '6000']), run(script, [cache, 'beta', '60', '10'])]);
+    const [a, b] = await Promise.all([
+      run(script, [cache, 'alpha', '60', '6000']),
+      run(script, [cache, 'beta', '60', '10']),
+    ]);
     expect(a).toEqual({ code: 0, stderr: '' });
     expect(b).toEqual({ code: 0, stderr: '' });
     const warnings: string[] = [];

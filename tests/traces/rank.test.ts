@@ -5,11 +5,28 @@ import { mentionedPaths, pathTerms, tokenize } from '../../src/traces/tokens.js'
 
 describe('tokens', () => {
   it('splits identifiers and paths, drops stop words and numbers, stems', () => {
-    expect(tokenize('Fix getUserName in user_service (#1234)')).toEqual(['getusernam', 'user', 'name', 'userservic', 'user', 'servic']);
-    expect(tokenize('serveStatic serve-static')).toEqual(['servestatic', 'serv', 'static', 'servestatic', 'serv', 'static']);
+    expect(tokenize('Fix getUserName in user_service (#1234)')).toEqual([
+      'getusernam',
+      'user',
+      'name',
+      'userservic',
+      'user',
+      'servic',
+    ]);
+    expect(tokenize('serveStatic serve-static')).toEqual([
+      'servestatic',
+      'serv',
+      'static',
+      'servestatic',
+      'serv',
+      'static',
+    ]);
     expect(tokenize('routes routing')).toEqual(['rout', 'rout']);
     expect(pathTerms('src/helper/cookie/index.ts')).toEqual(['src', 'helper', 'cooki', 'index']);
-    expect(mentionedPaths('look at src/app.ts and `lib/router/index.js`, not v1.2.3')).toEqual(['src/app.ts', 'lib/router/index.js']);
+    expect(mentionedPaths('look at src/app.ts and `lib/router/index.js`, not v1.2.3')).toEqual([
+      'src/app.ts',
+      'lib/router/index.js',
+    ]);
   });
 });
 
@@ -47,7 +64,11 @@ describe('ranker', () => {
     const r = createRanker();
     r.add({ id: 'a', text: 'router work', files: ['lib/router.js', 'lib/old.js'] });
     r.add({ id: 'b', text: 'view engine', files: ['lib/view.js'] });
-    const res = r.query({ text: 'router work in lib/view.js', liveFiles: new Set(['lib/router.js', 'lib/view.js']), mentioned: ['lib/view.js'] });
+    const res = r.query({
+      text: 'router work in lib/view.js',
+      liveFiles: new Set(['lib/router.js', 'lib/view.js']),
+      mentioned: ['lib/view.js'],
+    });
     expect(res.files.map((f) => f.path)).not.toContain('lib/old.js');
     expect(res.files[0]!.path).toBe('lib/view.js');
   });

@@ -18,7 +18,11 @@ describe('recall', () => {
   let cache: { dir: string; cleanup: () => void };
   let store: TraceStore;
   beforeEach(() => {
-    repo = makeTempRepo({ 'src/router.ts': 'export const r = 1;\n', 'src/cookie.ts': 'export const c = 1;\n', 'README.md': '# x\n' });
+    repo = makeTempRepo({
+      'src/router.ts': 'export const r = 1;\n',
+      'src/cookie.ts': 'export const c = 1;\n',
+      'README.md': '# x\n',
+    });
     cache = tempDir();
     store = openTraceStore({ repoId: 'recall-test', cacheDir: cache.dir, warn: () => {} });
   });
@@ -32,7 +36,15 @@ describe('recall', () => {
   });
 
   it('names the related run, its files and the test command that worked', async () => {
-    store.append(await attachBlobHashes(record('r1', 'Fix route params in the router', ['src/router.ts'], { test_command: 'npm test', notes: ['params are decoded twice'] }), repo.dir));
+    store.append(
+      await attachBlobHashes(
+        record('r1', 'Fix route params in the router', ['src/router.ts'], {
+          test_command: 'npm test',
+          notes: ['params are decoded twice'],
+        }),
+        repo.dir,
+      ),
+    );
     store.append(record('r2', 'Sign cookies with a secret rotation', ['src/cookie.ts']));
     const res = await createRecall({ store, repoRoot: repo.dir })('router drops route params with dots', signal);
     expect(res).not.toBeNull();
@@ -58,10 +70,12 @@ describe('recall', () => {
   it('keeps the block within the token budget (estimator and a real tokenizer)', async () => {
     for (let i = 0; i < 40; i++) {
       const files = Array.from({ length: 30 }, (_, j) => `src/module${i}/very/deep/path/component-${j}.ts`);
-      store.append(record(`big${i}`, `router work ${i} ${'lorem ipsum dolor sit amet '.repeat(200)}`, files, {
-        notes: ['router note '.repeat(100)],
-        test_command: `npm test -- --grep router${i}`,
-      }));
+      store.append(
+        record(`big${i}`, `router work ${i} ${'lorem ipsum dolor sit amet '.repeat(200)}`, files, {
+          notes: ['router note '.repeat(100)],
+          test_command: `npm test -- --grep router${i}`,
+        }),
+      );
     }
     for (const budget of [1500, 400, 120]) {
       const res = await createRecall({ store, repoRoot: repo.dir, budgetTokens: budget })('router work', signal);
@@ -77,7 +91,12 @@ describe('recall', () => {
     const docs = store.list();
     expect(docs).toEqual([]);
     store.append(record('a', 't1', ['x'], { test_command: 'npm test' }));
-    store.append(record('b', 't2', ['x'], { test_command: 'npm test', commands: [{ command: 'make build', exit_code: 0, kind: 'build' }] }));
+    store.append(
+      record('b', 't2', ['x'], {
+        test_command: 'npm test',
+        commands: [{ command: 'make build', exit_code: 0, kind: 'build' }],
+      }),
+    );
     store.append(record('c', 't3', ['x'], { commands: [{ command: 'npm run lint', exit_code: 0, kind: 'build' }] }));
     store.append(record('d', 't4', ['x'], { commands: [{ command: 'npm test', exit_code: 0, kind: 'test' }] }));
     expect(provenCommands(store.list()).map((c) => c.command)).toEqual(['npm test', 'npm run lint', 'make build']);
@@ -86,9 +105,14 @@ describe('recall', () => {
   });
 
   it('a record that later successful runs used ranks above an equal one; a failed command is not repeated', async () => {
-    store.append(record('plain', 'Fix router params', ['src/router.ts'], { commands: [{ command: 'make check-router', exit_code: 0, kind: 'test' }] }));
+    store.append(
+      record('plain', 'Fix router params', ['src/router.ts'], {
+        commands: [{ command: 'make check-router', exit_code: 0, kind: 'test' }],
+      }),
+    );
     store.append(record('proven', 'Fix router params', ['src/router.ts']));
-    for (let i = 0; i < 3; i++) store.append(record(`user${i}`, `unrelated cookie work ${i}`, ['src/cookie.ts'], { recalled: ['proven'] }));
+    for (let i = 0; i < 3; i++)
+      store.append(record(`user${i}`, `unrelated cookie work ${i}`, ['src/cookie.ts'], { recalled: ['proven'] }));
     store.append(record('later', 'cookie things', ['src/cookie.ts'], { failed_commands: ['make check-router'] }));
     const reopened = openTraceStore({ repoId: 'recall-test', cacheDir: cache.dir, warn: () => {} });
     const res = await createRecall({ store: reopened, repoRoot: repo.dir })('router params', signal);

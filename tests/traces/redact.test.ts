@@ -48,13 +48,23 @@ describe('redaction', () => {
   it('canaries never reach disk; dirs are 0700 and files 0600', () => {
     const t = tempDir();
     cleanup = t.cleanup;
-    const store = openTraceStore({ repoId: 'canary-repo', cacheDir: t.dir, redact: createRedactor({ env: { OPENAI_API_KEY: CANARY_ENV } }) });
+    const store = openTraceStore({
+      repoId: 'canary-repo',
+      cacheDir: t.dir,
+      redact: createRedactor({ env: { OPENAI_API_KEY: CANARY_ENV } }),
+    });
     const all = Object.values(CANARIES).join(' ; ');
     store.append(
       record('r1', `deploy with ${all} and ${CANARY_ENV}`, ['src/a.ts'], {
         notes: [`the key ${CANARIES.openai}`],
         reasoning: CANARIES.pem,
-        commands: [{ command: `curl -H "Authorization: Bearer CANARYbearer0123456789abcdef" ${CANARIES.url}`, exit_code: 0, kind: 'other' }],
+        commands: [
+          {
+            command: `curl -H "Authorization: Bearer CANARYbearer0123456789abcdef" ${CANARIES.url}`,
+            exit_code: 0,
+            kind: 'other',
+          },
+        ],
         failed_commands: [`export ${CANARIES.assigned}`],
         summary: `done ${CANARIES.jwt} ${CANARY_ENV}`,
       }),

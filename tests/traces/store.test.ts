@@ -29,7 +29,11 @@ describe('trace store', () => {
     expect(s.forget('a1')).toBe(true);
     expect(s.list().map((d) => d.id)).toEqual(['a2']);
     expect(readFileSync(join(s.dir, 'traces.jsonl'), 'utf8')).not.toContain('router');
-    expect(open().list().map((d) => d.id)).toEqual(['a2']);
+    expect(
+      open()
+        .list()
+        .map((d) => d.id),
+    ).toEqual(['a2']);
   });
 
   it('skips a torn last line with a warning, and the next append starts a fresh line', () => {
@@ -54,7 +58,11 @@ describe('trace store', () => {
     const idx = join(s.dir, 'index.json');
     expect(existsSync(idx)).toBe(true);
     s.append(record('late', 'late widgets task', ['src/late.ts'])); // index is now behind the log
-    expect(open().list().map((d) => d.id)).toContain('late');
+    expect(
+      open()
+        .list()
+        .map((d) => d.id),
+    ).toContain('late');
     rmSync(idx);
     expect(open().list()).toHaveLength(6);
     writeFileSync(idx, '{not json');

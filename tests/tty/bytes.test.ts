@@ -39,7 +39,12 @@ describe.skipIf(!hasTmux)('terminal output stays incremental', () => {
     }
     const final = Array.from({ length: 60 }, (_, i) => `- final point ${i + 1} of the summary`).join('\n');
     const script = [
-      { text: answer.join('\n'), tool_calls: [{ name: 'shell', arguments: { command: 'for i in $(seq 1 300); do echo "tool output line $i"; done' } }] },
+      {
+        text: answer.join('\n'),
+        tool_calls: [
+          { name: 'shell', arguments: { command: 'for i in $(seq 1 300); do echo "tool output line $i"; done' } },
+        ],
+      },
       { text: final },
     ];
     const replay = join(tmp, 'long.jsonl');
@@ -47,10 +52,22 @@ describe.skipIf(!hasTmux)('terminal output stays incremental', () => {
     const gate = join(tmp, 'go');
     const raw = join(tmp, 'raw.bin');
     if (process.env.KEEP_TTY_TMP) process.stderr.write(`raw bytes: ${raw}\n`);
-    const env = { ...home.env, PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'xterm-256color', SEDGE_REPLAY_DELAY_MS: process.env.TTY_REPLAY_DELAY_MS ?? '1' };
+    const env = {
+      ...home.env,
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      LANG: 'C.UTF-8',
+      TERM: 'xterm-256color',
+      SEDGE_REPLAY_DELAY_MS: process.env.TTY_REPLAY_DELAY_MS ?? '1',
+    };
     // knobs for measuring by hand: a slower stream, and Ink's own full redraws for comparison
     if (process.env.TTY_FULL_REDRAW) Object.assign(env, { SEDGE_FULL_REDRAW: '1' });
-    pane = startPane([process.execPath, BIN, '--no-verify', '--model', `replay:${replay}`, 'write a long answer'], { cols: 100, rows: 30, cwd: repo.dir, env, gate });
+    pane = startPane([process.execPath, BIN, '--no-verify', '--model', `replay:${replay}`, 'write a long answer'], {
+      cols: 100,
+      rows: 30,
+      cwd: repo.dir,
+      env,
+      gate,
+    });
     const p = pane;
     p.tmux('pipe-pane', '-o', '-t', 't', `cat >> '${raw}'`);
     writeFileSync(gate, '');
@@ -85,9 +102,17 @@ describe.skipIf(!hasTmux)('terminal output stays incremental', () => {
     const text = bytes.toString('latin1');
     expect(text.includes('\x1b[2J'), 'a full-screen clear was written').toBe(false);
     expect(text.includes('\x1b[3J'), 'the scrollback was erased').toBe(false);
-    const content = Buffer.byteLength(scrollback.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim(), 'utf8');
+    const content = Buffer.byteLength(
+      scrollback
+        .replace(/[ \t]+$/gm, '')
+        .replace(/\n{3,}/g, '\n\n')
+        .trim(),
+      'utf8',
+    );
     const ratio = bytes.length / content;
-    process.stderr.write(`tty bytes: ${bytes.length} written for ${content} bytes of content (ratio ${ratio.toFixed(2)})\n`);
+    process.stderr.write(
+      `tty bytes: ${bytes.length} written for ${content} bytes of content (ratio ${ratio.toFixed(2)})\n`,
+    );
     expect(content).toBeGreaterThan(30_000);
     expect(ratio, `wrote ${bytes.length} bytes for ${content} bytes of content`).toBeLessThanOrEqual(2);
   });

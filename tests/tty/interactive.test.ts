@@ -110,7 +110,13 @@ describe.skipIf(!hasTmux)('sedge interactive in tmux', () => {
       SEDGE_MODEL: 'scripted-model',
     };
     pane?.kill(); // when the first test failed before closing its pane
-    pane = startPane([process.execPath, BIN, '--continue', '--no-verify'], { cols: 100, rows: 30, cwd: repo.dir, env, gate });
+    pane = startPane([process.execPath, BIN, '--continue', '--no-verify'], {
+      cols: 100,
+      rows: 30,
+      cwd: repo.dir,
+      env,
+      gate,
+    });
     const p = pane;
     p.tmux('pipe-pane', '-o', '-t', 't', `cat >> '${raw}'`);
     writeFileSync(gate, '');
@@ -152,7 +158,15 @@ describe.skipIf(!hasTmux)('sedge interactive in tmux', () => {
 
   it('puts the terminal back when killed (SIGTERM): cooked mode, cursor shown', async () => {
     pane?.kill();
-    const env = { ...home.env, PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'xterm-256color', OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: 'sk-test', SEDGE_MODEL: 'scripted-model' };
+    const env = {
+      ...home.env,
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      LANG: 'C.UTF-8',
+      TERM: 'xterm-256color',
+      OPENAI_BASE_URL: server.baseURL,
+      OPENAI_API_KEY: 'sk-test',
+      SEDGE_MODEL: 'scripted-model',
+    };
     pane = startPane([process.execPath, BIN], { cols: 80, rows: 24, cwd: repo.dir, env });
     const p = pane;
     await p.waitFor('ready · /help', { what: 'the prompt' });

@@ -51,15 +51,41 @@ describe('App', () => {
     store.dispatch({ type: 'ui_user', text: 'fix the bug' });
     store.dispatch(ev(runStart()));
     store.dispatch(ev({ type: 'assistant_delta', text: 'I will **run** the tests.\n\n' }));
-    store.dispatch(ev({ type: 'tool_start', call_id: 'c1', name: 'shell', kind: 'execute', args: {}, title: 'npm test' }));
-    store.dispatch(ev({ type: 'tool_output', call_id: 'c1', text: Array.from({ length: 40 }, (_, i) => `out ${i}`).join('\n') }));
+    store.dispatch(
+      ev({ type: 'tool_start', call_id: 'c1', name: 'shell', kind: 'execute', args: {}, title: 'npm test' }),
+    );
+    store.dispatch(
+      ev({ type: 'tool_output', call_id: 'c1', text: Array.from({ length: 40 }, (_, i) => `out ${i}`).join('\n') }),
+    );
     await until(() => (app.lastFrame() ?? '').includes('out 39'), 'live tail');
     const live = app.lastFrame() ?? '';
     expect(live).toContain('shell npm test');
     expect(live).not.toContain('out 30'); // only the tail is live
-    store.dispatch(ev({ type: 'tool_end', call_id: 'c1', name: 'shell', is_error: false, output: 'ok\nall good', data: { exit_code: 0 }, duration_ms: 1200 }));
-    store.dispatch(ev({ type: 'tool_start', call_id: 'c2', name: 'sed', kind: 'edit', args: {}, title: 'sed src/a.ts' }));
-    store.dispatch(ev({ type: 'tool_end', call_id: 'c2', name: 'sed', is_error: false, output: 'edited', data: { diff: '--- a/src/a.ts\n+++ b/src/a.ts\n@@ -1 +1 @@\n-bad\n+good\n', files_changed: ['src/a.ts'] }, duration_ms: 4 }));
+    store.dispatch(
+      ev({
+        type: 'tool_end',
+        call_id: 'c1',
+        name: 'shell',
+        is_error: false,
+        output: 'ok\nall good',
+        data: { exit_code: 0 },
+        duration_ms: 1200,
+      }),
+    );
+    store.dispatch(
+      ev({ type: 'tool_start', call_id: 'c2', name: 'sed', kind: 'edit', args: {}, title: 'sed src/a.ts' }),
+    );
+    store.dispatch(
+      ev({
+        type: 'tool_end',
+        call_id: 'c2',
+        name: 'sed',
+        is_error: false,
+        output: 'edited',
+        data: { diff: '--- a/src/a.ts\n+++ b/src/a.ts\n@@ -1 +1 @@\n-bad\n+good\n', files_changed: ['src/a.ts'] },
+        duration_ms: 4,
+      }),
+    );
     store.dispatch(ev(runEnd()));
     await until(() => all().includes('done'), 'run end');
     const out = all();
@@ -91,7 +117,10 @@ describe('App', () => {
 
   it('asks for approval: y / n / a / e / Esc answer it and the prompt box is hidden meanwhile', async () => {
     const { store, app, answers } = setup();
-    store.dispatch({ type: 'ui_approval', request: { call: { id: 'c', name: 'shell', arguments: '{}' }, kind: 'execute', args: {}, title: 'rm -rf build' } });
+    store.dispatch({
+      type: 'ui_approval',
+      request: { call: { id: 'c', name: 'shell', arguments: '{}' }, kind: 'execute', args: {}, title: 'rm -rf build' },
+    });
     await until(() => (app.lastFrame() ?? '').includes('allow shell: rm -rf build'), 'approval prompt');
     for (const k of ['y', 'n', 'a', 'e', '\x1b']) app.stdin.write(k);
     await until(() => answers.length === 5, 'answers');
@@ -123,7 +152,17 @@ describe('App', () => {
     const ev = stamper();
     store.dispatch(ev(runStart()));
     store.dispatch(ev({ type: 'tool_start', call_id: 'c', name: 'shell', kind: 'execute', args: {}, title: 'seq 20' }));
-    store.dispatch(ev({ type: 'tool_end', call_id: 'c', name: 'shell', is_error: false, output: Array.from({ length: 20 }, (_, i) => `n${i + 1}`).join('\n'), data: { exit_code: 0 }, duration_ms: 3 }));
+    store.dispatch(
+      ev({
+        type: 'tool_end',
+        call_id: 'c',
+        name: 'shell',
+        is_error: false,
+        output: Array.from({ length: 20 }, (_, i) => `n${i + 1}`).join('\n'),
+        data: { exit_code: 0 },
+        duration_ms: 3,
+      }),
+    );
     store.dispatch(ev(runEnd()));
     await until(() => all().includes('14 more lines'), 'the folded card');
     expect(all()).not.toContain('n20');
@@ -136,7 +175,9 @@ describe('App', () => {
     const ev = stamper();
     store.dispatch(ev(runStart()));
     for (let i = 0; i < 6; i++) {
-      store.dispatch(ev({ type: 'tool_start', call_id: `c${i}`, name: 'shell', kind: 'execute', args: {}, title: `job ${i}` }));
+      store.dispatch(
+        ev({ type: 'tool_start', call_id: `c${i}`, name: 'shell', kind: 'execute', args: {}, title: `job ${i}` }),
+      );
       store.dispatch(ev({ type: 'tool_output', call_id: `c${i}`, text: 'line\n'.repeat(100) }));
     }
     // a long line being written (no line break yet, so nothing is committed)

@@ -33,12 +33,35 @@ describe('items', () => {
   it('colors diffs and folds long tool output', () => {
     expect(colorDiff('-old\n+new', color)).toBe(`${ESC}[31m-old${ESC}[39m\n${ESC}[32m+new${ESC}[39m`);
     const out = Array.from({ length: 20 }, (_, i) => `out ${i}`).join('\n');
-    const card = formatItem({ kind: 'tool', id: 1, callId: 'c', name: 'shell', title: 'make', result: { isError: false, text: out, exitCode: 0, durationMs: 1500 } }, plain, 80);
+    const card = formatItem(
+      {
+        kind: 'tool',
+        id: 1,
+        callId: 'c',
+        name: 'shell',
+        title: 'make',
+        result: { isError: false, text: out, exitCode: 0, durationMs: 1500 },
+      },
+      plain,
+      80,
+    );
     expect(card.split('\n')[0]).toBe('✓ shell make · exit 0 · 1.5s');
     expect(card).toContain('out 5');
     expect(card).not.toContain('out 6');
     expect(card).toContain('14 more lines (Ctrl-O to expand)');
-    const expanded = formatItem({ kind: 'tool', id: 2, callId: 'c', name: 'shell', title: 'make', expanded: true, result: { isError: false, text: out, durationMs: 1 } }, plain, 80);
+    const expanded = formatItem(
+      {
+        kind: 'tool',
+        id: 2,
+        callId: 'c',
+        name: 'shell',
+        title: 'make',
+        expanded: true,
+        result: { isError: false, text: out, durationMs: 1 },
+      },
+      plain,
+      80,
+    );
     expect(expanded).toContain('out 19');
   });
   it('dims and folds think notes', () => {
@@ -47,12 +70,44 @@ describe('items', () => {
     expect(t).toContain('2 more lines');
   });
   it('shows verify results as a pass/fail line with the failing tests', () => {
-    const outcome = { command: 'npm test', ok: false, passed: 3, failed: 2, new_failures: ['adds numbers', 'parses input'], preexisting: [], duration_ms: 900, output_file: null, summary: '3 passed, 2 failed (2 new)' };
+    const outcome = {
+      command: 'npm test',
+      ok: false,
+      passed: 3,
+      failed: 2,
+      new_failures: ['adds numbers', 'parses input'],
+      preexisting: [],
+      duration_ms: 900,
+      output_file: null,
+      summary: '3 passed, 2 failed (2 new)',
+    };
     const failed = formatItem({ kind: 'verify', id: 1, round: 1, outcome }, plain, 80);
-    expect(failed.split('\n')).toEqual(['✗ tests npm test · 3 passed, 2 failed (2 new) · 900ms', '  ✗ adds numbers', '  ✗ parses input']);
-    const passed = formatItem({ kind: 'verify', id: 2, round: 2, outcome: { ...outcome, ok: true, failed: 0, new_failures: [], summary: '5 passed' } }, plain, 80);
+    expect(failed.split('\n')).toEqual([
+      '✗ tests npm test · 3 passed, 2 failed (2 new) · 900ms',
+      '  ✗ adds numbers',
+      '  ✗ parses input',
+    ]);
+    const passed = formatItem(
+      {
+        kind: 'verify',
+        id: 2,
+        round: 2,
+        outcome: { ...outcome, ok: true, failed: 0, new_failures: [], summary: '5 passed' },
+      },
+      plain,
+      80,
+    );
     expect(passed).toBe('✓ tests npm test · 5 passed · 900ms');
-    const skipped = formatItem({ kind: 'verify', id: 3, round: 1, outcome: { ...outcome, ok: true, command: null, skipped_reason: 'no test command found' } }, plain, 80);
+    const skipped = formatItem(
+      {
+        kind: 'verify',
+        id: 3,
+        round: 1,
+        outcome: { ...outcome, ok: true, command: null, skipped_reason: 'no test command found' },
+      },
+      plain,
+      80,
+    );
     expect(skipped).toContain('○ tests');
     expect(skipped).toContain('no test command found');
   });
@@ -72,7 +127,14 @@ describe('live frame', () => {
   });
   it('never exceeds its budget, whatever is running', () => {
     const s = initialState();
-    const tools = Array.from({ length: 8 }, (_, i) => ({ callId: `c${i}`, name: 'shell', title: `cmd ${i}`, tail: 'a\n'.repeat(50), lines: 50, started: 0 }));
+    const tools = Array.from({ length: 8 }, (_, i) => ({
+      callId: `c${i}`,
+      name: 'shell',
+      title: `cmd ${i}`,
+      tail: 'a\n'.repeat(50),
+      lines: 50,
+      started: 0,
+    }));
     for (const budget of [0, 1, 5, 20]) {
       const rows = liveRows({ ...s, streaming: 'text\n'.repeat(300), tools }, 100, budget, plain, 0, 10);
       expect(rows.length).toBeLessThanOrEqual(budget);
@@ -81,7 +143,14 @@ describe('live frame', () => {
     expect(liveBudget(3, 4)).toBe(0);
   });
   it('status line shows model, step, tokens, context and activity; short at 60 columns', () => {
-    const st = { ...initialState({ model: 'gpt-x', contextTokens: 100_000 }).status, running: true, step: 3, lastInput: 25_000, runStarted: 0, activity: 'shell npm test' };
+    const st = {
+      ...initialState({ model: 'gpt-x', contextTokens: 100_000 }).status,
+      running: true,
+      step: 3,
+      lastInput: 25_000,
+      runStarted: 0,
+      activity: 'shell npm test',
+    };
     st.total = { input_tokens: 25_000, output_tokens: 1200, cached_tokens: 20_000, reasoning_tokens: 0 };
     const line = statusText(st, plain, 0, 65_000, 100);
     expect(line).toContain('shell npm test');

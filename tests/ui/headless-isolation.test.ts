@@ -38,7 +38,11 @@ describe('headless mode and the bundled UI', () => {
     expect(loaded.some((p) => p.includes('/dist/bin/'))).toBe(true);
     const offenders = loaded.filter((p) => {
       const text = readFileSync(p, 'utf8');
-      return text.includes('ink-root') || text.includes('react.transitional.element') || text.includes('useSyncExternalStore');
+      return (
+        text.includes('ink-root') ||
+        text.includes('react.transitional.element') ||
+        text.includes('useSyncExternalStore')
+      );
     });
     expect(offenders).toEqual([]);
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { initialInput, inputReducer, keyToAction, type InputAction, type InputState, type KeyInfo } from '../../src/ui/input-state.js';
+import {
+  initialInput,
+  inputReducer,
+  keyToAction,
+  type InputAction,
+  type InputState,
+  type KeyInfo,
+} from '../../src/ui/input-state.js';
 
 function press(s: InputState, input: string, key: KeyInfo = {}): { s: InputState; submitted?: string } {
   const a = keyToAction(input, key, s);
@@ -13,7 +20,14 @@ function type(s: InputState, ...keys: [string, KeyInfo?][]): InputState {
 
 describe('input box reducer', () => {
   it('Enter sends; Shift+Enter, Alt+Enter and a trailing backslash make new lines', () => {
-    let s = type(initialInput(), ['hello'], ['', { return: true, shift: true }], ['world\\'], ['', { return: true }], ['end']);
+    let s = type(
+      initialInput(),
+      ['hello'],
+      ['', { return: true, shift: true }],
+      ['world\\'],
+      ['', { return: true }],
+      ['end'],
+    );
     expect(s.text).toBe('hello\nworld\nend');
     s = type(s, ['', { return: true, meta: true }]);
     expect(s.text).toBe('hello\nworld\nend\n');

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { EventInit } from '../../src/agent/events.js';
-import { costOf, initialState, reduce, replayEvents, splitCommitted, type Action, type TranscriptState } from '../../src/ui/transcript.js';
+import {
+  costOf,
+  initialState,
+  reduce,
+  replayEvents,
+  splitCommitted,
+  type Action,
+  type TranscriptState,
+} from '../../src/ui/transcript.js';
 import { runEnd, runStart, stamper } from './events.js';
 
 function apply(actions: Action[], s: TranscriptState = initialState()): TranscriptState {
@@ -48,7 +56,10 @@ describe('transcript reducer', () => {
 
   it('turns tool calls into live tools with a bounded tail, then into finished cards', () => {
     const ev = stamper();
-    let s = apply([ev(runStart()), ev({ type: 'tool_start', call_id: 'c1', name: 'shell', kind: 'execute', args: {}, title: 'npm test' })]);
+    let s = apply([
+      ev(runStart()),
+      ev({ type: 'tool_start', call_id: 'c1', name: 'shell', kind: 'execute', args: {}, title: 'npm test' }),
+    ]);
     expect(s.tools).toHaveLength(1);
     expect(s.status.activity).toContain('npm test');
     for (let i = 0; i < 1000; i++) s = reduce(s, ev({ type: 'tool_output', call_id: 'c1', text: `line ${i}\n` }));
@@ -57,26 +68,72 @@ describe('transcript reducer', () => {
     expect(s.tools[0]?.tail).toContain('line 999');
     s = reduce(
       s,
-      ev({ type: 'tool_end', call_id: 'c1', name: 'shell', is_error: false, output: 'model text', display: 'person text', data: { exit_code: 1 }, duration_ms: 2500 }),
+      ev({
+        type: 'tool_end',
+        call_id: 'c1',
+        name: 'shell',
+        is_error: false,
+        output: 'model text',
+        display: 'person text',
+        data: { exit_code: 1 },
+        duration_ms: 2500,
+      }),
     );
     expect(s.tools).toEqual([]);
-    expect(s.done.at(-1)).toMatchObject({ kind: 'tool', title: 'npm test', result: { text: 'person text', exitCode: 1, durationMs: 2500, isError: false } });
+    expect(s.done.at(-1)).toMatchObject({
+      kind: 'tool',
+      title: 'npm test',
+      result: { text: 'person text', exitCode: 1, durationMs: 2500, isError: false },
+    });
   });
 
   it('keeps sed diffs, think notes, verify results, recall, errors and run_end', () => {
     const ev = stamper();
     const s = apply([
       ev(runStart()),
-      ev({ type: 'recall', items: [{ id: 't1', task: 'old', outcome: 'done', score: 1 }], files: ['a.ts'], tokens: 50 }),
+      ev({
+        type: 'recall',
+        items: [{ id: 't1', task: 'old', outcome: 'done', score: 1 }],
+        files: ['a.ts'],
+        tokens: 50,
+      }),
       ev({ type: 'tool_start', call_id: 't', name: 'think', kind: 'think', args: {}, title: 'think' }),
       ev({ type: 'thought', text: 'line one\nline two\nline three', source: 'think' }),
       ev({ type: 'tool_end', call_id: 't', name: 'think', is_error: false, output: 'ok', duration_ms: 1 }),
       ev({ type: 'tool_start', call_id: 'e', name: 'sed', kind: 'edit', args: {}, title: 'sed a.ts' }),
-      ev({ type: 'tool_end', call_id: 'e', name: 'sed', is_error: false, output: 'ok', data: { diff: '--- a/a.ts\n+++ b/a.ts\n@@ -1 +1 @@\n-old\n+new\n', files_changed: ['a.ts'] }, duration_ms: 3 }),
+      ev({
+        type: 'tool_end',
+        call_id: 'e',
+        name: 'sed',
+        is_error: false,
+        output: 'ok',
+        data: { diff: '--- a/a.ts\n+++ b/a.ts\n@@ -1 +1 @@\n-old\n+new\n', files_changed: ['a.ts'] },
+        duration_ms: 3,
+      }),
       ev({ type: 'verify_start', round: 1, command: 'npm test' }),
-      ev({ type: 'verify_result', round: 1, command: 'npm test', ok: false, passed: 3, failed: 1, new_failures: ['adds'], preexisting: [], duration_ms: 900, output_file: null, summary: '3 passed, 1 failed' }),
+      ev({
+        type: 'verify_result',
+        round: 1,
+        command: 'npm test',
+        ok: false,
+        passed: 3,
+        failed: 1,
+        new_failures: ['adds'],
+        preexisting: [],
+        duration_ms: 900,
+        output_file: null,
+        summary: '3 passed, 1 failed',
+      }),
       ev({ type: 'error', message: 'boom', source: 'tool', fatal: false }),
-      ev({ type: 'usage', step: 1, input_tokens: 64_000, output_tokens: 10, cached_tokens: 5, reasoning_tokens: 0, total: { input_tokens: 64_000, output_tokens: 10, cached_tokens: 5, reasoning_tokens: 0 } }),
+      ev({
+        type: 'usage',
+        step: 1,
+        input_tokens: 64_000,
+        output_tokens: 10,
+        cached_tokens: 5,
+        reasoning_tokens: 0,
+        total: { input_tokens: 64_000, output_tokens: 10, cached_tokens: 5, reasoning_tokens: 0 },
+      }),
     ]);
     expect(s.done.map((i) => i.kind)).toEqual(['recall', 'thought', 'tool', 'verify', 'error']);
     expect(s.lastRecall?.files).toEqual(['a.ts']);
@@ -89,19 +146,34 @@ describe('transcript reducer', () => {
 
   it('records approvals on the card and clears the pending request', () => {
     const ev = stamper();
-    let s = apply([ev(runStart()), ev({ type: 'tool_start', call_id: 'c', name: 'shell', kind: 'execute', args: {}, title: 'rm -rf x' })]);
-    s = reduce(s, { type: 'ui_approval', request: { call: { id: 'c', name: 'shell', arguments: '{}' }, kind: 'execute', args: {}, title: 'rm -rf x' } });
+    let s = apply([
+      ev(runStart()),
+      ev({ type: 'tool_start', call_id: 'c', name: 'shell', kind: 'execute', args: {}, title: 'rm -rf x' }),
+    ]);
+    s = reduce(s, {
+      type: 'ui_approval',
+      request: { call: { id: 'c', name: 'shell', arguments: '{}' }, kind: 'execute', args: {}, title: 'rm -rf x' },
+    });
     expect(s.approval?.title).toBe('rm -rf x');
     s = reduce(s, ev({ type: 'approval', call_id: 'c', name: 'shell', decision: 'denied', reason: 'no' }));
     expect(s.approval).toBeNull();
-    s = reduce(s, ev({ type: 'tool_end', call_id: 'c', name: 'shell', is_error: true, output: 'declined', duration_ms: 0 }));
+    s = reduce(
+      s,
+      ev({ type: 'tool_end', call_id: 'c', name: 'shell', is_error: true, output: 'declined', duration_ms: 0 }),
+    );
     expect(s.done.at(-1)).toMatchObject({ result: { decision: 'denied', isError: true } });
   });
 
   it('expands the last folded item as a new item (static output never changes)', () => {
     const ev = stamper();
-    let s = apply([ev(runStart()), ev({ type: 'tool_start', call_id: 'c', name: 'shell', kind: 'execute', args: {}, title: 'ls' })]);
-    s = reduce(s, ev({ type: 'tool_end', call_id: 'c', name: 'shell', is_error: false, output: 'a\nb', duration_ms: 1 }));
+    let s = apply([
+      ev(runStart()),
+      ev({ type: 'tool_start', call_id: 'c', name: 'shell', kind: 'execute', args: {}, title: 'ls' }),
+    ]);
+    s = reduce(
+      s,
+      ev({ type: 'tool_end', call_id: 'c', name: 'shell', is_error: false, output: 'a\nb', duration_ms: 1 }),
+    );
     const before = s.done.length;
     s = reduce(s, { type: 'ui_expand_last' });
     expect(s.done).toHaveLength(before + 1);
@@ -110,7 +182,11 @@ describe('transcript reducer', () => {
 
   it('resets on /clear with a new epoch and replays a saved session', () => {
     const ev = stamper();
-    const events = [ev(runStart('first task')), ev({ type: 'assistant_message', text: 'answer', tool_calls: [] }), ev(runEnd())];
+    const events = [
+      ev(runStart('first task')),
+      ev({ type: 'assistant_message', text: 'answer', tool_calls: [] }),
+      ev(runEnd()),
+    ];
     const s = replayEvents(events);
     expect(s.done.map((i) => i.kind)).toEqual(['user', 'assistant', 'run_end']);
     const cleared = reduce(s, { type: 'ui_reset', sessionId: 's2' });
