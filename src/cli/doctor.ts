@@ -6,7 +6,7 @@ import { findRepoRoot } from '../repo/root.js';
 import { explainTestDetection } from '../repo/test-detect.js';
 import { defaultRgPath } from '../tools/grep.js';
 import { EXIT } from '../headless/exit-codes.js';
-import type { Io } from './exec.js';
+import type { Io } from '../headless/exec.js';
 
 interface Check {
   name: string;

@@ -13,15 +13,21 @@ import { stateDir } from '../config/paths.js';
 import { readPrompt } from '../config/prompts.js';
 import { ModelConfigError } from '../model/create.js';
 import { EXIT } from '../headless/exit-codes.js';
-import { diffingStdout } from '../ui/frame-diff.js';
-import { preloadHighlighter } from '../ui/markdown.js';
-import { createStore } from '../ui/store.js';
-import { initialState, reduce, type Pricing } from '../ui/transcript.js';
-import { parse, RUN_OPTIONS, runFlags, UsageError } from './args.js';
-import { compose, type Composition } from './compose.js';
-import type { Io } from './exec.js';
+import { diffingStdout } from './frame-diff.js';
+import { preloadHighlighter } from './markdown.js';
+import { createStore } from './store.js';
+import { initialState, reduce, type Pricing } from './transcript.js';
+import { parse, RUN_OPTIONS, runFlags, UsageError } from '../cli/args.js';
+import { compose, type Composition } from '../cli/compose.js';
+import type { Io } from '../headless/exec.js';
 import { createController } from './interactive-controller.js';
-import { findSession, listSessions, loadInputHistory, loadSessionEvents, messagesFromEvents } from './session-files.js';
+import {
+  findSession,
+  listSessions,
+  loadInputHistory,
+  loadSessionEvents,
+  messagesFromEvents,
+} from '../agent/session-files.js';
 
 const INTERACTIVE_OPTIONS = {
   ...RUN_OPTIONS,
@@ -263,7 +269,7 @@ async function loadUi() {
   const saved = keys.map((k) => [k, process.env[k]] as const);
   for (const k of keys) if (process.env[k] !== undefined) process.env[k] = '0';
   try {
-    const [{ render }, { App }] = await Promise.all([import('ink'), import('../ui/app.js')]);
+    const [{ render }, { App }] = await Promise.all([import('ink'), import('./app.js')]);
     return { render, App };
   } finally {
     for (const [k, v] of saved) {

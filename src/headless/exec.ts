@@ -3,11 +3,11 @@ import { resolve } from 'node:path';
 import type { AgentEvent } from '../agent/events.js';
 import { ConfigError } from '../config/load.js';
 import { ModelConfigError } from '../model/create.js';
-import { EXIT, exitCodeFor } from '../headless/exit-codes.js';
-import { createTextRenderer } from '../headless/text.js';
-import { parse, RUN_OPTIONS, runFlags, UsageError } from './args.js';
-import { compose } from './compose.js';
-import { EXEC_HELP } from './help.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { createTextRenderer } from './text.js';
+import { parse, RUN_OPTIONS, runFlags, UsageError } from '../cli/args.js';
+import { compose } from '../cli/compose.js';
+import { EXEC_HELP } from '../cli/help.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJsonl, runCli, sessionsDir } from '../support/cli.js';
 import { makeTempHome, makeTempRepo, type TempHome } from '../support/repo.js';
-import { chunk, startRawServer, usageChunk, type RawEvent, type RawServer } from './raw-sse-server.js';
+import { chunk, startRawServer, usageChunk, type RawEvent, type RawServer } from '../support/raw-sse-server.js';
 
 const KEY = 'sk-canary-raw-provider-93ab';
 let server: RawServer;

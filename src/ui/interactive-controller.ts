@@ -15,10 +15,16 @@ import {
   restoreCheckpoint,
   type Checkpoint,
 } from '../repo/checkpoint.js';
-import type { ApprovalAnswer } from '../ui/app.js';
-import type { TranscriptStore } from '../ui/store.js';
-import type { Composition, ComposeOptions } from './compose.js';
-import { findSession, listSessions, loadSessionEvents, messagesFromEvents, saveInputHistory } from './session-files.js';
+import type { ApprovalAnswer } from './app.js';
+import type { TranscriptStore } from './store.js';
+import type { Composition, ComposeOptions } from '../cli/compose.js';
+import {
+  findSession,
+  listSessions,
+  loadSessionEvents,
+  messagesFromEvents,
+  saveInputHistory,
+} from '../agent/session-files.js';
 
 export interface ControllerOptions {
   store: TranscriptStore;

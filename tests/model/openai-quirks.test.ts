@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOpenAIModel } from '../../src/model/openai.js';
 import { ModelError, type ModelChunk, type ToolCall } from '../../src/model/types.js';
-import { chunk, startRawServer, usageChunk, type RawEvent, type RawServer, type RawTurn } from './raw-sse-server.js';
+import {
+  chunk,
+  startRawServer,
+  usageChunk,
+  type RawEvent,
+  type RawServer,
+  type RawTurn,
+} from '../support/raw-sse-server.js';
 
 const KEY = 'sk-canary-review-7d1e5f';
 let server: RawServer | undefined;

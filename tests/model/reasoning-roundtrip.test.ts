@@ -3,7 +3,7 @@ import { runAgent } from '../../src/agent/loop.js';
 import { createOpenAIModel } from '../../src/model/openai.js';
 import { createThinkTool } from '../../src/tools/think.js';
 import { createToolset } from '../../src/tools/tool.js';
-import { chunk, startRawServer, type RawServer } from './raw-sse-server.js';
+import { chunk, startRawServer, type RawServer } from '../support/raw-sse-server.js';
 
 let server: RawServer | undefined;
 afterEach(async () => {

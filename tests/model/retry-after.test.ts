@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createOpenAIModel } from '../../src/model/openai.js';
 import { withRetry } from '../../src/model/retry.js';
 import type { ModelError, ModelChunk } from '../../src/model/types.js';
-import { chunk, startRawServer, type RawServer } from './raw-sse-server.js';
+import { chunk, startRawServer, type RawServer } from '../support/raw-sse-server.js';
 
 let server: RawServer | undefined;
 afterEach(async () => {

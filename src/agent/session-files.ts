@@ -14,8 +14,8 @@ import {
   renameSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentEvent } from '../agent/events.js';
-import { readSessionLog } from '../agent/session-log.js';
+import type { AgentEvent } from './events.js';
+import { readSessionLog } from './session-log.js';
 import type { Message } from '../model/types.js';
 
 const HISTORY_MAX = 500;
