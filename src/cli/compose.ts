@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { runAgent } from '../agent/loop.js';
 import { newSessionId, openSessionLog, tee, type SessionLog } from '../agent/session-log.js';
 import type { AgentEvent } from '../agent/events.js';
-import type { AgentDeps, ApprovalRequest, Decision, RunResult, Verifier } from '../agent/types.js';
+import type { AgentDeps, Verifier } from '../agent/types.js';
+import type { Composition } from '../agent/composition.js';
 import { createTestGate, type TestGate } from '../agent/verify.js';
 import { readPrompt } from '../config/prompts.js';
 import { loadSettings, type FlagValues } from '../config/load.js';
@@ -35,29 +36,7 @@ export interface ComposeOptions {
   onWarning?: (message: string) => void;
 }
 
-export interface RunOptions {
-  history?: Message[];
-  approve?: (req: ApprovalRequest) => Promise<Decision>;
-  /** extra sinks (a front end's own consumers are fed by iterating the returned generator) */
-  onEvent?: (e: AgentEvent) => void;
-}
-
-/**
- * The one place that wires config, model, tools, session file and the front-end's approvals into the
- * loop. Every mode (exec, interactive, batch) builds its runs here, so persistence happens once.
- */
-export interface Composition {
-  settings: Settings;
-  /** the repository root (or cwd outside a repo): tools are confined to it */
-  workspace: string;
-  isRepo: boolean;
-  sessionId: string;
-  sessionPath: string;
-  model: ModelClient;
-  tools: Toolset;
-  run(task: string, signal: AbortSignal, opts?: RunOptions): AsyncGenerator<AgentEvent, RunResult>;
-  close(): Promise<void>;
-}
+export type { Composition, RunOptions } from '../agent/composition.js';
 
 export async function compose(opts: ComposeOptions): Promise<Composition> {
   const env = opts.env ?? process.env;

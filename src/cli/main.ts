@@ -27,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
         io.stdout.write(`${MAIN_HELP}\n`);
         return EXIT.done;
       case 'exec':
-        return await (await import('../headless/exec.js')).runExec(rest, io);
+        return await (await import('./exec-command.js')).runExecCommand(rest, io);
       case 'tests':
         return await (await import('./tests-command.js')).runTestsCommand(rest, { ...io, signal: interruptSignal() });
       case 'traces':
@@ -36,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./doctor.js')).runDoctor(rest, io);
       default:
         // `sedge`, `sedge "TASK"`, `sedge --continue`, `sedge --resume ID`: the interactive TUI (Ink loads only here)
-        return await (await import('../ui/interactive.js')).runInteractive(argv, io);
+        return await (await import('./interactive-command.js')).runInteractiveCommand(argv, io);
     }
   } catch (err) {
     io.stderr.write(`sedge: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

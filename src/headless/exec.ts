@@ -1,68 +1,26 @@
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { AgentEvent } from '../agent/events.js';
-import { ConfigError } from '../config/load.js';
-import { ModelConfigError } from '../model/create.js';
+import type { Composition, Io } from '../agent/composition.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { createJsonlRenderer } from './jsonl.js';
 import { createTextRenderer } from './text.js';
-import { parse, RUN_OPTIONS, runFlags, UsageError } from '../cli/args.js';
-import { compose } from '../cli/compose.js';
-import { EXEC_HELP } from '../cli/help.js';
 
-export interface Io {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  stdin: NodeJS.ReadableStream;
-  env: Record<string, string | undefined>;
-  cwd: string;
-  /** where SIGINT is observed (process in production, an emitter in tests) */
-  signals?: NodeJS.EventEmitter;
+export type { Io } from '../agent/composition.js';
+
+export interface ExecRequest {
+  task: string;
+  json: boolean;
+  verbose: boolean;
+  /** progress lines on stderr (also used by the caller for warnings while composing) */
+  progress: (s: string) => void;
 }
 
-const EXEC_OPTIONS = {
-  ...RUN_OPTIONS,
-  json: { type: 'boolean' },
-  yes: { type: 'boolean', short: 'y' },
-  verbose: { type: 'boolean', short: 'v' },
-} as const;
-
-/** `sedge exec [options] TASK`: one task, no questions, events out, exit code = outcome. */
-export async function runExec(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parse(argv, EXEC_OPTIONS);
-  } catch (err) {
-    return usage(io, (err as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(`${EXEC_HELP}\n`);
-    return EXIT.done;
-  }
-  if (positionals.length === 0)
-    return usage(io, 'missing TASK: sedge exec "describe the task" (or - to read it from stdin)');
-  let task = positionals.join(' ').trim();
-  if (task === '-') task = (await readAll(io.stdin)).trim();
-  if (!task) return usage(io, 'the task is empty');
-
-  const cwd = values.cd ? resolve(io.cwd, values.cd) : io.cwd;
-  if (!isDirectory(cwd)) return usage(io, `-C ${values.cd}: ${cwd} is not a directory`);
-  const json = Boolean(values.json);
-  const color = !json && !io.env.NO_COLOR && Boolean((io.stderr as { isTTY?: boolean }).isTTY);
-  // Progress is optional: if stderr goes away (`2>&1 | head`), stop writing it and carry on.
-  let stderrGone = false;
-  io.stderr.on('error', () => (stderrGone = true));
-  const progress = (s: string) => void (stderrGone || io.stderr.write(s));
+/**
+ * Runs one composed task to the end (`sedge exec`; argv is parsed by cli/exec-command.ts): events out on
+ * stdout as JSONL or as text progress on stderr, exit code = outcome. Closes the composition.
+ */
+export async function runExec(composition: Composition, req: ExecRequest, io: Io): Promise<number> {
+  const { task, json, progress } = req;
   const warn = (m: string) => progress(`sedge: ${m}\n`);
-
-  let composition;
-  try {
-    composition = await compose({ cwd, env: io.env, flags: runFlags(values), approvalMode: 'auto', onWarning: warn });
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError)
-      return usage(io, err.message);
-    throw err;
-  }
+  const color = !json && !io.env.NO_COLOR && Boolean((io.stderr as { isTTY?: boolean }).isTTY);
 
   const ctl = new AbortController();
   let interrupts = 0;
@@ -85,9 +43,7 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
     ctl.abort(new Error('stdout closed'));
   });
   const out = (s: string) => void (stdoutGone || io.stdout.write(s));
-  const render = json
-    ? (e: AgentEvent) => out(`${JSON.stringify(e)}\n`)
-    : createTextRenderer(progress, { color, verbose: Boolean(values.verbose) });
+  const render = json ? createJsonlRenderer(out) : createTextRenderer(progress, { color, verbose: req.verbose });
   let fatalSource: string | undefined;
   let code: number = EXIT.failed;
   try {
@@ -127,18 +83,4 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
 function usage(io: Io, message: string): number {
   io.stderr.write(`sedge exec: ${message}\nRun 'sedge exec --help' for options.\n`);
   return EXIT.usage;
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -17,7 +17,7 @@ import {
 } from '../repo/checkpoint.js';
 import type { ApprovalAnswer } from './app.js';
 import type { TranscriptStore } from './store.js';
-import type { Composition, ComposeOptions } from '../cli/compose.js';
+import type { Composition, Recompose } from '../agent/composition.js';
 import {
   findSession,
   listSessions,
@@ -29,7 +29,7 @@ import {
 export interface ControllerOptions {
   store: TranscriptStore;
   /** builds a composition (compose() in production) */
-  compose: (opts: Omit<ComposeOptions, 'cwd' | 'env' | 'approvalMode'> & { flags: FlagValues }) => Promise<Composition>;
+  compose: Recompose;
   composition: Composition;
   flags: FlagValues;
   ask: boolean;

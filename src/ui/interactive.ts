@@ -1,127 +1,48 @@
 /**
- * `sedge [TASK]`, `sedge --continue`, `sedge --resume ID`: the interactive session. main.ts loads this
+ * `sedge [TASK]`, `sedge --continue`, `sedge --resume ID`: the interactive session. cli/ loads this
  * module with a dynamic import(), so headless modes never load Ink or React. This file sets the terminal
  * up (and always puts it back: raw mode off, cursor shown, also on a crash), renders the app and wires it
  * to the controller.
  */
 import { writeSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { createElement } from 'react';
+import type { Composition, Io, Recompose } from '../agent/composition.js';
 import type { FlagValues } from '../config/load.js';
-import { ConfigError } from '../config/load.js';
-import { stateDir } from '../config/paths.js';
 import { readPrompt } from '../config/prompts.js';
-import { ModelConfigError } from '../model/create.js';
 import { EXIT } from '../headless/exit-codes.js';
 import { diffingStdout } from './frame-diff.js';
 import { preloadHighlighter } from './markdown.js';
 import { createStore } from './store.js';
 import { initialState, reduce, type Pricing } from './transcript.js';
-import { parse, RUN_OPTIONS, runFlags, UsageError } from '../cli/args.js';
-import { compose, type Composition } from '../cli/compose.js';
-import type { Io } from '../headless/exec.js';
 import { createController } from './interactive-controller.js';
-import {
-  findSession,
-  listSessions,
-  loadInputHistory,
-  loadSessionEvents,
-  messagesFromEvents,
-} from '../agent/session-files.js';
-
-const INTERACTIVE_OPTIONS = {
-  ...RUN_OPTIONS,
-  ask: { type: 'boolean' },
-  continue: { type: 'boolean', short: 'c' },
-  resume: { type: 'string', short: 'r' },
-} as const;
-
-export const INTERACTIVE_HELP = `Usage: sedge [options] [TASK]
-
-An interactive session in the current repository (type /help inside).
-
-Options:
-  --ask              ask before every command the agent runs
-  -c, --continue     reopen the latest session of this directory
-  -r, --resume ID    reopen a saved session
-  -m, --model NAME   model (or replay:FILE)
-  -C, --cd DIR       run in DIR
-  and the run options of 'sedge exec' (--max-steps, --timeout, --test-cmd, --no-verify, ...)
-
-Environment:
-  SEDGE_PRICE_PER_MTOK=IN,CACHED,OUT   USD per million input / cached input / output tokens:
-                                       the status line then shows a cost estimate`;
+import { loadInputHistory, loadSessionEvents, messagesFromEvents } from '../agent/session-files.js';
 
 // Bracketed paste on/off, cursor shown.
 const TERM_ON = '\x1b[?2004h';
 const TERM_OFF = '\x1b[?2004l\x1b[?25h';
 
-export async function runInteractive(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parse(argv, INTERACTIVE_OPTIONS);
-  } catch (err) {
-    io.stderr.write(`sedge: ${(err as Error).message}\n${INTERACTIVE_HELP}\n`);
-    return EXIT.usage;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(`${INTERACTIVE_HELP}\n`);
-    return EXIT.done;
-  }
+export interface InteractiveStart {
+  composition: Composition;
+  /** builds the next composition (/model, /clear, /resume) */
+  recompose: Recompose;
+  flags: FlagValues;
+  cwd: string;
+  stateDir: string;
+  ask: boolean;
+  /** the first task, if given on the command line */
+  task: string;
+  /** a resumed session's id */
+  resumeId?: string;
+  /** warnings collected while composing (shown as notices) */
+  warnings: string[];
+}
+
+/** The Ink TUI over a composition built by cli/interactive-command.ts (which parses argv). */
+export async function runInteractive(start: InteractiveStart, io: Io): Promise<number> {
+  const { composition, cwd, resumeId, warnings, flags } = start;
+  const state = start.stateDir;
   const stdin = io.stdin as NodeJS.ReadStream;
   const stdout = io.stdout as NodeJS.WriteStream;
-  if (!stdin.isTTY || !stdout.isTTY) {
-    io.stderr.write('sedge: interactive mode needs a terminal; for scripts use: sedge exec "TASK"\n');
-    return EXIT.usage;
-  }
-  const cwd = values.cd ? resolve(io.cwd, values.cd) : io.cwd;
-  const state = stateDir(io.env);
-  const warnings: string[] = [];
-  let flags: FlagValues;
-  try {
-    flags = runFlags(values);
-  } catch (err) {
-    io.stderr.write(`sedge: ${(err as Error).message}\n`);
-    return EXIT.usage;
-  }
-
-  // Resume: which session, its events, its conversation.
-  let resumeId: string | undefined;
-  if (values.resume || values.continue) {
-    const found = values.resume
-      ? findSession(state, values.resume)
-      : (listSessions(state, 200).find((s) => s.cwd === cwd) ?? null);
-    if (!found) {
-      io.stderr.write(
-        `sedge: ${values.resume ? `no saved session "${values.resume}"` : 'no earlier session in this directory'}\n`,
-      );
-      return EXIT.usage;
-    }
-    resumeId = found.id;
-  }
-
-  const approvalMode = values.ask ? 'ask' : 'auto';
-  const build = (o: { flags: FlagValues; sessionId?: string }): Promise<Composition> =>
-    compose({
-      cwd,
-      env: io.env,
-      flags: o.flags,
-      approvalMode,
-      ...(o.sessionId ? { sessionId: o.sessionId } : {}),
-      onWarning: (m) => warnings.push(m),
-    });
-  let composition: Composition;
-  try {
-    composition = await build({ flags, ...(resumeId ? { sessionId: resumeId } : {}) });
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError) {
-      io.stderr.write(`sedge: ${err.message}\n`);
-      return EXIT.usage;
-    }
-    throw err;
-  }
-
   const pricing = parsePricing(io.env.SEDGE_PRICE_PER_MTOK);
   let initial = initialState({
     model: composition.model.id,
@@ -139,7 +60,7 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
   const where = composition.isRepo ? composition.workspace : `${cwd} (not a git repository: no /undo)`;
   initial = reduce(initial, {
     type: 'ui_notice',
-    text: `sedge · ${composition.model.id} · ${where}\n${values.ask ? 'commands ask before they run' : 'tool calls run without asking (--ask to approve commands)'} · /help for commands`,
+    text: `sedge · ${composition.model.id} · ${where}\n${start.ask ? 'commands ask before they run' : 'tool calls run without asking (--ask to approve commands)'} · /help for commands`,
   });
   for (const w of warnings.splice(0)) initial = reduce(initial, { type: 'ui_notice', text: w, tone: 'warn' });
   const store = createStore(initial, { batchMs: 150 });
@@ -153,10 +74,10 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
   const finished = new Promise<void>((r) => (finish = r));
   const controller = createController({
     store,
-    compose: build,
+    compose: start.recompose,
     composition,
     flags,
-    ask: Boolean(values.ask),
+    ask: Boolean(start.ask),
     stateDir: state,
     history,
     ...(messages ? { messages } : {}),
@@ -233,7 +154,7 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
     },
   );
 
-  const task = positionals.join(' ').trim();
+  const task = start.task;
   if (task) {
     void preloadHighlighter();
     controller.submit(task);

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentEvent, EventInit } from '../../src/agent/events.js';
 import type { ApprovalRequest, Decision, RunResult } from '../../src/agent/types.js';
 import { createController } from '../../src/ui/interactive-controller.js';
-import type { Composition, RunOptions } from '../../src/cli/compose.js';
+import type { Composition, RunOptions } from '../../src/agent/composition.js';
 import { listSessions, loadInputHistory, messagesFromEvents, saveInputHistory } from '../../src/agent/session-files.js';
 import type { Message } from '../../src/model/types.js';
 import { createStore } from '../../src/ui/store.js';

@@ -1,0 +1,48 @@
+/**
+ * What a front end is handed: a composed agent (model, tools, session file, settings) built by cli/compose.ts.
+ * The types live here, below the front ends, so ui/, headless/ and batch/ never import cli/.
+ */
+import type { FlagValues } from '../config/load.js';
+import type { Settings } from '../config/schema.js';
+import type { Message, ModelClient } from '../model/types.js';
+import type { Toolset } from '../tools/tool.js';
+import type { AgentEvent } from './events.js';
+import type { ApprovalRequest, Decision, RunResult } from './types.js';
+
+export interface RunOptions {
+  history?: Message[];
+  approve?: (req: ApprovalRequest) => Promise<Decision>;
+  /** extra sinks (a front end's own consumers are fed by iterating the returned generator) */
+  onEvent?: (e: AgentEvent) => void;
+}
+
+/**
+ * The one place that wires config, model, tools, session file and the front-end's approvals into the
+ * loop is cli/compose.ts; every mode (exec, interactive, batch) builds its runs from one of these.
+ */
+export interface Composition {
+  settings: Settings;
+  /** the repository root (or cwd outside a repo): tools are confined to it */
+  workspace: string;
+  isRepo: boolean;
+  sessionId: string;
+  sessionPath: string;
+  model: ModelClient;
+  tools: Toolset;
+  run(task: string, signal: AbortSignal, opts?: RunOptions): AsyncGenerator<AgentEvent, RunResult>;
+  close(): Promise<void>;
+}
+
+/** Builds another composition with other flags or another session id (interactive /model, /clear, /resume). */
+export type Recompose = (opts: { flags: FlagValues; sessionId?: string }) => Promise<Composition>;
+
+/** The process streams and environment a front end runs against (real ones in production, fakes in tests). */
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** where SIGINT is observed (process in production, an emitter in tests) */
+  signals?: NodeJS.EventEmitter;
+}
