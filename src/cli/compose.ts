@@ -17,7 +17,7 @@ import { createGrepTool } from '../tools/grep.js';
 import { createSedTool } from '../tools/sed.js';
 import { createShellTool } from '../tools/shell.js';
 import { createThinkTool } from '../tools/think.js';
-import { createRecallTool } from '../tools/recall.js';
+import { createRecallTool } from '../traces/recall-tool.js';
 import { openRepoTraces } from '../traces/session.js';
 import { createToolset, type Tool, type Toolset } from '../tools/tool.js';
 

@@ -1,10 +1,10 @@
 /** The `recall` tool: the model searches prior runs in this repo mid-task (same ranking as run start). */
 import { z } from 'zod';
 import { readPrompt } from '../config/prompts.js';
-import { defineTool, type Tool } from './tool.js';
-import { commandFacts, rankTask, readLiveTree, renderRecallBlock } from '../traces/recall.js';
-import type { TraceRecord } from '../traces/record.js';
-import type { TraceStore } from '../traces/store.js';
+import { defineTool, type Tool } from '../tools/tool.js';
+import { commandFacts, rankTask, readLiveTree, renderRecallBlock } from './recall.js';
+import type { TraceRecord } from './record.js';
+import type { TraceStore } from './store.js';
 
 export function createRecallTool(opts: { store: TraceStore; repoRoot: string; budgetTokens?: number }): Tool {
   return defineTool({
