@@ -2,12 +2,15 @@
  * What a front end is handed: a composed agent (model, tools, session file, settings) built by cli/compose.ts.
  * The types live here, below the front ends, so ui/, headless/ and batch/ never import cli/.
  */
-import type { FlagValues } from '../config/load.js';
+import type { FlagValues } from '../config/schema.js';
 import type { Settings } from '../config/schema.js';
 import type { Message, ModelClient } from '../model/types.js';
 import type { Toolset } from '../tools/tool.js';
 import type { AgentEvent } from './events.js';
 import type { ApprovalRequest, Decision, RunResult } from './types.js';
+
+/** types a front end needs from below the agent, re-exported so ui/ imports agent/ only */
+export type { FlagValues, Message };
 
 export interface RunOptions {
   history?: Message[];

@@ -16,6 +16,7 @@ import {
 import { join } from 'node:path';
 import type { AgentEvent } from './events.js';
 import { readSessionLog } from './session-log.js';
+import { readPrompt } from '../config/prompts.js';
 import type { Message } from '../model/types.js';
 
 const HISTORY_MAX = 500;
@@ -95,7 +96,8 @@ export function loadSessionEvents(path: string): AgentEvent[] {
 }
 
 /** The conversation a saved session held, rebuilt from its events (for the next task after a resume). */
-export function messagesFromEvents(events: AgentEvent[], system: string): Message[] {
+/** The conversation a saved session carried, to continue it; `system` defaults to prompts/system.md. */
+export function messagesFromEvents(events: AgentEvent[], system = readPrompt('system.md')): Message[] {
   const messages: Message[] = [{ role: 'system', content: system }];
   const answered = new Set<string>();
   for (const e of events) {

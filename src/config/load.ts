@@ -4,6 +4,7 @@ import { configDir } from './paths.js';
 import {
   DEFAULT_MODEL,
   DEFAULTS,
+  type FlagValues,
   RepoConfigSchema,
   UserConfigSchema,
   type RepoConfig,
@@ -11,17 +12,7 @@ import {
   type UserConfig,
 } from './schema.js';
 
-/** Command-line values; undefined means "not given". */
-export interface FlagValues {
-  model?: string;
-  testCmd?: string;
-  maxSteps?: number;
-  timeoutS?: number;
-  verifyRounds?: number;
-  verifyPolicy?: 'strict' | 'new-only';
-  recall?: boolean;
-  verify?: boolean;
-}
+export type { FlagValues } from './schema.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -30,6 +30,18 @@ export const UserConfigSchema = RepoConfigSchema.extend({
 export type RepoConfig = z.infer<typeof RepoConfigSchema>;
 export type UserConfig = z.infer<typeof UserConfigSchema>;
 
+/** Command-line values; undefined means "not given" (the highest precedence). */
+export interface FlagValues {
+  model?: string;
+  testCmd?: string;
+  maxSteps?: number;
+  timeoutS?: number;
+  verifyRounds?: number;
+  verifyPolicy?: 'strict' | 'new-only';
+  recall?: boolean;
+  verify?: boolean;
+}
+
 /** The resolved settings one run uses. */
 export interface Settings {
   model: string;

@@ -5,9 +5,6 @@
  * it never renders. No Ink or React here.
  */
 import type { ApprovalRequest, Decision } from '../agent/types.js';
-import type { FlagValues } from '../config/load.js';
-import { readPrompt } from '../config/prompts.js';
-import type { Message } from '../model/types.js';
 import {
   createCheckpoint,
   diffSince,
@@ -17,7 +14,7 @@ import {
 } from '../repo/checkpoint.js';
 import type { ApprovalAnswer } from './app.js';
 import type { TranscriptStore } from './store.js';
-import type { Composition, Recompose } from '../agent/composition.js';
+import type { Composition, FlagValues, Message, Recompose } from '../agent/composition.js';
 import {
   findSession,
   listSessions,
@@ -219,7 +216,7 @@ export function createController(opts: ControllerOptions): Controller {
         if (!found) return notice(`no session ${arg}`, 'error');
         const events = loadSessionEvents(found.path);
         await recompose({ sessionId: found.id });
-        messages = messagesFromEvents(events, readPrompt('system.md'));
+        messages = messagesFromEvents(events);
         checkpoints.length = 0;
         first = null;
         store.dispatch({ type: 'ui_load', sessionId: found.id, events });

@@ -6,9 +6,7 @@
  */
 import { writeSync } from 'node:fs';
 import { createElement } from 'react';
-import type { Composition, Io, Recompose } from '../agent/composition.js';
-import type { FlagValues } from '../config/load.js';
-import { readPrompt } from '../config/prompts.js';
+import type { Composition, FlagValues, Io, Recompose } from '../agent/composition.js';
 import { EXIT } from '../headless/exit-codes.js';
 import { diffingStdout } from './frame-diff.js';
 import { preloadHighlighter } from './markdown.js';
@@ -55,7 +53,7 @@ export async function runInteractive(start: InteractiveStart, io: Io): Promise<n
     const events = loadSessionEvents(composition.sessionPath);
     initial = reduce(initial, { type: 'ui_load', sessionId: resumeId, events });
     initial = reduce(initial, { type: 'ui_notice', text: `resumed session ${resumeId}` });
-    messages = messagesFromEvents(events, readPrompt('system.md'));
+    messages = messagesFromEvents(events);
   }
   const where = composition.isRepo ? composition.workspace : `${cwd} (not a git repository: no /undo)`;
   initial = reduce(initial, {
