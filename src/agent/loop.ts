@@ -254,8 +254,9 @@ async function* runCall(
   cutOff: boolean,
 ): AsyncGenerator<EventInit, CallOutcome> {
   const tool = deps.tools.get(call.name);
-  const kind = tool?.kind ?? 'unknown';
   const args = safeJson(call.arguments);
+  // decided per call: a sed view is a read (no wait for the baseline), a sed edit is an edit
+  const kind = tool ? tool.kindOf(args) : 'unknown';
   const title = tool ? tool.title(args) : call.name;
   yield { type: 'tool_start', call_id: call.id, name: call.name, kind, args, title };
   // finish_reason "length": the last call's arguments were cut mid-way; say so rather than "invalid JSON".

@@ -23,6 +23,7 @@ export function createSedTool(opts: SedToolOptions): Tool {
   return defineTool({
     name: 'sed',
     kind: 'edit',
+    kindOf: (p) => sedKind(p.script),
     description: readPrompt('tools/sed.md'),
     parameters: z.object({
       path: z.string().min(1).describe('File path, relative to the repository root.'),
@@ -36,6 +37,15 @@ export function createSedTool(opts: SedToolOptions): Tool {
 /** True when a script has no edit commands: it is a view (what `sed -n` would print). */
 export function isViewScript(program: SedProgram): boolean {
   return program.all.every((c) => VIEW_ONLY.has(c.name));
+}
+
+/** A script that only prints is a read; anything else (or a script that does not parse) may edit. */
+export function sedKind(script: string): 'read' | 'edit' {
+  try {
+    return isViewScript(parseSedScript(script)) ? 'read' : 'edit';
+  } catch {
+    return 'edit';
+  }
 }
 
 const error = (output: string): ToolResult => ({ output, isError: true });

@@ -37,7 +37,10 @@ export interface ToolContext {
 
 export interface ToolSpec<S extends z.ZodObject> {
   name: string;
+  /** the most a call can do (used when the arguments do not validate) */
   kind: ToolKind;
+  /** what this call does, decided from its arguments (a print-only sed script is a read); default `kind` */
+  kindOf?: (params: z.infer<S>) => ToolKind;
   description: string;
   parameters: S;
   /** a one-line title for a person ("npm test", "grep TODO src/") */
@@ -58,8 +61,11 @@ export interface ToolRun extends ToolResult {
 /** A tool as the loop sees it: schema for the model, and one entry point that never throws. */
 export interface Tool {
   readonly name: string;
+  /** the most a call of this tool can do */
   readonly kind: ToolKind;
   readonly schema: ToolSchema;
+  /** the kind of one call, from its (parsed JSON) arguments: drives approval and the wait for the baseline */
+  kindOf(args: unknown): ToolKind;
   title(args: unknown): string;
   run(rawArguments: string, ctx: ToolContext): Promise<ToolRun>;
   dispose?: () => Promise<void>;
@@ -77,6 +83,12 @@ export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
     const parsed = strict.safeParse(args);
     if (parsed.success && spec.title) return oneLine(spec.title(parsed.data));
     return oneLine(typeof args === 'string' ? args : JSON.stringify(args ?? {}));
+  }
+
+  function kindOf(args: unknown): ToolKind {
+    if (!spec.kindOf) return spec.kind;
+    const parsed = strict.safeParse(args);
+    return parsed.success ? spec.kindOf(parsed.data) : spec.kind;
   }
 
   async function run(rawArguments: string, ctx: ToolContext): Promise<ToolRun> {
@@ -120,7 +132,8 @@ export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
     return done(result, parsed.data);
   }
 
-  return { name: spec.name, kind: spec.kind, schema, title, run, ...(spec.dispose ? { dispose: spec.dispose } : {}) };
+  const tool = { name: spec.name, kind: spec.kind, schema, kindOf, title, run };
+  return spec.dispose ? { ...tool, dispose: spec.dispose } : tool;
 }
 
 type Decoded = { ok: true; value: unknown } | { ok: false; error: string };
@@ -243,7 +256,8 @@ export function createToolset(tools: readonly Tool[]): Toolset {
           output: `Unknown tool \`${call.name}\`. Available tools: ${[...byName.keys()].join(', ')}.`,
         };
       }
-      return { kind: tool.kind, ...(await tool.run(call.arguments, ctx)) };
+      const run = await tool.run(call.arguments, ctx);
+      return { kind: tool.kindOf(run.args), ...run };
     },
     async dispose() {
       await Promise.allSettled(tools.map((t) => t.dispose?.()));
