@@ -5,7 +5,7 @@
  * blamed and its end says tests were not run.
  */
 import { readPrompt } from '../config/prompts.js';
-import { detectTestCommand } from '../repo/test-detect.js';
+import { type DetectOverrides, detectTestCommand } from '../repo/test-detect.js';
 import { runTests } from '../repo/test-run.js';
 import type { TestDetection, TestRunResult } from '../repo/test-types.js';
 import type { VerifyOutcome } from './events.js';
@@ -97,11 +97,13 @@ export function createVerifier(opts: VerifierOptions): TestGate {
   };
 }
 
-/** Detection plus verifier in one call (what the composition root needs): `testCmd` is --test-cmd. */
-export async function createTestGate(
-  opts: Omit<VerifierOptions, 'detection'> & { testCmd?: string },
-): Promise<TestGate> {
-  const detection = await detectTestCommand(opts.cwd, opts.testCmd ? { cmd: opts.testCmd } : {});
+/**
+ * Detection plus verifier in one call (what the composition root needs): `cmd` is the test command the
+ * settings resolved (--test-cmd or a config file), with its source; unset, the repo is searched.
+ */
+export async function createTestGate(opts: Omit<VerifierOptions, 'detection'> & DetectOverrides): Promise<TestGate> {
+  const { cmd, source, reason } = opts;
+  const detection = await detectTestCommand(opts.cwd, { cmd, source, reason });
   return createVerifier({ ...opts, detection });
 }
 

@@ -13,6 +13,7 @@ import type { Settings } from '../config/schema.js';
 import { createModel } from '../model/create.js';
 import type { Message, ModelClient } from '../model/types.js';
 import { findRepoRoot, readAgentsMd } from '../repo/root.js';
+import { resolvedTestCommand } from './resolved-test.js';
 import { createGrepTool } from '../tools/grep.js';
 import { createSedTool } from '../tools/sed.js';
 import { createShellTool } from '../tools/shell.js';
@@ -84,8 +85,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   };
 
   const instructions = buildInstructions(root, opts.cwd);
-  // --test-cmd wins; .sedge/config.json and AGENTS.md hints are read by detection itself.
-  const testCmd = opts.flags?.testCmd;
+  // --test-cmd > repo config > user config, resolved once above; detection only looks further when unset
+  const testOverride = resolvedTestCommand(settings);
 
   return {
     settings,
@@ -123,7 +124,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
             outputDir: join(state, 'test-runs', sessionId),
             timeoutMs: settings.testTimeoutS * 1000,
             policy: settings.verifyPolicy,
-            ...(testCmd ? { testCmd } : {}),
+            ...testOverride,
           }),
         );
       if (traces && settings.recall) deps.recall = traces.recall;

@@ -4,10 +4,13 @@
  * 1: tests fail; 2: no test command found or bad arguments.
  */
 import { join } from 'node:path';
+import { ConfigError, loadSettings } from '../config/load.js';
 import { stateDir } from '../config/paths.js';
+import { findRepoRoot } from '../repo/root.js';
 import { explainTestDetection } from '../repo/test-detect.js';
 import { runTests } from '../repo/test-run.js';
 import type { TestRunResult } from '../repo/test-types.js';
+import { resolvedTestCommand } from './resolved-test.js';
 
 export interface TestsCommandIo {
   cwd: string;
@@ -63,7 +66,17 @@ export async function runTestsCommand(argv: string[], io: TestsCommandIo): Promi
     io.stderr.write(`sedge tests: ${args}\n${USAGE}\n`);
     return 2;
   }
-  const { detection, why } = await explainTestDetection(io.cwd, args.testCmd ? { cmd: args.testCmd } : {});
+  // the same resolution as a run: --test-cmd > repo config > user config > detection
+  let settings;
+  try {
+    const flags = args.testCmd ? { testCmd: args.testCmd } : {};
+    settings = loadSettings({ repoRoot: findRepoRoot(io.cwd), env: io.env ?? process.env, flags });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.stderr.write(`sedge tests: ${err.message}\n`);
+    return 2;
+  }
+  const { detection, why } = await explainTestDetection(io.cwd, resolvedTestCommand(settings));
   if (!detection) {
     if (args.json) stdout.write(`${JSON.stringify({ detection: null, reason: why })}\n`);
     else stdout.write(`no test command found: ${why}\n`);

@@ -1,6 +1,7 @@
 /**
- * Which command runs this project's tests, and why. Precedence: --test-cmd flag > .sedge/config.json
- * {"test": "..."} > a fenced ```test block in AGENTS.md > CI workflow steps > manifests. Never invents a command:
+ * Which command runs this project's tests, and why. Precedence: a command resolved by the caller (--test-cmd
+ * or the "test" key of the user or repo config, resolved once by cli/compose.ts; this module reads no config
+ * file) > a fenced ```test block in AGENTS.md > CI workflow steps > manifests. Never invents a command:
  * when nothing is found the answer is null and `lastDetectionMiss` says what was looked at.
  */
 import { readFile } from 'node:fs/promises';
@@ -16,8 +17,12 @@ import type { TestDetection } from './test-types.js';
 export type { TestDetection, TestRunResult, TestRunner, TestSource } from './test-types.js';
 
 export interface DetectOverrides {
-  /** --test-cmd */
+  /** the resolved test command (--test-cmd, or "test" in a config file) */
   cmd?: string;
+  /** where it came from (default: the flag) */
+  source?: 'flag' | 'config';
+  /** why, for people (default: "given with --test-cmd") */
+  reason?: string;
 }
 
 export async function detectTestCommand(cwd: string, overrides: DetectOverrides = {}): Promise<TestDetection | null> {
@@ -34,10 +39,10 @@ export async function explainTestDetection(
   if (flag)
     return found({
       command: flag,
-      reason: 'given with --test-cmd',
+      reason: overrides.reason ?? 'given with --test-cmd',
       runner: await runnerFor(dir, flag),
       cwd: dir,
-      source: 'flag',
+      source: overrides.source ?? 'flag',
     });
 
   const here = await detectIn(dir);
@@ -58,7 +63,7 @@ export async function explainTestDetection(
 }
 
 async function detectIn(dir: string): Promise<TestDetection | null> {
-  const fixed = (await fromSedgeConfig(dir)) ?? (await fromAgentsMd(dir));
+  const fixed = await fromAgentsMd(dir);
   if (fixed) return fixed;
   const lang = await mainLanguage(dir);
   return (
@@ -83,33 +88,6 @@ async function readText(path: string): Promise<string | null> {
   } catch {
     return null;
   }
-}
-
-async function fromSedgeConfig(dir: string): Promise<TestDetection | null> {
-  const text = await readText(join(dir, '.sedge', 'config.json'));
-  if (text === null) return null;
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!data || typeof data !== 'object') return null;
-  const raw = (data as Record<string, unknown>).test;
-  const command =
-    typeof raw === 'string'
-      ? raw
-      : raw && typeof raw === 'object' && typeof (raw as Record<string, unknown>).command === 'string'
-        ? ((raw as Record<string, unknown>).command as string)
-        : null;
-  if (!command?.trim()) return null;
-  return {
-    command: command.trim(),
-    reason: '"test" in .sedge/config.json',
-    runner: await runnerFor(dir, command),
-    cwd: dir,
-    source: 'config',
-  };
 }
 
 /** A fenced block with the info string `test` (```test … ```); its lines joined with &&. */

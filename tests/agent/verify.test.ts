@@ -146,7 +146,7 @@ describe('createVerifier on a real repo (node:test)', () => {
   it('createTestGate detects, honouring --test-cmd', async () => {
     const { repo, outputDir } = setup();
     expect((await createTestGate({ cwd: repo.dir, outputDir })).command).toBe('node --test');
-    expect((await createTestGate({ cwd: repo.dir, outputDir, testCmd: 'node --test test/' })).command).toBe(
+    expect((await createTestGate({ cwd: repo.dir, outputDir, cmd: 'node --test test/' })).command).toBe(
       'node --test test/',
     );
   });

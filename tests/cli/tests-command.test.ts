@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -11,7 +11,7 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-async function run(argv: string[], cwd: string) {
+async function run(argv: string[], cwd: string, extraEnv: Record<string, string> = {}) {
   const state = mkdtempSync(join(tmpdir(), 'sedge-state-'));
   cleanups.push(() => rmSync(state, { recursive: true, force: true }));
   const stdout = new PassThrough();
@@ -20,7 +20,12 @@ async function run(argv: string[], cwd: string) {
   let err = '';
   stdout.on('data', (b: Buffer) => (out += b.toString()));
   stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const code = await runTestsCommand(argv, { cwd, stdout, stderr, env: { ...process.env, XDG_STATE_HOME: state } });
+  const code = await runTestsCommand(argv, {
+    cwd,
+    stdout,
+    stderr,
+    env: { ...process.env, XDG_STATE_HOME: state, ...extraEnv },
+  });
   return { code, out, err, state };
 }
 
@@ -92,5 +97,21 @@ describe('sedge tests', () => {
     const { code, err } = await run(['--bogus'], tmpdir());
     expect(code).toBe(2);
     expect(err).toContain('unknown argument: --bogus');
+  });
+
+  it('honours the "test" key of the repo config, and of the user config below it, as a run does', async () => {
+    const r = repo('node-ci');
+    const config = mkdtempSync(join(tmpdir(), 'sedge-config-'));
+    cleanups.push(() => rmSync(config, { recursive: true, force: true }));
+    mkdirSync(join(config, 'sedge'));
+    writeFileSync(join(config, 'sedge', 'config.json'), JSON.stringify({ test: 'node --test test/' }));
+    const env = { XDG_CONFIG_HOME: config };
+    const user = JSON.parse((await run(['--json'], r.dir, env)).out);
+    expect(user.detection).toMatchObject({ command: 'node --test test/', source: 'config' });
+    expect(user.detection.reason).toContain('user config');
+    r.write('.sedge/config.json', JSON.stringify({ test: 'make check' }));
+    const fromRepo = JSON.parse((await run(['--json'], r.dir, env)).out);
+    expect(fromRepo.detection).toMatchObject({ command: 'make check', source: 'config' });
+    expect(fromRepo.detection.reason).toContain('.sedge/config.json');
   });
 });

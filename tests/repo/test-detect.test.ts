@@ -64,11 +64,19 @@ describe('overrides', () => {
     });
   });
 
-  it('.sedge/config.json beats AGENTS.md and CI', async () => {
+  it('a command resolved from a config file beats AGENTS.md and CI; detection itself reads no config file', async () => {
     const r = repo('node-ci');
     r.write('.sedge/config.json', JSON.stringify({ test: 'make check' }));
     r.write('AGENTS.md', '# notes\n\n```test\nnpm run test:ci\n```\n');
-    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'make check', source: 'config', runner: 'make' });
+    const reason = '"test" in .sedge/config.json';
+    expect(await detectTestCommand(r.dir, { cmd: 'make check', source: 'config', reason })).toMatchObject({
+      command: 'make check',
+      source: 'config',
+      reason,
+      runner: 'make',
+    });
+    // settings are resolved once, by cli/compose.ts: the file alone does not steer detection
+    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'npm run test:ci', source: 'agents-md' });
   });
 
   it('a ```test block in AGENTS.md beats CI', async () => {
