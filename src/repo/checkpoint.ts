@@ -6,7 +6,7 @@
  * are removed. Ignored files are not covered.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, rm, unlink } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 
@@ -51,14 +51,16 @@ async function withTempIndex<T>(fn: (env: Record<string, string>) => Promise<T>)
   }
 }
 
-/** Write the working tree into a tree object (a temp index seeded from the real one, so only changed files are hashed). */
+/**
+ * Write the working tree into a tree object. The temp index is seeded from the real one so only changed
+ * files are hashed; the copy keeps the real index's mtime (floored to the second), because git trusts an
+ * entry's stat data only when the file's mtime is older than the index file ("racy git"): a fresh mtime on
+ * the copy would make a same-size edit from the index's own second look unchanged.
+ */
 async function snapshotTree(root: string): Promise<string> {
   return withTempIndex(async (env) => {
     const realIndex = resolve(root, (await git(root, ['rev-parse', '--git-path', 'index'])).trim());
-    const seeded = await copyFile(realIndex, env.GIT_INDEX_FILE as string).then(
-      () => true,
-      () => false,
-    );
+    const seeded = await seedIndex(realIndex, env.GIT_INDEX_FILE as string);
     if (!seeded) {
       const head = await git(root, ['rev-parse', '--verify', '-q', 'HEAD^{tree}']).catch(() => '');
       if (head.trim()) await git(root, ['read-tree', head.trim()], env);
@@ -66,6 +68,20 @@ async function snapshotTree(root: string): Promise<string> {
     await git(root, ['add', '-A', '--', '.'], env);
     return (await git(root, ['write-tree'], env)).trim();
   });
+}
+
+/** Copy git's index with its timestamp (an earlier one only makes more entries get re-checked). */
+async function seedIndex(from: string, to: string): Promise<boolean> {
+  try {
+    const { mtimeMs } = await stat(from);
+    await copyFile(from, to);
+    const second = Math.floor(mtimeMs / 1000);
+    await utimes(to, second, second);
+    return true;
+  } catch {
+    await rm(to, { force: true });
+    return false;
+  }
 }
 
 /** Take a checkpoint of the working tree; the commit is kept alive by a private ref. */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -93,4 +93,28 @@ describe('checkpoints', () => {
     await restoreCheckpoint(dir, cp);
     expect(readFileSync(join(dir, 'x.txt'), 'utf8')).toBe('x\n');
   });
+
+  it('sees a same-size edit made in the same second as the index was written (50 times in a row)', async () => {
+    for (let i = 0; i < 50; i++) {
+      const { dir, git } = repo({ 'a.txt': 'one\n' });
+      // ctime out of the picture (as on filesystems where git is told not to trust it), so only git's own
+      // racy-entry rule can tell the edit apart: entry, index and edit all carry the same second
+      git('config', 'core.trustctime', 'false');
+      const second = new Date(Math.floor(Date.now() / 1000 - 60) * 1000);
+      const file = join(dir, 'a.txt');
+      utimesSync(file, second, second);
+      git('update-index', '--refresh');
+      utimesSync(join(dir, '.git', 'index'), second, second);
+
+      const cp = await createCheckpoint(dir, `race-${i}`);
+      writeFileSync(file, 'two\n');
+      utimesSync(file, second, second);
+      expect(
+        (await changedSince(dir, cp)).map((c) => `${c.status} ${c.path}`),
+        `run ${i}`,
+      ).toEqual(['M a.txt']);
+      await restoreCheckpoint(dir, cp);
+      expect(readFileSync(file, 'utf8'), `run ${i}`).toBe('one\n');
+    }
+  }, 120_000);
 });
