@@ -29,8 +29,9 @@ const LAYERS = {
 /** single files a layer may use across the table, with the reason */
 const EXTRA_ALLOWED = {
   ui: [
-    // every front end maps a run's outcome to the same process exit codes
+    // every front end maps a run's outcome to the same process exit codes, and colours text one way
     'src/headless/exit-codes.ts',
+    'src/headless/style.ts',
     // the TUI's /undo and /diff work on git checkpoints of the workspace
     'src/repo/checkpoint.ts',
   ],

@@ -1,9 +1,5 @@
+import { estimateTokens } from '../model/token-estimate.js';
 import type { Message } from '../model/types.js';
-
-/** A cheap token estimate (about 4 characters a token for English and code). */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
 
 export function estimateMessages(messages: readonly Message[]): number {
   let total = 0;

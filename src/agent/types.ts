@@ -1,4 +1,5 @@
 import type { ToolKind, VerifyOutcome, RecallItem } from './events.js';
+import { DEFAULTS } from '../config/schema.js';
 import type { Message, ModelClient, ToolCall } from '../model/types.js';
 import type { Toolset } from '../tools/tool.js';
 
@@ -13,11 +14,12 @@ export interface Limits {
   contextTokens: number;
 }
 
+/** The limits when a caller gives none: the one DEFAULTS table (config/schema.ts), in the loop's units. */
 export const DEFAULT_LIMITS: Limits = {
-  maxSteps: 100,
-  timeoutMs: 0,
-  verifyRounds: 3,
-  contextTokens: 128_000,
+  maxSteps: DEFAULTS.maxSteps,
+  timeoutMs: DEFAULTS.timeoutS * 1000,
+  verifyRounds: DEFAULTS.verifyRounds,
+  contextTokens: DEFAULTS.contextTokens,
 };
 
 export interface ApprovalRequest {

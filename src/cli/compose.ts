@@ -14,6 +14,7 @@ import { createModel } from '../model/create.js';
 import type { Message, ModelClient } from '../model/types.js';
 import { findRepoRoot, readAgentsMd } from '../repo/root.js';
 import { resolvedTestCommand } from './resolved-test.js';
+import { VERSION } from './version.js';
 import { createGrepTool } from '../tools/grep.js';
 import { createSedTool } from '../tools/sed.js';
 import { createShellTool } from '../tools/shell.js';
@@ -131,7 +132,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
       const sinks = [(e: AgentEvent) => sessionLog.append(e)];
       if (runOpts.onEvent) sinks.push(runOpts.onEvent);
       const events = tee(scrubSecrets(runAgent(task, deps, signal), settings.apiKey ? [settings.apiKey] : []), sinks);
-      return traces ? traces.recordRun(events, { model: settings.model, sedgeVersion: '0.1.0' }) : events;
+      return traces ? traces.recordRun(events, { model: settings.model, sedgeVersion: VERSION }) : events;
     },
     async close() {
       await toolset.dispose();

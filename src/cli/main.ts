@@ -1,7 +1,8 @@
 import { EXIT } from '../headless/exit-codes.js';
 import { MAIN_HELP } from './help.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 /**
  * argv -> mode. Each mode is loaded with a dynamic import so a headless run never loads Ink or React.

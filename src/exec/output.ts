@@ -3,14 +3,7 @@
  * normalised, carriage-return progress bars collapsed, binary noticed. Plus a bounded capture buffer so a
  * runaway command (`yes`) cannot exhaust memory before its timeout.
  */
-
-// CSI (ESC [ … final), OSC (ESC ] … BEL | ST), DCS/PM/APC strings, two-byte ESC sequences, 8-bit CSI.
-const ANSI =
-  /\u001b\[[0-?]*[ -/]*[@-~]|\u009b[0-?]*[ -/]*[@-~]|\u001b[\]PX^_][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[()*+][0-9A-Za-z]|\u001b[ -/]*[0-~]/g;
-
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI, '');
-}
+import { stripVTControlCharacters } from 'node:util';
 
 /** Apply `\r` the way a terminal would on one line: later segments overwrite the start of earlier ones. */
 function collapseCarriageReturns(line: string): string {
@@ -33,7 +26,7 @@ function applyBackspaces(line: string): string {
 
 /** What the model sees from raw terminal or pipe text (not for binary; see describeBinary). */
 export function normalizeOutput(raw: string): string {
-  const text = stripAnsi(raw).replace(/\r+\n/g, '\n');
+  const text = stripVTControlCharacters(raw).replace(/\r+\n/g, '\n');
   return text
     .split('\n')
     .map((line) => applyBackspaces(collapseCarriageReturns(line)))

@@ -5,6 +5,7 @@
  * — even one a signal cut short — so output and exit code are exact. The terminal never echoes and has no
  * prompt. bash starts on the first run, not before (startup time matters).
  */
+import { stripVTControlCharacters } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IPty } from 'node-pty';
 import { createFrameParser } from './framing.js';
-import { createCapture, presentOutput, stripAnsi } from './output.js';
+import { createCapture, presentOutput } from './output.js';
 import { descendants, foregroundGroup, groupAlive, killGroup, waitingOnTerminal } from './process-tree.js';
 import { buildShellEnv, INIT_SCRIPT } from './shell-env.js';
 
@@ -171,7 +172,9 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     if (atPrompt !== null) l.pid = atPrompt;
     if (!ok) {
       await killShell(l);
-      throw new Error(`could not start ${shell}: ${stripAnsi(seen).trim().slice(-300) || 'no response'}`);
+      throw new Error(
+        `could not start ${shell}: ${stripVTControlCharacters(seen).trim().slice(-300) || 'no response'}`,
+      );
     }
     return l;
   }

@@ -1,4 +1,6 @@
 import type { AgentEvent } from '../agent/events.js';
+import { diffStat } from '../tools/diff-stat.js';
+import { paint, type StyleName } from './style.js';
 
 export interface TextRendererOptions {
   color: boolean;
@@ -11,14 +13,14 @@ export interface TextRendererOptions {
  * not written here; the caller prints it on stdout.
  */
 export function createTextRenderer(write: (s: string) => void, opts: TextRendererOptions): (e: AgentEvent) => void {
-  const c = (code: string, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const dim = (s: string) => c('2', s);
+  const c = (style: StyleName, s: string) => paint(opts.color, style, s);
+  const dim = (s: string) => c('dim', s);
   const secs = (ms: number) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
   const titles = new Map<string, string>();
   return (e) => {
     switch (e.type) {
       case 'run_start':
-        write(`${c('1', 'sedge')} ${dim(`session ${e.session_id} · model ${e.model} · ${e.cwd}`)}\n`);
+        write(`${c('bold', 'sedge')} ${dim(`session ${e.session_id} · model ${e.model} · ${e.cwd}`)}\n`);
         if (e.approval === 'auto') write(dim('tool calls run without asking (no sandbox yet)\n'));
         break;
       case 'recall':
@@ -32,7 +34,9 @@ export function createTextRenderer(write: (s: string) => void, opts: TextRendere
         break;
       case 'tool_start':
         titles.set(e.call_id, e.title);
-        write(`${c('36', '▸')} ${e.name === 'think' ? c('1', 'think') : label(e.name, e.title, (x) => c('1', x))}\n`);
+        write(
+          `${c('cyan', '▸')} ${e.name === 'think' ? c('bold', 'think') : label(e.name, e.title, (x) => c('bold', x))}\n`,
+        );
         break;
       case 'tool_end': {
         if (e.name === 'think') break;
@@ -40,8 +44,8 @@ export function createTextRenderer(write: (s: string) => void, opts: TextRendere
         const parts: string[] = [];
         if (d.exit_code !== undefined) parts.push(`exit ${d.exit_code}`);
         if (d.files_changed?.length)
-          parts.push(`edited ${d.files_changed.join(', ')}${d.diff ? ` ${diffStat(d.diff)}` : ''}`);
-        if (e.is_error) parts.push(c('31', firstLine(e.output)));
+          parts.push(`edited ${d.files_changed.join(', ')}${d.diff ? ` ${stat(d.diff)}` : ''}`);
+        if (e.is_error) parts.push(c('red', firstLine(e.output)));
         parts.push(secs(e.duration_ms));
         write(`  ${dim(parts.join(' · '))}\n`);
         break;
@@ -50,17 +54,17 @@ export function createTextRenderer(write: (s: string) => void, opts: TextRendere
         write(dim(`  ${e.decision}${e.reason ? `: ${e.reason}` : ''}\n`));
         break;
       case 'verify_start':
-        write(`${c('36', '▸')} ${c('1', 'tests')} ${dim(`round ${e.round}`)}\n`);
+        write(`${c('cyan', '▸')} ${c('bold', 'tests')} ${dim(`round ${e.round}`)}\n`);
         break;
       case 'verify_result':
-        write(`  ${e.ok ? c('32', '✓') : c('31', '✗')} ${e.command ?? ''} ${dim(e.summary)}\n`);
+        write(`  ${e.ok ? c('green', '✓') : c('red', '✗')} ${e.command ?? ''} ${dim(e.summary)}\n`);
         break;
       case 'error':
-        write(`${c(e.fatal ? '31' : '33', e.fatal ? 'error' : 'warning')}: ${e.message}\n`);
+        write(`${c(e.fatal ? 'red' : 'yellow', e.fatal ? 'error' : 'warning')}: ${e.message}\n`);
         break;
       case 'run_end': {
         const u = e.usage;
-        const verdict = e.status === 'done' ? c('32', 'done') : c('31', e.status);
+        const verdict = e.status === 'done' ? c('green', 'done') : c('red', e.status);
         write(
           `${verdict} ${dim(`· ${e.reason} · ${e.steps} step(s) · ${u.input_tokens} in / ${u.output_tokens} out tokens · ${secs(e.duration_ms)}`)}\n`,
         );
@@ -82,12 +86,7 @@ function firstLine(s: string): string {
   return line.length > 120 ? `${line.slice(0, 119)}…` : line;
 }
 
-function diffStat(diff: string): string {
-  let add = 0;
-  let del = 0;
-  for (const line of diff.split('\n')) {
-    if (line.startsWith('+') && !line.startsWith('+++')) add++;
-    else if (line.startsWith('-') && !line.startsWith('---')) del++;
-  }
-  return `(+${add} -${del})`;
+function stat(diff: string): string {
+  const { added, removed } = diffStat(diff);
+  return `(+${added} -${removed})`;
 }

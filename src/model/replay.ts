@@ -1,5 +1,6 @@
 import { encodeArguments, splitForStreaming, type ScriptedTurn } from './script.js';
 import { emptyUsage, ModelError, type ModelChunk, type ModelClient, type ModelRequest } from './types.js';
+import { estimateTokens } from './token-estimate.js';
 
 export interface ReplayOptions {
   /** name shown to people, e.g. "replay:fix.jsonl" */
@@ -50,15 +51,14 @@ export function createReplayModel(turns: ScriptedTurn[], opts: ReplayOptions): M
           call: { id: call.id ?? `replay_${next}_${i}`, name: call.name, arguments: encodeArguments(call.arguments) },
         };
       }
-      const input = estimateTokens(request);
+      const input = requestTokens(request);
       yield {
         type: 'usage',
         usage: {
           ...emptyUsage(),
           input_tokens: turn.usage?.input_tokens ?? input,
           output_tokens:
-            turn.usage?.output_tokens ??
-            Math.ceil(((turn.text?.length ?? 0) + JSON.stringify(turn.tool_calls ?? []).length) / 4),
+            turn.usage?.output_tokens ?? estimateTokens((turn.text ?? '') + JSON.stringify(turn.tool_calls ?? [])),
           cached_tokens: turn.usage?.cached_tokens ?? 0,
         },
       };
@@ -67,9 +67,9 @@ export function createReplayModel(turns: ScriptedTurn[], opts: ReplayOptions): M
   };
 }
 
-function estimateTokens(request: ModelRequest): number {
-  let chars = JSON.stringify(request.tools).length;
+function requestTokens(request: ModelRequest): number {
+  let total = estimateTokens(JSON.stringify(request.tools));
   for (const m of request.messages)
-    chars += m.content.length + ('tool_calls' in m && m.tool_calls ? JSON.stringify(m.tool_calls).length : 0);
-  return Math.ceil(chars / 4);
+    total += estimateTokens(m.content + ('tool_calls' in m && m.tool_calls ? JSON.stringify(m.tool_calls) : ''));
+  return total;
 }

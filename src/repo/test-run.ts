@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { runCommand } from '../exec/spawn.js';
 import { parseTestOutput } from './test-parse.js';
 import type { TestDetection, TestRunResult } from './test-types.js';
+import { DEFAULTS } from '../config/schema.js';
 
-export const DEFAULT_TEST_TIMEOUT_MS = 10 * 60 * 1000;
+export const DEFAULT_TEST_TIMEOUT_MS = DEFAULTS.testTimeoutS * 1000;
 
 export interface RunTestsOptions {
   timeoutMs?: number;

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { readPrompt } from '../config/prompts.js';
 import { createShellSession, type ShellRunResult, type ShellSession } from '../exec/pty.js';
 import { defineTool, type Tool } from './tool.js';
+import { DEFAULTS } from '../config/schema.js';
 
 export interface ShellToolOptions {
   /** where the shell starts (and restarts) */
   workspace: string;
-  /** default per-command timeout in seconds (120) */
+  /** default per-command timeout in seconds (DEFAULTS.shellTimeoutS) */
   defaultTimeoutS?: number;
   /** the most a call may ask for with timeout_s (1800) */
   maxTimeoutS?: number;
@@ -19,7 +20,11 @@ export interface ShellToolOptions {
 
 const parameters = z.object({
   command: z.string().min(1).describe('The bash command to run (may span several lines).'),
-  timeout_s: z.number().positive().optional().describe('Seconds before the command is killed (default 120).'),
+  timeout_s: z
+    .number()
+    .positive()
+    .optional()
+    .describe(`Seconds before the command is killed (default ${DEFAULTS.shellTimeoutS}).`),
 });
 
 /** The text the model sees for one command's result. */
@@ -57,7 +62,7 @@ export function formatShellResult(
 }
 
 export function createShellTool(opts: ShellToolOptions): Tool {
-  const defaultTimeoutS = opts.defaultTimeoutS ?? 120;
+  const defaultTimeoutS = opts.defaultTimeoutS ?? DEFAULTS.shellTimeoutS;
   const maxTimeoutS = opts.maxTimeoutS ?? 1800;
   let session: ShellSession | null = null;
   const getSession = (): ShellSession =>

@@ -8,7 +8,8 @@ import type { RecallItem } from '../agent/events.js';
 import type { RecallResult } from '../agent/types.js';
 import type { TraceRecord } from './record.js';
 import type { SearchHit, TraceDoc, TraceStore } from './store.js';
-import { estimateTokens, mentionedPaths } from './tokens.js';
+import { estimateTokens } from '../model/token-estimate.js';
+import { mentionedPaths } from './tokens.js';
 
 /** The live file tree: tracked path -> blob hash from the index. */
 export type LiveTree = Map<string, string>;

@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AgentEvent } from '../agent/events.js';
+import { diffStat } from '../tools/diff-stat.js';
 
 export const TRACE_SCHEMA = 1;
 
@@ -73,17 +74,6 @@ export function commandKind(cmd: string): TraceCommand['kind'] {
   return 'other';
 }
 
-function diffCounts(diff: string): { added: number; removed: number } {
-  let added = 0;
-  let removed = 0;
-  for (const line of diff.split('\n')) {
-    if (line.startsWith('+++') || line.startsWith('---')) continue;
-    if (line.startsWith('+')) added++;
-    else if (line.startsWith('-')) removed++;
-  }
-  return { added, removed };
-}
-
 function commandOf(args: unknown): string | null {
   if (args && typeof args === 'object' && typeof (args as { command?: unknown }).command === 'string') {
     return (args as { command: string }).command.trim();
@@ -138,7 +128,7 @@ export function distillTrace(
         if (e.data?.diff && e.data.files_changed?.length === 1) {
           const f = e.data.files_changed[0]!;
           const prev = diffstat.get(f) ?? { added: 0, removed: 0 };
-          const d = diffCounts(e.data.diff);
+          const d = diffStat(e.data.diff);
           diffstat.set(f, { added: prev.added + d.added, removed: prev.removed + d.removed });
         }
         break;

@@ -70,10 +70,3 @@ export function mentionedPaths(text: string): string[] {
   }
   return [...found];
 }
-
-/** Cheap token estimate (about 4 characters a token, words count at least one). */
-export function estimateTokens(text: string): number {
-  if (!text) return 0;
-  const words = text.split(/\s+/).filter(Boolean).length;
-  return Math.max(words, Math.ceil(text.length / 3.6));
-}

@@ -1,6 +1,7 @@
 /**
  * Items to terminal text (pure string functions; the components only place the strings).
  */
+import { stripVTControlCharacters } from 'node:util';
 import { bold, cyan, dim, gray, green, magenta, red, renderMarkdown, yellow, type Style } from './markdown.js';
 import type { Item, ToolResultView } from './transcript.js';
 
@@ -22,9 +23,7 @@ export function tokens(n: number): string {
 
 /** Strip terminal control sequences and carriage-return overwrites from tool output. */
 export function cleanOutput(s: string): string {
-  return s
-    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
-    .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '')
+  return stripVTControlCharacters(s)
     .replace(/\r\n/g, '\n')
     .split('\n')
     .map((l) => (l.includes('\r') ? (l.split('\r').filter(Boolean).pop() ?? '') : l))

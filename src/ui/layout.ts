@@ -6,6 +6,7 @@ import { cleanOutput, secs, tailRows, tokens } from './format.js';
 import { bold, cyan, dim, type Style } from './markdown.js';
 import type { InputState } from './input-state.js';
 import { costOf, sumUsage, type Status, type TranscriptState } from './transcript.js';
+import { paint } from '../headless/style.js';
 
 export const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 /** Rows of a running tool's output tail. */
@@ -108,7 +109,7 @@ export function inputRows(s: InputState, width: number, st: Style, maxRows = INP
   const from = Math.max(0, Math.min(at - Math.floor(maxRows / 2), rows.length - maxRows));
   const shown = rows.slice(from, from + maxRows);
   // inverse video is not color: the cursor is drawn the same with NO_COLOR
-  const inverse = (c: string) => `\x1b[7m${c}\x1b[27m`;
+  const inverse = (c: string) => paint(true, 'inverse', c);
   return shown.map((r, k) => {
     const prefix = from + k === 0 ? cyan(st, '› ') : '  ';
     if (r.cursorAt === null || !active) return prefix + r.text;

@@ -4,6 +4,7 @@
  * costs about 250 ms, which interactive startup does not pay).
  */
 import { Lexer, type Token, type Tokens } from 'marked';
+import { paint, type StyleName } from '../headless/style.js';
 
 type Highlight = (code: string, opts: { language?: string; ignoreIllegals?: boolean }) => string;
 let highlighter: Highlight | null = null;
@@ -24,18 +25,18 @@ export interface Style {
   color: boolean;
 }
 
-const sgr = (on: string, off: string) => (st: Style, s: string) => (st.color ? `\x1b[${on}m${s}\x1b[${off}m` : s);
-export const bold = sgr('1', '22');
-export const dim = sgr('2', '22');
-export const italic = sgr('3', '23');
-export const underline = sgr('4', '24');
-export const red = sgr('31', '39');
-export const green = sgr('32', '39');
-export const yellow = sgr('33', '39');
-export const blue = sgr('34', '39');
-export const magenta = sgr('35', '39');
-export const cyan = sgr('36', '39');
-export const gray = sgr('90', '39');
+const sgr = (name: StyleName) => (st: Style, s: string) => paint(st.color, name, s);
+export const bold = sgr('bold');
+export const dim = sgr('dim');
+export const italic = sgr('italic');
+export const underline = sgr('underline');
+export const red = sgr('red');
+export const green = sgr('green');
+export const yellow = sgr('yellow');
+export const blue = sgr('blue');
+export const magenta = sgr('magenta');
+export const cyan = sgr('cyan');
+export const gray = sgr('gray');
 
 function inline(tokens: Token[] | undefined, st: Style): string {
   if (!tokens) return '';

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { attachBlobHashes } from '../../src/traces/record.js';
 import { createRecall, provenCommands, renderRecallBlock } from '../../src/traces/recall.js';
 import { openTraceStore, type TraceStore } from '../../src/traces/store.js';
-import { estimateTokens } from '../../src/traces/tokens.js';
+import { estimateTokens } from '../../src/model/token-estimate.js';
 import { createRecallTool } from '../../src/traces/recall-tool.js';
 import { makeTempRepo } from '../support/repo.js';
 import { record, tempDir } from './helpers.js';
