@@ -16,6 +16,8 @@ export interface ToolData {
   /** where the untruncated output was saved when the model saw a truncated one */
   full_output_file?: string;
   truncated?: boolean;
+  /** a deliberate think call: the model that answered and its usage */
+  think?: { model: string; usage: import('../model/types.js').Usage };
 }
 
 /** What one execution produced. `output` is for the model; `display` (optional) for a person. */
@@ -33,6 +35,8 @@ export interface ToolContext {
   onOutput?: (text: string) => void;
   /** keeps a long output; returns a path the model may page with the sed tool */
   saveOutput?: (callId: string, text: string) => Promise<string>;
+  /** the conversation so far, up to the assistant message that made this call (deliberate think) */
+  history?: () => readonly import('../model/types.js').Message[];
 }
 
 export interface ToolSpec<S extends z.ZodObject> {
