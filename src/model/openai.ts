@@ -40,8 +40,7 @@ export function toChatMessages(
   reasoningField: ReasoningField = 'reasoning_content',
   passback: ReasoningPassback = 'on',
 ): ChatMessage[] {
-  let lastUser = -1;
-  if (passback === 'drop-old') messages.forEach((m, i) => m.role === 'user' && (lastUser = i));
+  const lastUser = messages.findLastIndex((m) => m.role === 'user');
   return messages.map((m, i): ChatMessage => {
     const sendReasoning = passback === 'on' || (passback === 'drop-old' && i > lastUser);
     switch (m.role) {
