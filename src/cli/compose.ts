@@ -58,6 +58,10 @@ export interface Composition {
   sessionId: string;
   sessionPath: string;
   model: ModelClient;
+  /** the model's context window (config, else the models table) */
+  contextTokens: number;
+  /** the model's prices from the models table, USD per million tokens, when known */
+  pricing?: { input: number; cachedInput: number; output: number };
   tools: Toolset;
   run(task: string, signal: AbortSignal, opts?: RunOptions): AsyncGenerator<AgentEvent, RunResult>;
   close(): Promise<void>;
@@ -83,10 +87,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   });
   const model = opts.model ?? createModel(modelSettings(settings.model, settings.reasoningEffort));
   // the models table gives the context window unless the config sets one
-  const contextTokens =
-    settings.sources.context_tokens === 'default'
-      ? describeModel(settings.model, settings.models).context_tokens
-      : settings.contextTokens;
+  const info = describeModel(settings.model, settings.models);
+  const contextTokens = settings.sources.context_tokens === 'default' ? info.context_tokens : settings.contextTokens;
 
   const sessionId = opts.sessionId ?? newSessionId();
   const state = stateDir(env);
@@ -137,6 +139,16 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     sessionId,
     sessionPath,
     model,
+    contextTokens,
+    ...(info.prices
+      ? {
+          pricing: {
+            input: info.prices.input,
+            cachedInput: info.prices.cached_input ?? info.prices.input,
+            output: info.prices.output,
+          },
+        }
+      : {}),
     tools: toolset,
     run(task, signal, runOpts = {}) {
       log ??= openSessionLog(join(state, 'sessions'), sessionId, opts.onWarning);

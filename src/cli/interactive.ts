@@ -116,11 +116,11 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
     throw err;
   }
 
-  const pricing = parsePricing(io.env.SEDGE_PRICE_PER_MTOK);
+  const pricing = parsePricing(io.env.SEDGE_PRICE_PER_MTOK) ?? composition.pricing;
   let initial = initialState({
     model: composition.model.id,
     sessionId: composition.sessionId,
-    contextTokens: composition.settings.contextTokens,
+    contextTokens: composition.contextTokens,
     ...(pricing ? { pricing } : {}),
   });
   let messages;

@@ -62,7 +62,7 @@ export function createTextRenderer(write: (s: string) => void, opts: TextRendere
         const u = e.usage;
         const verdict = e.status === 'done' ? c('32', 'done') : c('31', e.status);
         write(
-          `${verdict} ${dim(`· ${e.reason} · ${e.steps} step(s) · ${u.input_tokens} in / ${u.output_tokens} out tokens · ${secs(e.duration_ms)}`)}\n`,
+          `${verdict} ${dim(`· ${e.reason} · ${e.steps} step(s) · ${u.input_tokens} in / ${u.output_tokens} out tokens${e.think_usage ? ` (think model: ${e.think_usage.input_tokens} in / ${e.think_usage.output_tokens} out)` : ''} · ${secs(e.duration_ms)}`)}\n`,
         );
         break;
       }

@@ -72,6 +72,7 @@ export function createModel(s: ModelSettings): ModelClient {
           model: s.model,
           ...endpoint,
           reasoning: info.reasoning,
+          ...(effort ? { reasoningEffort: effort } : {}),
           sendCacheKey: isOpenAIEndpoint(s.baseURL),
         });
   return withRetry(client, { ...(s.onRetry ? { onRetry: (n, e) => s.onRetry?.(n, e.message) } : {}) });

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import type { ReasoningPassback } from './models.js';
+import type { ReasoningEffort, ReasoningPassback } from './models.js';
 import {
   emptyUsage,
   ModelError,
@@ -21,6 +21,8 @@ export interface OpenAIClientOptions {
   headers?: Record<string, string>;
   /** reasoning passback on assistant tool-call messages (from the models table); default `on` */
   reasoning?: ReasoningPassback;
+  /** `reasoning_effort` for reasoning models served over Chat Completions (sent only when set) */
+  reasoningEffort?: ReasoningEffort;
   /** send `prompt_cache_key` with each request that has a cache key (OpenAI; others may reject it) */
   sendCacheKey?: boolean;
 }
@@ -117,6 +119,7 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
             ...(streamUsage ? { stream_options: { include_usage: true } } : {}),
             ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
             ...(request.maxOutputTokens ? { max_completion_tokens: request.maxOutputTokens } : {}),
+            ...(opts.reasoningEffort ? { reasoning_effort: opts.reasoningEffort } : {}),
             ...(opts.sendCacheKey && request.cacheKey ? { prompt_cache_key: request.cacheKey } : {}),
           },
           { signal },
