@@ -150,7 +150,9 @@ function bareRun(repo, steps) {
     messages.push({
       role: 'assistant',
       content: null,
-      tool_calls: [{ id, type: 'function', function: { name: 'bash', arguments: JSON.stringify({ command: s.bash }) } }],
+      tool_calls: [
+        { id, type: 'function', function: { name: 'bash', arguments: JSON.stringify({ command: s.bash }) } },
+      ],
     });
     messages.push({ role: 'tool', tool_call_id: id, content: output });
   });
@@ -189,6 +191,18 @@ async function main() {
     const sedge = await sedgeRun(repo, home, steps);
     const bare = bareRun(repo, steps);
     const sum = (bodies) => bodies.reduce((n, b) => n + requestTokens(b), 0);
+    // BENCH_DEBUG=1: tokens of each tool result and call, sedge vs the baseline, to see where the extra goes
+    if (process.env.BENCH_DEBUG) {
+      const st = sedge.at(-1).messages.filter((m) => m.role === 'tool');
+      const bt = bare.at(-1).messages.filter((m) => m.role === 'tool');
+      const sa = sedge.at(-1).messages.filter((m) => m.role === 'assistant');
+      const ba = bare.at(-1).messages.filter((m) => m.role === 'assistant');
+      st.forEach((m, i) =>
+        process.stdout.write(
+          `${i} ${steps[i].tool} ${countTokens(m.content)} ${countTokens(bt[i].content)} args ${countTokens(JSON.stringify(sa[i]))} ${countTokens(JSON.stringify(ba[i]))}\n`,
+        ),
+      );
+    }
     const sedgeTotal = sum(sedge);
     const bareTotal = sum(bare);
     const first = sedge[0];
@@ -217,8 +231,18 @@ async function main() {
         system: countTokens(first.messages[0].content),
         tools: countTokens(JSON.stringify(first.tools)),
         first_user_message: countTokens(first.messages[1].content),
-        tool_results: sumTokens(sedge.at(-1).messages.filter((m) => m.role === 'tool').map((m) => m.content)),
-        baseline_tool_results: sumTokens(bare.at(-1).messages.filter((m) => m.role === 'tool').map((m) => m.content)),
+        tool_results: sumTokens(
+          sedge
+            .at(-1)
+            .messages.filter((m) => m.role === 'tool')
+            .map((m) => m.content),
+        ),
+        baseline_tool_results: sumTokens(
+          bare
+            .at(-1)
+            .messages.filter((m) => m.role === 'tool')
+            .map((m) => m.content),
+        ),
       },
       fixed_prefix_tokens: { ...prefix, tools_sent: sent, target: 1000 },
       prefix_stable_requests: round(prefixStable(sedge), 4),

@@ -18,7 +18,7 @@ export function createThinkTool(opts: ThinkOptions = {}): Tool {
     kind: 'think',
     description: readPrompt('tools/think.md'),
     parameters: z.object({
-      thought: z.string().min(1).describe('Your reasoning: what you know, what you suspect, what you will do next.'),
+      thought: z.string().min(1).describe('What you know, suspect and will do next.'),
     }),
     title: (p) => p.thought,
     async execute(p, ctx) {

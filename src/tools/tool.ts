@@ -75,6 +75,10 @@ export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
   const strict = spec.parameters.strict() as unknown as S;
   const jsonSchema = z.toJSONSchema(spec.parameters, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
   delete jsonSchema.$schema;
+  // "minLength": 1 on every string is sent with every request and says nothing a model needs (an empty
+  // argument is still refused by validation, with a message the model can act on)
+  for (const prop of Object.values((jsonSchema.properties ?? {}) as Record<string, Record<string, unknown>>))
+    if (prop.minLength === 1) delete prop.minLength;
   const schema: ToolSchema = { name: spec.name, description: spec.description.trim(), parameters: jsonSchema };
 
   function title(args: unknown): string {
