@@ -197,11 +197,11 @@ async function main() {
       const bt = bare.at(-1).messages.filter((m) => m.role === 'tool');
       const sa = sedge.at(-1).messages.filter((m) => m.role === 'assistant');
       const ba = bare.at(-1).messages.filter((m) => m.role === 'assistant');
-      st.forEach((m, i) =>
+      st.forEach((m, i) => {
         process.stdout.write(
           `${i} ${steps[i].tool} ${countTokens(m.content)} ${countTokens(bt[i].content)} args ${countTokens(JSON.stringify(sa[i]))} ${countTokens(JSON.stringify(ba[i]))}\n`,
-        ),
-      );
+        );
+      });
     }
     const sedgeTotal = sum(sedge);
     const bareTotal = sum(bare);
@@ -253,12 +253,12 @@ async function main() {
     const ok = (b) => (b ? 'ok' : 'OVER TARGET');
     const r = results.total_request_tokens;
     process.stdout.write(
-      [
+      `${[
         `long-50 total request tokens: ${r.sedge} vs bare one-tool loop ${r.baseline} (ratio ${r.ratio}) [target ≤ 1.1: ${ok(r.ratio <= 1.1)}]`,
         `fixed prefix with every tool sent (${sent}): ${prefix.total} tokens (system ${prefix.system} + tools ${prefix.tools}) [target ≤ 1000: ${ok(prefix.total <= 1000)}]`,
         `prefix-stable requests: ${round(results.prefix_stable_requests * 100, 1)} % [target 100 %: ${ok(results.prefix_stable_requests === 1)}]`,
         'written to bench/results/tokens.json',
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
   } finally {
     rmSync(home, { recursive: true, force: true });
