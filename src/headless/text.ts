@@ -24,6 +24,16 @@ export function createTextRenderer(write: (s: string) => void, opts: TextRendere
       case 'recall':
         write(dim(`recalled ${e.items.length} prior run(s) from this repo (${e.tokens} tokens)\n`));
         break;
+      case 'compaction':
+        write(
+          dim(
+            `context compacted: ${e.elided} old tool result(s) elided, ~${e.before_tokens} → ~${e.after_tokens} tokens\n`,
+          ),
+        );
+        break;
+      case 'think_usage':
+        write(dim(`  ${e.model} answered: ${e.input_tokens} in / ${e.output_tokens} out tokens\n`));
+        break;
       case 'assistant_message':
         if (opts.verbose && e.text.trim() && e.tool_calls.length) write(`${dim(e.text.trim())}\n`);
         break;

@@ -337,6 +337,12 @@ export function reduce(state: TranscriptState, action: Action): TranscriptState 
         lastInput: action.input_tokens,
         step: Math.max(state.status.step, action.step),
       });
+    case 'compaction':
+      return push(state, {
+        kind: 'notice',
+        text: `context compacted: ${action.elided} old tool result(s) elided (~${action.before_tokens} → ~${action.after_tokens} tokens)`,
+        tone: 'info',
+      });
     case 'think_usage': {
       const { input_tokens, output_tokens, cached_tokens, reasoning_tokens } = action;
       const step = { input_tokens, output_tokens, cached_tokens, reasoning_tokens };

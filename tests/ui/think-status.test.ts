@@ -26,3 +26,23 @@ describe('status line: think-model usage apart', () => {
     expect(line).toContain('think ↑5.0k ↓1.0k');
   });
 });
+
+describe('compaction is shown', () => {
+  it('as a notice in the transcript and a line in headless text', async () => {
+    const e = {
+      type: 'compaction',
+      seq: 1,
+      ts: 0,
+      before_tokens: 17000,
+      after_tokens: 9000,
+      elided: 7,
+      count: 1,
+    } as AgentEvent;
+    const s = reduce(initialState(), e);
+    expect(s.done.at(-1)).toMatchObject({ kind: 'notice', text: expect.stringContaining('7 old tool result(s)') });
+    const { createTextRenderer } = await import('../../src/headless/text.js');
+    let out = '';
+    createTextRenderer((t) => (out += t), { color: false })(e);
+    expect(out).toBe('context compacted: 7 old tool result(s) elided, ~17000 → ~9000 tokens\n');
+  });
+});
