@@ -31,6 +31,10 @@ export interface Composition {
   sessionId: string;
   sessionPath: string;
   model: ModelClient;
+  /** the model's context window (config, else the models table) */
+  contextTokens: number;
+  /** the model's prices from the models table, USD per million tokens, when known */
+  pricing?: { input: number; cachedInput: number; output: number };
   tools: Toolset;
   run(task: string, signal: AbortSignal, opts?: RunOptions): AsyncGenerator<AgentEvent, RunResult>;
   close(): Promise<void>;

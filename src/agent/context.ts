@@ -42,3 +42,51 @@ export function compactHistory(messages: readonly Message[], budgetTokens: numbe
   }
   return out;
 }
+
+export interface CompactionOptions {
+  /** the model's context window, tokens */
+  contextTokens: number;
+  /** compact when the conversation passes this share of the window */
+  highWater?: number;
+  /** ...down to this share, in one step */
+  lowWater?: number;
+  /** compactions a run may do at most */
+  maxPerRun?: number;
+  /** the most recent messages are never elided */
+  keepRecent?: number;
+  /** tokens the request carries besides the messages (tool schemas) */
+  overheadTokens?: number;
+}
+
+export interface Compaction {
+  before_tokens: number;
+  after_tokens: number;
+  elided: number;
+  /** this run's compactions so far, this one included */
+  count: number;
+}
+
+export const COMPACTION_DEFAULTS = { highWater: 0.8, lowWater: 0.5, maxPerRun: 3, keepRecent: 8 } as const;
+
+/**
+ * Compaction that keeps the provider's prompt cache useful: nothing changes until the conversation passes the
+ * high-water mark; then old tool results are elided in ONE step down to the low-water mark and the history
+ * itself is rewritten, so every later request starts with the same (new) prefix. The system prompt and the
+ * first user message (repo instructions, recall, task) are never touched. At most `maxPerRun` times a run.
+ */
+export function createCompactor(opts: CompactionOptions): (messages: Message[]) => Compaction | null {
+  const o = { ...COMPACTION_DEFAULTS, ...opts };
+  const overhead = o.overheadTokens ?? 0;
+  let count = 0;
+  return (messages) => {
+    const before = estimateMessages(messages) + overhead;
+    if (before <= o.contextTokens * o.highWater || count >= o.maxPerRun) return null;
+    const target = Math.floor(o.contextTokens * o.lowWater) - overhead;
+    const out = compactHistory(messages, target, o.keepRecent);
+    const elided = out.filter((m, i) => m !== messages[i]).length;
+    if (elided === 0) return null;
+    messages.splice(0, messages.length, ...out);
+    count++;
+    return { before_tokens: before, after_tokens: estimateMessages(messages) + overhead, elided, count };
+  };
+}

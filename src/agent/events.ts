@@ -78,6 +78,10 @@ export type AgentEvent =
   | E<'verify_start', { round: number; command: string | null }>
   | E<'verify_result', { round: number } & VerifyOutcome>
   | E<'usage', { step: number } & Usage & { total: Usage }>
+  /** a deliberate think call answered by the think model: its usage, apart from the loop's */
+  | E<'think_usage', { call_id: string; model: string } & Usage & { total: Usage }>
+  /** old tool results elided in one step (the fixed prefix untouched) */
+  | E<'compaction', { before_tokens: number; after_tokens: number; elided: number; count: number }>
   | E<'error', { message: string; source: 'model' | 'tool' | 'config' | 'internal'; fatal: boolean }>
   | E<
       'run_end',
@@ -87,6 +91,8 @@ export type AgentEvent =
         final_text: string;
         steps: number;
         usage: Usage;
+        /** deliberate think calls' usage (think_model), when any: not part of `usage` */
+        think_usage?: Usage;
         duration_ms: number;
         /** true: the gate passed; false: it failed; null: tests were not run */
         verified: boolean | null;

@@ -1,5 +1,6 @@
 import { drainWhile } from './channel.js';
-import { compactHistory, firstUserMessage } from './context.js';
+import { estimateTokens } from '../model/token-estimate.js';
+import { createCompactor, firstUserMessage } from './context.js';
 import {
   addUsage,
   emptyUsage,
@@ -55,6 +56,12 @@ export async function* runAgent(
     messages.flatMap((m) => (m.role === 'assistant' && m.tool_calls ? m.tool_calls.map((c) => c.id) : [])),
   );
   let total: Usage = emptyUsage();
+  let thinkTotal: Usage | null = null;
+  const compact = createCompactor({
+    contextTokens: limits.contextTokens,
+    overheadTokens: estimateTokens(JSON.stringify(deps.tools.schemas)),
+    ...deps.compaction,
+  });
   let steps = 0;
   let finalText = '';
   let cutText = '';
@@ -109,9 +116,12 @@ export async function* runAgent(
       steps++;
       yield stamp({ type: 'step_start', step: steps });
 
+      const compaction = compact(messages);
+      if (compaction) yield stamp({ type: 'compaction', ...compaction });
       const request = {
-        messages: compactHistory(messages, Math.floor(limits.contextTokens * 0.8)),
+        messages: [...messages],
         tools: deps.tools.schemas,
+        ...(deps.cacheKey ? { cacheKey: deps.cacheKey } : {}),
       };
       const turn = yield* forward(streamTurn(deps.model, request, ctl.signal, usedIds), stamp);
       total = addUsage(total, turn.usage);
@@ -127,6 +137,7 @@ export async function* runAgent(
         content: turn.text,
         ...(turn.toolCalls.length ? { tool_calls: turn.toolCalls } : {}),
         ...(turn.reasoning ? { reasoning: turn.reasoning } : {}),
+        ...(turn.items.length ? { items: turn.items } : {}),
       });
       const joined = cutText + turn.text;
       if (joined.trim()) finalText = joined;
@@ -177,8 +188,16 @@ export async function* runAgent(
           });
           continue;
         }
-        const result = yield* forward(runCall(call, deps, ctl.signal, changed, turn.finishReason === 'length'), stamp);
+        const result = yield* forward(
+          runCall(call, deps, ctl.signal, changed, turn.finishReason === 'length', messages),
+          stamp,
+        );
         if (result.changedSomething) changed = true;
+        if (result.thinkUsage) {
+          thinkTotal = addUsage(thinkTotal ?? emptyUsage(), result.thinkUsage.usage);
+          const { model, usage } = result.thinkUsage;
+          yield stamp({ type: 'think_usage', call_id: call.id, model, ...usage, total: thinkTotal });
+        }
         messages.push({ role: 'tool', tool_call_id: call.id, name: call.name, content: result.output });
       }
     }
@@ -209,6 +228,7 @@ export async function* runAgent(
     final_text: finalText,
     steps,
     usage: total,
+    ...(thinkTotal ? { think_usage: thinkTotal } : {}),
     duration_ms: now() - started,
     verified,
   });
@@ -234,6 +254,8 @@ async function* forward<R>(
 interface CallOutcome {
   output: string;
   changedSomething: boolean;
+  /** a deliberate think call's own model usage, counted apart from the loop's */
+  thinkUsage?: { model: string; usage: Usage };
 }
 
 const MAX_CONTINUATIONS = 3;
@@ -252,6 +274,7 @@ async function* runCall(
   signal: AbortSignal,
   changedBefore: boolean,
   cutOff: boolean,
+  messages: readonly Message[],
 ): AsyncGenerator<EventInit, CallOutcome> {
   const tool = deps.tools.get(call.name);
   const args = safeJson(call.arguments);
@@ -303,6 +326,7 @@ async function* runCall(
       signal,
       onOutput: onOutput(push),
       ...(deps.saveOutput ? { saveOutput: deps.saveOutput } : {}),
+      ...(kind === 'think' ? { history: () => messages } : {}),
     }),
   );
   if (kind === 'think' && !run.isError) {
@@ -319,7 +343,12 @@ async function* runCall(
     ...(run.data ? { data: run.data } : {}),
     duration_ms: Math.round(run.durationMs),
   };
-  return { output: run.output, changedSomething: mayChange && !run.isError };
+  const think = run.data?.think;
+  return {
+    output: run.output,
+    changedSomething: mayChange && !run.isError,
+    ...(think ? { thinkUsage: { model: think.model, usage: think.usage } } : {}),
+  };
 }
 
 function safeJson(text: string): unknown {

@@ -1,11 +1,13 @@
 import type { EventInit, Usage } from './events.js';
 import { emptyUsage } from './events.js';
-import type { ModelClient, ModelRequest, ToolCall } from '../model/types.js';
+import type { ModelClient, ModelRequest, ProviderItem, ToolCall } from '../model/types.js';
 
 export interface Turn {
   text: string;
   reasoning: string;
   toolCalls: ToolCall[];
+  /** provider items to give back with this turn (encrypted reasoning) */
+  items: ProviderItem[];
   usage: Usage;
   finishReason: string;
 }
@@ -20,7 +22,7 @@ export async function* streamTurn(
   signal: AbortSignal,
   usedIds: Set<string> = new Set(),
 ): AsyncGenerator<EventInit, Turn> {
-  const turn: Turn = { text: '', reasoning: '', toolCalls: [], usage: emptyUsage(), finishReason: 'stop' };
+  const turn: Turn = { text: '', reasoning: '', toolCalls: [], items: [], usage: emptyUsage(), finishReason: 'stop' };
   for await (const chunk of model.stream(request, signal)) {
     switch (chunk.type) {
       case 'text':
@@ -33,6 +35,9 @@ export async function* streamTurn(
       case 'tool_call':
         turn.toolCalls.push(chunk.call);
         break;
+      case 'item':
+        turn.items.push(chunk.item);
+        break;
       case 'usage':
         turn.usage = chunk.usage;
         break;
@@ -40,6 +45,7 @@ export async function* streamTurn(
         turn.text = '';
         turn.reasoning = '';
         turn.toolCalls = [];
+        turn.items = [];
         yield {
           type: 'error',
           message: `model stream interrupted, retrying: ${chunk.reason}`,

@@ -71,6 +71,10 @@ export interface AgentDeps {
   sessionId: string;
   /** where truncated tool outputs are saved in full */
   saveOutput?: (callId: string, text: string) => Promise<string>;
+  /** the provider's prompt-cache key for this repository (same across runs) */
+  cacheKey?: string;
+  /** compaction marks and cap (the window itself is limits.contextTokens) */
+  compaction?: Partial<Omit<import('./context.js').CompactionOptions, 'contextTokens'>>;
   /** earlier conversation (resume, or the next task of an interactive session) */
   history?: Message[];
   now?: () => number;

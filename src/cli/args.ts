@@ -8,6 +8,7 @@ export class UsageError extends Error {
 /** Flags shared by every mode that runs the agent. */
 export const RUN_OPTIONS = {
   model: { type: 'string', short: 'm' },
+  api: { type: 'string' },
   'max-steps': { type: 'string' },
   timeout: { type: 'string' },
   'test-cmd': { type: 'string' },
@@ -47,6 +48,11 @@ export function seconds(name: string, v: string | undefined): number | undefined
 export function runFlags(values: Record<string, string | boolean | undefined>): FlagValues {
   const flags: FlagValues = {};
   if (typeof values.model === 'string') flags.model = values.model;
+  if (values.api !== undefined) {
+    if (values.api !== 'chat' && values.api !== 'responses')
+      throw new UsageError(`--api needs chat or responses, got "${String(values.api)}"`);
+    flags.api = values.api;
+  }
   if (typeof values['test-cmd'] === 'string') flags.testCmd = values['test-cmd'];
   const steps = int('max-steps', values['max-steps'] as string | undefined, 1);
   if (steps !== undefined) flags.maxSteps = steps;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runAgent } from '../agent/loop.js';
@@ -10,7 +11,8 @@ import { readPrompt } from '../config/prompts.js';
 import { loadSettings, type FlagValues } from '../config/load.js';
 import { stateDir } from '../config/paths.js';
 import type { Settings } from '../config/schema.js';
-import { createModel } from '../model/create.js';
+import { createModel, describeModel } from '../model/create.js';
+import { createDeliberator } from '../model/deliberate.js';
 import type { Message, ModelClient } from '../model/types.js';
 import { findRepoRoot, readAgentsMd } from '../repo/root.js';
 import { resolvedTestCommand } from './resolved-test.js';
@@ -35,6 +37,8 @@ export interface ComposeOptions {
   sessionId?: string;
   /** an already-built model (tests, batch); otherwise built from settings */
   model?: ModelClient;
+  /** an already-built think model (tests); otherwise built from think_model when set */
+  thinkModel?: ModelClient;
   onWarning?: (message: string) => void;
 }
 
@@ -47,16 +51,21 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   const settings = loadSettings({ repoRoot: root, env, flags: opts.flags ?? {} });
   for (const w of settings.warnings) opts.onWarning?.(w);
 
-  const model =
-    opts.model ??
-    createModel({
-      model: settings.model,
-      cwd: opts.cwd,
-      ...(settings.baseURL ? { baseURL: settings.baseURL } : {}),
-      ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
-      replayDelayMs: Number(env.SEDGE_REPLAY_DELAY_MS ?? 0) || 0,
-      onRetry: (n, message) => opts.onWarning?.(`model request failed, retry ${n}: ${message}`),
-    });
+  const modelSettings = (name: string, reasoningEffort?: Settings['reasoningEffort']) => ({
+    model: name,
+    cwd: opts.cwd,
+    ...(settings.baseURL ? { baseURL: settings.baseURL } : {}),
+    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+    ...(settings.api ? { api: settings.api } : {}),
+    models: settings.models,
+    ...(reasoningEffort ? { reasoningEffort } : {}),
+    replayDelayMs: Number(env.SEDGE_REPLAY_DELAY_MS ?? 0) || 0,
+    onRetry: (n: number, message: string) => opts.onWarning?.(`model request failed, retry ${n}: ${message}`),
+  });
+  const model = opts.model ?? createModel(modelSettings(settings.model, settings.reasoningEffort));
+  // the models table gives the context window unless the config sets one
+  const info = describeModel(settings.model, settings.models);
+  const contextTokens = settings.sources.context_tokens === 'default' ? info.context_tokens : settings.contextTokens;
 
   const sessionId = opts.sessionId ?? newSessionId();
   const state = stateDir(env);
@@ -69,7 +78,16 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     createShellTool({ workspace: opts.cwd, defaultTimeoutS: settings.shellTimeoutS }),
     createGrepTool({ workspace, readOnlyRoots }),
     createSedTool({ workspace, readOnlyRoots }),
-    createThinkTool(),
+    createThinkTool(
+      settings.thinkModel
+        ? {
+            deliberate: createDeliberator(
+              opts.thinkModel ?? createModel(modelSettings(settings.thinkModel, settings.thinkEffort)),
+              { prompt: readPrompt('deliberate.md'), tools: () => toolset.schemas },
+            ),
+          }
+        : {},
+    ),
   ];
   // per-repo traces (issue 4): null outside git
   const traces = root
@@ -77,6 +95,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     : null;
   if (traces) tools.push(createRecallTool({ store: traces.store, repoRoot: traces.root }));
   const toolset = createToolset(tools);
+  // one prompt-cache key per repository, the same for every run in it
+  const cacheKey = `sedge-${traces?.id ?? createHash('sha256').update(workspace).digest('hex').slice(0, 20)}`;
 
   const saveOutput = async (callId: string, text: string): Promise<string> => {
     await mkdir(outputsDir, { recursive: true, mode: 0o700 });
@@ -96,6 +116,16 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     sessionId,
     sessionPath,
     model,
+    contextTokens,
+    ...(info.prices
+      ? {
+          pricing: {
+            input: info.prices.input,
+            cachedInput: info.prices.cached_input ?? info.prices.input,
+            output: info.prices.output,
+          },
+        }
+      : {}),
     tools: toolset,
     run(task, signal, runOpts = {}) {
       log ??= openSessionLog(join(state, 'sessions'), sessionId, opts.onWarning);
@@ -111,8 +141,9 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
           maxSteps: settings.maxSteps,
           timeoutMs: settings.timeoutS * 1000,
           verifyRounds: settings.verifyRounds,
-          contextTokens: settings.contextTokens,
+          contextTokens,
         },
+        cacheKey,
         cwd: opts.cwd,
         sessionId,
         saveOutput,

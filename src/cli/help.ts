@@ -23,6 +23,7 @@ Options
   -y, --yes              run tool calls without asking (exec never asks; until sandboxing lands this
                          is how exec always runs, and it says so)
   -m, --model NAME       model name, or replay:FILE for a scripted model
+  --api chat|responses   which OpenAI API to speak (default: Responses for OpenAI reasoning models)
   --max-steps N          stop after N model turns (exit 4)
   --timeout DURATION     stop after e.g. 300, 90s, 10m (exit 4)
   --test-cmd CMD         the command that runs the project's tests

@@ -70,6 +70,21 @@ export function loadSettings(opts: { repoRoot: string | null; env?: Env; flags?:
       ],
       undefined,
     ),
+    ...optional(user.think_effort, (v) => ({ thinkEffort: v })),
+    ...optional(user.reasoning_effort, (v) => ({ reasoningEffort: v })),
+    ...optional(
+      pick<'chat' | 'responses' | undefined>(
+        'api',
+        [
+          [userFile, user.api],
+          ['SEDGE_API', apiFromEnv(env.SEDGE_API)],
+          ['--api', flags.api],
+        ],
+        undefined,
+      ),
+      (v) => ({ api: v }),
+    ),
+    models: user.models ?? {},
     test: pick<string | undefined>(
       'test',
       [
@@ -153,6 +168,16 @@ export function loadSettings(opts: { repoRoot: string | null; env?: Env; flags?:
   };
   if (settings.apiKey) sources.api_key = 'OPENAI_API_KEY';
   return settings;
+}
+
+function optional<V, R>(value: V | undefined, wrap: (v: V) => R): R | Record<string, never> {
+  return value === undefined ? {} : wrap(value);
+}
+
+function apiFromEnv(v: string | undefined): 'chat' | 'responses' | undefined {
+  if (!v) return undefined;
+  if (v === 'chat' || v === 'responses') return v;
+  throw new ConfigError(`SEDGE_API must be chat or responses, got "${v}"`);
 }
 
 function readJson(path: string): unknown | undefined {

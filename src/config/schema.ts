@@ -16,12 +16,41 @@ export const RepoConfigSchema = z
   })
   .strict();
 
+const effort = z.enum(['minimal', 'low', 'medium', 'high']);
+
+/** One entry of the `models` table (keys: a model name, or a prefix ending in `*`). */
+export const ModelEntrySchema = z
+  .object({
+    api: z.enum(['chat', 'responses']).optional(),
+    context_tokens: positiveInt.optional(),
+    /** USD per million tokens */
+    prices: z
+      .object({
+        input: z.number().nonnegative(),
+        cached_input: z.number().nonnegative().optional(),
+        output: z.number().nonnegative(),
+      })
+      .strict()
+      .optional(),
+    /** reasoning passback after tool calls: on, off, or drop-old (only after the last user message) */
+    reasoning: z.enum(['on', 'off', 'drop-old']).optional(),
+    reasoning_effort: effort.optional(),
+    reasoning_summary: z.enum(['auto', 'concise', 'detailed']).optional(),
+  })
+  .strict();
+
 /** The user's own config file ($XDG_CONFIG_HOME/sedge/config.json) may also choose the endpoint. */
 export const UserConfigSchema = RepoConfigSchema.extend({
   model: z.string().min(1).optional(),
   base_url: z.string().url().optional(),
   /** a model that answers think calls (deliberation on demand) */
   think_model: z.string().min(1).optional(),
+  /** reasoning effort of the think model's answers */
+  think_effort: effort.optional(),
+  /** chat | responses; unset = chosen per model family and endpoint */
+  api: z.enum(['chat', 'responses']).optional(),
+  reasoning_effort: effort.optional(),
+  models: z.record(z.string().min(1), ModelEntrySchema).optional(),
   context_tokens: positiveInt.optional(),
   recall: z.boolean().optional(),
   verify: z.boolean().optional(),
@@ -40,6 +69,7 @@ export interface FlagValues {
   verifyPolicy?: 'strict' | 'new-only';
   recall?: boolean;
   verify?: boolean;
+  api?: 'chat' | 'responses';
 }
 
 /** The resolved settings one run uses. */
@@ -49,6 +79,11 @@ export interface Settings {
   /** never printed; only handed to the SDK */
   apiKey?: string;
   thinkModel?: string;
+  thinkEffort?: 'minimal' | 'low' | 'medium' | 'high';
+  api?: 'chat' | 'responses';
+  reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high';
+  /** the user's models table */
+  models: Record<string, z.infer<typeof ModelEntrySchema>>;
   test?: string;
   testTimeoutS: number;
   maxSteps: number;

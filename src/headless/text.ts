@@ -26,6 +26,16 @@ export function createTextRenderer(write: (s: string) => void, opts: TextRendere
       case 'recall':
         write(dim(`recalled ${e.items.length} prior run(s) from this repo (${e.tokens} tokens)\n`));
         break;
+      case 'compaction':
+        write(
+          dim(
+            `context compacted: ${e.elided} old tool result(s) elided, ~${e.before_tokens} → ~${e.after_tokens} tokens\n`,
+          ),
+        );
+        break;
+      case 'think_usage':
+        write(dim(`  ${e.model} answered: ${e.input_tokens} in / ${e.output_tokens} out tokens\n`));
+        break;
       case 'assistant_message':
         if (opts.verbose && e.text.trim() && e.tool_calls.length) write(`${dim(e.text.trim())}\n`);
         break;
@@ -66,7 +76,7 @@ export function createTextRenderer(write: (s: string) => void, opts: TextRendere
         const u = e.usage;
         const verdict = e.status === 'done' ? c('green', 'done') : c('red', e.status);
         write(
-          `${verdict} ${dim(`· ${e.reason} · ${e.steps} step(s) · ${u.input_tokens} in / ${u.output_tokens} out tokens · ${secs(e.duration_ms)}`)}\n`,
+          `${verdict} ${dim(`· ${e.reason} · ${e.steps} step(s) · ${u.input_tokens} in / ${u.output_tokens} out tokens${e.think_usage ? ` (think model: ${e.think_usage.input_tokens} in / ${e.think_usage.output_tokens} out)` : ''} · ${secs(e.duration_ms)}`)}\n`,
         );
         break;
       }

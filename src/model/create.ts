@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
+import { chooseApi, isOpenAIEndpoint, modelInfo, type ApiKind, type ModelEntry, type ModelInfo } from './models.js';
 import { createOpenAIModel } from './openai.js';
+import { createResponsesModel } from './responses.js';
 import { createReplayModel } from './replay.js';
 import { withRetry } from './retry.js';
 import { readScript } from './script.js';
@@ -12,6 +14,12 @@ export interface ModelSettings {
   cwd: string;
   /** pause between replayed pieces (demo pacing) */
   replayDelayMs?: number;
+  /** --api / config `api`: which API to speak; unset = chosen per model family and endpoint */
+  api?: ApiKind;
+  /** the user's models table (overrides the built-in entries) */
+  models?: Record<string, ModelEntry>;
+  /** reasoning effort for this model (overrides the table's) */
+  reasoningEffort?: ModelEntry['reasoning_effort'];
   onRetry?: (attempt: number, message: string) => void;
 }
 
@@ -22,6 +30,11 @@ export class ModelConfigError extends Error {
 
 export function isReplayModel(model: string): boolean {
   return model.startsWith('replay:');
+}
+
+/** The models-table entry for a model name (context window, prices, reasoning passback). */
+export function describeModel(model: string, models?: Record<string, ModelEntry>): ModelInfo {
+  return modelInfo(model, models);
 }
 
 /** `replay:FILE` -> the replay model; anything else -> an OpenAI-compatible endpoint with retries. */
@@ -41,10 +54,26 @@ export function createModel(s: ModelSettings): ModelClient {
       'no model endpoint: set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible server), or try the offline demo with --model replay:FILE',
     );
   }
-  const client = createOpenAIModel({
-    model: s.model,
-    ...(s.apiKey ? { apiKey: s.apiKey } : {}),
-    ...(s.baseURL ? { baseURL: s.baseURL } : {}),
-  });
+  const info = modelInfo(s.model, s.models);
+  const api = chooseApi(info, s.baseURL, s.api);
+  const endpoint = { ...(s.apiKey ? { apiKey: s.apiKey } : {}), ...(s.baseURL ? { baseURL: s.baseURL } : {}) };
+  const effort = s.reasoningEffort ?? info.reasoning_effort;
+  const summary = info.reasoning_summary;
+  const client =
+    api === 'responses'
+      ? createResponsesModel({
+          model: s.model,
+          ...endpoint,
+          ...(effort || summary
+            ? { reasoning: { ...(effort ? { effort } : {}), ...(summary ? { summary } : {}) } }
+            : {}),
+        })
+      : createOpenAIModel({
+          model: s.model,
+          ...endpoint,
+          reasoning: info.reasoning,
+          ...(effort ? { reasoningEffort: effort } : {}),
+          sendCacheKey: isOpenAIEndpoint(s.baseURL),
+        });
   return withRetry(client, { ...(s.onRetry ? { onRetry: (n, e) => s.onRetry?.(n, e.message) } : {}) });
 }

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import type { ReasoningEffort, ReasoningPassback } from './models.js';
 import {
   emptyUsage,
   ModelError,
@@ -18,6 +19,12 @@ export interface OpenAIClientOptions {
   temperature?: number;
   /** extra headers (never logged) */
   headers?: Record<string, string>;
+  /** reasoning passback on assistant tool-call messages (from the models table); default `on` */
+  reasoning?: ReasoningPassback;
+  /** `reasoning_effort` for reasoning models served over Chat Completions (sent only when set) */
+  reasoningEffort?: ReasoningEffort;
+  /** send `prompt_cache_key` with each request that has a cache key (OpenAI; others may reject it) */
+  sendCacheKey?: boolean;
 }
 
 type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
@@ -28,12 +35,16 @@ export type ReasoningField = 'reasoning_content' | 'reasoning';
  * Translate sedge messages to Chat Completions messages. Pure. An assistant message with tool calls carries
  * its reasoning back under the field the provider streamed it in: thinking models (Kimi K2, DeepSeek V3.2+,
  * GLM) refuse a tool-call message without it. Final answers do not (older reasoners refuse it there).
+ * `passback` comes from the models table: `off` never sends it, `drop-old` only after the last user message.
  */
 export function toChatMessages(
   messages: Message[],
   reasoningField: ReasoningField = 'reasoning_content',
+  passback: ReasoningPassback = 'on',
 ): ChatMessage[] {
-  return messages.map((m): ChatMessage => {
+  const lastUser = messages.findLastIndex((m) => m.role === 'user');
+  return messages.map((m, i): ChatMessage => {
+    const sendReasoning = passback === 'on' || (passback === 'drop-old' && i > lastUser);
     switch (m.role) {
       case 'system':
         return { role: 'system', content: m.content };
@@ -55,7 +66,7 @@ export function toChatMessages(
                 })),
               }
             : {}),
-          ...(m.tool_calls?.length && m.reasoning ? { [reasoningField]: m.reasoning } : {}),
+          ...(sendReasoning && m.tool_calls?.length && m.reasoning ? { [reasoningField]: m.reasoning } : {}),
         };
     }
   });
@@ -95,7 +106,7 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
         getClient().chat.completions.create(
           {
             model: opts.model,
-            messages: toChatMessages(request.messages, reasoningField),
+            messages: toChatMessages(request.messages, reasoningField, opts.reasoning),
             ...(request.tools.length
               ? {
                   tools: request.tools.map((t) => ({
@@ -108,6 +119,8 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
             ...(streamUsage ? { stream_options: { include_usage: true } } : {}),
             ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
             ...(request.maxOutputTokens ? { max_completion_tokens: request.maxOutputTokens } : {}),
+            ...(opts.reasoningEffort ? { reasoning_effort: opts.reasoningEffort } : {}),
+            ...(opts.sendCacheKey && request.cacheKey ? { prompt_cache_key: request.cacheKey } : {}),
           },
           { signal },
         );

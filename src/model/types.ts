@@ -25,10 +25,16 @@ export interface ToolCall {
   arguments: string;
 }
 
+/**
+ * An opaque item a provider asked to get back unchanged on the next request of the task (a Responses API
+ * reasoning item with its `encrypted_content`). Only the client that produced it reads it.
+ */
+export type ProviderItem = Record<string, unknown>;
+
 export type Message =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string }
-  | { role: 'assistant'; content: string; tool_calls?: ToolCall[]; reasoning?: string }
+  | { role: 'assistant'; content: string; tool_calls?: ToolCall[]; reasoning?: string; items?: ProviderItem[] }
   | { role: 'tool'; tool_call_id: string; name: string; content: string };
 
 export interface ToolSchema {
@@ -42,6 +48,8 @@ export interface ModelRequest {
   messages: Message[];
   tools: ToolSchema[];
   maxOutputTokens?: number;
+  /** a stable key for the provider's prompt cache (OpenAI `prompt_cache_key`), one per repository */
+  cacheKey?: string;
 }
 
 /**
@@ -52,6 +60,7 @@ export interface ModelRequest {
 export type ModelChunk =
   | { type: 'text'; text: string }
   | { type: 'reasoning'; text: string }
+  | { type: 'item'; item: ProviderItem }
   | { type: 'tool_call'; call: ToolCall }
   | { type: 'usage'; usage: Usage }
   | { type: 'reset'; reason: string }

@@ -76,8 +76,12 @@ export function createGrepTool(opts: GrepOptions): Tool {
         left > 0
           ? `\n[${result.stopped ? `more than ${left}` : left} more match(es) not shown; narrow with path/glob or raise max_results]`
           : '';
-      const head = `${result.matches}${result.stopped ? '+' : ''} match(es) in ${result.files} file(s)${left > 0 ? `, first ${shown} shown` : ''}:`;
-      return { output: `${head}\n${result.lines.join('\n')}${more}` };
+      // the count is only news when some matches are not shown (every shown line says its own path)
+      const head =
+        left > 0
+          ? `${result.matches}${result.stopped ? '+' : ''} match(es) in ${result.files} file(s), first ${shown} shown:\n`
+          : '';
+      return { output: `${head}${result.lines.join('\n')}${more}` };
     },
   });
 }

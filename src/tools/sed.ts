@@ -26,8 +26,8 @@ export function createSedTool(opts: SedToolOptions): Tool {
     kindOf: (p) => sedKind(p.script),
     description: readPrompt('tools/sed.md'),
     parameters: z.object({
-      path: z.string().min(1).describe('File path, relative to the repository root.'),
-      script: z.string().min(1).describe('sed script, e.g. "40,80p" (view) or "s/old/new/g" (edit).'),
+      path: z.string().min(1).describe('File path, relative to the repo root.'),
+      script: z.string().min(1).describe('sed script.'),
     }),
     title: (p) => `sed ${p.path} ${p.script}`,
     execute: (p, ctx) => runSedTool(opts, p.path, p.script, ctx.signal),
@@ -172,7 +172,8 @@ function formatView(rel: string, script: string, total: number, result: SedResul
       data,
     };
   }
-  const width = String(total).length;
+  // aligned to the widest number in this view, not in the file: padding costs a token a line
+  const width = String(Math.max(...shown.map((o) => o.line))).length;
   const body = shown.map((o) =>
     o.kind === 'number' ? String(o.line) : `${String(o.line).padStart(width)}\t${clip(o.text)}`,
   );
@@ -181,9 +182,10 @@ function formatView(rel: string, script: string, total: number, result: SedResul
   const last = nums[nums.length - 1] as number;
   const contiguous = nums.every((n, i) => n === first + i);
   const end = last === total ? ' (end of file)' : '';
+  // the path is in the call this answers; the header says only where in the file the view is
   const header = contiguous
-    ? `${rel} ${first === last ? `line ${first}` : `lines ${first}-${last}`} of ${total}${end}`
-    : `${rel}: ${plural(new Set(nums).size, 'line')} of ${total}`;
+    ? `${first === last ? `line ${first}` : `lines ${first}-${last}`} of ${total}${end}`
+    : `${plural(new Set(nums).size, 'line')} of ${total}`;
   return { output: `${header}\n${body.join('\n')}`, data };
 }
 

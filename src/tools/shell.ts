@@ -19,12 +19,12 @@ export interface ShellToolOptions {
 }
 
 const parameters = z.object({
-  command: z.string().min(1).describe('The bash command to run (may span several lines).'),
+  command: z.string().min(1).describe('Bash command (may span lines).'),
   timeout_s: z
     .number()
     .positive()
     .optional()
-    .describe(`Seconds before the command is killed (default ${DEFAULTS.shellTimeoutS}).`),
+    .describe(`Seconds before it is killed (default ${DEFAULTS.shellTimeoutS}); raise for slow builds.`),
 });
 
 /** The text the model sees for one command's result. */
@@ -56,7 +56,10 @@ export function formatShellResult(
       `[the shell exited or had to be restarted: working directory (now ${workspace}), variables, functions and aliases were reset.]`,
     );
   }
-  if (!r.timedOut && !r.interrupted && !r.waitingForInput && r.exitCode !== null)
+  // Success goes without saying (it would cost tokens on every call, in every later request), unless the
+  // command printed nothing or something else happened: then the exit code is the whole answer.
+  const quietSuccess = r.exitCode === 0 && r.output !== '' && notes.length === 0;
+  if (!r.timedOut && !r.interrupted && !r.waitingForInput && r.exitCode !== null && !quietSuccess)
     notes.push(`[exit code: ${r.exitCode}]`);
   return [r.output, ...notes].filter((s) => s !== '').join('\n');
 }

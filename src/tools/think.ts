@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { readPrompt } from '../config/prompts.js';
+import type { Deliberate } from '../model/deliberate.js';
 import { defineTool, type Tool } from './tool.js';
 
 export interface ThinkOptions {
   /**
-   * Optional deliberation: a stronger or higher-effort model answers the thought. When absent the
-   * thought is only recorded (it becomes a `thought` event and, later, part of the trace).
+   * Deliberate mode: a stronger or higher-effort model answers the thought with the current context, and its
+   * conclusion is the tool result (its usage is reported apart). When absent (note mode, the default) the
+   * thought is only recorded: it becomes a `thought` event and, later, part of the trace.
    */
-  deliberate?: (thought: string, signal: AbortSignal) => Promise<string>;
+  deliberate?: Deliberate;
 }
 
 export function createThinkTool(opts: ThinkOptions = {}): Tool {
@@ -16,13 +18,16 @@ export function createThinkTool(opts: ThinkOptions = {}): Tool {
     kind: 'think',
     description: readPrompt('tools/think.md'),
     parameters: z.object({
-      thought: z.string().min(1).describe('Your reasoning: what you know, what you suspect, what you will do next.'),
+      thought: z.string().min(1).describe('What you know, suspect and will do next.'),
     }),
     title: (p) => p.thought,
     async execute(p, ctx) {
       if (!opts.deliberate) return { output: 'Thought noted.' };
-      const answer = await opts.deliberate(p.thought, ctx.signal);
-      return { output: answer.trim() || 'Thought noted.' };
+      const answer = await opts.deliberate(p.thought, ctx.history?.() ?? [], ctx.signal);
+      return {
+        output: answer.text || 'Thought noted (the think model gave no answer).',
+        data: { think: { model: answer.model, usage: answer.usage } },
+      };
     },
   });
 }

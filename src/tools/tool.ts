@@ -16,6 +16,8 @@ export interface ToolData {
   /** where the untruncated output was saved when the model saw a truncated one */
   full_output_file?: string;
   truncated?: boolean;
+  /** a deliberate think call: the model that answered and its usage */
+  think?: { model: string; usage: import('../model/types.js').Usage };
 }
 
 /** What one execution produced. `output` is for the model; `display` (optional) for a person. */
@@ -33,6 +35,8 @@ export interface ToolContext {
   onOutput?: (text: string) => void;
   /** keeps a long output; returns a path the model may page with the sed tool */
   saveOutput?: (callId: string, text: string) => Promise<string>;
+  /** the conversation so far, up to the assistant message that made this call (deliberate think) */
+  history?: () => readonly import('../model/types.js').Message[];
 }
 
 export interface ToolSpec<S extends z.ZodObject> {
@@ -77,6 +81,10 @@ export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
   const strict = spec.parameters.strict() as unknown as S;
   const jsonSchema = z.toJSONSchema(spec.parameters, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
   delete jsonSchema.$schema;
+  // "minLength": 1 on every string is sent with every request and says nothing a model needs (an empty
+  // argument is still refused by validation, with a message the model can act on)
+  for (const prop of Object.values((jsonSchema.properties ?? {}) as Record<string, Record<string, unknown>>))
+    if (prop.minLength === 1) delete prop.minLength;
   const schema: ToolSchema = { name: spec.name, description: spec.description.trim(), parameters: jsonSchema };
 
   function title(args: unknown): string {

@@ -41,11 +41,11 @@ export async function runInteractive(start: InteractiveStart, io: Io): Promise<n
   const state = start.stateDir;
   const stdin = io.stdin as NodeJS.ReadStream;
   const stdout = io.stdout as NodeJS.WriteStream;
-  const pricing = parsePricing(io.env.SEDGE_PRICE_PER_MTOK);
+  const pricing = parsePricing(io.env.SEDGE_PRICE_PER_MTOK) ?? composition.pricing;
   let initial = initialState({
     model: composition.model.id,
     sessionId: composition.sessionId,
-    contextTokens: composition.settings.contextTokens,
+    contextTokens: composition.contextTokens,
     ...(pricing ? { pricing } : {}),
   });
   let messages;

@@ -71,6 +71,8 @@ export function statusText(s: Status, st: Style, tick: number, now: number, widt
     const usd = costOf(u, s.pricing);
     parts.push(`~$${usd < 10 ? usd.toFixed(usd < 0.1 ? 3 : 2) : usd.toFixed(0)}`);
   }
+  if (s.think.input_tokens || s.think.output_tokens)
+    parts.push(`think ↑${tokens(s.think.input_tokens)} ↓${tokens(s.think.output_tokens)}`);
   if (s.lastInput && s.contextTokens)
     parts.push(`ctx ${Math.min(100, Math.round((s.lastInput / s.contextTokens) * 100))}%`);
   if (s.running) parts.push(wholeSecs(Math.max(0, now - s.runStarted)));

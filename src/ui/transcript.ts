@@ -67,6 +67,8 @@ export interface Status {
   contextTokens: number;
   /** tokens of the session's finished runs */
   session: Usage;
+  /** tokens the think model spent answering think calls this session (deliberate mode), apart from the rest */
+  think: Usage;
   /** USD per million tokens, when known: the status line shows a cost estimate */
   pricing?: Pricing;
   running: boolean;
@@ -124,6 +126,7 @@ export function initialState(
       lastInput: 0,
       contextTokens: opts.contextTokens ?? 128_000,
       session: emptyUsage(),
+      think: emptyUsage(),
       ...(opts.pricing ? { pricing: opts.pricing } : {}),
       running: false,
       runStarted: 0,
@@ -334,6 +337,17 @@ export function reduce(state: TranscriptState, action: Action): TranscriptState 
         lastInput: action.input_tokens,
         step: Math.max(state.status.step, action.step),
       });
+    case 'compaction':
+      return push(state, {
+        kind: 'notice',
+        text: `context compacted: ${action.elided} old tool result(s) elided (~${action.before_tokens} → ~${action.after_tokens} tokens)`,
+        tone: 'info',
+      });
+    case 'think_usage': {
+      const { input_tokens, output_tokens, cached_tokens, reasoning_tokens } = action;
+      const step = { input_tokens, output_tokens, cached_tokens, reasoning_tokens };
+      return setStatus(state, { think: sumUsage(state.status.think, step) });
+    }
     case 'error':
       return push(commitStreaming(state, true), { kind: 'error', message: action.message, fatal: action.fatal });
     case 'run_end': {

@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { encodeArguments, type ScriptedTurn } from '../../src/model/script.js';
+import { type ResponsesTurn, turnToEvents } from './responses-events.js';
 
 /**
- * A small OpenAI-compatible Chat Completions server that streams scripted turns as SSE chunks, so tests
- * drive the real loop through the real `openai` SDK over real HTTP.
+ * A small OpenAI-compatible server that streams scripted turns as SSE, so tests drive the real loop through the
+ * real `openai` SDK over real HTTP. It speaks Chat Completions (POST /chat/completions) and the Responses API
+ * (POST /responses: reasoning summaries, encrypted reasoning items, function calls, usage).
  */
 export type ScriptStep =
   | (ScriptedTurn & {
@@ -12,7 +14,7 @@ export type ScriptStep =
       argChunk?: number;
       /** abort the connection after this many SSE chunks (a mid-stream failure) */
       dropAfter?: number;
-    })
+    } & Pick<ResponsesTurn, 'encrypted' | 'incomplete'>)
   | { error: { status: number; message: string } }
   | ((request: ChatRequest) => ScriptStep);
 
@@ -29,6 +31,10 @@ export interface ScriptedServer {
   /** base URL for the SDK, e.g. http://127.0.0.1:PORT/v1 */
   baseURL: string;
   requests: ChatRequest[];
+  /** each request body exactly as it arrived, for byte-for-byte checks */
+  rawBodies: string[];
+  /** the path of each request (/v1/chat/completions or /v1/responses) */
+  paths: string[];
   /** the Authorization headers received (to check that keys are sent, never logged) */
   authHeaders: string[];
   push(...steps: ScriptStep[]): void;
@@ -38,6 +44,8 @@ export interface ScriptedServer {
 export async function startScriptedServer(script: ScriptStep[] = []): Promise<ScriptedServer> {
   const queue = [...script];
   const requests: ChatRequest[] = [];
+  const rawBodies: string[] = [];
+  const paths: string[] = [];
   const authHeaders: string[] = [];
   let counter = 0;
 
@@ -46,7 +54,8 @@ export async function startScriptedServer(script: ScriptStep[] = []): Promise<Sc
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+    const api = req.url?.endsWith('/chat/completions') ? 'chat' : req.url?.endsWith('/responses') ? 'responses' : null;
+    if (req.method !== 'POST' || !api) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: `no route ${req.method} ${req.url}` } }));
       return;
@@ -54,6 +63,8 @@ export async function startScriptedServer(script: ScriptStep[] = []): Promise<Sc
     const body = await readBody(req);
     const request = JSON.parse(body) as ChatRequest;
     requests.push(request);
+    rawBodies.push(body);
+    paths.push(req.url ?? '');
     authHeaders.push(String(req.headers.authorization ?? ''));
     let step = queue.shift();
     while (typeof step === 'function') step = step(request);
@@ -69,8 +80,11 @@ export async function startScriptedServer(script: ScriptStep[] = []): Promise<Sc
       res.end(JSON.stringify({ error: { message: step.error.message, type: 'scripted' } }));
       return;
     }
-    const id = `chatcmpl-${++counter}`;
-    const chunks = turnToChunks(step, id, request.model);
+    const n = ++counter;
+    const chunks =
+      api === 'chat'
+        ? turnToChunks(step, `chatcmpl-${n}`, request.model)
+        : turnToEvents(step, `resp_${n}`, request.model);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     let sent = 0;
     for (const chunk of chunks) {
@@ -78,10 +92,11 @@ export async function startScriptedServer(script: ScriptStep[] = []): Promise<Sc
         res.destroy();
         return;
       }
-      res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      const event = api === 'responses' ? `event: ${(chunk as { type: string }).type}\n` : '';
+      res.write(`${event}data: ${JSON.stringify(chunk)}\n\n`);
       sent++;
     }
-    res.end('data: [DONE]\n\n');
+    res.end(api === 'chat' ? 'data: [DONE]\n\n' : undefined);
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -91,6 +106,8 @@ export async function startScriptedServer(script: ScriptStep[] = []): Promise<Sc
     url,
     baseURL: `${url}/v1`,
     requests,
+    rawBodies,
+    paths,
     authHeaders,
     push: (...steps) => queue.push(...steps),
     close: () =>

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JS shared with the benchmark
 import { fixedPrefixTokens } from '../../bench/prefix.js';
 import { createGrepTool } from '../../src/tools/grep.js';
+import { createRecallTool } from '../../src/traces/recall-tool.js';
 import { createSedTool } from '../../src/tools/sed.js';
 import { createShellTool } from '../../src/tools/shell.js';
 import { createThinkTool } from '../../src/tools/think.js';
@@ -34,8 +35,9 @@ describe('what the model sees', () => {
     });
   }
 
-  it('keeps the fixed prefix (system prompt + four schemas) under 1,000 tokens', () => {
-    const { total } = fixedPrefixTokens(tools);
+  it('keeps the fixed prefix (system prompt + every schema sedge sends, recall included) under 1,000 tokens', () => {
+    const recall = createRecallTool({ store: { search: () => [] } as never, repoRoot: dir });
+    const { total } = fixedPrefixTokens([...tools, recall]);
     expect(total).toBeLessThan(1000);
   });
 });

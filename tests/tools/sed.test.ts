@@ -36,13 +36,11 @@ describe('sed tool: schema and title', () => {
       {
         "properties": {
           "path": {
-            "description": "File path, relative to the repository root.",
-            "minLength": 1,
+            "description": "File path, relative to the repo root.",
             "type": "string",
           },
           "script": {
-            "description": "sed script, e.g. "40,80p" (view) or "s/old/new/g" (edit).",
-            "minLength": 1,
+            "description": "sed script.",
             "type": "string",
           },
         },
@@ -65,14 +63,14 @@ describe('sed tool: views', () => {
   it('shows a numbered range with a header', async () => {
     const r = await sed('src/a.ts', '40,42p');
     expect(r.isError).toBeFalsy();
-    expect(r.output).toBe('src/a.ts lines 40-42 of 212\n 40\tline 40\n 41\tline 41\n 42\tline 42');
+    expect(r.output).toBe('lines 40-42 of 212\n40\tline 40\n41\tline 41\n42\tline 42');
     expect(r.data).toEqual({ files_read: ['src/a.ts'] });
     expect(await read('src/a.ts')).toBe(lines(212));
   });
 
   it('says where the file ends and when a range is past it', async () => {
     expect((await sed('src/a.ts', '211,400p')).output).toBe(
-      'src/a.ts lines 211-212 of 212 (end of file)\n211\tline 211\n212\tline 212',
+      'lines 211-212 of 212 (end of file)\n211\tline 211\n212\tline 212',
     );
     const past = await sed('src/a.ts', '300,320p');
     expect(past.isError).toBeFalsy();
@@ -80,12 +78,10 @@ describe('sed tool: views', () => {
   });
 
   it('shows regex matches, = line numbers, and a head with q', async () => {
-    expect((await sed('src/a.ts', '/line 1[05]$/p')).output).toBe(
-      'src/a.ts: 2 lines of 212\n 10\tline 10\n 15\tline 15',
-    );
-    expect((await sed('src/a.ts', '/line 20[0-2]/=')).output).toBe('src/a.ts lines 200-202 of 212\n200\n201\n202');
-    expect((await sed('src/a.ts', '2q')).output).toBe('src/a.ts lines 1-2 of 212\n  1\tline 1\n  2\tline 2');
-    expect((await sed('src/a.ts', "sed -n '5p'")).output).toBe('src/a.ts line 5 of 212\n  5\tline 5');
+    expect((await sed('src/a.ts', '/line 1[05]$/p')).output).toBe('2 lines of 212\n10\tline 10\n15\tline 15');
+    expect((await sed('src/a.ts', '/line 20[0-2]/=')).output).toBe('lines 200-202 of 212\n200\n201\n202');
+    expect((await sed('src/a.ts', '2q')).output).toBe('lines 1-2 of 212\n1\tline 1\n2\tline 2');
+    expect((await sed('src/a.ts', "sed -n '5p'")).output).toBe('line 5 of 212\n5\tline 5');
   });
 
   it('refuses directories, binary files and missing files with a next step', async () => {
@@ -208,7 +204,7 @@ describe('sed tool: edits', () => {
     expect(await read('w.txt')).toBe('one\r\nTWO\r\nthree\r\nfour\r\n');
     expect(r.output).not.toContain('\r');
     expect(r.output).toContain('(CRLF line endings kept)');
-    expect((await sed('w.txt', '2p')).output).toBe('w.txt line 2 of 4\n2\tTWO');
+    expect((await sed('w.txt', '2p')).output).toBe('line 2 of 4\n2\tTWO');
   });
 
   it('keeps a missing final newline', async () => {
@@ -235,7 +231,7 @@ describe('sed tool: edits', () => {
     expect(r.isError).toBe(true);
     expect(r.output).toMatch(/l1.txt is not valid UTF-8/);
     expect(await readFile(join(ws, 'l1.txt'))).toEqual(latin1);
-    expect((await sed('l1.txt', '1p')).output).toBe('l1.txt line 1 of 1 (end of file)\n1\tcaf\uFFFD');
+    expect((await sed('l1.txt', '1p')).output).toBe('line 1 of 1 (end of file)\n1\tcaf\uFFFD');
   });
 
   it('can delete every line', async () => {
@@ -267,7 +263,7 @@ describe('sed tool: path confinement', () => {
     const file = join(saved, 'out.txt');
     await writeFile(file, 'saved 1\nsaved 2\n');
     const view = await sed(file, '2p');
-    expect(view.output).toBe(`${file} line 2 of 2 (end of file)\n2\tsaved 2`);
+    expect(view.output).toBe(`line 2 of 2 (end of file)\n2\tsaved 2`);
     const edit = await sed(file, 's/saved/x/');
     expect(edit.isError).toBe(true);
     expect(edit.output).toMatch(/read-only location/);
