@@ -9,6 +9,7 @@ import { readPrompt } from '../config/prompts.js';
 import { loadSettings, type FlagValues } from '../config/load.js';
 import { stateDir } from '../config/paths.js';
 import type { Settings } from '../config/schema.js';
+import type { BackoffGate } from '../model/backoff-gate.js';
 import { createModel } from '../model/create.js';
 import type { Message, ModelClient } from '../model/types.js';
 import { findRepoRoot, readAgentsMd } from '../repo/root.js';
@@ -32,6 +33,8 @@ export interface ComposeOptions {
   sessionId?: string;
   /** an already-built model (tests, batch); otherwise built from settings */
   model?: ModelClient;
+  /** a 429 backoff shared with other compositions (the workers of a batch) */
+  backoff?: BackoffGate;
   onWarning?: (message: string) => void;
 }
 
@@ -75,6 +78,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
       ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
       replayDelayMs: Number(env.SEDGE_REPLAY_DELAY_MS ?? 0) || 0,
       onRetry: (n, message) => opts.onWarning?.(`model request failed, retry ${n}: ${message}`),
+      ...(opts.backoff ? { gate: opts.backoff } : {}),
     });
 
   const sessionId = opts.sessionId ?? newSessionId();

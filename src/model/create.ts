@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { BackoffGate } from './backoff-gate.js';
 import { createOpenAIModel } from './openai.js';
 import { createReplayModel } from './replay.js';
 import { withRetry } from './retry.js';
@@ -13,6 +14,8 @@ export interface ModelSettings {
   /** pause between replayed pieces (demo pacing) */
   replayDelayMs?: number;
   onRetry?: (attempt: number, message: string) => void;
+  /** a 429 backoff shared with other clients (batch workers) */
+  gate?: BackoffGate;
 }
 
 /** A missing key or endpoint, or an unreadable replay file: a usage/config error (exit 2). */
@@ -46,5 +49,8 @@ export function createModel(s: ModelSettings): ModelClient {
     ...(s.apiKey ? { apiKey: s.apiKey } : {}),
     ...(s.baseURL ? { baseURL: s.baseURL } : {}),
   });
-  return withRetry(client, { ...(s.onRetry ? { onRetry: (n, e) => s.onRetry?.(n, e.message) } : {}) });
+  return withRetry(client, {
+    ...(s.onRetry ? { onRetry: (n, e) => s.onRetry?.(n, e.message) } : {}),
+    ...(s.gate ? { gate: s.gate } : {}),
+  });
 }

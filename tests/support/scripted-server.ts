@@ -35,7 +35,18 @@ export interface ScriptedServer {
   close(): Promise<void>;
 }
 
-export async function startScriptedServer(script: ScriptStep[] = []): Promise<ScriptedServer> {
+export interface ScriptedServerOptions {
+  /**
+   * Answers a request when the queue is empty: for concurrent runs (batch workers) whose request order is
+   * not fixed, the reply is chosen from the request itself.
+   */
+  fallback?: (request: ChatRequest) => ScriptStep;
+}
+
+export async function startScriptedServer(
+  script: ScriptStep[] = [],
+  options: ScriptedServerOptions = {},
+): Promise<ScriptedServer> {
   const queue = [...script];
   const requests: ChatRequest[] = [];
   const authHeaders: string[] = [];
@@ -55,7 +66,7 @@ export async function startScriptedServer(script: ScriptStep[] = []): Promise<Sc
     const request = JSON.parse(body) as ChatRequest;
     requests.push(request);
     authHeaders.push(String(req.headers.authorization ?? ''));
-    let step = queue.shift();
+    let step = queue.shift() ?? options.fallback?.(request);
     while (typeof step === 'function') step = step(request);
     if (!step) {
       res.writeHead(500, { 'content-type': 'application/json' });
