@@ -38,7 +38,10 @@ const env = (extra: Record<string, string> = {}) => ({
 
 /** The comparable part of a report: per task, what happened (not when, nor how long). */
 async function reportOf(dirs: string[]) {
-  const res = await batchInProcess(['report', ...dirs, '--json', '--write', join(work, 'rep')], { cwd: work, env: env() });
+  const res = await batchInProcess(['report', ...dirs, '--json', '--write', join(work, 'rep')], {
+    cwd: work,
+    env: env(),
+  });
   expect(res.code).toBe(0);
   const r = JSON.parse(res.stdout);
   return {
@@ -93,7 +96,10 @@ describe('sedge batch shards', () => {
   it('refuses a bad shard and JOB_COMPLETION_INDEX without a count (exit 2)', async () => {
     const manifest = join(work, 'one.jsonl');
     writeFileSync(manifest, `${JSON.stringify({ id: 'x', repo: repos[0]?.dir, task: 'x' })}\n`);
-    const bad = await batchInProcess([manifest, '--out', join(work, 'o1'), '--shard', '3/2'], { cwd: work, env: env() });
+    const bad = await batchInProcess([manifest, '--out', join(work, 'o1'), '--shard', '3/2'], {
+      cwd: work,
+      env: env(),
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--shard needs K/N');
     const noCount = await batchInProcess([manifest, '--out', join(work, 'o2')], {

@@ -1,0 +1,105 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJsonl } from '../support/cli.js';
+import { makeTempHome } from '../support/repo.js';
+import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
+import { batchInProcess, createRouter, gitOut, makeBatchRepo, taskText } from './fixture.js';
+
+let server: ScriptedServer;
+let home: ReturnType<typeof makeTempHome>;
+let work: string;
+const repos: { dir: string; cleanup: () => void }[] = [];
+const router = createRouter();
+
+beforeAll(async () => {
+  server = await startScriptedServer([], { fallback: router.route });
+  home = makeTempHome();
+  work = mkdtempSync(join(tmpdir(), 'sedge-batch-budget-'));
+  for (let i = 0; i < 3; i++) repos.push(makeBatchRepo(`r${i}`));
+});
+
+afterAll(async () => {
+  await server.close();
+  for (const r of repos) r.cleanup();
+  home.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const env = (extra: Record<string, string> = {}) => ({
+  ...home.env,
+  PATH: process.env.PATH,
+  OPENAI_BASE_URL: server.baseURL,
+  OPENAI_API_KEY: 'sk-test-batch-000000',
+  SEDGE_MODEL: 'scripted-model',
+  ...extra,
+});
+
+describe('sedge batch budgets and the --repos short form', () => {
+  it('--max-tokens stops starting new tasks and says so in summary.jsonl (exit 4)', async () => {
+    // each fix task spends 2 turns x 120 tokens = 240; the budget is crossed during the 3rd task
+    const lines = [0, 1, 2, 3, 4].map((i) =>
+      JSON.stringify({ id: `b${i}`, repo: repos[i % 3]?.dir, task: taskText('fix', `b${i}`), test_cmd: 'sh check.sh' }),
+    );
+    const manifest = join(work, 'tasks.jsonl');
+    writeFileSync(manifest, `${lines.join('\n')}\n`);
+    const out = join(work, 'out-tokens');
+    const res = await batchInProcess([manifest, '--out', out, '--concurrency', '1', '--max-tokens', '500'], {
+      cwd: work,
+      env: env(),
+    });
+    expect(res.code).toBe(4);
+    const summary = parseJsonl(readFileSync(join(out, 'summary.jsonl'), 'utf8'));
+    expect(summary.filter((l) => l.type === 'task').map((l) => l.id)).toEqual(['b0', 'b1', 'b2']);
+    expect(summary.at(-1)).toMatchObject({
+      type: 'stop',
+      reason: expect.stringContaining('--max-tokens 500 reached (720 tokens spent)'),
+      not_started: ['b3', 'b4'],
+    });
+    expect(res.stderr).toContain('stopped starting tasks: --max-tokens 500 reached');
+  }, 120_000);
+
+  it('--max-cost uses SEDGE_PRICE_PER_MTOK and records each task cost; refuses without prices', async () => {
+    const manifest = join(work, 'cost.jsonl');
+    const lines = [0, 1, 2].map((i) =>
+      JSON.stringify({ id: `c${i}`, repo: repos[i]?.dir, task: taskText('fix', `c${i}`), test_cmd: 'sh check.sh' }),
+    );
+    writeFileSync(manifest, `${lines.join('\n')}\n`);
+    const noPrice = await batchInProcess([manifest, '--out', join(work, 'c0'), '--max-cost', '1'], {
+      cwd: work,
+      env: env(),
+    });
+    expect(noPrice.code).toBe(2);
+    expect(noPrice.stderr).toContain('SEDGE_PRICE_PER_MTOK');
+    // 200 input + 40 output tokens per task at $1000/$0/$1000 per M = $0.24 per task
+    const out = join(work, 'c1');
+    const res = await batchInProcess([manifest, '--out', out, '--concurrency', '1', '--max-cost', '0.3'], {
+      cwd: work,
+      env: env({ SEDGE_PRICE_PER_MTOK: '1000,0,1000' }),
+    });
+    expect(res.code).toBe(4);
+    const summary = parseJsonl(readFileSync(join(out, 'summary.jsonl'), 'utf8'));
+    expect(summary.filter((l) => l.type === 'task').map((l) => [l.id, l.cost_usd])).toEqual([
+      ['c0', 0.24],
+      ['c1', 0.24],
+    ]);
+    expect(summary.at(-1)).toMatchObject({ type: 'stop', not_started: ['c2'] });
+  }, 120_000);
+
+  it('--repos REPOS.txt "TASK" runs one task over every listed repo', async () => {
+    const list = join(work, 'repos.txt');
+    writeFileSync(list, `# the fleet\n${repos.map((r) => r.dir).join('\n')}\n\n`);
+    const out = join(work, 'out-repos');
+    const res = await batchInProcess(
+      ['--repos', list, '--out', out, '--test-cmd', 'sh check.sh', taskText('fix', 'fleet')],
+      { cwd: work, env: env() },
+    );
+    expect(res.stderr).not.toContain('internal error');
+    expect(res.code).toBe(0);
+    const summary = parseJsonl(readFileSync(join(out, 'summary.jsonl'), 'utf8'));
+    expect(summary.map((l) => [l.repo, l.status]).sort()).toEqual(repos.map((r) => [r.dir, 'done']).sort());
+    for (const l of summary) expect(readFileSync(join(out, l.id as string, 'patch.diff'), 'utf8')).toContain('+good');
+    for (const r of repos) expect(gitOut(r.dir, 'status', '--porcelain')).toBe('');
+  }, 120_000);
+});
