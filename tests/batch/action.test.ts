@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseYaml } from '../../src/repo/mini-yaml.js';
+import { parse as parseYaml } from 'yaml';
 import { makeTempHome } from '../support/repo.js';
 import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
 import { gitOut, makeBatchRepo } from './fixture.js';
