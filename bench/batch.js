@@ -193,7 +193,10 @@ async function main() {
       // wall time inside the tasks' commands: shell tool calls and test runs, from each task's events
       let commandMs = 0;
       let testRunsCount = 0;
+      const own = { checkout: 0, finish: 0 };
       for (const s of summary) {
+        own.checkout += s.timings.checkout_ms;
+        own.finish += s.timings.finish_ms;
         for (const line of readFileSync(join(out, s.id, 'events.jsonl'), 'utf8').split('\n')) {
           if (!line) continue;
           const e = JSON.parse(line);
@@ -214,13 +217,19 @@ async function main() {
         children_cpu_ms_per_task: round(m.children_cpu_ms / summary.length),
         command_wall_ms_per_task: round(commandMs / summary.length),
         gate_checks_per_task: round(testRunsCount / summary.length, 2),
+        // the batch layer's own steps around each run (checkout; diff + cleanup + files), wall ms
+        batch_steps_wall_ms_per_task: round((own.checkout + own.finish) / summary.length),
+        checkout_wall_ms_per_task: round(own.checkout / summary.length),
+        finish_wall_ms_per_task: round(own.finish / summary.length),
+        batch_steps_vs_one_test_run_wall: round((own.checkout + own.finish) / summary.length / test.wall_ms, 3),
         harness_cpu_vs_one_test_run: round(m.self_cpu_ms / summary.length / test.cpu_ms, 2),
       });
       console.log(
         `batch c=${concurrency}: ${summary.length} tasks (${done} done) in ${round(m.wall_ms / 1000, 1)} s = ` +
           `${round(summary.length / (m.wall_ms / 1000), 2)} tasks/s; harness CPU ${round(m.self_cpu_ms / summary.length)} ` +
           `ms/task, children CPU ${round(m.children_cpu_ms / summary.length)} ms/task, in commands ` +
-          `${round(commandMs / summary.length)} ms/task`,
+          `${round(commandMs / summary.length)} ms/task; batch's own steps ` +
+          `${round((own.checkout + own.finish) / summary.length)} ms/task wall`,
       );
     }
     const result = {

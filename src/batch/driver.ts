@@ -144,6 +144,7 @@ function fail(task: BatchTask, err: Error): TaskResult {
     tokens: emptyUsage(),
     cost_usd: null,
     duration_ms: 0,
+    timings: { checkout_ms: 0, run_ms: 0, finish_ms: 0 },
     patch_bytes: 0,
     started_at: now,
     finished_at: now,

@@ -44,11 +44,24 @@ export async function runOneTask(task: BatchTask, opts: RunOneOptions): Promise<
     repo: task.repo,
     started_at: new Date(started).toISOString(),
   };
-  type Fields = Omit<TaskResult, 'id' | 'repo' | 'started_at' | 'finished_at' | 'duration_ms' | 'exit_code'>;
+  type Fields = Omit<
+    TaskResult,
+    'id' | 'repo' | 'started_at' | 'finished_at' | 'duration_ms' | 'exit_code' | 'timings'
+  >;
+  const timings = { checkout_ms: 0, run_ms: 0, finish_ms: 0 };
+  let mark = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const ms = Math.round(now - mark);
+    mark = now;
+    return ms;
+  };
   const finish = async (r: Fields, patch: string, modelFailed = false) => {
+    timings.finish_ms = lap(); // diff, checkout removal, event log; result.json itself is the last write
     const result: TaskResult = {
       ...base,
       ...r,
+      timings,
       // a failure caused by the provider is 3, as in `sedge exec`
       exit_code: r.status === 'failed' && modelFailed ? 3 : EXIT_CODE[r.status],
       duration_ms: Date.now() - started,
@@ -72,6 +85,7 @@ export async function runOneTask(task: BatchTask, opts: RunOneOptions): Promise<
   let checkout: TaskCheckout;
   try {
     checkout = await checkoutTask(task, join(opts.workRoot, task.id));
+    timings.checkout_ms = lap();
   } catch (err) {
     if (opts.signal.aborted) return log.discard().then(() => null);
     return finish({ ...empty, status: 'error', reason: (err as Error).message }, '');
@@ -136,10 +150,12 @@ export async function runOneTask(task: BatchTask, opts: RunOneOptions): Promise<
     clearTimeout(timer);
     opts.signal.removeEventListener('abort', onBatchAbort);
   }
+  timings.run_ms = lap();
   if (timedOut) {
     status = 'timeout';
     reason = `per-task timeout (${Math.round(opts.timeoutMs / 1000)} s) reached`;
   } else if (status === 'limit' && /time limit/.test(reason)) status = 'timeout';
+  let cleaned = false;
   try {
     if (opts.signal.aborted && !timedOut) {
       await log.discard();
@@ -151,6 +167,8 @@ export async function runOneTask(task: BatchTask, opts: RunOneOptions): Promise<
     } catch (err) {
       reason = `${reason}; no patch: ${(err as Error).message}`;
     }
+    cleaned = true;
+    await checkout.cleanup().catch(() => undefined);
     return await finish(
       {
         status,
@@ -168,7 +186,7 @@ export async function runOneTask(task: BatchTask, opts: RunOneOptions): Promise<
       modelFailed,
     );
   } finally {
-    await checkout.cleanup().catch(() => undefined);
+    if (!cleaned) await checkout.cleanup().catch(() => undefined);
   }
 }
 

@@ -43,6 +43,8 @@ export interface TaskResult {
   tokens: Usage;
   cost_usd: number | null;
   duration_ms: number;
+  /** where the wall time went: the batch's own steps (checkout, patch + files) around the run itself */
+  timings: { checkout_ms: number; run_ms: number; finish_ms: number };
   /** bytes of patch.diff (0: no change) */
   patch_bytes: number;
   started_at: string;

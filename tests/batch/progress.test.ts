@@ -17,6 +17,7 @@ const result = (id: string, status: TaskResult['status']): TaskResult => ({
   tokens: { ...emptyUsage(), input_tokens: 100, output_tokens: 20 },
   cost_usd: 0.01,
   duration_ms: 1500,
+  timings: { checkout_ms: 10, run_ms: 1400, finish_ms: 20 },
   patch_bytes: 10,
   started_at: '',
   finished_at: '',
