@@ -52,8 +52,9 @@ const CHECKOUT = `
 cd "$1" 2>/dev/null || exit 10
 git rev-parse --git-dir >/dev/null 2>&1 || exit 11
 base=$(git rev-parse --verify --quiet "$3^{commit}") || exit 12
-git worktree add --detach --quiet "$2" "$base" 2>/dev/null ||
-  { git worktree prune && git worktree add --detach --quiet "$2" "$base"; } || exit 13
+# the repository's own hooks (a post-checkout that installs dependencies, ...) do not run for a task checkout
+git -c core.hooksPath=/dev/null worktree add --detach --quiet "$2" "$base" 2>/dev/null ||
+  { git worktree prune && git -c core.hooksPath=/dev/null worktree add --detach --quiet "$2" "$base"; } || exit 13
 echo "$base"`;
 const REMOVE = `git -C "$1" worktree remove --force "$2" 2>/dev/null || { rm -rf "$2"; git -C "$1" worktree prune; }`;
 const DIFF = 'git add --all && git diff --cached --binary --no-color --no-ext-diff "$1"';
@@ -114,7 +115,7 @@ async function cloneTask(task: BatchTask, dir: string): Promise<TaskCheckout> {
       if (baseRef) break;
     }
     if (!baseRef) throw new CheckoutError(`ref "${ref}" not found in ${task.repo}`);
-    await git(dir, ['checkout', '--quiet', '--detach', baseRef]);
+    await git(dir, ['-c', 'core.hooksPath=/dev/null', 'checkout', '--quiet', '--detach', baseRef]);
     return { dir, baseRef, cleanup };
   } catch (err) {
     await cleanup();

@@ -41,18 +41,33 @@ const env = () => ({
   SEDGE_MODEL: 'scripted-model',
 });
 
-describe('sedge batch: 20 tasks over 5 repos with mixed outcomes', () => {
+describe('sedge batch: 21 tasks over 5 repos with mixed outcomes', () => {
   it('reports fixed, still failing, timeout, missing repo and model error, and leaves the originals untouched', async () => {
     // repo 4 is also reached as a URL: a bare clone behind file://
     const bare = join(work, 'r4.git');
     execFileSync('git', ['clone', '-q', '--bare', repos[4]?.dir as string, bare]);
+    // repo 3 has a branch where the value is already good: a task on that ref passes without a change
+    const r3 = repos[3]?.dir as string;
+    execFileSync('git', ['checkout', '-q', '-b', 'already-good'], { cwd: r3 });
+    writeFileSync(join(r3, 'value.txt'), 'good r3\n');
+    execFileSync('git', ['commit', '-qam', 'good'], { cwd: r3 });
+    const goodRef = gitOut(r3, 'rev-parse', 'HEAD');
+    execFileSync('git', ['checkout', '-q', 'main'], { cwd: r3 });
+    // a post-checkout hook in a user's repo does not run for task checkouts
+    writeFileSync(
+      join(repos[1]?.dir as string, '.git', 'hooks', 'post-checkout'),
+      `#!/bin/sh\ntouch '${join(work, 'HOOK-RAN')}'\n`,
+      {
+        mode: 0o755,
+      },
+    );
     const lines: string[] = [];
     const expected = new Map<string, string>();
-    const add = (id: string, repo: string, kind: Kind, status: string) => {
-      lines.push(JSON.stringify({ id, repo, task: taskText(kind, id), test_cmd: 'sh check.sh' }));
+    const add = (id: string, repo: string, kind: Kind, status: string, extra: Record<string, string> = {}) => {
+      lines.push(JSON.stringify({ id, repo, task: taskText(kind, id), test_cmd: 'sh check.sh', ...extra }));
       expected.set(id, status);
     };
-    for (let i = 0; i < 16; i++) {
+    for (let i = 0; i < 14; i++) {
       const kind: Kind = i % 2 === 0 ? 'fix' : 'nofix';
       add(
         `t${String(i).padStart(2, '0')}`,
@@ -65,6 +80,10 @@ describe('sedge batch: 20 tasks over 5 repos with mixed outcomes', () => {
     add('hang', repos[0]?.dir as string, 'hang', 'timeout');
     add('model-err', repos[1]?.dir as string, 'modelerr', 'failed');
     add('no-repo', join(work, 'does-not-exist'), 'fix', 'error');
+    add('on-ref', r3, 'nofix', 'done', { ref: 'already-good' });
+    add('bad-ref', r3, 'fix', 'error', { ref: 'no-such-branch' });
+    // a task whose run cannot even be built (its model's replay file is missing): an error, the batch goes on
+    add('bad-model', repos[2]?.dir as string, 'fix', 'error', { model: 'replay:missing.jsonl' });
     const manifest = join(work, 'tasks.jsonl');
     writeFileSync(manifest, `${lines.join('\n')}\n`);
     const out = join(work, 'out');
@@ -77,16 +96,19 @@ describe('sedge batch: 20 tasks over 5 repos with mixed outcomes', () => {
     expect(res.code).toBe(1);
 
     const summary = parseJsonl(readFileSync(join(out, 'summary.jsonl'), 'utf8'));
-    expect(summary).toHaveLength(20);
+    expect(summary).toHaveLength(21);
     const got = new Map(summary.map((s) => [s.id as string, s.status as string]));
     expect(Object.fromEntries(got)).toEqual(Object.fromEntries(expected));
     // one plain progress line per finished task
-    expect(res.stderr.match(/^\[\d+\/20\] /gm)).toHaveLength(20);
+    expect(res.stderr.match(/^\[\d+\/21\] /gm)).toHaveLength(21);
 
     const result = (id: string) => JSON.parse(readFileSync(join(out, id, 'result.json'), 'utf8'));
     expect(result('model-err').exit_code).toBe(3);
     expect(result('hang').exit_code).toBe(4);
     expect(result('no-repo')).toMatchObject({ exit_code: 1, reason: expect.stringContaining('not found') });
+    expect(result('on-ref')).toMatchObject({ base_ref: goodRef, verified: true, patch_bytes: 0 });
+    expect(result('bad-ref').reason).toContain('ref "no-such-branch" not found');
+    expect(result('bad-model').reason).toContain('missing.jsonl');
     const t00 = result('t00');
     expect(t00).toMatchObject({ exit_code: 0, verified: true, base_ref: heads[0] });
     expect(t00.tests_after).toMatchObject({ command: 'sh check.sh' });
@@ -110,12 +132,13 @@ describe('sedge batch: 20 tasks over 5 repos with mixed outcomes', () => {
 
     // the originals are untouched: clean, same HEAD, no worktree left registered; checkouts are gone
     repos.forEach((r, i) => {
-      expect(gitOut(r.dir, 'status', '--porcelain')).toBe('');
+      expect(gitOut(r.dir, 'status', '--porcelain', '--ignored', '--untracked-files=all')).toBe('');
       expect(gitOut(r.dir, 'rev-parse', 'HEAD')).toBe(heads[i]);
       expect(gitOut(r.dir, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
       expect(readFileSync(join(r.dir, 'value.txt'), 'utf8')).toBe(`bad r${i}\n`);
     });
     expect(readdirSync(out).sort()).not.toContain('.work');
+    expect(existsSync(join(work, 'HOOK-RAN'))).toBe(false);
   }, 120_000);
 
   it('refuses a malformed line and a duplicate id before anything runs, naming the lines (exit 2)', async () => {
