@@ -102,4 +102,45 @@ describe('sedge batch budgets and the --repos short form', () => {
     for (const l of summary) expect(readFileSync(join(out, l.id as string, 'patch.diff'), 'utf8')).toContain('+good');
     for (const r of repos) expect(gitOut(r.dir, 'status', '--porcelain')).toBe('');
   }, 120_000);
+
+  it('a 429 seen by one worker pauses every worker (shared backoff), and the batch still finishes', async () => {
+    const arrivals: { at: number; followUp: boolean }[] = [];
+    let t429 = 0;
+    const shared = await startScriptedServer([], {
+      fallback: (req) => {
+        const now = performance.now();
+        arrivals.push({ at: now, followUp: req.messages.some((m) => m.role === 'assistant') });
+        if (!t429) {
+          t429 = now;
+          return { error: { status: 429, message: 'rate limited', headers: { 'retry-after-ms': '4000' } } };
+        }
+        return router.route(req);
+      },
+    });
+    try {
+      const lines = [0, 1, 2, 3].map((i) =>
+        JSON.stringify({
+          id: `q${i}`,
+          repo: repos[i % 3]?.dir,
+          task: taskText('fix', `q${i}`),
+          test_cmd: 'sh check.sh',
+        }),
+      );
+      const manifest = join(work, 'q.jsonl');
+      writeFileSync(manifest, `${lines.join('\n')}\n`);
+      const out = join(work, 'out-429');
+      const res = await batchInProcess([manifest, '--out', out, '--concurrency', '4'], {
+        cwd: work,
+        env: { ...env(), OPENAI_BASE_URL: shared.baseURL },
+      });
+      expect(res.code).toBe(0);
+      // The provider asked for 4 s. First requests already on the wire when the 429 came may still land, but no
+      // worker sends its next request while the pause lasts (unpaused, the others would go on with their tasks).
+      const during = arrivals.filter((a) => a.at > t429 && a.at < t429 + 3900);
+      expect(during.filter((a) => a.followUp)).toEqual([]);
+      expect(arrivals.filter((a) => a.at > t429 && a.followUp).length).toBeGreaterThanOrEqual(4);
+    } finally {
+      await shared.close();
+    }
+  }, 120_000);
 });

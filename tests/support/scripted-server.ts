@@ -13,7 +13,7 @@ export type ScriptStep =
       /** abort the connection after this many SSE chunks (a mid-stream failure) */
       dropAfter?: number;
     })
-  | { error: { status: number; message: string } }
+  | { error: { status: number; message: string; headers?: Record<string, string> } }
   | ((request: ChatRequest) => ScriptStep);
 
 export interface ChatRequest {
@@ -76,7 +76,7 @@ export async function startScriptedServer(
       return;
     }
     if ('error' in step) {
-      res.writeHead(step.error.status, { 'content-type': 'application/json' });
+      res.writeHead(step.error.status, { 'content-type': 'application/json', ...step.error.headers });
       res.end(JSON.stringify({ error: { message: step.error.message, type: 'scripted' } }));
       return;
     }
