@@ -89,7 +89,7 @@ export async function runBatchCommand(argv: string[], io: Io): Promise<number> {
   const runTask: TaskRunner = async function* (dir: string, task: BatchTask, signal: AbortSignal) {
     const taskFlags: FlagValues = { ...flags };
     if (task.test_cmd) taskFlags.testCmd = task.test_cmd;
-    if (task.model) taskFlags.model = task.model;
+    if (task.model) taskFlags.model = absoluteReplay({ model: task.model }, io.cwd).model as string;
     const composition = await compose({
       cwd: dir,
       env: io.env,
@@ -211,7 +211,7 @@ function planBatch(argv: string[], io: Io): Plan | 'help' {
     out,
     workRoot: inside ? mkdtempSync(join(tmpdir(), 'sedge-batch-work-')) : workRoot(out),
     tempWork,
-    flags: runFlags(values),
+    flags: absoluteReplay(runFlags(values), io.cwd),
     pricing,
     concurrency,
     resume,
@@ -219,6 +219,12 @@ function planBatch(argv: string[], io: Io): Plan | 'help' {
     ...(maxCost !== undefined ? { maxCost } : {}),
     ...(maxTokens !== undefined ? { maxTokens } : {}),
   };
+}
+
+/** Every task runs in its own checkout: a `replay:FILE` model named relative to where sedge was started. */
+function absoluteReplay(flags: FlagValues, cwd: string): FlagValues {
+  const file = flags.model?.startsWith('replay:') ? flags.model.slice('replay:'.length) : undefined;
+  return file && !isAbsolute(file) ? { ...flags, model: `replay:${resolve(cwd, file)}` } : flags;
 }
 
 function isWithin(path: string, root: string): boolean {

@@ -143,4 +143,23 @@ describe('sedge batch budgets and the --repos short form', () => {
       await shared.close();
     }
   }, 120_000);
+
+  it('--model replay:FILE relative to where sedge started works in every task checkout', async () => {
+    writeFileSync(
+      join(work, 'fix.replay.jsonl'),
+      '{"tool_calls": [{"name": "sed", "arguments": {"path": "value.txt", "script": "s/bad/good/"}}]}\n' +
+        '{"text": "done"}\n',
+    );
+    const list = join(work, 'replay-repos.txt');
+    writeFileSync(list, `${repos[0]?.dir}\n${repos[1]?.dir}\n`);
+    const out = join(work, 'out-replay');
+    const res = await batchInProcess(
+      ['--repos', list, '--out', out, '--model', 'replay:fix.replay.jsonl', '--test-cmd', 'sh check.sh', 'fix it'],
+      { cwd: work, env: { ...home.env, PATH: process.env.PATH } },
+    );
+    expect(res.stderr).not.toContain('internal error');
+    expect(res.code).toBe(0);
+    const summary = parseJsonl(readFileSync(join(out, 'summary.jsonl'), 'utf8'));
+    expect(summary.map((l) => l.status)).toEqual(['done', 'done']);
+  }, 120_000);
 });
