@@ -11,6 +11,7 @@ import { readPrompt } from '../config/prompts.js';
 import { loadSettings, type FlagValues } from '../config/load.js';
 import { stateDir } from '../config/paths.js';
 import type { Settings } from '../config/schema.js';
+import type { BackoffGate } from '../model/backoff-gate.js';
 import { createModel, describeModel } from '../model/create.js';
 import { createDeliberator } from '../model/deliberate.js';
 import type { Message, ModelClient } from '../model/types.js';
@@ -39,6 +40,8 @@ export interface ComposeOptions {
   model?: ModelClient;
   /** an already-built think model (tests); otherwise built from think_model when set */
   thinkModel?: ModelClient;
+  /** a 429 backoff shared with other compositions (the workers of a batch) */
+  backoff?: BackoffGate;
   onWarning?: (message: string) => void;
 }
 
@@ -61,6 +64,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     ...(reasoningEffort ? { reasoningEffort } : {}),
     replayDelayMs: Number(env.SEDGE_REPLAY_DELAY_MS ?? 0) || 0,
     onRetry: (n: number, message: string) => opts.onWarning?.(`model request failed, retry ${n}: ${message}`),
+    ...(opts.backoff ? { gate: opts.backoff } : {}),
   });
   const model = opts.model ?? createModel(modelSettings(settings.model, settings.reasoningEffort));
   // the models table gives the context window unless the config sets one

@@ -29,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT.done;
       case 'exec':
         return await (await import('./exec-command.js')).runExecCommand(rest, io);
+      case 'batch':
+        return await (await import('./batch.js')).runBatchCommand(rest, io);
       case 'tests':
         return await (await import('./tests-command.js')).runTestsCommand(rest, { ...io, signal: interruptSignal() });
       case 'traces':

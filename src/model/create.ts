@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { chooseApi, isOpenAIEndpoint, modelInfo, type ApiKind, type ModelEntry, type ModelInfo } from './models.js';
+import type { BackoffGate } from './backoff-gate.js';
 import { createOpenAIModel } from './openai.js';
 import { createResponsesModel } from './responses.js';
 import { createReplayModel } from './replay.js';
@@ -21,6 +22,8 @@ export interface ModelSettings {
   /** reasoning effort for this model (overrides the table's) */
   reasoningEffort?: ModelEntry['reasoning_effort'];
   onRetry?: (attempt: number, message: string) => void;
+  /** a 429 backoff shared with other clients (batch workers) */
+  gate?: BackoffGate;
 }
 
 /** A missing key or endpoint, or an unreadable replay file: a usage/config error (exit 2). */
@@ -75,5 +78,8 @@ export function createModel(s: ModelSettings): ModelClient {
           ...(effort ? { reasoningEffort: effort } : {}),
           sendCacheKey: isOpenAIEndpoint(s.baseURL),
         });
-  return withRetry(client, { ...(s.onRetry ? { onRetry: (n, e) => s.onRetry?.(n, e.message) } : {}) });
+  return withRetry(client, {
+    ...(s.onRetry ? { onRetry: (n, e) => s.onRetry?.(n, e.message) } : {}),
+    ...(s.gate ? { gate: s.gate } : {}),
+  });
 }

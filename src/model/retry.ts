@@ -1,3 +1,4 @@
+import type { BackoffGate } from './backoff-gate.js';
 import { ModelError, type ModelChunk, type ModelClient, type ModelRequest } from './types.js';
 
 export interface RetryOptions {
@@ -11,6 +12,8 @@ export interface RetryOptions {
   /** for tests: how to wait between attempts */
   wait?: (ms: number, signal: AbortSignal) => Promise<void>;
   onRetry?: (attempt: number, error: ModelError) => void;
+  /** a backoff shared with other clients (batch workers): a 429 here pauses them all */
+  gate?: BackoffGate;
 }
 
 const DEFAULTS: RetryOptions = { retries: 3, idleTimeoutMs: 120_000, firstChunkTimeoutMs: 300_000, baseDelayMs: 1_000 };
@@ -42,6 +45,7 @@ export function withRetry(inner: ModelClient, options: Partial<RetryOptions> = {
           timer.unref?.();
         };
         try {
+          if (opts.gate) await opts.gate.wait(signal);
           arm();
           for await (const chunk of inner.stream(request, attemptCtl.signal)) {
             limitMs = opts.idleTimeoutMs;
@@ -64,6 +68,10 @@ export function withRetry(inner: ModelClient, options: Partial<RetryOptions> = {
             opts.baseDelayMs * 2 ** attempt * (0.75 + Math.random() * 0.5),
             error.retryAfterMs ?? 0,
           );
+          if (opts.gate && error.status === 429) {
+            opts.gate.pause(backoff);
+            continue; // the gate's wait at the top of the next attempt is the pause
+          }
           await wait(backoff, signal);
         } finally {
           clearTimeout(timer);

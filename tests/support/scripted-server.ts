@@ -15,7 +15,7 @@ export type ScriptStep =
       /** abort the connection after this many SSE chunks (a mid-stream failure) */
       dropAfter?: number;
     } & Pick<ResponsesTurn, 'encrypted' | 'incomplete'>)
-  | { error: { status: number; message: string } }
+  | { error: { status: number; message: string; headers?: Record<string, string> } }
   | ((request: ChatRequest) => ScriptStep);
 
 export interface ChatRequest {
@@ -41,7 +41,18 @@ export interface ScriptedServer {
   close(): Promise<void>;
 }
 
-export async function startScriptedServer(script: ScriptStep[] = []): Promise<ScriptedServer> {
+export interface ScriptedServerOptions {
+  /**
+   * Answers a request when the queue is empty: for concurrent runs (batch workers) whose request order is
+   * not fixed, the reply is chosen from the request itself.
+   */
+  fallback?: (request: ChatRequest) => ScriptStep;
+}
+
+export async function startScriptedServer(
+  script: ScriptStep[] = [],
+  options: ScriptedServerOptions = {},
+): Promise<ScriptedServer> {
   const queue = [...script];
   const requests: ChatRequest[] = [];
   const rawBodies: string[] = [];
@@ -66,7 +77,7 @@ export async function startScriptedServer(script: ScriptStep[] = []): Promise<Sc
     rawBodies.push(body);
     paths.push(req.url ?? '');
     authHeaders.push(String(req.headers.authorization ?? ''));
-    let step = queue.shift();
+    let step = queue.shift() ?? options.fallback?.(request);
     while (typeof step === 'function') step = step(request);
     if (!step) {
       res.writeHead(500, { 'content-type': 'application/json' });
@@ -76,7 +87,7 @@ export async function startScriptedServer(script: ScriptStep[] = []): Promise<Sc
       return;
     }
     if ('error' in step) {
-      res.writeHead(step.error.status, { 'content-type': 'application/json' });
+      res.writeHead(step.error.status, { 'content-type': 'application/json', ...step.error.headers });
       res.end(JSON.stringify({ error: { message: step.error.message, type: 'scripted' } }));
       return;
     }

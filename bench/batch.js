@@ -1,0 +1,256 @@
+#!/usr/bin/env node
+// npm run bench, batch case: N scripted tasks over R throwaway repos, run by `sedge batch` at several
+// concurrencies. Reports tasks per second, the driver's own CPU per task (sedge's process: compose, loop, SDK,
+// files) and its children's CPU per task (git worktrees and diffs, the shell, the test runs), next to what
+// one test run of the tasks costs. Results go to bench/results/batch.json.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const TASKS = Number(process.env.BENCH_BATCH_TASKS ?? 200);
+const REPOS = Number(process.env.BENCH_BATCH_REPOS ?? 20);
+const LEVELS = (process.env.BENCH_BATCH_CONCURRENCY ?? '1,4,8').split(',').map(Number);
+const TEST_CMD = 'node --test --test-reporter=dot test/';
+const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** An OpenAI-compatible endpoint: the first turn of a task edits value.txt with sed, the second finishes. */
+async function startEndpoint() {
+  let requests = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      requests++;
+      const request = JSON.parse(body);
+      const first = !request.messages.some((m) => m.role === 'assistant');
+      const base = { id: `c${requests}`, object: 'chat.completion.chunk', created: 0, model: 'bench' };
+      const delta = first
+        ? {
+            tool_calls: [
+              {
+                index: 0,
+                id: `call_${requests}`,
+                type: 'function',
+                function: { name: 'sed', arguments: JSON.stringify({ path: 'value.txt', script: 's/bad/good/' }) },
+              },
+            ],
+          }
+        : { content: 'value.txt says good now.' };
+      const chunks = [
+        { ...base, choices: [{ index: 0, delta: { role: 'assistant', ...delta }, finish_reason: null }] },
+        { ...base, choices: [{ index: 0, delta: {}, finish_reason: first ? 'tool_calls' : 'stop' }] },
+        { ...base, choices: [], usage: { prompt_tokens: 1000, completion_tokens: 50, total_tokens: 1050 } },
+      ];
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`${chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')}data: [DONE]\n\n`);
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}/v1`, close: () => server.close() };
+}
+
+function git(cwd, ...args) {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+}
+
+function makeRepo(dir, i) {
+  mkdirSync(join(dir, 'test'), { recursive: true });
+  writeFileSync(join(dir, 'value.txt'), `bad ${i}\n`);
+  writeFileSync(
+    join(dir, 'test', 'value.test.js'),
+    "const { test } = require('node:test');\nconst assert = require('node:assert');\n" +
+      "test('value is good', () => assert.match(require('node:fs').readFileSync('value.txt', 'utf8'), /good/));\n",
+  );
+  writeFileSync(join(dir, 'package.json'), '{"name":"bench-repo","private":true}\n');
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, '-c', 'user.email=b@example.invalid', '-c', 'user.name=b', 'add', '-A');
+  git(dir, '-c', 'user.email=b@example.invalid', '-c', 'user.name=b', 'commit', '-qm', 'init');
+}
+
+/**
+ * Run a command in a wrapper that reports its own CPU (user+sys) and its reaped children's CPU
+ * (from /proc/self/stat, Linux) when the command ends.
+ */
+const WRAPPER = `
+const { spawnSync } = require('node:child_process');
+const { readFileSync, writeFileSync } = require('node:fs');
+const [out, mode, ...rest] = process.argv.slice(1);
+const tick = 100;
+const childCpu = () => { const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[13]) + Number(f[14])) * 1000) / tick; };
+(async () => {
+  const t0 = performance.now();
+  let code;
+  if (mode === 'main') {
+    const { main } = await import(rest[0]);
+    code = await main(rest.slice(1));
+  } else {
+    code = spawnSync('bash', ['-c', rest[0]], { cwd: rest[1], stdio: 'ignore' }).status;
+  }
+  const u = process.cpuUsage();
+  writeFileSync(out, JSON.stringify({ code, wall_ms: performance.now() - t0,
+    self_cpu_ms: (u.user + u.system) / 1000, children_cpu_ms: childCpu() }));
+  process.exit(0);
+})();`;
+
+function measured(env, outFile, ...args) {
+  return new Promise((resolve, reject) => {
+    // BENCH_BATCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the driver
+    const nodeArgs = (process.env.BENCH_BATCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, '-e', WRAPPER, outFile, ...args], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', () => {
+      try {
+        resolve(JSON.parse(readFileSync(outFile, 'utf8')));
+      } catch {
+        reject(new Error(`measurement failed: ${err}`));
+      }
+    });
+  });
+}
+
+async function main() {
+  if (spawnSync('sh', ['-c', 'test -r /proc/self/stat']).status !== 0) {
+    console.log('bench batch: skipped (needs Linux /proc for child CPU)');
+    return;
+  }
+  const work = mkdtempSync(join(tmpdir(), 'sedge-bench-batch-'));
+  const endpoint = await startEndpoint();
+  try {
+    const repos = Array.from({ length: REPOS }, (_, i) => {
+      const dir = join(work, `repo-${i}`);
+      mkdirSync(dir);
+      makeRepo(dir, i);
+      return dir;
+    });
+    const manifest = join(work, 'tasks.jsonl');
+    writeFileSync(
+      manifest,
+      Array.from({ length: TASKS }, (_, i) =>
+        JSON.stringify({ id: `t${i}`, repo: repos[i % REPOS], task: `make value.txt say good (${i})` }),
+      ).join('\n'),
+    );
+    const home = join(work, 'home');
+    const env = {
+      PATH: process.env.PATH,
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, 'config'),
+      XDG_STATE_HOME: join(home, 'state'),
+      XDG_CACHE_HOME: join(home, 'cache'),
+      OPENAI_BASE_URL: endpoint.url,
+      OPENAI_API_KEY: 'sk-bench-0000000000',
+      SEDGE_MODEL: 'bench',
+      LANG: 'C.UTF-8',
+    };
+    // one test run of a task's repo, alone: what the harness's cost is compared with
+    const testRuns = [];
+    for (let i = 0; i < 5; i++)
+      testRuns.push(await measured(env, join(work, `test-${i}.json`), 'cmd', TEST_CMD, repos[0]));
+    const test = {
+      command: TEST_CMD,
+      wall_ms: round(median(testRuns.map((r) => r.wall_ms))),
+      cpu_ms: round(median(testRuns.map((r) => r.children_cpu_ms))),
+    };
+
+    const levels = [];
+    for (const concurrency of LEVELS) {
+      const out = join(work, `out-${concurrency}`);
+      const m = await measured(
+        env,
+        join(work, `m-${concurrency}.json`),
+        'main',
+        join(root, 'dist', 'bin', 'main.js'),
+        'batch',
+        manifest,
+        '--out',
+        out,
+        '--concurrency',
+        String(concurrency),
+        '--test-cmd',
+        TEST_CMD,
+        '--verify-rounds',
+        '0',
+      );
+      const summary = readFileSync(join(out, 'summary.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const done = summary.filter((s) => s.status === 'done').length;
+      // wall time inside the tasks' commands: shell tool calls and test runs, from each task's events
+      let commandMs = 0;
+      let testRunsCount = 0;
+      const own = { checkout: 0, finish: 0 };
+      for (const s of summary) {
+        own.checkout += s.timings.checkout_ms;
+        own.finish += s.timings.finish_ms;
+        for (const line of readFileSync(join(out, s.id, 'events.jsonl'), 'utf8').split('\n')) {
+          if (!line) continue;
+          const e = JSON.parse(line);
+          if (e.type === 'verify_result') {
+            commandMs += e.duration_ms;
+            testRunsCount++;
+          } else if (e.type === 'tool_end' && e.name === 'shell') commandMs += e.duration_ms;
+        }
+      }
+      levels.push({
+        concurrency,
+        tasks: summary.length,
+        done,
+        exit_code: m.code,
+        wall_s: round(m.wall_ms / 1000, 2),
+        tasks_per_s: round(summary.length / (m.wall_ms / 1000), 2),
+        harness_cpu_ms_per_task: round(m.self_cpu_ms / summary.length),
+        children_cpu_ms_per_task: round(m.children_cpu_ms / summary.length),
+        command_wall_ms_per_task: round(commandMs / summary.length),
+        gate_checks_per_task: round(testRunsCount / summary.length, 2),
+        // the batch layer's own steps around each run (checkout; diff + cleanup + files), wall ms
+        batch_steps_wall_ms_per_task: round((own.checkout + own.finish) / summary.length),
+        checkout_wall_ms_per_task: round(own.checkout / summary.length),
+        finish_wall_ms_per_task: round(own.finish / summary.length),
+        batch_steps_vs_one_test_run_wall: round((own.checkout + own.finish) / summary.length / test.wall_ms, 3),
+        harness_cpu_vs_one_test_run: round(m.self_cpu_ms / summary.length / test.cpu_ms, 2),
+      });
+      console.log(
+        `batch c=${concurrency}: ${summary.length} tasks (${done} done) in ${round(m.wall_ms / 1000, 1)} s = ` +
+          `${round(summary.length / (m.wall_ms / 1000), 2)} tasks/s; harness CPU ${round(m.self_cpu_ms / summary.length)} ` +
+          `ms/task, children CPU ${round(m.children_cpu_ms / summary.length)} ms/task, in commands ` +
+          `${round(commandMs / summary.length)} ms/task; batch's own steps ` +
+          `${round((own.checkout + own.finish) / summary.length)} ms/task wall`,
+      );
+    }
+    const result = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: (await import('node:os')).cpus().length,
+      tasks: TASKS,
+      repos: REPOS,
+      one_test_run: test,
+      note:
+        'harness = the sedge batch process itself; children = git worktree/diff, the shell and the test runs ' +
+        '(the gate runs a baseline and a check per task); commands = wall time inside shell calls and test runs',
+      levels,
+    };
+    console.log(`one test run (${TEST_CMD}): ${test.wall_ms} ms wall, ${test.cpu_ms} ms CPU`);
+    mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+    writeFileSync(join(root, 'bench', 'results', 'batch.json'), `${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    endpoint.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();

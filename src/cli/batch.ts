@@ -1,0 +1,262 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { runBatch } from '../batch/driver.js';
+import { isRepoUrl, ManifestError, parseManifest, tasksFromRepos } from '../batch/manifest.js';
+import { holdsBatch, workRoot } from '../batch/outputs.js';
+import { createLineView, createLiveView } from '../batch/progress.js';
+import { resolveShard, selectShard, ShardError } from '../batch/shard.js';
+import type { BatchTask, TaskRunner } from '../batch/types.js';
+import { ConfigError, type FlagValues } from '../config/load.js';
+import { EXIT } from '../headless/exit-codes.js';
+import { createBackoffGate } from '../model/backoff-gate.js';
+import { ModelConfigError } from '../model/create.js';
+import { costOf, type Pricing } from '../ui/usage.js';
+import { parse, RUN_OPTIONS, runFlags, seconds, UsageError } from './args.js';
+import { compose } from './compose.js';
+import type { Io } from '../agent/composition.js';
+
+export const BATCH_HELP = `Usage: sedge batch TASKS.jsonl --out DIR [options]
+       sedge batch --repos REPOS.txt --out DIR [options] "TASK"
+       sedge batch report DIR... [--json] [--write DIR]
+
+Runs many tasks over many repositories, each in its own git worktree (local repos) or clone (URLs), with
+the loop, test gate, recall and limits of 'sedge exec'. A task line is a JSON object:
+  {"id": "...", "repo": "<path or git URL>", "task": "...", "ref"?: "...", "test_cmd"?: "...", "model"?: "..."}
+Per task DIR/<id>/ gets result.json, events.jsonl and patch.diff (git apply); DIR/summary.jsonl grows as
+tasks finish.
+
+Options
+  --out DIR                where results go (required)
+  --concurrency N          tasks at once (default 4)
+  --timeout-per-task D     stop a task after e.g. 600, 10m (it ends as "timeout")
+  --max-steps N            model turns per task
+  --max-tokens N           stop starting tasks once the batch spent N tokens
+  --max-cost USD           the same in dollars (needs SEDGE_PRICE_PER_MTOK=IN,CACHED,OUT)
+  --resume                 continue in DIR: finished tasks are kept, unfinished ones run again
+  --shard K/N              run every N-th task starting at the K-th; unset: SEDGE_SHARD=K/N, or a
+                           Kubernetes Indexed Job's JOB_COMPLETION_INDEX with --shards N / SEDGE_SHARDS
+  -m, --model, --test-cmd, --no-verify, --allow-preexisting, --verify-rounds, --no-recall   as in exec
+
+Exit codes
+  0 every task done   1 some task did not finish done   2 usage error   4 a budget stopped the batch
+  130 interrupted`;
+
+const BATCH_OPTIONS = {
+  ...RUN_OPTIONS,
+  out: { type: 'string', short: 'o' },
+  repos: { type: 'string' },
+  concurrency: { type: 'string', short: 'j' },
+  shard: { type: 'string' },
+  shards: { type: 'string' },
+  resume: { type: 'boolean' },
+  'max-cost': { type: 'string' },
+  'max-tokens': { type: 'string' },
+  'timeout-per-task': { type: 'string' },
+} as const;
+
+/** `sedge batch ...`: argv -> a manifest, a shard and a TaskRunner built from compose(); batch/ does the rest. */
+export async function runBatchCommand(argv: string[], io: Io): Promise<number> {
+  if (argv[0] === 'report') return (await import('./batch-report.js')).runBatchReport(argv.slice(1), io);
+  let plan: Plan | 'help';
+  try {
+    plan = planBatch(argv, io);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ManifestError || err instanceof ShardError)
+      return usage(io, err.message);
+    throw err;
+  }
+  if (plan === 'help') {
+    io.stdout.write(`${BATCH_HELP}\n`);
+    return EXIT.done;
+  }
+  const { tasks, out, flags, pricing } = plan;
+
+  // Preflight: a missing endpoint or a bad config is one usage error now, not an error in every task.
+  const probe = mkdtempSync(join(tmpdir(), 'sedge-batch-probe-'));
+  try {
+    await (await compose({ cwd: probe, env: io.env, flags, approvalMode: 'auto' })).close();
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError)
+      return usage(io, err.message);
+    throw err;
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+
+  const backoff = createBackoffGate();
+  const warnings = new Set<string>();
+  const runTask: TaskRunner = async function* (dir: string, task: BatchTask, signal: AbortSignal) {
+    const taskFlags: FlagValues = { ...flags };
+    if (task.test_cmd) taskFlags.testCmd = task.test_cmd;
+    if (task.model) taskFlags.model = absoluteReplay({ model: task.model }, io.cwd).model as string;
+    const composition = await compose({
+      cwd: dir,
+      env: io.env,
+      flags: taskFlags,
+      approvalMode: 'auto',
+      backoff,
+      onWarning: (m) => warnings.add(`${task.id}: ${m}`),
+    });
+    try {
+      return yield* composition.run(task.task, signal);
+    } finally {
+      await composition.close();
+    }
+  };
+
+  const ctl = new AbortController();
+  const signals = io.signals ?? process;
+  let interrupts = 0;
+  const onSignal = () => {
+    if (++interrupts === 1) ctl.abort(new Error('interrupted'));
+    else process.exit(EXIT.interrupted);
+  };
+  signals.on('SIGINT', onSignal);
+  signals.on('SIGTERM', onSignal);
+  let stderrGone = false;
+  io.stderr.on('error', () => (stderrGone = true));
+  const write = (s: string) => void (stderrGone || io.stderr.write(s));
+  const tty = Boolean((io.stderr as { isTTY?: boolean }).isTTY) && !io.env.CI;
+  const cost = pricing ? (u: Parameters<typeof costOf>[0]) => costOf(u, pricing) : undefined;
+  const view = tty
+    ? createLiveView(write, {
+        columns: () => (io.stderr as { columns?: number }).columns ?? 100,
+        ...(cost ? { costOf: cost } : {}),
+      })
+    : createLineView(write);
+  try {
+    const outcome = await runBatch({
+      tasks,
+      out,
+      workRoot: plan.workRoot,
+      concurrency: plan.concurrency,
+      runTask,
+      resume: plan.resume,
+      timeoutMs: plan.timeoutMs,
+      ...(plan.maxCost !== undefined ? { maxCostUsd: plan.maxCost } : {}),
+      ...(plan.maxTokens !== undefined ? { maxTokens: plan.maxTokens } : {}),
+      ...(cost ? { costOf: cost } : {}),
+      signal: ctl.signal,
+      onProgress: (p) => view.update(p),
+    });
+    view.close();
+    for (const w of warnings) write(`sedge: ${w}\n`);
+    const notDone = outcome.results.filter((r) => r.status !== 'done').length;
+    write(
+      `batch: ${outcome.results.length - notDone}/${tasks.length} done, ${notDone} not done` +
+        `${outcome.stopped ? `, stopped: ${outcome.stopped}` : ''}; ${join(out, 'summary.jsonl')}\n`,
+    );
+    if (outcome.interrupted) return EXIT.interrupted;
+    if (outcome.stopped) return EXIT.limit;
+    return notDone ? EXIT.failed : EXIT.done;
+  } finally {
+    view.close();
+    signals.off('SIGINT', onSignal);
+    signals.off('SIGTERM', onSignal);
+    if (plan.tempWork) rmSync(plan.workRoot, { recursive: true, force: true });
+  }
+}
+
+interface Plan {
+  tasks: BatchTask[];
+  out: string;
+  workRoot: string;
+  tempWork: boolean;
+  flags: FlagValues;
+  pricing: Pricing | null;
+  concurrency: number;
+  resume: boolean;
+  timeoutMs: number;
+  maxCost?: number;
+  maxTokens?: number;
+}
+
+function planBatch(argv: string[], io: Io): Plan | 'help' {
+  const { values, positionals } = parse(argv, BATCH_OPTIONS);
+  if (values.help) return 'help';
+  if (!values.out) throw new UsageError('--out DIR is required');
+  const out = resolve(io.cwd, values.out);
+  let tasks: BatchTask[];
+  if (values.repos !== undefined) {
+    const task = positionals.join(' ').trim();
+    if (!task) throw new UsageError('--repos needs the TASK: sedge batch --repos REPOS.txt --out DIR "TASK"');
+    const path = resolve(io.cwd, values.repos);
+    tasks = tasksFromRepos(readText(path, '--repos'), values.repos, dirname(path), task);
+  } else {
+    if (positionals.length !== 1) throw new UsageError('give one TASKS.jsonl (or --repos REPOS.txt "TASK")');
+    const path = resolve(io.cwd, positionals[0] as string);
+    tasks = parseManifest(readText(path, 'the manifest'), positionals[0] as string, dirname(path));
+  }
+  const shard = resolveShard(values.shard, values.shards, io.env);
+  tasks = selectShard(tasks, shard);
+  const resume = Boolean(values.resume);
+  if (!resume && holdsBatch(out))
+    throw new UsageError(`${out} already holds a batch: add --resume to continue it, or choose another --out`);
+  const concurrency = whole('concurrency', values.concurrency, 1) ?? 4;
+  const maxTokens = whole('max-tokens', values['max-tokens'], 1);
+  const pricing = parsePricing(io.env.SEDGE_PRICE_PER_MTOK);
+  let maxCost: number | undefined;
+  if (values['max-cost'] !== undefined) {
+    maxCost = Number(values['max-cost']);
+    if (!Number.isFinite(maxCost) || maxCost <= 0)
+      throw new UsageError(`--max-cost needs a positive number of USD, got "${values['max-cost']}"`);
+    if (!pricing) throw new UsageError('--max-cost needs prices: set SEDGE_PRICE_PER_MTOK=IN,CACHED,OUT (USD per 1M)');
+  }
+  // Checkouts live under DIR/.work, unless DIR is inside a repository being worked on: then in a temp dir.
+  const inside = tasks.some((t) => !isRepoUrl(t.repo) && isWithin(out, t.repo));
+  const tempWork = inside;
+  return {
+    tasks,
+    out,
+    workRoot: inside ? mkdtempSync(join(tmpdir(), 'sedge-batch-work-')) : workRoot(out),
+    tempWork,
+    flags: absoluteReplay(runFlags(values), io.cwd),
+    pricing,
+    concurrency,
+    resume,
+    timeoutMs: (seconds('timeout-per-task', values['timeout-per-task']) ?? 0) * 1000,
+    ...(maxCost !== undefined ? { maxCost } : {}),
+    ...(maxTokens !== undefined ? { maxTokens } : {}),
+  };
+}
+
+/** Every task runs in its own checkout: a `replay:FILE` model named relative to where sedge was started. */
+function absoluteReplay(flags: FlagValues, cwd: string): FlagValues {
+  const file = flags.model?.startsWith('replay:') ? flags.model.slice('replay:'.length) : undefined;
+  return file && !isAbsolute(file) ? { ...flags, model: `replay:${resolve(cwd, file)}` } : flags;
+}
+
+function isWithin(path: string, root: string): boolean {
+  const rel = relative(resolve(root), path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+function whole(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} needs a whole number ≥ ${min}, got "${v}"`);
+  return n;
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+}
+
+function parsePricing(v: string | undefined): Pricing | null {
+  if (!v) return null;
+  const n = v.split(',').map((x) => Number(x.trim()));
+  if (n.length !== 3 || n.some((x) => !Number.isFinite(x) || x < 0)) return null;
+  return { input: n[0] as number, cachedInput: n[1] as number, output: n[2] as number };
+}
+
+function usage(io: Io, message: string): number {
+  io.stderr.write(`sedge batch: ${message}\nRun 'sedge batch --help' for options.\n`);
+  return EXIT.usage;
+}
