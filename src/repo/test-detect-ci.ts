@@ -4,12 +4,12 @@
  * `${{ … }}` or tools missing here are passed over (wrappers like `poetry run` are dropped when absent).
  */
 import { join, relative, resolve } from 'node:path';
-import { parseYaml, type YamlValue } from './mini-yaml.js';
+import { readYaml, scalarText, type YamlValue } from './test-detect-yaml.js';
 import { runnerOfScriptCommand } from './test-detect-node.js';
 import { withoutMissingPytestPlugins } from './test-detect-python.js';
 import { sanitizeCiCommand } from './test-detect-shell.js';
 import { commandLanguage, mainLanguage, type Lang } from './test-detect-lang.js';
-import { inferRunner, listDir, onPath, readText } from './test-detect-util.js';
+import { inferRunner, listDir, onPath, readText, type ToolLookup } from './test-detect-util.js';
 import type { TestDetection } from './test-types.js';
 
 interface Candidate {
@@ -34,18 +34,19 @@ const ENV_MANAGER = /^(?:[A-Za-z_]\w*=\S*\s+)*(tox|nox|hatch\s+(?:run\s+)?test)(
  */
 export async function detectFromCi(
   root: string,
-  opts: { envManagers?: boolean; lang?: Lang | null } = {},
+  opts: { envManagers?: boolean; lang?: Lang | null; has?: ToolLookup } = {},
 ): Promise<TestDetection | null> {
+  const has = opts.has ?? onPath;
   const candidates: Candidate[] = [];
   const wfDir = join(root, '.github', 'workflows');
   const files = (await listDir(wfDir)).filter((f) => /\.ya?ml$/i.test(f)).sort(fileOrder);
   for (const f of files) {
     const text = await readText(join(wfDir, f));
-    if (text) collectGithub(parseYaml(text), root, `.github/workflows/${f}`, candidates);
+    if (text) collectGithub(readYaml(text), root, `.github/workflows/${f}`, candidates);
   }
   for (const f of ['.gitlab-ci.yml', '.travis.yml', '.circleci/config.yml', 'azure-pipelines.yml']) {
     const text = await readText(join(root, f));
-    if (text) collectScripts(parseYaml(text), root, f, candidates, '');
+    if (text) collectScripts(readYaml(text), root, f, candidates, '');
   }
   // a command in another language than the repo's own (Django's `npm test` for its admin JavaScript) ranks low
   const lang = opts.lang === undefined ? await mainLanguage(root) : opts.lang;
@@ -53,9 +54,9 @@ export async function detectFromCi(
   candidates.sort((a, b) => b.score - a.score || a.order - b.order);
   for (const c of candidates) {
     if (ENV_MANAGER.test(c.command) !== (opts.envManagers ?? false)) continue;
-    const runnable = await makeRunnable(c.command, c.cwd);
+    const runnable = await makeRunnable(c.command, c.cwd, has);
     if (!runnable) continue;
-    const { command: usable, missing } = await withoutMissingPytestPlugins(runnable);
+    const { command: usable, missing } = await withoutMissingPytestPlugins(runnable, has);
     const sub = relative(root, c.cwd);
     const inferred = inferRunner(usable);
     const dropped = missing.length ? `; without the options of ${missing.join(', ')}: not installed here` : '';
@@ -124,7 +125,8 @@ function withEnv(run: string, envs: (YamlValue | undefined)[]): string {
       if (!isObj(env) || !(name in env)) continue;
       const value = env[name];
       if (value === null || value === undefined) return '';
-      return typeof value === 'string' && !value.includes('${{') ? value : whole;
+      const text = scalarText(value);
+      return text !== null && !text.includes('${{') ? text : whole;
     }
     return whole;
   });
@@ -179,7 +181,7 @@ const WRAPPERS =
   /^(?:poetry run|uv run|pdm run|pipenv run|hatch run|rye run|vp exec|cross-env|dotenv(?:\s+-\S+(?:\s+[^-\s]\S*)?)*\s+--|xvfb-run(?:\s+-a|\s+--auto-servernum)*|timeout\s+\d+[smhd]?|time)\s+/;
 
 /** The command itself when its program is here; else without a missing wrapper; else null. */
-async function makeRunnable(command: string, cwd: string, depth = 0): Promise<string | null> {
+async function makeRunnable(command: string, cwd: string, has: ToolLookup, depth = 0): Promise<string | null> {
   if (depth > 4) return null;
   const split = /^((?:[A-Za-z_]\w*=(?:"[^"]*"|'[^']*'|\S*)\s+)*)([\s\S]*)$/.exec(command.trim());
   const prefix = split?.[1] ?? '';
@@ -190,19 +192,19 @@ async function makeRunnable(command: string, cwd: string, depth = 0): Promise<st
   if (/^(python3?|py)\s+(\S+\/)?setup\.py\s+(-\S+\s+)*test\b/.test(cmd)) return null;
   // cargo subcommands are separate programs: without cargo-nextest, Cargo.toml's `cargo test` runs the same tests
   const sub = /^cargo\s+(?:\+\S+\s+)?(nextest)\b/.exec(cmd)?.[1];
-  if (sub && !(await onPath(`cargo-${sub}`))) return null;
-  if (await onPath(exe, cwd)) return prefix + cmd;
+  if (sub && !(await has(`cargo-${sub}`))) return null;
+  if (await has(exe, cwd)) return prefix + cmd;
   if (exe.includes('/')) return null;
   // a CLI installed in the project (node_modules/.bin): run it the way npm scripts would find it
-  if (await onPath(join('node_modules', '.bin', exe), cwd)) return `${prefix}npx --no ${cmd}`;
-  const again = (next: string) => makeRunnable(prefix + next, cwd, depth + 1);
+  if (await has(join('node_modules', '.bin', exe), cwd)) return `${prefix}npx --no ${cmd}`;
+  const again = (next: string) => makeRunnable(prefix + next, cwd, has, depth + 1);
   const wrapper = WRAPPERS.exec(cmd);
   if (wrapper) return again(cmd.slice(wrapper[0].length));
-  const py = (await onPath('python')) ? 'python' : 'python3';
+  const py = (await has('python')) ? 'python' : 'python3';
   const cov = /^coverage run\s+(?:--?[\w-]+(?:=\S+)?\s+)*-m\s+/.exec(cmd);
   if (cov) return again(`${py} -m ${cmd.slice(cov[0].length)}`);
-  if (exe === 'python' && (await onPath('python3'))) return again(cmd.replace(/^python\b/, 'python3'));
-  if ((exe === 'pytest' || exe === 'py.test') && (await onPath('python3')))
+  if (exe === 'python' && (await has('python3'))) return again(cmd.replace(/^python\b/, 'python3'));
+  if ((exe === 'pytest' || exe === 'py.test') && (await has('python3')))
     return again(cmd.replace(/^(pytest|py\.test)\b/, `${py} -m pytest`));
   // a package manager that is not installed here: npm runs the same package.json scripts
   const pm = /^(yarn|pnpm|bun)\s+(?:run\s+)?([\w:.-]+)(.*)$/.exec(cmd);

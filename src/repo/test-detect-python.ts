@@ -2,16 +2,16 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { classifySegment } from './test-detect-shell.js';
-import { exists, inferRunner, listDir, onPath, readText } from './test-detect-util.js';
+import { exists, inferRunner, listDir, onPath, readText, type ToolLookup } from './test-detect-util.js';
 import type { TestDetection, TestRunner } from './test-types.js';
 
-async function python(): Promise<string> {
-  return (await onPath('python')) ? 'python' : 'python3';
+async function python(has: ToolLookup): Promise<string> {
+  return (await has('python')) ? 'python' : 'python3';
 }
 
 const TEST_DIRS = ['tests', 'test', 'testing'];
 
-export async function detectPython(root: string): Promise<TestDetection | null> {
+export async function detectPython(root: string, has: ToolLookup = onPath): Promise<TestDetection | null> {
   const [pyproject, setupCfg, toxIni, pytestIni, setupPy, reqs] = await Promise.all([
     readText(join(root, 'pyproject.toml')),
     readText(join(root, 'setup.cfg')),
@@ -20,7 +20,7 @@ export async function detectPython(root: string): Promise<TestDetection | null> 
     readText(join(root, 'setup.py')),
     requirementsText(root),
   ]);
-  const py = await python();
+  const py = await python(has);
   const make = (command: string, reason: string, runner: TestRunner = inferRunner(command)): TestDetection => ({
     command,
     reason,
@@ -48,7 +48,7 @@ export async function detectPython(root: string): Promise<TestDetection | null> 
   // tox.ini [testenv] commands that run tests directly
   const toxCommand = toxIni ? toxTestCommand(toxIni) : null;
   if (toxCommand) {
-    const { command, missing } = await withoutMissingPytestPlugins(toxCommand.replace(/^python3?\b/, py));
+    const { command, missing } = await withoutMissingPytestPlugins(toxCommand.replace(/^python3?\b/, py), has);
     return make(
       command,
       `tox.ini [testenv] commands${missing.length ? ` (without the options of ${missing.join(', ')}: not installed here)` : ''}`,
@@ -82,7 +82,7 @@ export async function detectPython(root: string): Promise<TestDetection | null> 
         'unittest',
       );
     }
-    if (usesPytest || (await onPath('pytest')))
+    if (usesPytest || (await has('pytest')))
       return make(`${py} -m pytest`, `test_*.py files${usesPytest ? ' importing pytest' : ''}`, 'pytest');
   }
   return null;
@@ -145,12 +145,15 @@ const PLUGIN_OPTIONS: [RegExp, string][] = [
  * pytest-xdist, `--cov` without pytest-cov): pytest would stop with a usage error before running any test,
  * before and after the model's change alike. `missing` names the dropped plugins.
  */
-export async function withoutMissingPytestPlugins(command: string): Promise<{ command: string; missing: string[] }> {
+export async function withoutMissingPytestPlugins(
+  command: string,
+  has: ToolLookup = onPath,
+): Promise<{ command: string; missing: string[] }> {
   if (!/(^|\s)(-m\s+pytest|pytest|py\.test)(\s|$)/.test(command) || /&&|\|\||;/.test(command))
     return { command, missing: [] };
   const wanted = PLUGIN_OPTIONS.filter(([re]) => new RegExp(re.source).test(command)).map(([, mod]) => mod);
   if (!wanted.length) return { command, missing: [] };
-  const installed = await importable(await python(), wanted);
+  const installed = await importable(await python(has), wanted);
   if (installed === null) return { command, missing: [] };
   let out = command;
   const missing: string[] = [];

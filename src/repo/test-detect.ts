@@ -10,14 +10,16 @@ import { mainLanguage } from './test-detect-lang.js';
 import { detectFromManifests } from './test-detect-manifest.js';
 import { runnerOfScriptCommand } from './test-detect-node.js';
 import { findRepoRoot } from './root.js';
-import { inferRunner } from './test-detect-util.js';
+import { inferRunner, onPath, type ToolLookup } from './test-detect-util.js';
 import type { TestDetection } from './test-types.js';
 
 export type { TestDetection, TestRunResult, TestRunner, TestSource } from './test-types.js';
 
 export interface DetectOverrides {
-  /** --test-cmd */
+  /** --test-cmd, or the command the composition root resolved (user config included) */
   cmd?: string;
+  /** "is this program installed here?" (default: PATH); tests inject their own */
+  has?: ToolLookup;
 }
 
 export async function detectTestCommand(cwd: string, overrides: DetectOverrides = {}): Promise<TestDetection | null> {
@@ -40,12 +42,13 @@ export async function explainTestDetection(
       source: 'flag',
     });
 
-  const here = await detectIn(dir);
+  const has = overrides.has ?? onPath;
+  const here = await detectIn(dir, has);
   if (here) return found(here);
   // started in a folder of a larger repo with nothing testable of its own: the repo's tests
   const root = findRepoRoot(dir);
   if (root && root !== dir) {
-    const fromRoot = await detectIn(root);
+    const fromRoot = await detectIn(root, has);
     if (fromRoot) return found({ ...fromRoot, reason: `${fromRoot.reason} (repo root)` });
   }
   return {
@@ -57,14 +60,14 @@ export async function explainTestDetection(
   };
 }
 
-async function detectIn(dir: string): Promise<TestDetection | null> {
+async function detectIn(dir: string, has: ToolLookup): Promise<TestDetection | null> {
   const fixed = (await fromSedgeConfig(dir)) ?? (await fromAgentsMd(dir));
   if (fixed) return fixed;
   const lang = await mainLanguage(dir);
   return (
-    (await detectFromCi(dir, { lang })) ??
-    (await detectFromManifests(dir, lang)) ??
-    (await detectFromCi(dir, { envManagers: true, lang }))
+    (await detectFromCi(dir, { lang, has })) ??
+    (await detectFromManifests(dir, lang, has)) ??
+    (await detectFromCi(dir, { envManagers: true, lang, has }))
   );
 }
 

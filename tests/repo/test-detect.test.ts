@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { detectTestCommand, explainTestDetection, parseAgentsTestBlock } from '../../src/repo/test-detect.js';
-import { isLintOnly, sanitizeCiCommand } from '../../src/repo/test-detect-shell.js';
+import { isLintOnly, sanitizeCiCommand, splitCommands } from '../../src/repo/test-detect-shell.js';
 import { toxTestCommand } from '../../src/repo/test-detect-python.js';
-import { onPath } from '../../src/repo/test-detect-util.js';
-import { parseYaml } from '../../src/repo/mini-yaml.js';
+import { onPath, type ToolLookup } from '../../src/repo/test-detect-util.js';
+import { readYaml } from '../../src/repo/test-detect-yaml.js';
 import { fixtureRepo, type FixtureRepo } from './fixture-repo.js';
 
 const repos: FixtureRepo[] = [];
@@ -17,6 +17,11 @@ afterEach(() => {
 });
 
 const PY = (await onPath('python')) ? 'python' : 'python3';
+/** A machine where exactly these programs are installed (detection never reads this machine's PATH here). */
+const only =
+  (...names: string[]): ToolLookup =>
+  async (exe) =>
+    names.includes(exe);
 
 describe('detectTestCommand on the fixture repos', () => {
   const cases: [string, string, string, string][] = [
@@ -193,7 +198,8 @@ describe('CI workflow commands', () => {
         '        working-directory: .',
       ].join('\n'),
     );
-    expect(await detectTestCommand(r.dir)).toMatchObject({
+    // golangci-lint is not installed; go is, whatever this machine has
+    expect(await detectTestCommand(r.dir, { has: only('go') })).toMatchObject({
       command: 'go test -count=1 ./...',
       source: 'ci',
       runner: 'go',
@@ -236,7 +242,12 @@ describe('CI workflow commands', () => {
       '.circleci/config.yml',
       'version: 2.1\njobs:\n  build:\n    docker:\n      - image: cimg/go:1.22\n    steps:\n      - checkout\n      - run: go mod download\n      - run:\n          name: Run tests\n          command: go test -count=1 ./...\n',
     );
-    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'go test -count=1 ./...', source: 'ci' });
+    expect(await detectTestCommand(r.dir, { has: only('go') })).toMatchObject({
+      command: 'go test -count=1 ./...',
+      source: 'ci',
+    });
+    // without go the CI step is passed over (it would fail before and after any change): go.mod's command
+    expect(await detectTestCommand(r.dir, { has: only() })).toMatchObject({ source: 'manifest' });
   });
 
   it('reads GitLab script lists', async () => {
@@ -245,7 +256,10 @@ describe('CI workflow commands', () => {
       '.gitlab-ci.yml',
       'stages: [test]\nunit:\n  stage: test\n  script:\n    - go mod download\n    - go test -v ./...\n',
     );
-    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'go test -v ./...', source: 'ci' });
+    expect(await detectTestCommand(r.dir, { has: only('go') })).toMatchObject({
+      command: 'go test -v ./...',
+      source: 'ci',
+    });
   });
 });
 
@@ -265,7 +279,7 @@ describe('helpers', () => {
   });
 
   it('parses the YAML shapes workflows use', () => {
-    const doc = parseYaml(
+    const doc = readYaml(
       [
         '# comment',
         'name: "CI"',
@@ -288,14 +302,17 @@ describe('helpers', () => {
         '        line',
       ].join('\n'),
     );
+    // anchors and flow collections are YAML too (the hand-written reader kept them as strings)
+    expect(readYaml('a: &x [1, "two"]\nb: *x\n')).toEqual({ a: [1, 'two'], b: [1, 'two'] });
+    expect(readYaml('jobs: [unclosed\n')).toBeNull();
     expect(doc).toEqual({
       name: 'CI',
-      on: { push: { branches: '[ main ]' } },
+      on: { push: { branches: ['main'] } },
       jobs: {
         test: {
           steps: [
             { uses: 'actions/checkout@v4' },
-            { name: 'Run', run: 'echo "a: b"\n\nnpm test', env: { X: "it's" } },
+            { name: 'Run', run: 'echo "a: b"\n\nnpm test\n', env: { X: "it's" } },
             { run: 'folded line' },
           ],
         },
@@ -343,5 +360,19 @@ describe('CI commands for tools missing here', () => {
       source: 'ci',
       runner: 'node-test',
     });
+  });
+});
+
+describe('splitting CI shell lines (shell-quote)', () => {
+  it.each([
+    ['cd build && make -j4 && make test # run them', ['cd build', 'make -j4', 'make test']],
+    ['pytest -k "a and b; c" tests/*.py; echo done', ["pytest -k 'a and b; c' tests/*.py", 'echo done']],
+    ["X='a b' npm test -- --grep='x y' || true", ["X='a b' npm test -- --grep='x y' || true"]],
+    ['(cd sub && make test) && npm test 2>&1 | tee log', ['( cd sub && make test )', 'npm test 2>&1 | tee log']],
+    ['PATH=$HOME/bin:$PATH go test "$PKG/..." "a $B"', ['PATH=$HOME/bin:$PATH go test $PKG/... "a $B"']],
+    ['make test \\\n  -j2\nnpm test', ['make test -j2', 'npm test']],
+    ['echo $(date) && npm test', ['echo $(date) && npm test']],
+  ])('%j', (script, expected) => {
+    expect(splitCommands(script)).toEqual(expected);
   });
 });
