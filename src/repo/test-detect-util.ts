@@ -79,6 +79,7 @@ const RUNNER_PATTERNS: [RegExp, TestRunner][] = [
   [/\brake\b|\brails\s+test\b/, 'minitest'],
   [/\bphpunit\b|\bpest\b|\bcomposer\b/, 'phpunit'],
   [/\b(tox|nox)\b/, 'tox'],
+  [/(^|[\s;&|(])ctest\b/, 'ctest'],
   [/(^|[\s;&|])make\b/, 'make'],
 ];
 

@@ -13,6 +13,7 @@ export type TestRunner =
   | 'go'
   | 'cargo'
   | 'make'
+  | 'ctest'
   | 'bats'
   | 'gradle'
   | 'maven'
@@ -34,6 +35,10 @@ export interface TestDetection {
   /** absolute directory the command runs in */
   cwd: string;
   source: TestSource;
+  /** the suite's name when the plan has several ("ci.yml job specs") */
+  name?: string;
+  /** environment the project's CI gives this suite (job and step `env:`, plain values only) */
+  env?: Record<string, string>;
 }
 
 export interface TestRunResult {
