@@ -67,4 +67,6 @@ export interface TestRunResult {
   parsedBy: 'summary' | 'exit-code';
   /** exit 0, no failure counted, not timed out */
   ok: boolean;
+  /** what the test run itself changed in the tree (tracked files put back; new files listed) */
+  treeChanges?: { restored: string[]; created: string[] };
 }
