@@ -28,6 +28,8 @@ export interface ComposeOptions {
   flags?: FlagValues;
   /** describes approvals on run_start */
   approvalMode: string;
+  /** an interactive session: the test gate reports failures that predate a run instead of looping on them */
+  interactive?: boolean;
   /** reuse a session id (resume); a new one otherwise */
   sessionId?: string;
   /** an already-built model (tests, batch); otherwise built from settings */
@@ -144,6 +146,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
             outputDir: join(state, 'test-runs', sessionId),
             timeoutMs: settings.testTimeoutS * 1000,
             policy: settings.verifyPolicy,
+            ...(opts.interactive ? { interactive: true } : {}),
             ...(testCmd ? { testCmd } : {}),
           }),
         );
@@ -177,9 +180,9 @@ function lazyGate(build: () => Promise<TestGate>): Verifier {
   let gate: Promise<TestGate> | null = null;
   const get = () => (gate ??= build());
   return {
-    start(signal) {
+    start(signal, task) {
       void get().then(
-        (g) => g.start?.(signal),
+        (g) => g.start?.(signal, task),
         () => undefined,
       );
     },

@@ -102,6 +102,7 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
       env: io.env,
       flags: o.flags,
       approvalMode,
+      interactive: true,
       ...(o.sessionId ? { sessionId: o.sessionId } : {}),
       onWarning: (m) => warnings.push(m),
     });

@@ -256,7 +256,7 @@ function withEnv(run: string, envs: (YamlValue | undefined)[]): string {
 
 function collectScripts(node: YamlValue, root: string, file: string, out: Candidate[], path: string): void {
   if (Array.isArray(node)) {
-    node.forEach((n, i) => collectScripts(n, root, file, out, `${path}[${i}]`));
+    for (const [i, n] of node.entries()) collectScripts(n, root, file, out, `${path}[${i}]`);
     return;
   }
   if (!isObj(node)) return;

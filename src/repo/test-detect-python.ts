@@ -174,3 +174,22 @@ function importable(py: string, modules: string[]): Promise<string[] | null> {
     );
   });
 }
+
+/**
+ * A `src/` layout package (src/<pkg>/__init__.py): tested from the source tree, as the project's CI does with
+ * PYTHONPATH=src or an editable install. Without it the tests import nothing (not installed) or, worse, an
+ * installed copy in site-packages, where a fix in src/ is invisible.
+ */
+export async function withSourceTree(d: TestDetection): Promise<TestDetection> {
+  if ((d.runner !== 'pytest' && d.runner !== 'unittest') || d.source === 'flag' || d.source === 'config') return d;
+  if (/\bPYTHONPATH=/.test(d.command) || d.env?.PYTHONPATH) return d;
+  for (const name of await listDir(join(d.cwd, 'src'))) {
+    if (!(await exists(join(d.cwd, 'src', name, '__init__.py')))) continue;
+    return {
+      ...d,
+      env: { ...(d.env ?? {}), PYTHONPATH: 'src' },
+      reason: `${d.reason}; src/${name} tested from the source tree (PYTHONPATH=src)`,
+    };
+  }
+  return d;
+}

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { detectCiPlan } from './test-detect-ci.js';
 import { mainLanguage } from './test-detect-lang.js';
 import { detectFromManifests } from './test-detect-manifest.js';
+import { withSourceTree } from './test-detect-python.js';
 import { runnerOfScriptCommand } from './test-detect-node.js';
 import { findRepoRoot } from './root.js';
 import { inferRunner, onPath, type ToolLookup } from './test-detect-util.js';
@@ -49,12 +50,12 @@ export async function explainTestDetection(cwd: string, overrides: DetectOverrid
     });
 
   const has = overrides.has ?? onPath;
-  const here = await detectIn(dir, has);
+  const here = await Promise.all((await detectIn(dir, has)).map(withSourceTree));
   if (here.length) return found(...here);
   // started in a folder of a larger repo with nothing testable of its own: the repo's tests
   const root = findRepoRoot(dir);
   if (root && root !== dir) {
-    const fromRoot = await detectIn(root, has);
+    const fromRoot = await Promise.all((await detectIn(root, has)).map(withSourceTree));
     if (fromRoot.length) return found(...fromRoot.map((d) => ({ ...d, reason: `${d.reason} (repo root)` })));
   }
   return {

@@ -59,3 +59,26 @@ export async function restoreTree(mark: TreeMark): Promise<TreeChanges> {
   const created = [...after].filter((f) => !mark.untracked.has(f));
   return { restored, created };
 }
+
+/**
+ * What the work tree holds, as one string: the tree id of tracked content plus the names and blob ids of
+ * untracked files. Equal strings: nothing changed in between. Null outside git.
+ */
+export async function treeFingerprint(cwd: string): Promise<string | null> {
+  const root = (await git(cwd, ['rev-parse', '--show-toplevel']))?.trim();
+  if (!root) return null;
+  const stash = (await git(root, ['stash', 'create']))?.trim();
+  const tree = (await git(root, ['rev-parse', '-q', '--verify', `${stash || 'HEAD'}^{tree}`]))?.trim() ?? 'none';
+  const files = [...((await untracked(root)) ?? [])].sort().slice(0, 5000);
+  const blobs = files.length ? await hashFiles(root, files) : '';
+  return `${tree}\n${files.map((f, i) => `${f} ${blobs.split('\n')[i] ?? ''}`).join('\n')}`;
+}
+
+function hashFiles(root: string, files: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    const child = execFile('git', ['hash-object', '--stdin-paths'], { cwd: root, timeout: 60_000 }, (err, out) =>
+      resolve(err ? '' : out),
+    );
+    child.stdin?.end(`${files.join('\n')}\n`);
+  });
+}
