@@ -12,7 +12,7 @@ import { treeFingerprint } from '../repo/test-tree.js';
 import type { TestDetection, TestRunResult } from '../repo/test-types.js';
 import type { SuiteOutcome, VerifyOutcome } from './events.js';
 import type { Verifier } from './types.js';
-import { compareRuns, type GateDecision, type GatePolicy } from './verify-compare.js';
+import { compareRuns, type GateDecision, type GatePolicy, ranNothing } from './verify-compare.js';
 import { cannotRunNote, stoppedBeforeTests, withoutLintStep } from './verify-fallback.js';
 import { formatFeedback, type SuiteReport } from './verify-feedback.js';
 
@@ -168,7 +168,12 @@ function skipped(reason: string): VerifyOutcome {
 
 /** Nothing changed since the run started: the baseline is the answer (no new run, no round). */
 function noChange(suites: Suite[]): { outcome: VerifyOutcome; feedback: string; stop?: boolean } {
-  const failing = suites.flatMap((s) => (s.baseline && !s.baseline.ok ? failingIds(s.baseline) : []));
+  const failing = suites.flatMap((s) => {
+    const b = s.baseline;
+    if (!b) return [];
+    const ids = ranNothing(b) ? ['no test ran'] : b.ok ? [] : failingIds(b);
+    return suites.length > 1 ? ids.map((id) => `${s.name}: ${id}`) : ids;
+  });
   const base: VerifyOutcome = {
     ...skipped('no file changed in this run, so the tests were not run again'),
     command: suites.map((s) => s.detection.command).join(' ; ') || null,
