@@ -5,7 +5,7 @@
  */
 import { join, relative, resolve } from 'node:path';
 import { readYaml, scalarText, type YamlValue } from './test-detect-yaml.js';
-import { runnerOfScriptCommand } from './test-detect-node.js';
+import { readPackageJson, runnerOfScriptCommand } from './test-detect-node.js';
 import { withoutMissingPytestPlugins } from './test-detect-python.js';
 import { sanitizeCiCommand, splitCommands } from './test-detect-shell.js';
 import { commandLanguage, mainLanguage, type Lang } from './test-detect-lang.js';
@@ -345,6 +345,9 @@ async function makeRunnable(command: string, cwd: string, has: ToolLookup, depth
   if (pm && !/^(install|add|exec|dlx|x)$/.test(pm[2] ?? '')) {
     const script = pm[2] as string;
     const rest = (pm[3] ?? '').trim();
+    // `pnpm vitest run` with no "vitest" script runs the package's binary: npx does the same (npm run would not)
+    const scripts = (await readPackageJson(cwd))?.scripts ?? {};
+    if (script !== 'test' && scripts[script] === undefined) return again(`npx --no ${script}${rest ? ` ${rest}` : ''}`);
     const extra = rest ? (rest.startsWith('-- ') ? ` ${rest}` : ` -- ${rest}`) : '';
     return again(`${script === 'test' ? 'npm test' : `npm run ${script}`}${extra}`);
   }

@@ -46,13 +46,18 @@ export async function detectPython(root: string, has: ToolLookup = onPath): Prom
   if (marker) return make(`${py} -m pytest`, `pytest configured: ${marker}`, 'pytest');
 
   // tox.ini [testenv] commands that run tests directly
-  const toxCommand = toxIni ? toxTestCommand(toxIni) : null;
-  if (toxCommand) {
-    const { command, missing } = await withoutMissingPytestPlugins(toxCommand.replace(/^python3?\b/, py), has);
-    return make(
+  const tox = toxIni ? toxTestEnv(toxIni) : null;
+  if (tox) {
+    const { command, missing } = await withoutMissingPytestPlugins(tox.command.replace(/^python3?\b/, py), has);
+    const found = make(
       command,
-      `tox.ini [testenv] commands${missing.length ? ` (without the options of ${missing.join(', ')}: not installed here)` : ''}`,
+      `tox.ini [testenv] commands${tox.changedir ? ` in ${tox.changedir}/ (changedir)` : ''}${missing.length ? ` (without the options of ${missing.join(', ')}: not installed here)` : ''}`,
     );
+    return {
+      ...found,
+      cwd: tox.changedir ? join(root, tox.changedir) : root,
+      ...(Object.keys(tox.env).length ? { env: tox.env } : {}),
+    };
   }
 
   const declared = [pyproject, setupCfg, setupPy, reqs].some((t) => t && /(^|["'\s,[])pytest\b/m.test(t));
@@ -107,22 +112,48 @@ async function findTestFiles(root: string): Promise<{ dir: string | null; files:
   return { dir: null, files: top };
 }
 
-/** The first test command in tox.ini's [testenv] `commands =`, with {posargs} and friends removed. */
+/**
+ * The first test command in tox.ini's [testenv] `commands =`, with {posargs} and friends removed. Options that
+ * point into tox's own environment ({envtmpdir}, {envdir}: `--basetemp={envtmpdir}`) are dropped, not the whole
+ * command; `changedir` and `setenv` come along (the command runs there, with those variables).
+ */
 export function toxTestCommand(ini: string): string | null {
+  return toxTestEnv(ini)?.command ?? null;
+}
+
+export function toxTestEnv(
+  ini: string,
+): { command: string; changedir: string | null; env: Record<string, string> } | null {
   const section = /^\[testenv\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(ini)?.[1];
   if (!section) return null;
-  const m = /^commands\s*=\s*(.*(?:\n[ \t]+.*)*)/m.exec(section);
-  if (!m) return null;
-  for (const raw of (m[1] ?? '').split('\n')) {
-    const line = raw
+  const keyed = (key: string) => new RegExp(`^${key}\\s*=\\s*(.*(?:\\n[ \\t]+.*)*)`, 'm').exec(section)?.[1];
+  const commands = keyed('commands');
+  if (!commands) return null;
+  const tidy = (text: string) =>
+    text
       .trim()
       .replace(/\{posargs(:[^}]*)?\}/g, '')
       .replace(/\{toxinidir\}\/?/g, './')
       .replace(/^\{envpython\}/, 'python')
       .replace(/^\{envbindir\}\//, '')
+      .replace(/(^|\s)\S*\{env(tmp|log)?dir\}\S*/g, '')
+      .replace(/\s+/g, ' ')
       .trim();
+  for (const raw of commands.split('\n')) {
+    const line = tidy(raw);
     if (!line || /[{}]/.test(line)) continue;
-    if (classifySegment(line) === 'test' && /pytest|unittest/.test(line)) return line;
+    if (classifySegment(line) !== 'test' || !/pytest|unittest/.test(line)) continue;
+    const dir =
+      keyed('changedir')
+        ?.trim()
+        .replace(/^\{toxinidir\}\/?/, '') || null;
+    const env: Record<string, string> = {};
+    for (const entry of (keyed('setenv') ?? '').split('\n')) {
+      const m = /^\s*([A-Za-z_]\w*)\s*=\s*(.*?)\s*$/.exec(entry);
+      if (!m || /[{}]/.test(m[2] ?? '')) continue;
+      env[m[1] as string] = m[2] as string;
+    }
+    return { command: line, changedir: dir && !/[{}]/.test(dir) && !dir.startsWith('..') ? dir : null, env };
   }
   return null;
 }
