@@ -275,7 +275,7 @@ describe('helpers', () => {
   it('reads tox commands', () => {
     expect(
       toxTestCommand('[tox]\nenvlist = py3\n\n[testenv]\ndeps = pytest\ncommands =\n    pytest {posargs} tests\n'),
-    ).toBe('pytest  tests');
+    ).toBe('pytest tests');
     expect(toxTestCommand('[testenv]\ncommands = flake8\n')).toBeNull();
   });
 
