@@ -28,6 +28,27 @@ export interface VerifyOutcome {
   summary: string;
   /** set when tests could not run at all (no command found, runner crashed before tests) */
   skipped_reason?: string;
+  /** each suite the gate ran (one per CI test job), ids only in the lists */
+  suites?: SuiteOutcome[];
+  /** prose for people: fallbacks used, suites that cannot run here, files the test run itself changed */
+  notes?: string[];
+}
+
+export interface SuiteOutcome {
+  name: string;
+  command: string;
+  cwd: string;
+  status: 'passed' | 'failed' | 'no tests' | 'could not run' | 'not run';
+  exit_code: number | null;
+  passed: number | null;
+  failed: number | null;
+  /** failing test ids as the runner names them */
+  failing: string[];
+  new_failures: string[];
+  preexisting: string[];
+  /** why the pre-existing ones are counted so */
+  preexisting_why?: string;
+  output_file: string | null;
 }
 
 export interface RecallItem {

@@ -107,7 +107,7 @@ export async function* runAgent(
         ? firstUserMessage(task, { instructions: deps.instructions, recall: recallBlock })
         : firstUserMessage(task, { recall: recallBlock }),
     });
-    deps.verify?.start?.(ctl.signal);
+    deps.verify?.start?.(ctl.signal, task);
 
     let verifyRound = 0;
     while (true) {
@@ -158,7 +158,7 @@ export async function* runAgent(
         }
         verifyRound++;
         yield stamp({ type: 'verify_start', round: verifyRound, command: deps.verify.command ?? null });
-        const { outcome, feedback } = await deps.verify.check(ctl.signal);
+        const { outcome, feedback, stop } = await deps.verify.check(ctl.signal);
         yield stamp({ type: 'verify_result', round: verifyRound, ...outcome });
         if (outcome.ok) {
           verified = outcome.skipped_reason ? null : true;
@@ -169,9 +169,11 @@ export async function* runAgent(
           break;
         }
         verified = false;
-        if (verifyRound > limits.verifyRounds) {
+        if (stop || verifyRound > limits.verifyRounds) {
           status = 'tests_failed';
-          reason = `tests still failing after ${limits.verifyRounds} verify round(s): ${outcome.summary}`;
+          reason = stop
+            ? `tests failing: ${outcome.summary}`
+            : `tests still failing after ${limits.verifyRounds} verify round(s): ${outcome.summary}`;
           break;
         }
         messages.push({ role: 'user', content: feedback });

@@ -39,11 +39,12 @@ export type Decision = { decision: 'auto' | 'approved' } | { decision: 'denied';
 export interface Verifier {
   /** the command the gate runs, when known up front (for verify_start) */
   readonly command?: string | null;
-  /** called once at run start; may kick off a background baseline run */
-  start?(signal: AbortSignal): void;
+  /** called once at run start (with the task); may kick off a background baseline run */
+  start?(signal: AbortSignal, task?: string): void;
   /** called before the first edit-kind or execute-kind tool runs */
   beforeFirstChange?(signal: AbortSignal): Promise<void>;
-  check(signal: AbortSignal): Promise<{ outcome: VerifyOutcome; feedback: string }>;
+  /** `stop`: another round cannot help (nothing changed, or only failures that predate the run remain) */
+  check(signal: AbortSignal): Promise<{ outcome: VerifyOutcome; feedback: string; stop?: boolean }>;
 }
 
 /** Prior work recalled for a task (issue 4): a block for the first user message, and what it used. */

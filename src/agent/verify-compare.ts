@@ -3,7 +3,9 @@
  * run (when the model says it is done). Failures are attributed: NEW (not failing at baseline: the run's doing)
  * or PRE-EXISTING (already failing). Policy 'strict' (default): the gate passes only on a green suite, so a red
  * suite never yields done, but pre-existing failures are reported as such, never blamed on the run. Policy
- * 'new-only': pre-existing failures do not block. In both, a suite that passed before and fails now always blocks.
+ * 'new-only': pre-existing failures named by the runner do not block. In both, a suite that passed before and
+ * fails now always blocks, and so does anything the gate cannot confirm: a run where no test ran, a runner that
+ * cannot start, a failure known only by its exit code.
  */
 import type { TestRunResult } from '../repo/test-types.js';
 
@@ -18,6 +20,8 @@ export interface GateDecision {
   summary: string;
   /** tests could not run at all, before or after */
   skippedReason?: string;
+  /** why each pre-existing failure is counted so */
+  why: string;
 }
 
 const NOT_FOUND = new Set([126, 127]);
@@ -31,13 +35,25 @@ export function compareRuns(
   const counts = countText(check);
   const fixed = baseline ? baseline.failing.filter((id) => !check.failing.includes(id)) : [];
 
-  if (check.aborted) return { ok: false, newFailures: [], preexisting: [], fixed: [], summary: 'test run aborted' };
+  const why = 'failing in the baseline run, before this run changed anything';
+  if (check.aborted)
+    return { ok: false, newFailures: [], preexisting: [], fixed: [], summary: 'test run aborted', why: '' };
+
+  if (ranNothing(check)) {
+    // "0 passed, 0 failed" confirms nothing; only a runner that says it collected nothing and exited 0 is "no tests"
+    const what = check.exitCode === 0 ? 'the runner collected no tests' : `no test ran (${exitText(check)})`;
+    const same = baseline && ranNothing(baseline) && baseline.exitCode === check.exitCode;
+    const id = `${what}: the suite confirms nothing`;
+    return same
+      ? { ok: false, newFailures: [], preexisting: [id], fixed: [], summary: `${id} (as before this run)`, why }
+      : { ok: false, newFailures: [id], preexisting: [], fixed, summary: id, why: '' };
+  }
 
   if (check.ok) {
     const drop = testCountDrop(baseline, check);
-    if (drop) return { ok: false, newFailures: [drop], preexisting: [], fixed, summary: `${counts}; ${drop}` };
+    if (drop) return { ok: false, newFailures: [drop], preexisting: [], fixed, summary: `${counts}; ${drop}`, why: '' };
     const fixedNote = baseline && !baseline.ok ? ' (the failures seen before this run are gone)' : '';
-    return { ok: true, newFailures: [], preexisting: [], fixed, summary: `${counts}${fixedNote}` };
+    return { ok: true, newFailures: [], preexisting: [], fixed, summary: `${counts}${fixedNote}`, why: '' };
   }
 
   if (
@@ -48,29 +64,9 @@ export function compareRuns(
     baseline.exitCode === check.exitCode
   ) {
     const reason = `the test command could not start (exit ${check.exitCode}, before and after this run)`;
-    // Strict: the tests cannot agree if they cannot run, so this is not done (the model is told and may be able
-    // to install the runner). new-only: the same breakage before and after is not the run's doing.
-    if (policy === 'strict') return { ok: false, newFailures: [], preexisting: [reason], fixed: [], summary: reason };
-    return {
-      ok: true,
-      newFailures: [],
-      preexisting: [],
-      fixed: [],
-      summary: `tests not run: ${reason}`,
-      skippedReason: reason,
-    };
-  }
-
-  if (baseline && !baseline.ok && ranNothing(baseline) && ranNothing(check) && baseline.exitCode === check.exitCode) {
-    const reason = `the test command ran no tests (exit ${check.exitCode}, before and after this run)`;
-    return {
-      ok: true,
-      newFailures: [],
-      preexisting: [],
-      fixed: [],
-      summary: `tests not run: ${reason}`,
-      skippedReason: reason,
-    };
+    // the tests cannot agree if they cannot run, under either policy: not done (the model is told, and may be
+    // able to install the runner; the gate's caller stops when a round changes nothing)
+    return { ok: false, newFailures: [], preexisting: [reason], fixed: [], summary: reason, why };
   }
 
   const ids = check.failing.length ? [...check.failing] : [];
@@ -101,14 +97,19 @@ export function compareRuns(
     preexisting = [`${exitText(check)}, as before this run`];
   }
 
-  const ok = policy === 'new-only' && newFailures.length === 0;
+  // new-only lets through failures the runner named as failing before; an exit status alone confirms nothing
+  // (the runner's own counts, the same as before, also confirm: it says how many fail, and no more do)
+  const counted = check.parsedBy === 'summary' && check.failed !== null && baseline?.failed != null;
+  const confirmed = counted || preexisting.every((id) => check.failing.includes(id) || id === TIMED_OUT);
+  const ok = policy === 'new-only' && newFailures.length === 0 && confirmed;
   const attribution =
     newFailures.length && preexisting.length
       ? ` (${newFailures.length} new, ${preexisting.length} pre-existing)`
       : newFailures.length
         ? ' (new)'
         : ' (all pre-existing: failing before this run)';
-  return { ok, newFailures, preexisting, fixed, summary: `${counts}${attribution}` };
+  const exitOnly = preexisting.length && !confirmed ? '; known only by the exit status, so not confirmed' : '';
+  return { ok, newFailures, preexisting, fixed, summary: `${counts}${attribution}${exitOnly}`, why };
 }
 
 /** The runner is missing here: exit 126/127, or Python without the pytest module; no summary either way. */
@@ -118,7 +119,7 @@ function couldNotStart(run: TestRunResult): boolean {
 }
 
 /** The runner reported a summary with nothing in it (e.g. pytest exit 5: no tests collected). */
-function ranNothing(run: TestRunResult): boolean {
+export function ranNothing(run: TestRunResult): boolean {
   return (
     run.parsedBy === 'summary' &&
     !run.timedOut &&

@@ -1,143 +1,268 @@
 /**
- * The test gate: a Verifier for the loop. `start` runs a baseline in the background (which tests fail before
- * the model changes anything); `beforeFirstChange` makes sure it finished; `check` runs the tests again and
- * decides with compareRuns. No command detected: the check passes with skipped_reason, so the run is not
- * blamed and its end says tests were not run.
+ * The test gate: a Verifier for the loop. `start` runs a baseline of every suite in the background (which tests
+ * fail before the model changes anything); `beforeFirstChange` makes sure it finished; `check` runs the suites
+ * again and decides with compareRuns, suite by suite. The gate runs only when the run changed files (or the
+ * task asked for tests); it tells the loop to stop when another round cannot help. No command detected: the
+ * check passes with skipped_reason, so the run is not blamed and its end says tests were not run.
  */
-import { readPrompt } from '../config/prompts.js';
-import { type DetectOverrides, detectTestCommand } from '../repo/test-detect.js';
+import { type DetectOverrides, explainTestDetection, type TestPlan } from '../repo/test-detect.js';
 import { runTests } from '../repo/test-run.js';
+import { treeFingerprint } from '../repo/test-tree.js';
 import type { TestDetection, TestRunResult } from '../repo/test-types.js';
-import type { VerifyOutcome } from './events.js';
+import type { SuiteOutcome, VerifyOutcome } from './events.js';
 import type { Verifier } from './types.js';
-import { compareRuns, countText, type GateDecision, type GatePolicy } from './verify-compare.js';
+import { compareRuns, type GateDecision, type GatePolicy, ranNothing } from './verify-compare.js';
+import { cannotRunNote, stoppedBeforeTests, withoutLintStep } from './verify-fallback.js';
+import { formatFeedback, type SuiteReport } from './verify-feedback.js';
+
+export { formatFeedback } from './verify-feedback.js';
 
 export interface VerifierOptions {
   cwd: string;
   detection: TestDetection | null;
+  /** every suite to run (the first is `detection`); default: [detection] */
+  suites?: TestDetection[];
   timeoutMs?: number;
   /** where each run's full output is saved (0700 dir, 0600 files) */
   outputDir: string;
   /** 'strict' (default): done needs a green suite; 'new-only': pre-existing failures do not block */
   policy?: GatePolicy;
+  /** interactive session: failures that predate the run are reported once, never looped on */
+  interactive?: boolean;
   /** a test seam: how the tests are run */
   run?: typeof runTests;
 }
 
 export interface TestGate extends Verifier {
-  /** the command the gate runs (null: none found), for verify_start events */
+  /** the command the gate runs (null: none found), for verify_start events; several suites are joined with ; */
   readonly command: string | null;
-  /** the baseline run, once it finished (null: not run, aborted or crashed) */
+  /** the baseline run of the first suite, once it finished (null: not run, aborted or crashed) */
   baseline(): Promise<TestRunResult | null>;
 }
 
+interface Suite {
+  name: string;
+  detection: TestDetection;
+  baseline: TestRunResult | null;
+  note?: string;
+}
+
+/** Tasks that ask for the tests themselves: the gate runs even when no file changed. */
+const ASKS_FOR_TESTS = /\b(run|rerun|execute|check)\b[^.?!\n]{0,40}\btests?\b|\btests?\s+(pass|fail|green|red)/i;
+
 export function createVerifier(opts: VerifierOptions): TestGate {
   const run = opts.run ?? runTests;
-  const detection = opts.detection;
-  let baselinePromise: Promise<TestRunResult | null> | null = null;
+  const policy = opts.policy ?? 'strict';
+  const plan = opts.suites?.length ? opts.suites : opts.detection ? [opts.detection] : [];
+  const named = (d: TestDetection, i: number) => d.name ?? (plan.length > 1 ? `suite ${i + 1}` : 'tests');
+  let suites: Suite[] = [];
+  let ready: Promise<void> | null = null;
+  /** the tree right after the baseline (the test run's own leftovers included): what "unchanged" means */
+  let startPrint: string | null = null;
+  let asked = false;
   let round = 0;
-
-  const startBaseline = (signal: AbortSignal): Promise<TestRunResult | null> => {
-    if (!detection) return Promise.resolve(null);
-    baselinePromise ??= run(detection, { signal, outputDir: opts.outputDir, label: 'baseline', ...timeout() })
-      .then((r) => (r.aborted ? null : r))
-      .catch(() => null);
-    return baselinePromise;
-  };
+  let lastFailing: string | null = null;
   const timeout = () => (opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {});
 
+  const runOnce = (d: TestDetection, signal: AbortSignal, label: string) =>
+    run(d, { signal, outputDir: opts.outputDir, label, ...timeout() })
+      .then((r) => (r.aborted ? null : r))
+      .catch(() => null);
+
+  /** The baseline of each suite; a suite stopped by its lint step before any test is retried without it. */
+  const baselineOf = async (d: TestDetection, i: number, signal: AbortSignal): Promise<Suite> => {
+    const name = named(d, i);
+    const first = await runOnce(d, signal, `baseline-${i + 1}`);
+    if (!first || !stoppedBeforeTests(first)) return { name, detection: d, baseline: first };
+    const narrower = await withoutLintStep(d);
+    if (narrower) {
+      const second = await runOnce(narrower.detection, signal, `baseline-${i + 1}-narrow`);
+      if (second && (second.passed ?? 0) + (second.failed ?? 0) > 0) {
+        const note = `${name}: ${narrower.dropped.join(', ')} failed before any test ran (exit ${first.exitCode}); the gate runs the test runner alone: ${narrower.detection.command}`;
+        return { name, detection: narrower.detection, baseline: second, note };
+      }
+    }
+    return { name, detection: d, baseline: first, note: cannotRunNote(name, first) };
+  };
+
+  const startBaseline = (signal: AbortSignal): Promise<void> => {
+    ready ??= (async () => {
+      const out: Suite[] = [];
+      for (const [i, d] of plan.entries()) out.push(await baselineOf(d, i, signal));
+      suites = out;
+      startPrint = await treeFingerprint(opts.cwd);
+    })();
+    return ready;
+  };
+
   return {
-    command: detection?.command ?? null,
+    command: plan.length ? plan.map((d) => d.command).join(' ; ') : null,
     // each run starts afresh, so one gate can serve the tasks of an interactive session
-    start(signal) {
-      baselinePromise = null;
+    start(signal, task) {
+      ready = null;
+      suites = [];
       round = 0;
+      lastFailing = null;
+      asked = !!task && ASKS_FOR_TESTS.test(task);
+      startPrint = null;
       void startBaseline(signal);
     },
     async beforeFirstChange(signal) {
       await startBaseline(signal);
     },
-    baseline() {
-      return baselinePromise ?? Promise.resolve(null);
+    async baseline() {
+      if (!ready) return null;
+      await ready;
+      return suites[0]?.baseline ?? null;
     },
     async check(signal) {
       round++;
-      if (!detection) {
-        const outcome: VerifyOutcome = {
-          command: null,
-          ok: true,
-          passed: null,
-          failed: null,
-          new_failures: [],
-          preexisting: [],
-          duration_ms: 0,
-          output_file: null,
-          summary: 'tests not run: no test command found',
-          skipped_reason: 'no test command found',
-        };
-        return { outcome, feedback: '' };
+      if (!plan.length) return { outcome: skipped('no test command found'), feedback: '' };
+      await startBaseline(signal);
+      const unchanged = !asked && startPrint !== null && startPrint === (await treeFingerprint(opts.cwd));
+      if (unchanged) return noChange(suites);
+
+      const reports: SuiteReport[] = [];
+      for (const [i, s] of suites.entries()) {
+        const result = await run(s.detection, {
+          signal,
+          outputDir: opts.outputDir,
+          label: `check-${round}-${i + 1}`,
+          ...timeout(),
+        });
+        reports.push({
+          suite: s.name,
+          result,
+          decision: compareRuns(s.baseline, result, policy),
+          baseline: s.baseline,
+        });
       }
-      const baseline = await (baselinePromise ?? Promise.resolve(null));
-      const result = await run(detection, { signal, outputDir: opts.outputDir, label: `check-${round}`, ...timeout() });
-      const decision = compareRuns(baseline, result, opts.policy ?? 'strict');
-      const outcome: VerifyOutcome = {
-        command: detection.command,
-        ok: decision.ok,
-        passed: result.passed,
-        failed: result.failed,
-        new_failures: decision.newFailures,
-        preexisting: decision.preexisting,
-        duration_ms: result.durationMs,
-        output_file: result.outputFile,
-        summary: baseline ? decision.summary : `${decision.summary} (no baseline: failures could not be told apart)`,
-        ...(decision.skippedReason ? { skipped_reason: decision.skippedReason } : {}),
-      };
-      return { outcome, feedback: decision.ok ? '' : formatFeedback(result, decision, baseline) };
+      const outcome = combine(reports, suites);
+      if (outcome.ok) return { outcome, feedback: '' };
+      const failingNow = JSON.stringify([...outcome.new_failures, ...outcome.preexisting].sort());
+      // a round that changed nothing (the same failing set as the round before) will not be followed by a
+      // better one; interactively, failures that all predate the run are reported, not looped on
+      const repeated = lastFailing === failingNow;
+      lastFailing = failingNow;
+      const stop = repeated || (opts.interactive === true && outcome.new_failures.length === 0);
+      return { outcome, feedback: formatFeedback(reports, policy), ...(stop ? { stop: true } : {}) };
     },
   };
 }
 
-/**
- * Detection plus verifier in one call (what the composition root needs): `cmd` is the test command the
- * settings resolved (--test-cmd or a config file), with its source; unset, the repo is searched.
- */
-export async function createTestGate(opts: Omit<VerifierOptions, 'detection'> & DetectOverrides): Promise<TestGate> {
-  const { cmd, source, reason } = opts;
-  const detection = await detectTestCommand(opts.cwd, { cmd, source, reason });
-  return createVerifier({ ...opts, detection });
+function skipped(reason: string): VerifyOutcome {
+  return {
+    command: null,
+    ok: true,
+    passed: null,
+    failed: null,
+    new_failures: [],
+    preexisting: [],
+    duration_ms: 0,
+    output_file: null,
+    summary: `tests not run: ${reason}`,
+    skipped_reason: reason,
+  };
 }
 
-const MAX_LIST = 15;
-
-function lastLines(text: string, n: number): string {
-  return text.split('\n').slice(-n).join('\n');
+/** Nothing changed since the run started: the baseline is the answer (no new run, no round). */
+function noChange(suites: Suite[]): { outcome: VerifyOutcome; feedback: string; stop?: boolean } {
+  const failing = suites.flatMap((s) => {
+    const b = s.baseline;
+    if (!b) return [];
+    const ids = ranNothing(b) ? ['no test ran'] : b.ok ? [] : failingIds(b);
+    return suites.length > 1 ? ids.map((id) => `${s.name}: ${id}`) : ids;
+  });
+  const base: VerifyOutcome = {
+    ...skipped('no file changed in this run, so the tests were not run again'),
+    command: suites.map((s) => s.detection.command).join(' ; ') || null,
+    suites: suites.map((s) => suiteOutcome(s, s.baseline, null)),
+    notes: suites.flatMap((s) => (s.note ? [s.note] : [])),
+  };
+  if (!failing.length) return { outcome: base, feedback: '' };
+  // the failures are reported once, not sent back to the model: they are not this run's doing
+  const { skipped_reason: _unused, ...rest } = base;
+  return {
+    outcome: {
+      ...rest,
+      ok: false,
+      preexisting: failing,
+      summary: `no file changed; ${failing.length} failing before this run, not run again (pre-existing)`,
+    },
+    feedback: '',
+    stop: true,
+  };
 }
 
-function list(ids: string[]): string {
-  const shown = ids.slice(0, MAX_LIST).map((id) => `- ${id}`);
-  if (ids.length > MAX_LIST) shown.push(`- … and ${ids.length - MAX_LIST} more`);
-  return shown.join('\n');
+function failingIds(r: TestRunResult): string[] {
+  if (r.failing.length) return r.failing;
+  return [r.timedOut ? 'the test run timed out' : `exit code ${r.exitCode ?? 'killed'}`];
 }
 
-/** What the model is told when the gate does not pass: instructions, then the condensed failure summary. */
-export function formatFeedback(result: TestRunResult, decision: GateDecision, baseline: TestRunResult | null): string {
-  const parts: string[] = [readPrompt('verify.md'), ''];
-  const exit = result.timedOut ? 'timed out' : `exit ${result.exitCode ?? 'killed'}`;
-  parts.push(`Command: \`${result.command}\` (${exit}, ${(result.durationMs / 1000).toFixed(1)}s)`);
-  parts.push(`Result: ${decision.summary}`);
-  if (!baseline) parts.push('(No baseline run finished before your changes, so every failure is listed as new.)');
-  if (decision.newFailures.length)
-    parts.push('', 'NEW failures (passed before your changes):', list(decision.newFailures));
-  if (decision.preexisting.length)
-    parts.push('', 'PRE-EXISTING failures (already failing before your changes):', list(decision.preexisting));
-  // the first NEW failure is the one to look at; else the first failure in the output
-  const firstNew = decision.newFailures.find((id) => result.failureDetails[id]);
-  const detail = firstNew ? result.failureDetails[firstNew] : result.firstError;
-  if (detail) parts.push('', firstNew ? `First new failure (${firstNew}):` : 'First failure:', '```', detail, '```');
-  const tail = detail ? lastLines(result.tail, 15) : result.tail;
-  if (tail && !(detail ?? '').includes(tail)) parts.push('', 'End of the output:', '```', tail, '```');
-  if (result.outputFile) parts.push('', `Full output: ${result.outputFile}`);
-  if (decision.ok === false && !decision.newFailures.length && !decision.preexisting.length)
-    parts.push('', `Counts: ${countText(result)}`);
-  return parts.join('\n');
+function suiteOutcome(s: Suite, result: TestRunResult | null, decision: GateDecision | null): SuiteOutcome {
+  const r = result;
+  const ran = r ? (r.passed ?? 0) + (r.failed ?? 0) > 0 || r.parsedBy === 'exit-code' : false;
+  const status: SuiteOutcome['status'] = !r
+    ? 'not run'
+    : r.ok && ran
+      ? 'passed'
+      : r.parsedBy === 'summary' && !ran && !r.failing.length
+        ? 'no tests'
+        : r.parsedBy === 'exit-code' && !r.ok && stoppedBeforeTests(r)
+          ? 'could not run'
+          : 'failed';
+  return {
+    name: s.name,
+    command: s.detection.command,
+    cwd: s.detection.cwd,
+    status,
+    exit_code: r?.exitCode ?? null,
+    passed: r?.passed ?? null,
+    failed: r?.failed ?? null,
+    failing: r?.failing ?? [],
+    new_failures: decision?.newFailures ?? [],
+    preexisting: decision?.preexisting ?? (r && !r.ok ? failingIds(r) : []),
+    ...(decision?.preexisting.length ? { preexisting_why: decision.why } : {}),
+    output_file: r?.outputFile ?? null,
+  };
+}
+
+function combine(reports: SuiteReport[], suites: Suite[]): VerifyOutcome {
+  const many = reports.length > 1;
+  const tag = (r: SuiteReport, ids: string[]) => (many ? ids.map((id) => `${r.suite}: ${id}`) : ids);
+  const sum = (pick: (r: TestRunResult) => number | null) => {
+    const values = reports.map((r) => pick(r.result));
+    return values.every((v) => v === null) ? null : values.reduce<number>((a, v) => a + (v ?? 0), 0);
+  };
+  const notes = suites.flatMap((s) => (s.note ? [s.note] : []));
+  for (const r of reports) {
+    const t = r.result.treeChanges;
+    if (t?.restored.length) notes.push(`${r.suite}: the test run changed ${t.restored.join(', ')}; put back`);
+    if (t?.created.length) notes.push(`${r.suite}: the test run created ${t.created.join(', ')}`);
+  }
+  return {
+    command: reports.map((r) => r.result.command).join(' ; '),
+    ok: reports.every((r) => r.decision.ok),
+    passed: sum((r) => r.passed),
+    failed: sum((r) => r.failed),
+    new_failures: reports.flatMap((r) => tag(r, r.decision.newFailures)),
+    preexisting: reports.flatMap((r) => tag(r, r.decision.preexisting)),
+    duration_ms: reports.reduce((a, r) => a + r.result.durationMs, 0),
+    output_file: reports.find((r) => !r.decision.ok)?.result.outputFile ?? reports[0]?.result.outputFile ?? null,
+    summary: many
+      ? reports.map((r) => `${r.suite}: ${r.decision.summary}`).join('; ')
+      : (reports[0]?.decision.summary ?? ''),
+    suites: reports.map((r, i) => suiteOutcome(suites[i] as Suite, r.result, r.decision)),
+    ...(notes.length ? { notes } : {}),
+  };
+}
+
+/** Detection plus verifier in one call (what the composition root needs): `cmd` is the test command the
+ * settings resolved (--test-cmd or a config file), with its source; unset, the repo is searched. */
+export async function createTestGate(
+  opts: Omit<VerifierOptions, 'detection' | 'suites'> & DetectOverrides,
+): Promise<TestGate> {
+  const { cmd, source, reason, has } = opts;
+  const plan: TestPlan = await explainTestDetection(opts.cwd, { cmd, source, reason, has });
+  return createVerifier({ ...opts, detection: plan.detection, suites: plan.suites });
 }

@@ -34,6 +34,8 @@ export interface ComposeOptions {
   flags?: FlagValues;
   /** describes approvals on run_start */
   approvalMode: string;
+  /** an interactive session: the test gate reports failures that predate a run instead of looping on them */
+  interactive?: boolean;
   /** reuse a session id (resume); a new one otherwise */
   sessionId?: string;
   /** an already-built model (tests, batch); otherwise built from settings */
@@ -161,6 +163,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
             timeoutMs: settings.testTimeoutS * 1000,
             policy: settings.verifyPolicy,
             ...testOverride,
+            ...(opts.interactive ? { interactive: true } : {}),
           }),
         );
       if (traces && settings.recall) deps.recall = traces.recall;
@@ -193,9 +196,9 @@ function lazyGate(build: () => Promise<TestGate>): Verifier {
   let gate: Promise<TestGate> | null = null;
   const get = () => (gate ??= build());
   return {
-    start(signal) {
+    start(signal, task) {
       void get().then(
-        (g) => g.start?.(signal),
+        (g) => g.start?.(signal, task),
         () => undefined,
       );
     },

@@ -87,6 +87,7 @@ export async function runInteractiveCommand(argv: string[], io: Io): Promise<num
       env: io.env,
       flags: o.flags,
       approvalMode,
+      interactive: true,
       ...(o.sessionId ? { sessionId: o.sessionId } : {}),
       onWarning: (m) => warnings.push(m),
     });

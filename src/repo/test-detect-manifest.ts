@@ -3,27 +3,31 @@ import { join } from 'node:path';
 import { detectNode } from './test-detect-node.js';
 import { mainLanguage, type Lang } from './test-detect-lang.js';
 import { detectPython } from './test-detect-python.js';
-import { exists, listDir, onPath, readText } from './test-detect-util.js';
+import { exists, listDir, onPath, readText, type ToolLookup } from './test-detect-util.js';
 import type { TestDetection, TestRunner } from './test-types.js';
 
-export async function detectFromManifests(root: string, lang?: Lang | null): Promise<TestDetection | null> {
+export async function detectFromManifests(
+  root: string,
+  lang?: Lang | null,
+  has: ToolLookup = onPath,
+): Promise<TestDetection | null> {
   // the repo's main language first: a Python project's package.json (for its JavaScript) must not win
   const main = lang === undefined ? await mainLanguage(root) : lang;
   if (main === 'python') {
-    const py = await detectPython(root);
+    const py = await detectPython(root, has);
     if (py) return py;
   } else if (main === 'go' || main === 'rust') {
-    const other = await detectOther(root);
+    const other = await detectOther(root, has);
     if (other) return other;
   }
-  const node = await detectNode(root);
+  const node = await detectNode(root, has);
   if (node) return node;
-  const py = await detectPython(root);
+  const py = await detectPython(root, has);
   if (py) return py;
-  return detectOther(root);
+  return detectOther(root, has);
 }
 
-async function detectOther(root: string): Promise<TestDetection | null> {
+async function detectOther(root: string, has: ToolLookup): Promise<TestDetection | null> {
   const make = (command: string, reason: string, runner: TestRunner): TestDetection => ({
     command,
     reason,
@@ -45,7 +49,7 @@ async function detectOther(root: string): Promise<TestDetection | null> {
   if ((await Promise.all(gradleBuild.map((f) => exists(join(root, f))))).some(Boolean)) {
     if (await exists(join(root, 'gradlew')))
       return make('./gradlew test --console=plain', 'Gradle build with ./gradlew', 'gradle');
-    if (await onPath('gradle')) return make('gradle test --console=plain', 'Gradle build file', 'gradle');
+    if (await has('gradle')) return make('gradle test --console=plain', 'Gradle build file', 'gradle');
   }
   if (await exists(join(root, 'pom.xml'))) {
     if (await exists(join(root, 'mvnw'))) return make('./mvnw -B test', 'Maven pom.xml with ./mvnw', 'maven');

@@ -1,7 +1,7 @@
 /** JavaScript/TypeScript projects: package.json scripts (with the package manager its lockfile names), workspaces, direct runners. */
 import { join } from 'node:path';
 import { isLintOnly } from './test-detect-shell.js';
-import { exists, inferRunner, listDir, onPath, readText } from './test-detect-util.js';
+import { exists, inferRunner, listDir, onPath, readText, type ToolLookup } from './test-detect-util.js';
 import type { TestDetection, TestRunner } from './test-types.js';
 
 type Pm = 'npm' | 'yarn' | 'pnpm' | 'bun';
@@ -28,7 +28,7 @@ export async function readPackageJson(dir: string): Promise<Pkg | null> {
   }
 }
 
-async function packageManager(root: string, pkg: Pkg): Promise<{ pm: Pm; why: string }> {
+async function packageManager(root: string, pkg: Pkg, has: ToolLookup): Promise<{ pm: Pm; why: string }> {
   let pm: Pm | null = null;
   let why = '';
   const field =
@@ -39,7 +39,7 @@ async function packageManager(root: string, pkg: Pkg): Promise<{ pm: Pm; why: st
   else if ((await exists(join(root, 'bun.lockb'))) || (await exists(join(root, 'bun.lock'))))
     [pm, why] = ['bun', 'bun.lock'];
   if (!pm || pm === 'npm') return { pm: 'npm', why: why || 'npm' };
-  if (await onPath(pm)) return { pm, why };
+  if (await has(pm)) return { pm, why };
   return { pm: 'npm', why: `${why}, but ${pm} is not installed here: using npm` };
 }
 
@@ -67,11 +67,11 @@ export function scriptRunner(all: Record<string, string>, name: string, depth = 
 
 const runCmd = (pm: Pm, script: string) => (script === 'test' && pm !== 'bun' ? `${pm} test` : `${pm} run ${script}`);
 
-export async function detectNode(root: string): Promise<TestDetection | null> {
+export async function detectNode(root: string, has: ToolLookup = onPath): Promise<TestDetection | null> {
   const pkg = await readPackageJson(root);
   if (!pkg) return null;
   const all = scripts(pkg);
-  const { pm, why } = await packageManager(root, pkg);
+  const { pm, why } = await packageManager(root, pkg, has);
   const make = (command: string, reason: string, runner: TestRunner): TestDetection => ({
     command,
     reason,

@@ -2,16 +2,16 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { classifySegment } from './test-detect-shell.js';
-import { exists, inferRunner, listDir, onPath, readText } from './test-detect-util.js';
+import { exists, inferRunner, listDir, onPath, readText, type ToolLookup } from './test-detect-util.js';
 import type { TestDetection, TestRunner } from './test-types.js';
 
-async function python(): Promise<string> {
-  return (await onPath('python')) ? 'python' : 'python3';
+async function python(has: ToolLookup): Promise<string> {
+  return (await has('python')) ? 'python' : 'python3';
 }
 
 const TEST_DIRS = ['tests', 'test', 'testing'];
 
-export async function detectPython(root: string): Promise<TestDetection | null> {
+export async function detectPython(root: string, has: ToolLookup = onPath): Promise<TestDetection | null> {
   const [pyproject, setupCfg, toxIni, pytestIni, setupPy, reqs] = await Promise.all([
     readText(join(root, 'pyproject.toml')),
     readText(join(root, 'setup.cfg')),
@@ -20,7 +20,7 @@ export async function detectPython(root: string): Promise<TestDetection | null> 
     readText(join(root, 'setup.py')),
     requirementsText(root),
   ]);
-  const py = await python();
+  const py = await python(has);
   const make = (command: string, reason: string, runner: TestRunner = inferRunner(command)): TestDetection => ({
     command,
     reason,
@@ -46,13 +46,18 @@ export async function detectPython(root: string): Promise<TestDetection | null> 
   if (marker) return make(`${py} -m pytest`, `pytest configured: ${marker}`, 'pytest');
 
   // tox.ini [testenv] commands that run tests directly
-  const toxCommand = toxIni ? toxTestCommand(toxIni) : null;
-  if (toxCommand) {
-    const { command, missing } = await withoutMissingPytestPlugins(toxCommand.replace(/^python3?\b/, py));
-    return make(
+  const tox = toxIni ? toxTestEnv(toxIni) : null;
+  if (tox) {
+    const { command, missing } = await withoutMissingPytestPlugins(tox.command.replace(/^python3?\b/, py), has);
+    const found = make(
       command,
-      `tox.ini [testenv] commands${missing.length ? ` (without the options of ${missing.join(', ')}: not installed here)` : ''}`,
+      `tox.ini [testenv] commands${tox.changedir ? ` in ${tox.changedir}/ (changedir)` : ''}${missing.length ? ` (without the options of ${missing.join(', ')}: not installed here)` : ''}`,
     );
+    return {
+      ...found,
+      cwd: tox.changedir ? join(root, tox.changedir) : root,
+      ...(Object.keys(tox.env).length ? { env: tox.env } : {}),
+    };
   }
 
   const declared = [pyproject, setupCfg, setupPy, reqs].some((t) => t && /(^|["'\s,[])pytest\b/m.test(t));
@@ -82,7 +87,7 @@ export async function detectPython(root: string): Promise<TestDetection | null> 
         'unittest',
       );
     }
-    if (usesPytest || (await onPath('pytest')))
+    if (usesPytest || (await has('pytest')))
       return make(`${py} -m pytest`, `test_*.py files${usesPytest ? ' importing pytest' : ''}`, 'pytest');
   }
   return null;
@@ -107,22 +112,48 @@ async function findTestFiles(root: string): Promise<{ dir: string | null; files:
   return { dir: null, files: top };
 }
 
-/** The first test command in tox.ini's [testenv] `commands =`, with {posargs} and friends removed. */
+/**
+ * The first test command in tox.ini's [testenv] `commands =`, with {posargs} and friends removed. Options that
+ * point into tox's own environment ({envtmpdir}, {envdir}: `--basetemp={envtmpdir}`) are dropped, not the whole
+ * command; `changedir` and `setenv` come along (the command runs there, with those variables).
+ */
 export function toxTestCommand(ini: string): string | null {
+  return toxTestEnv(ini)?.command ?? null;
+}
+
+export function toxTestEnv(
+  ini: string,
+): { command: string; changedir: string | null; env: Record<string, string> } | null {
   const section = /^\[testenv\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(ini)?.[1];
   if (!section) return null;
-  const m = /^commands\s*=\s*(.*(?:\n[ \t]+.*)*)/m.exec(section);
-  if (!m) return null;
-  for (const raw of (m[1] ?? '').split('\n')) {
-    const line = raw
+  const keyed = (key: string) => new RegExp(`^${key}\\s*=\\s*(.*(?:\\n[ \\t]+.*)*)`, 'm').exec(section)?.[1];
+  const commands = keyed('commands');
+  if (!commands) return null;
+  const tidy = (text: string) =>
+    text
       .trim()
       .replace(/\{posargs(:[^}]*)?\}/g, '')
       .replace(/\{toxinidir\}\/?/g, './')
       .replace(/^\{envpython\}/, 'python')
       .replace(/^\{envbindir\}\//, '')
+      .replace(/(^|\s)\S*\{env(tmp|log)?dir\}\S*/g, '')
+      .replace(/\s+/g, ' ')
       .trim();
+  for (const raw of commands.split('\n')) {
+    const line = tidy(raw);
     if (!line || /[{}]/.test(line)) continue;
-    if (classifySegment(line) === 'test' && /pytest|unittest/.test(line)) return line;
+    if (classifySegment(line) !== 'test' || !/pytest|unittest/.test(line)) continue;
+    const dir =
+      keyed('changedir')
+        ?.trim()
+        .replace(/^\{toxinidir\}\/?/, '') || null;
+    const env: Record<string, string> = {};
+    for (const entry of (keyed('setenv') ?? '').split('\n')) {
+      const m = /^\s*([A-Za-z_]\w*)\s*=\s*(.*?)\s*$/.exec(entry);
+      if (!m || /[{}]/.test(m[2] ?? '')) continue;
+      env[m[1] as string] = m[2] as string;
+    }
+    return { command: line, changedir: dir && !/[{}]/.test(dir) && !dir.startsWith('..') ? dir : null, env };
   }
   return null;
 }
@@ -145,12 +176,15 @@ const PLUGIN_OPTIONS: [RegExp, string][] = [
  * pytest-xdist, `--cov` without pytest-cov): pytest would stop with a usage error before running any test,
  * before and after the model's change alike. `missing` names the dropped plugins.
  */
-export async function withoutMissingPytestPlugins(command: string): Promise<{ command: string; missing: string[] }> {
+export async function withoutMissingPytestPlugins(
+  command: string,
+  has: ToolLookup = onPath,
+): Promise<{ command: string; missing: string[] }> {
   if (!/(^|\s)(-m\s+pytest|pytest|py\.test)(\s|$)/.test(command) || /&&|\|\||;/.test(command))
     return { command, missing: [] };
   const wanted = PLUGIN_OPTIONS.filter(([re]) => new RegExp(re.source).test(command)).map(([, mod]) => mod);
   if (!wanted.length) return { command, missing: [] };
-  const installed = await importable(await python(), wanted);
+  const installed = await importable(await python(has), wanted);
   if (installed === null) return { command, missing: [] };
   let out = command;
   const missing: string[] = [];
@@ -170,4 +204,23 @@ function importable(py: string, modules: string[]): Promise<string[] | null> {
       resolve(err ? null : stdout.trim().split(/\s+/).filter(Boolean)),
     );
   });
+}
+
+/**
+ * A `src/` layout package (src/<pkg>/__init__.py): tested from the source tree, as the project's CI does with
+ * PYTHONPATH=src or an editable install. Without it the tests import nothing (not installed) or, worse, an
+ * installed copy in site-packages, where a fix in src/ is invisible.
+ */
+export async function withSourceTree(d: TestDetection): Promise<TestDetection> {
+  if ((d.runner !== 'pytest' && d.runner !== 'unittest') || d.source === 'flag' || d.source === 'config') return d;
+  if (/\bPYTHONPATH=/.test(d.command) || d.env?.PYTHONPATH) return d;
+  for (const name of await listDir(join(d.cwd, 'src'))) {
+    if (!(await exists(join(d.cwd, 'src', name, '__init__.py')))) continue;
+    return {
+      ...d,
+      env: { ...(d.env ?? {}), PYTHONPATH: 'src' },
+      reason: `${d.reason}; src/${name} tested from the source tree (PYTHONPATH=src)`,
+    };
+  }
+  return d;
 }

@@ -2,6 +2,7 @@
  * Reading shell snippets from CI files and package scripts: split into simple commands, classify each
  * (test, build, install/setup, lint, other), and keep the test part.
  */
+import { type ParseEntry, parse } from 'shell-quote';
 
 export type SegmentKind = 'test' | 'build' | 'install' | 'lint' | 'cd' | 'other';
 
@@ -64,36 +65,90 @@ export function classifySegment(segment: string): SegmentKind {
   return 'other';
 }
 
-/** Split a shell snippet into simple commands on newlines, `&&`, `;` (continuations joined; `||` kept). */
+/**
+ * Split a shell snippet into simple commands on newlines, top-level `&&` and `;` (continuations joined; `||`,
+ * pipes and subshells kept inside their command). Words are tokenised by shell-quote and written back quoted so
+ * bash reads them the same; a line with command substitution or `${{ … }}` stays whole (it is never a test
+ * command sedge can run as is).
+ */
 export function splitCommands(script: string): string[] {
   const joined = script.replace(/[ \t]*\\\r?\n\s*/g, ' ');
   const out: string[] = [];
   for (const rawLine of joined.split(/\r?\n/)) {
     const line = rawLine.trim();
-    if (!line || line.startsWith('#')) continue;
-    let current = '';
-    let quote: string | null = null;
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i] as string;
-      if (quote) {
-        if (c === quote) quote = null;
-        current += c;
-      } else if (c === '"' || c === "'") {
-        quote = c;
-        current += c;
-      } else if (c === '#' && (i === 0 || /\s/.test(line[i - 1] ?? ''))) {
-        break;
-      } else if (c === ';' || (c === '&' && line[i + 1] === '&')) {
-        if (current.trim()) out.push(current.trim());
-        current = '';
-        if (c === '&') i++;
-      } else {
-        current += c;
-      }
-    }
-    if (current.trim()) out.push(current.trim());
+    if (line && !line.startsWith('#')) out.push(...splitLine(line));
   }
   return out;
+}
+
+const MARK = '\u0000';
+
+function splitLine(line: string): string[] {
+  if (/`|\$\(|\$\{\{/.test(line)) return [line];
+  let tokens: ParseEntry[];
+  try {
+    tokens = parse(line, (name) => `${MARK}${name}${MARK}`);
+  } catch {
+    return [line];
+  }
+  const out: string[] = [];
+  let words: string[] = [];
+  let depth = 0;
+  const flush = () => {
+    if (words.length) out.push(words.join(' '));
+    words = [];
+  };
+  for (const token of tokens) {
+    if (typeof token === 'string') {
+      const last = words[words.length - 1];
+      // `>&1`: the descriptor a redirection duplicates belongs to it
+      if (last !== undefined && /[<>]&$/.test(last) && /^\d$/.test(token)) words[words.length - 1] = `${last}${token}`;
+      else words.push(renderWord(token));
+      continue;
+    }
+    if ('comment' in token) break;
+    if ('pattern' in token) {
+      words.push(token.pattern);
+      continue;
+    }
+    const op = token.op as string;
+    if (op === '(') depth++;
+    if (op === ')') depth--;
+    if (depth === 0 && (op === '&&' || op === ';')) {
+      flush();
+      continue;
+    }
+    // `2>&1`: a file descriptor number belongs to its redirection
+    const last = words[words.length - 1];
+    if (/^[<>]/.test(op) && last !== undefined && /^\d$/.test(last)) words[words.length - 1] = `${last}${op}`;
+    else words.push(op);
+  }
+  flush();
+  return out;
+}
+
+/** One word as bash source: plain when safe, `$NAME` references kept live, anything else single-quoted. */
+function renderWord(word: string): string {
+  if (word.includes(MARK)) {
+    const parts = word.split(MARK);
+    const plain = parts.every((p, i) => i % 2 === 1 || /^[\w@%+=:,./~-]*$/.test(p));
+    const text = parts
+      .map((p, i) => {
+        if (i % 2 === 0) return plain ? p : p.replace(/(["\\$`])/g, '\\$1');
+        return /^\w/.test(parts[i + 1] ?? '') ? `\${${p}}` : `$${p}`;
+      })
+      .join('');
+    return plain ? text : `"${text}"`;
+  }
+  if (/^[\w@%+=:,./~-]+$/.test(word)) return word;
+  // an assignment or --option=value keeps its name unquoted (`X='a b' cmd` is still an assignment)
+  const named = /^([A-Za-z_][\w]*=|--?[\w.-]+=)([\s\S]*)$/.exec(word);
+  if (named) return `${named[1]}${quoteSingle(named[2] ?? '')}`;
+  return quoteSingle(word);
+}
+
+function quoteSingle(text: string): string {
+  return `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 /**

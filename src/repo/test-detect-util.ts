@@ -31,7 +31,13 @@ export async function listDir(path: string): Promise<string[]> {
   }
 }
 
-/** Whether an executable is on PATH (or, for a relative ./x, present in `cwd`). */
+/**
+ * "Is this program installed here?": detection asks it instead of reading PATH itself, so callers (and tests)
+ * decide what counts as installed. `exe` may be relative (`./gradlew`, `node_modules/.bin/jest`): then `cwd`.
+ */
+export type ToolLookup = (exe: string, cwd?: string) => Promise<boolean>;
+
+/** The real lookup: an executable on PATH (or, for a relative ./x, present in `cwd`). */
 export async function onPath(exe: string, cwd?: string): Promise<boolean> {
   if (exe.includes('/')) {
     if (!cwd) return false;
@@ -73,6 +79,7 @@ const RUNNER_PATTERNS: [RegExp, TestRunner][] = [
   [/\brake\b|\brails\s+test\b/, 'minitest'],
   [/\bphpunit\b|\bpest\b|\bcomposer\b/, 'phpunit'],
   [/\b(tox|nox)\b/, 'tox'],
+  [/(^|[\s;&|(])ctest\b/, 'ctest'],
   [/(^|[\s;&|])make\b/, 'make'],
 ];
 

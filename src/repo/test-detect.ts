@@ -6,12 +6,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { detectFromCi } from './test-detect-ci.js';
+import { detectCiPlan } from './test-detect-ci.js';
 import { mainLanguage } from './test-detect-lang.js';
 import { detectFromManifests } from './test-detect-manifest.js';
+import { withSourceTree } from './test-detect-python.js';
 import { runnerOfScriptCommand } from './test-detect-node.js';
 import { findRepoRoot } from './root.js';
-import { inferRunner } from './test-detect-util.js';
+import { inferRunner, onPath, type ToolLookup } from './test-detect-util.js';
 import type { TestDetection } from './test-types.js';
 
 export type { TestDetection, TestRunResult, TestRunner, TestSource } from './test-types.js';
@@ -23,17 +24,25 @@ export interface DetectOverrides {
   source?: 'flag' | 'config';
   /** why, for people (default: "given with --test-cmd") */
   reason?: string;
+  /** "is this program installed here?" (default: PATH); tests inject their own */
+  has?: ToolLookup;
 }
 
 export async function detectTestCommand(cwd: string, overrides: DetectOverrides = {}): Promise<TestDetection | null> {
   return (await explainTestDetection(cwd, overrides)).detection;
 }
 
+export interface TestPlan {
+  /** the first suite (null: no test command found) */
+  detection: TestDetection | null;
+  /** every suite the gate runs, the first one included (several when CI has several test jobs) */
+  suites: TestDetection[];
+  /** why this plan, or why nothing was found */
+  why: string;
+}
+
 /** Detection plus, when nothing is found, the plain reason why (for `sedge tests` and doctor). */
-export async function explainTestDetection(
-  cwd: string,
-  overrides: DetectOverrides = {},
-): Promise<{ detection: TestDetection | null; why: string }> {
+export async function explainTestDetection(cwd: string, overrides: DetectOverrides = {}): Promise<TestPlan> {
   const dir = resolve(cwd);
   const flag = overrides.cmd?.trim();
   if (flag)
@@ -45,16 +54,18 @@ export async function explainTestDetection(
       source: overrides.source ?? 'flag',
     });
 
-  const here = await detectIn(dir);
-  if (here) return found(here);
+  const has = overrides.has ?? onPath;
+  const here = await Promise.all((await detectIn(dir, has)).map(withSourceTree));
+  if (here.length) return found(...here);
   // started in a folder of a larger repo with nothing testable of its own: the repo's tests
   const root = findRepoRoot(dir);
   if (root && root !== dir) {
-    const fromRoot = await detectIn(root);
-    if (fromRoot) return found({ ...fromRoot, reason: `${fromRoot.reason} (repo root)` });
+    const fromRoot = await Promise.all((await detectIn(root, has)).map(withSourceTree));
+    if (fromRoot.length) return found(...fromRoot.map((d) => ({ ...d, reason: `${d.reason} (repo root)` })));
   }
   return {
     detection: null,
+    suites: [],
     why:
       'no --test-cmd, no "test" in .sedge/config.json, no ```test block in AGENTS.md, no test step in ' +
       '.github/workflows, and no test setup in package.json, pyproject/setup.cfg/tox.ini/pytest.ini, go.mod, ' +
@@ -62,15 +73,15 @@ export async function explainTestDetection(
   };
 }
 
-async function detectIn(dir: string): Promise<TestDetection | null> {
+async function detectIn(dir: string, has: ToolLookup): Promise<TestDetection[]> {
   const fixed = await fromAgentsMd(dir);
-  if (fixed) return fixed;
+  if (fixed) return [fixed];
   const lang = await mainLanguage(dir);
-  return (
-    (await detectFromCi(dir, { lang })) ??
-    (await detectFromManifests(dir, lang)) ??
-    (await detectFromCi(dir, { envManagers: true, lang }))
-  );
+  const ci = await detectCiPlan(dir, { lang, has });
+  if (ci.length) return ci;
+  const manifest = await detectFromManifests(dir, lang, has);
+  if (manifest) return [manifest];
+  return detectCiPlan(dir, { envManagers: true, lang, has });
 }
 
 async function runnerFor(dir: string, command: string) {
@@ -78,8 +89,10 @@ async function runnerFor(dir: string, command: string) {
   return direct === 'unknown' ? runnerOfScriptCommand(dir, command) : direct;
 }
 
-function found(detection: TestDetection): { detection: TestDetection; why: string } {
-  return { detection, why: detection.reason };
+function found(...suites: TestDetection[]): TestPlan {
+  const [first] = suites as [TestDetection];
+  const why = suites.length > 1 ? `${suites.length} suites: ${suites.map((s) => s.reason).join('; ')}` : first.reason;
+  return { detection: first, suites, why };
 }
 
 async function readText(path: string): Promise<string | null> {

@@ -126,10 +126,25 @@ const nodeSpec: Parser = {
     const fail = get('fail');
     if (pass === null || fail === null) return null;
     const section = findLine(lines, /^✖ failing tests:/);
+    // where each test sits in the tree printed above the summary ("▶ math" then "  ✖ adds"): leaves get paths
+    const paths = new Map<string, string[]>();
+    const stack: { indent: number; name: string }[] = [];
+    for (let i = 0; i < (section ?? lines.length); i++) {
+      const t = /^(\s*)([▶✔✖﹣]) (.+?)(?: \([\d.]+m?s\))?(?: # \w+)?$/.exec(lines[i] ?? '');
+      if (!t) continue;
+      const indent = (t[1] ?? '').length;
+      while (stack.length && (stack[stack.length - 1]?.indent ?? 0) >= indent) stack.pop();
+      const name = t[3] as string;
+      if (t[2] === '▶') stack.push({ indent, name });
+      else paths.set(name, [...(paths.get(name) ?? []), [...stack.map((x) => x.name), name].join(' > ')]);
+    }
     const failing: string[] = [];
     for (let i = section ?? 0; i < lines.length; i++) {
       const m = /^\s*✖ (.+?) \([\d.]+m?s\)$/.exec(lines[i] ?? '');
-      if (m && !failing.includes(m[1] as string)) failing.push(m[1] as string);
+      if (!m) continue;
+      const known = paths.get(m[1] as string);
+      const id = known?.length === 1 ? (known[0] as string) : (m[1] as string);
+      if (!failing.includes(id) && !failing.some((f) => f.startsWith(`${id} > `))) failing.push(id);
     }
     return {
       passed: pass,
@@ -150,17 +165,37 @@ const tap: Parser = {
     let notOk = 0;
     const failing: string[] = [];
     let firstAt: number | null = null;
+    // node:test nests subtests ("# Subtest: name", indented results): a failing leaf is named with its parents
+    // ("math > adds"), and a parent that failed only because a subtest did is not listed again
+    const open: { indent: number; name: string }[] = [];
     for (let i = 0; i < lines.length; i++) {
-      const m = /^(\s*)(not ok|ok)\b\s*\d*\s*(?:- )?(.*?)\s*$/.exec(lines[i] ?? '');
-      if (!m || (m[1] ?? '').length > 0) continue;
+      const line = lines[i] ?? '';
+      const sub = /^(\s*)# Subtest: (.+?)\s*$/.exec(line);
+      if (sub) {
+        const indent = (sub[1] ?? '').length;
+        while (open.length && (open[open.length - 1]?.indent ?? 0) >= indent) open.pop();
+        open.push({ indent, name: sub[2] as string });
+        continue;
+      }
+      const m = /^(\s*)(not ok|ok)\b\s*\d*\s*(?:- )?(.*?)\s*$/.exec(line);
+      if (!m) continue;
+      const indent = (m[1] ?? '').length;
+      while (open.length && (open[open.length - 1]?.indent ?? 0) > indent) open.pop();
       const desc = m[3] ?? '';
       if (/#\s*(SKIP|TODO)\b/i.test(desc)) continue;
-      if (m[2] === 'ok') ok++;
-      else {
-        notOk++;
+      const name = desc.replace(/\s+#.*$/, '');
+      // a nested result without its own "# Subtest:" header is an assertion (node-tap), not a test
+      const own = open[open.length - 1];
+      if (indent > 0 && !(own && own.indent === indent && own.name === name)) continue;
+      if (own && own.indent === indent) open.pop();
+      const path = [...open.map((o) => o.name), name].join(' > ');
+      if (m[2] === 'not ok') {
         firstAt ??= i;
-        failing.push(desc.replace(/\s+#.*$/, '') || `test ${notOk}`);
+        if (!failing.some((f) => f.startsWith(`${path} > `))) failing.push(path || `test ${notOk + 1}`);
       }
+      if (indent > 0) continue;
+      if (m[2] === 'ok') ok++;
+      else notOk++;
     }
     const summary = (word: string) => {
       const i = findLine(lines, new RegExp(`^# ${word}\\s+\\d+\\s*$`));
@@ -229,19 +264,27 @@ const uvu: Parser = {
 const ava: Parser = {
   name: 'ava',
   parse(lines) {
-    const f = findLine(lines, /^\s+\d+ tests? failed\s*$/);
+    const f = findLine(lines, /^\s+\d+ (?:tests?|known failures?|uncaught exceptions?) failed\s*$/);
     const p = findLine(lines, /^\s+\d+ tests? passed\s*$/);
     if (f === null && p === null) return null;
+    // every test failed: ava prints no "passed" line; count the ✔ marks instead of reading nothing as 0
+    const ticks = lines.filter((l) => /^\s*✔ /.test(l)).length;
     const num = (i: number | null) => (i === null ? 0 : Number(/(\d+)/.exec(lines[i] ?? '')?.[1]));
     const failing: string[] = [];
     for (const line of lines) {
       const m =
-        /^\s*✘ (?:\[fail\]: )?(.+?)(?:\s{2,}.*|\s+(?:Difference|Error|Rejected|Values|Assertion|Expected|Unexpected|Promise|Function|Did not|Failed|Test finished|Timed out)\b.*)?$/.exec(
+        /^\s*[✘✖] (?:\[fail\]: )?(.+?)(?:\s{2,}.*|\s+(?:Difference|Error|Rejected|Values|Assertion|Expected|Unexpected|Promise|Function|Did not|Failed|Test finished|Timed out)\b.*)?$/.exec(
           line,
         );
       if (m && !failing.includes(m[1] as string)) failing.push(m[1] as string);
     }
-    return { passed: num(p), failed: num(f), failing, firstErrorAt: findLine(lines, /^\s*✘ /), firstErrorLines: 25 };
+    return {
+      passed: p === null ? ticks : num(p),
+      failed: Math.max(num(f), failing.length),
+      failing,
+      firstErrorAt: findLine(lines, /^\s*[✘✖] /),
+      firstErrorLines: 25,
+    };
   },
 };
 

@@ -129,8 +129,11 @@ const cargo: Parser = {
         passed += Number(ns[2]);
         failed += Number(ns[3] ?? 0);
       }
-      const c = /^error: could not compile `([^`]+)`/.exec(line);
-      if (c) failing.push(`could not compile ${c[1]}`);
+      // the target that does not build is named: a new test that does not compile is that test failing
+      const c = /^error: could not compile `([^`]+)`(?: \((test|lib test|bin test|example|bench) "?([^")]*)"?\))?/.exec(
+        line,
+      );
+      if (c) failing.push(c[2] ? `${c[2]} ${c[3] || c[1]} does not compile` : `could not compile ${c[1]}`);
     }
     if (!seen && !failing.length) return null;
     const at = findLine(lines, /^---- \S+ stdout ----$/) ?? findLine(lines, /^error(\[E\d+\])?: /);

@@ -1,11 +1,12 @@
 /**
  * Reading a test run's output: pass/fail counts, failing test ids and the first failure's details, from the
  * summaries the common runners print (pytest, unittest, jest, vitest, mocha, node:test, TAP/bats, uvu, ava, go,
- * cargo, Maven, Gradle). Every parser looks for its runner's own summary shape; outputs that several runners
+ * cargo, Maven, Gradle, CTest; a crashed or non-compiling Rust test target). Every parser looks for its runner's own summary shape; outputs that several runners
  * wrote (`npm test` in a monorepo, `make test`) are summed. Nothing recognised: counts stay null and the caller
  * falls back to the exit code, never to a guess.
  */
 import type { Parser, ParserHit } from './test-parse-util.js';
+import { BUILD_PARSERS } from './test-parse-build.js';
 import { JS_PARSERS } from './test-parse-js.js';
 import { OTHER_PARSERS } from './test-parse-other.js';
 import type { TestRunner } from './test-types.js';
@@ -21,7 +22,7 @@ export interface ParsedTests {
   details: Record<string, string>;
 }
 
-const PARSERS: Parser[] = [...OTHER_PARSERS, ...JS_PARSERS];
+const PARSERS: Parser[] = [...OTHER_PARSERS, ...JS_PARSERS, ...BUILD_PARSERS];
 
 export function parseTestOutput(output: string, runner: TestRunner = 'unknown'): ParsedTests {
   const lines = output.replace(/\r\n?/g, '\n').split('\n');

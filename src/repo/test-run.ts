@@ -1,12 +1,15 @@
 /**
  * Running a detected test command once: bash -c through exec/spawn (own process group, killed on timeout or
- * abort; no stdin, no TTY, CI=1), the whole output saved to a 0600 file, then parsed.
+ * abort; no stdin, no TTY), in the environment the project's CI gives its tests (CI=true, the suite's own env,
+ * the user's colour settings untouched), the whole output saved to a 0600 file, then parsed. Tracked files
+ * the run changed are put back afterwards (reported in `treeChanges`).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../exec/spawn.js';
 import { parseTestOutput } from './test-parse.js';
+import { markTree, restoreTree } from './test-tree.js';
 import type { TestDetection, TestRunResult } from './test-types.js';
 import { DEFAULTS } from '../config/schema.js';
 
@@ -19,16 +22,25 @@ export interface RunTestsOptions {
   outputDir?: string;
   /** a label for the output file name ("baseline", "check-1") */
   label?: string;
+  /** put back tracked files the run changed (default true) */
+  keepTree?: boolean;
 }
 
-/** Environment for test runs: a short failure list from pytest, no bytecode files in the workspace, no colour. */
-export function testEnv(): Record<string, string | undefined> {
+/**
+ * Environment for test runs: what CI gives them (CI=true), a short failure list from pytest, no bytecode files
+ * in the workspace. Sedge's own display settings for commands (NO_COLOR=1, TERM=dumb) are not imposed: a suite
+ * that asserts on colour output must see the user's settings, as it would in CI.
+ */
+export function testEnv(suiteEnv: Record<string, string> = {}): Record<string, string | undefined> {
   const addopts = process.env.PYTEST_ADDOPTS?.trim();
   return {
+    CI: 'true',
+    NO_COLOR: process.env.NO_COLOR,
+    FORCE_COLOR: process.env.FORCE_COLOR,
+    TERM: process.env.TERM,
     PYTEST_ADDOPTS: addopts ? `-rfE ${addopts}` : '-rfE',
     PYTHONDONTWRITEBYTECODE: '1',
     PYTHONUNBUFFERED: '1',
-    CARGO_TERM_COLOR: 'never',
     // a sedge run inside a test runner must not look like that runner's worker to the project's runner
     VITEST: undefined,
     VITEST_POOL_ID: undefined,
@@ -36,18 +48,21 @@ export function testEnv(): Record<string, string | undefined> {
     VITEST_MODE: undefined,
     JEST_WORKER_ID: undefined,
     NODE_TEST_CONTEXT: undefined,
+    ...suiteEnv,
   };
 }
 
 export async function runTests(detection: TestDetection, opts: RunTestsOptions = {}): Promise<TestRunResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
+  const mark = opts.keepTree === false ? null : await markTree(detection.cwd);
   const res = await runCommand(detection.command, {
     cwd: detection.cwd,
     timeoutMs,
-    env: testEnv(),
+    env: testEnv(detection.env),
     ...(opts.signal ? { signal: opts.signal } : {}),
     maxOutputBytes: 8_000_000,
   });
+  const treeChanges = mark ? await restoreTree(mark) : null;
   const output = res.output;
   const outputFile = opts.outputDir
     ? await saveOutput(opts.outputDir, opts.label ?? 'tests', detection, res.exitCode, output)
@@ -72,6 +87,7 @@ export async function runTests(detection: TestDetection, opts: RunTestsOptions =
     failureDetails: parsed.details,
     parsedBy: recognised ? 'summary' : 'exit-code',
     ok,
+    ...(treeChanges && (treeChanges.restored.length || treeChanges.created.length) ? { treeChanges } : {}),
   };
 }
 

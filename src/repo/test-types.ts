@@ -13,6 +13,7 @@ export type TestRunner =
   | 'go'
   | 'cargo'
   | 'make'
+  | 'ctest'
   | 'bats'
   | 'gradle'
   | 'maven'
@@ -34,6 +35,10 @@ export interface TestDetection {
   /** absolute directory the command runs in */
   cwd: string;
   source: TestSource;
+  /** the suite's name when the plan has several ("ci.yml job specs") */
+  name?: string;
+  /** environment the project's CI gives this suite (job and step `env:`, plain values only) */
+  env?: Record<string, string>;
 }
 
 export interface TestRunResult {
@@ -62,4 +67,6 @@ export interface TestRunResult {
   parsedBy: 'summary' | 'exit-code';
   /** exit 0, no failure counted, not timed out */
   ok: boolean;
+  /** what the test run itself changed in the tree (tracked files put back; new files listed) */
+  treeChanges?: { restored: string[]; created: string[] };
 }

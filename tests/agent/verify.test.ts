@@ -33,6 +33,7 @@ describe('createVerifier on a real repo (node:test)', () => {
     const v = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir });
     v.start?.(signal());
     await v.beforeFirstChange?.(signal());
+    repo.write('src/notes.js', '// a change the tests do not mind\n');
     const { outcome, feedback } = await v.check(signal());
     expect(v.command).toBe('node --test');
     expect(outcome).toMatchObject({
@@ -72,8 +73,19 @@ describe('createVerifier on a real repo (node:test)', () => {
     const v = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir });
     v.start?.(signal());
     await v.beforeFirstChange?.(signal());
+    repo.write('src/notes.js', '// a change the tests do not mind\n');
     const { outcome, feedback } = await v.check(signal());
     expect(outcome).toMatchObject({ ok: false, new_failures: [], preexisting: ['always fails'] });
+    expect(outcome.suites?.[0]).toMatchObject({
+      command: 'node --test',
+      status: 'failed',
+      failing: ['always fails'],
+      preexisting: ['always fails'],
+      preexisting_why: expect.stringContaining('baseline'),
+    });
+    // strict policy: the prompt does not say pre-existing failures may be left alone
+    expect(feedback).toContain('Policy in force: every test must pass');
+    expect(feedback).not.toContain('you may leave them alone');
     expect(outcome.summary).toMatch(/pre-existing/);
     expect(feedback).toContain('First failure:');
     expect(feedback).toContain('PRE-EXISTING failures');
@@ -91,11 +103,13 @@ describe('createVerifier on a real repo (node:test)', () => {
     });
     v.start?.(signal());
     await v.beforeFirstChange?.(signal());
+    repo.write('src/notes.js', '// a change the tests do not mind\n');
     const first = await v.check(signal());
     expect(first.outcome).toMatchObject({ ok: true, new_failures: [], preexisting: ['always fails'] });
     repo.edit('src/calc.js', 'a + b', 'a - b');
     const second = await v.check(signal());
     expect(second.outcome).toMatchObject({ ok: false, new_failures: ['adds'], preexisting: ['always fails'] });
+    expect(second.feedback).toContain('Policy in force: only NEW failures block');
   });
 
   it('passes once the model fixed the failure that was there before', async () => {
@@ -198,11 +212,13 @@ describe('compareRuns', () => {
     expect(compareRuns(result({}), red(), 'new-only').ok).toBe(false);
   });
 
-  it('without ids, same failure as before is pre-existing; a changed exit status is new', () => {
+  it('without ids, same failure as before is pre-existing but unconfirmed; a changed exit status is new', () => {
+    // --allow-preexisting must not say done on a failure known only by its exit code
     expect(compareRuns(red(), red(), 'new-only')).toMatchObject({
-      ok: true,
+      ok: false,
       newFailures: [],
       preexisting: ['exit code 1, as before this run'],
+      summary: expect.stringContaining('not confirmed'),
     });
     expect(compareRuns(red(), red())).toMatchObject({ ok: false, newFailures: [] });
     expect(compareRuns(red(), red({ exitCode: 2 }), 'new-only')).toMatchObject({ ok: false });
@@ -236,15 +252,15 @@ describe('compareRuns', () => {
     ).toBe(true);
   });
 
-  it('a runner that cannot start blocks done when strict, and is a skip (not a blame) when new-only', () => {
+  it('a runner that cannot start blocks done under both policies (the gate cannot confirm anything)', () => {
     const missing = red({ exitCode: 127 });
     expect(compareRuns(missing, missing)).toMatchObject({
       ok: false,
       preexisting: [expect.stringContaining('could not start')],
     });
     expect(compareRuns(missing, missing, 'new-only')).toMatchObject({
-      ok: true,
-      skippedReason: expect.stringContaining('could not start'),
+      ok: false,
+      preexisting: [expect.stringContaining('could not start')],
     });
     expect(compareRuns(result({}), missing).ok).toBe(false);
     const noPytest = red({ tail: '/usr/bin/python3: No module named pytest' });
@@ -252,15 +268,21 @@ describe('compareRuns', () => {
       ok: false,
       summary: expect.stringContaining('could not start'),
     });
-    expect(compareRuns(noPytest, noPytest, 'new-only')).toMatchObject({
-      ok: true,
-      skippedReason: expect.stringContaining('could not start'),
-    });
+    expect(compareRuns(noPytest, noPytest, 'new-only')).toMatchObject({ ok: false });
   });
 
-  it('a command that ran no tests before and after is a skip', () => {
+  it('"0 tests ran" is never a pass, before and after or only after', () => {
     const none = red({ exitCode: 5, passed: 0, failed: 0, parsedBy: 'summary' });
-    expect(compareRuns(none, none)).toMatchObject({ ok: true, skippedReason: expect.stringContaining('ran no tests') });
+    expect(compareRuns(none, none)).toMatchObject({ ok: false, preexisting: [expect.stringContaining('no test ran')] });
+    expect(compareRuns(none, none, 'new-only').ok).toBe(false);
+    const empty = result({ passed: 0, failed: 0, parsedBy: 'summary' });
+    expect(compareRuns(result({ passed: 3, parsedBy: 'summary' }), empty)).toMatchObject({
+      ok: false,
+      newFailures: [expect.stringContaining('collected no tests')],
+    });
+    // a crash that printed only an empty harness summary is a failure with the crash named, not "no tests"
+    const crash = red({ exitCode: 101, passed: 0, failed: 1, parsedBy: 'summary', failing: ['deep (crashed)'] });
+    expect(compareRuns(crash, crash)).toMatchObject({ ok: false, preexisting: ['deep (crashed)'] });
     expect(compareRuns(red({ exitCode: 1, passed: 3, failed: 1, failing: ['a'], parsedBy: 'summary' }), none).ok).toBe(
       false,
     );
@@ -281,7 +303,13 @@ describe('the gate inside the agent loop (replay model)', async () => {
   type ModelClient = import('../../src/model/types.js').ModelClient;
   type AgentEvent = import('../../src/agent/events.js').AgentEvent;
 
-  async function runDoneAtOnce(repo: FixtureRepo, outputDir: string, rounds: number) {
+  /** A model that says "Done." every turn; `touch` writes a file first each turn (a change that fixes nothing). */
+  async function runDoneAtOnce(
+    repo: FixtureRepo,
+    outputDir: string,
+    rounds: number,
+    opts: { touch?: boolean; interactive?: boolean; task?: string } = {},
+  ) {
     const inner = createReplayModel(
       Array.from({ length: rounds + 1 }, () => ({ text: 'Done.' })),
       { id: 'replay:test' },
@@ -291,12 +319,25 @@ describe('the gate inside the agent loop (replay model)', async () => {
       ...inner,
       stream(request, sig) {
         seen.push(request.messages.filter((m) => m.role === 'user').map((m) => String(m.content)));
-        return inner.stream(request, sig);
+        const turn = seen.length;
+        return (async function* () {
+          // like an edit tool: the change waits for the baseline
+          if (opts.touch) {
+            await verify.beforeFirstChange?.(sig);
+            repo.write('src/notes.js', `// turn ${turn}\n`);
+          }
+          yield* inner.stream(request, sig);
+        })();
       },
     };
-    const verify = createVerifier({ cwd: repo.dir, detection: await detectTestCommand(repo.dir), outputDir });
+    const verify = createVerifier({
+      cwd: repo.dir,
+      detection: await detectTestCommand(repo.dir),
+      outputDir,
+      ...(opts.interactive ? { interactive: true } : {}),
+    });
     const gen = runAgent(
-      'fix the bug',
+      opts.task ?? 'fix the bug',
       {
         model,
         tools: createToolset([]),
@@ -315,29 +356,64 @@ describe('the gate inside the agent loop (replay model)', async () => {
     }
   }
 
-  it('a model that says done at once in a repo with a failing test ends tests_failed after the rounds, told each round', async () => {
+  it('changes that leave the same failures stop after the second round, not after every round', async () => {
     const { repo, outputDir } = setup();
     repo.edit('src/calc.js', 'a + b', 'a - b');
-    const { events, result, seen } = await runDoneAtOnce(repo, outputDir, 2);
+    const { events, result, seen } = await runDoneAtOnce(repo, outputDir, 3, { touch: true });
     expect(result.status).toBe('tests_failed');
     const verdicts = events.filter((e) => e.type === 'verify_result');
-    expect(verdicts).toHaveLength(3);
+    expect(verdicts).toHaveLength(2);
     for (const v of verdicts) expect(v).toMatchObject({ ok: false, failed: 1, preexisting: ['adds'] });
-    const end = events.at(-1);
-    expect(end).toMatchObject({ type: 'run_end', status: 'tests_failed', verified: false });
-    // rounds 2 and 3: the model was sent the failure summary of the previous round
-    expect(seen).toHaveLength(3);
-    for (const users of seen.slice(1)) {
-      const last = users.at(-1) ?? '';
-      expect(last).toContain('The task is not finished');
-      expect(last).toContain('- adds');
-    }
+    expect(events.at(-1)).toMatchObject({ type: 'run_end', status: 'tests_failed', verified: false });
+    // the model was sent the failure summary once, between the two rounds
+    expect(seen).toHaveLength(2);
+    const last = seen[1]?.at(-1) ?? '';
+    expect(last).toContain('The task is not finished');
+    expect(last).toContain('- adds');
   });
 
-  it('the same run in a green repo ends done and verified', async () => {
+  it('interactively, failures that all predate the run are reported once and not looped on', async () => {
+    const { repo, outputDir } = setup();
+    repo.edit('src/calc.js', 'a + b', 'a - b');
+    const { events, result, seen } = await runDoneAtOnce(repo, outputDir, 3, { touch: true, interactive: true });
+    expect(result.status).toBe('tests_failed');
+    expect(events.filter((e) => e.type === 'verify_result')).toHaveLength(1);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('a question that changes no file in a failing repo ends after one turn, the failures reported', async () => {
+    const { repo, outputDir } = setup();
+    repo.edit('src/calc.js', 'a + b', 'a - b');
+    const { events, result, seen } = await runDoneAtOnce(repo, outputDir, 3, { task: 'summarise what you saw' });
+    expect(seen).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'assistant_message')).toHaveLength(1);
+    const verdicts = events.filter((e) => e.type === 'verify_result');
+    expect(verdicts).toEqual([expect.objectContaining({ ok: false, preexisting: ['adds'] })]);
+    expect(result.status).toBe('tests_failed');
+    expect(events.at(-1)).toMatchObject({ type: 'run_end', verified: false });
+  });
+
+  it('in a green repo a run that changed nothing ends done, not verified: no test checked a change', async () => {
     const { repo, outputDir } = setup();
     const { events, result } = await runDoneAtOnce(repo, outputDir, 2);
     expect(result.status).toBe('done');
+    expect(events.at(-1)).toMatchObject({ type: 'run_end', status: 'done', verified: null });
+    expect(events.find((e) => e.type === 'verify_result')).toMatchObject({
+      skipped_reason: expect.stringContaining('no file changed'),
+    });
+  });
+
+  it('a change in a green repo ends done and verified', async () => {
+    const { repo, outputDir } = setup();
+    const { events, result } = await runDoneAtOnce(repo, outputDir, 2, { touch: true });
+    expect(result.status).toBe('done');
+    expect(events.at(-1)).toMatchObject({ type: 'run_end', status: 'done', verified: true });
+  });
+
+  it('a task that asks to run the tests runs them even when nothing changed', async () => {
+    const { repo, outputDir } = setup();
+    const { events } = await runDoneAtOnce(repo, outputDir, 2, { task: 'run the tests and tell me' });
+    expect(events.find((e) => e.type === 'verify_result')).toMatchObject({ ok: true, passed: 2 });
     expect(events.at(-1)).toMatchObject({ type: 'run_end', status: 'done', verified: true });
   });
 });

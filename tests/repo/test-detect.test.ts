@@ -1,9 +1,10 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { detectTestCommand, explainTestDetection, parseAgentsTestBlock } from '../../src/repo/test-detect.js';
-import { isLintOnly, sanitizeCiCommand } from '../../src/repo/test-detect-shell.js';
+import { isLintOnly, sanitizeCiCommand, splitCommands } from '../../src/repo/test-detect-shell.js';
 import { toxTestCommand } from '../../src/repo/test-detect-python.js';
-import { onPath } from '../../src/repo/test-detect-util.js';
-import { parseYaml } from '../../src/repo/mini-yaml.js';
+import { onPath, type ToolLookup } from '../../src/repo/test-detect-util.js';
+import { readYaml } from '../../src/repo/test-detect-yaml.js';
 import { fixtureRepo, type FixtureRepo } from './fixture-repo.js';
 
 const repos: FixtureRepo[] = [];
@@ -17,6 +18,11 @@ afterEach(() => {
 });
 
 const PY = (await onPath('python')) ? 'python' : 'python3';
+/** A machine where exactly these programs are installed (detection never reads this machine's PATH here). */
+const only =
+  (...names: string[]): ToolLookup =>
+  async (exe) =>
+    names.includes(exe);
 
 describe('detectTestCommand on the fixture repos', () => {
   const cases: [string, string, string, string][] = [
@@ -201,7 +207,8 @@ describe('CI workflow commands', () => {
         '        working-directory: .',
       ].join('\n'),
     );
-    expect(await detectTestCommand(r.dir)).toMatchObject({
+    // golangci-lint is not installed; go is, whatever this machine has
+    expect(await detectTestCommand(r.dir, { has: only('go') })).toMatchObject({
       command: 'go test -count=1 ./...',
       source: 'ci',
       runner: 'go',
@@ -244,7 +251,12 @@ describe('CI workflow commands', () => {
       '.circleci/config.yml',
       'version: 2.1\njobs:\n  build:\n    docker:\n      - image: cimg/go:1.22\n    steps:\n      - checkout\n      - run: go mod download\n      - run:\n          name: Run tests\n          command: go test -count=1 ./...\n',
     );
-    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'go test -count=1 ./...', source: 'ci' });
+    expect(await detectTestCommand(r.dir, { has: only('go') })).toMatchObject({
+      command: 'go test -count=1 ./...',
+      source: 'ci',
+    });
+    // without go the CI step is passed over (it would fail before and after any change): go.mod's command
+    expect(await detectTestCommand(r.dir, { has: only() })).toMatchObject({ source: 'manifest' });
   });
 
   it('reads GitLab script lists', async () => {
@@ -253,7 +265,10 @@ describe('CI workflow commands', () => {
       '.gitlab-ci.yml',
       'stages: [test]\nunit:\n  stage: test\n  script:\n    - go mod download\n    - go test -v ./...\n',
     );
-    expect(await detectTestCommand(r.dir)).toMatchObject({ command: 'go test -v ./...', source: 'ci' });
+    expect(await detectTestCommand(r.dir, { has: only('go') })).toMatchObject({
+      command: 'go test -v ./...',
+      source: 'ci',
+    });
   });
 });
 
@@ -268,12 +283,12 @@ describe('helpers', () => {
   it('reads tox commands', () => {
     expect(
       toxTestCommand('[tox]\nenvlist = py3\n\n[testenv]\ndeps = pytest\ncommands =\n    pytest {posargs} tests\n'),
-    ).toBe('pytest  tests');
+    ).toBe('pytest tests');
     expect(toxTestCommand('[testenv]\ncommands = flake8\n')).toBeNull();
   });
 
   it('parses the YAML shapes workflows use', () => {
-    const doc = parseYaml(
+    const doc = readYaml(
       [
         '# comment',
         'name: "CI"',
@@ -296,14 +311,17 @@ describe('helpers', () => {
         '        line',
       ].join('\n'),
     );
+    // anchors and flow collections are YAML too (the hand-written reader kept them as strings)
+    expect(readYaml('a: &x [1, "two"]\nb: *x\n')).toEqual({ a: [1, 'two'], b: [1, 'two'] });
+    expect(readYaml('jobs: [unclosed\n')).toBeNull();
     expect(doc).toEqual({
       name: 'CI',
-      on: { push: { branches: '[ main ]' } },
+      on: { push: { branches: ['main'] } },
       jobs: {
         test: {
           steps: [
             { uses: 'actions/checkout@v4' },
-            { name: 'Run', run: 'echo "a: b"\n\nnpm test', env: { X: "it's" } },
+            { name: 'Run', run: 'echo "a: b"\n\nnpm test\n', env: { X: "it's" } },
             { run: 'folded line' },
           ],
         },
@@ -351,5 +369,144 @@ describe('CI commands for tools missing here', () => {
       source: 'ci',
       runner: 'node-test',
     });
+  });
+});
+
+describe('splitting CI shell lines (shell-quote)', () => {
+  it.each([
+    ['cd build && make -j4 && make test # run them', ['cd build', 'make -j4', 'make test']],
+    ['pytest -k "a and b; c" tests/*.py; echo done', ["pytest -k 'a and b; c' tests/*.py", 'echo done']],
+    ["X='a b' npm test -- --grep='x y' || true", ["X='a b' npm test -- --grep='x y' || true"]],
+    ['(cd sub && make test) && npm test 2>&1 | tee log', ['( cd sub && make test )', 'npm test 2>&1 | tee log']],
+    ['PATH=$HOME/bin:$PATH go test "$PKG/..." "a $B"', ['PATH=$HOME/bin:$PATH go test $PKG/... "a $B"']],
+    ['make test \\\n  -j2\nnpm test', ['make test -j2', 'npm test']],
+    ['echo $(date) && npm test', ['echo $(date) && npm test']],
+  ])('%j', (script, expected) => {
+    expect(splitCommands(script)).toEqual(expected);
+  });
+});
+
+describe('the test plan on real repository shapes (issue 10)', () => {
+  const wf = (...lines: string[]) => ['on: [push, pull_request]', 'jobs:', ...lines, ''].join('\n');
+
+  it('every test job of the workflow is a suite, named, de-duplicated across a matrix', async () => {
+    const r = repo(null);
+    r.write('package.json', JSON.stringify({ scripts: { 'test:unit': 'node --test', 'test:specs': 'node --test' } }));
+    r.write(
+      '.github/workflows/ci.yml',
+      wf(
+        '  unit:',
+        '    strategy: { matrix: { node: [18, 20] } }',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - name: Unit tests',
+        '        run: npm run test:unit',
+        '  specs:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - name: Specs',
+        '        run: npm run test:specs',
+        '  lint:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - run: npx eslint .',
+      ),
+    );
+    const plan = await explainTestDetection(r.dir, { has: only('npm') });
+    expect(plan.suites.map((s) => s.command).sort()).toEqual(['npm run test:specs', 'npm run test:unit']);
+    expect(plan.suites.every((s) => s.name?.startsWith('.github/workflows/ci.yml (job '))).toBe(true);
+    expect(plan.detection).toBe(plan.suites[0]);
+  });
+
+  it('a job split over steps keeps its setup: configure a build dir in one step, test in it in the next', async () => {
+    const r = repo(null);
+    r.write('CMakeLists.txt', 'project(x C)\n');
+    r.write(
+      '.github/workflows/build.yml',
+      wf(
+        '  build:',
+        '    runs-on: ubuntu-latest',
+        '    env: { CTEST_OUTPUT_ON_FAILURE: 1 }',
+        '    steps:',
+        '      - run: sudo apt-get install -y libfoo-dev',
+        '      - name: Configure',
+        '        run: mkdir build && cd build && cmake ..',
+        '      - name: Test',
+        '        working-directory: build',
+        '        run: make && make test',
+      ),
+    );
+    const d = await detectTestCommand(r.dir, { has: only('make', 'cmake') });
+    expect(d).toMatchObject({
+      command: '(mkdir -p build && cd build && cmake ..) && cd build && make && make test',
+      cwd: r.dir,
+      env: { CTEST_OUTPUT_ON_FAILURE: '1' },
+      source: 'ci',
+    });
+    expect(d?.reason).toContain('after its setup step(s) Configure');
+  });
+
+  it('a step in a folder nothing makes (a third-party project CI clones) is passed over', async () => {
+    const r = repo('node-test');
+    r.write(
+      '.github/workflows/ci.yml',
+      wf(
+        '  downstream:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - run: git clone https://example.invalid/other.git other',
+        '      - name: Test downstream',
+        '        working-directory: other',
+        '        run: npm test',
+      ),
+    );
+    expect(await detectTestCommand(r.dir, { has: only('npm', 'node') })).toMatchObject({ source: 'manifest' });
+  });
+
+  it("a reusable workflow's with: command: is read", async () => {
+    const r = repo(null);
+    r.write('package.json', JSON.stringify({ scripts: { test: 'node --test' } }));
+    r.write(
+      '.github/workflows/ci.yml',
+      wf('  test:', '    uses: org/shared/.github/workflows/node.yml@v1', '    with:', '      command: npm test'),
+    );
+    expect(await detectTestCommand(r.dir, { has: only('npm') })).toMatchObject({
+      command: 'npm test',
+      source: 'ci',
+      reason: expect.stringContaining('with: command'),
+    });
+  });
+
+  it('pnpm vitest with no "vitest" script becomes npx vitest, not npm run vitest', async () => {
+    const r = repo(null);
+    r.write('package.json', JSON.stringify({ scripts: { build: 'tsc' } }));
+    r.write(
+      '.github/workflows/ci.yml',
+      wf('  test:', '    runs-on: ubuntu-latest', '    steps:', '      - run: pnpm vitest run --reporter=dot'),
+    );
+    expect(await detectTestCommand(r.dir, { has: only('npm', 'npx') })).toMatchObject({
+      command: 'npx --no vitest run --reporter=dot',
+      source: 'ci',
+    });
+  });
+
+  it('tox: {envtmpdir} options dropped, changedir and setenv kept', async () => {
+    const r = repo(null);
+    r.write('tests/test_x.py', 'def test_x():\n    pass\n');
+    r.write(
+      'tox.ini',
+      '[tox]\nenvlist = py3\n\n[testenv]\nchangedir = tests\nsetenv =\n    MODE = strict\n    HOME = {envtmpdir}\ncommands =\n    pytest --basetemp={envtmpdir} -q {posargs}\n',
+    );
+    const d = await detectTestCommand(r.dir, { has: only('python3') });
+    expect(d).toMatchObject({ command: 'pytest -q', cwd: join(r.dir, 'tests'), env: { MODE: 'strict' } });
+  });
+
+  it('a src/ package is tested from the source tree (PYTHONPATH=src), not from an installed copy', async () => {
+    const r = repo('python-pytest');
+    r.write('src/calc/__init__.py', 'def add(a, b):\n    return a + b\n');
+    const d = await detectTestCommand(r.dir, { has: only('python3') });
+    expect(d).toMatchObject({ env: { PYTHONPATH: 'src' }, reason: expect.stringContaining('PYTHONPATH=src') });
+    // a command the user gave is left as given
+    expect((await detectTestCommand(r.dir, { cmd: 'pytest -q', has: only('python3') }))?.env).toBeUndefined();
   });
 });

@@ -25,7 +25,15 @@ const CASES: [string, TestRunner, number | null, number, string[], RegExp][] = [
   ['maven.txt', 'maven', 1, 1, ['com.example.CalcTest.adds'], /expected: <5>/],
   ['gradle.txt', 'gradle', 1, 1, ['CalcTest > adds()'], /adds\(\) FAILED/],
   ['ava.txt', 'ava', 1, 1, ['adds'], /adds/],
-  ['tap.txt', 'tap', 1, 1, ['test/calc.test.js'], /not ok 1 - test\/calc.test.js/],
+  ['tap.txt', 'tap', 1, 1, ['test/calc.test.js > adds'], /not ok 1 - adds/],
+  // issue 10: subtests named under their parent, ava's ✖ mark (no "passed" line when only one passed), CTest,
+  // a Rust test binary that crashed (the only summary was the empty unit harness) and a test that does not compile
+  ['node-subtests.txt', 'node-test', 2, 2, ['math > adds'], /2 !== 3/],
+  ['node-spec-subtests.txt', 'node-test', 2, 2, ['math > adds'], /2 !== 3/],
+  ['ava-cross.txt', 'ava', 1, 1, ['adds'], /✖ adds/],
+  ['ctest.txt', 'make', 1, 1, ['adds'], /Test #1: adds .*\*\*\*Failed/],
+  ['cargo-crash.txt', 'cargo', 0, 1, ['very_deep (crashed: stack overflow)'], /has overflowed its stack/],
+  ['cargo-build.txt', 'cargo', null, 1, ['test newapi does not compile'], /cannot find function `half`/],
   // hand-written in each runner's documented format (Ruby and PHP are not installed here)
   ['rspec.txt', 'rspec', 1, 1, ['spec/calc_spec.rb # Calc adds'], /expected: 5/],
   ['minitest.txt', 'minitest', 1, 1, ['CalcTest#test_adds'], /test\/calc_test.rb:6/],

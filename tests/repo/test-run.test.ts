@@ -164,7 +164,7 @@ describe('runTests limits', () => {
     }
   });
 
-  it('runs with CI=1 and no stdin', async () => {
+  it('runs with CI=true (what GitHub Actions sets) and no stdin', async () => {
     const repo = fixtureRepo(null);
     try {
       const r = await runTests({
@@ -174,11 +174,60 @@ describe('runTests limits', () => {
         reason: 'test',
         source: 'flag',
       });
-      expect(r.tail).toContain('CI=1');
+      expect(r.tail).toContain('CI=true');
       expect(r.tail).toContain('read done');
       expect(r).toMatchObject({ ok: true, parsedBy: 'exit-code', passed: null, failed: null });
     } finally {
       repo.cleanup();
+    }
+  });
+});
+
+describe('what a test run sees and leaves behind (issue 10)', () => {
+  it('runs in the CI environment: CI=true, no NO_COLOR/TERM=dumb imposed, the suite env given', async () => {
+    const r = fixtureRepo(null);
+    try {
+      const d = {
+        command: 'echo "CI=$CI NO_COLOR=${NO_COLOR-unset} TERM=${TERM-unset} SUITE=$SUITE"',
+        reason: 't',
+        runner: 'unknown' as const,
+        cwd: r.dir,
+        source: 'flag' as const,
+        env: { SUITE: 'unit' },
+      };
+      const res = await runTests(d);
+      const expectedTerm = process.env.TERM ?? 'unset';
+      const expectedNoColor = process.env.NO_COLOR ?? 'unset';
+      expect(res.tail).toBe(`CI=true NO_COLOR=${expectedNoColor} TERM=${expectedTerm} SUITE=unit`);
+    } finally {
+      r.cleanup();
+    }
+  });
+
+  it('puts back tracked files the test script rewrote and lists the files it created', async () => {
+    const r = fixtureRepo(null);
+    try {
+      r.write('src/a.js', 'const a  =  1\n');
+      r.write('src/b.js', 'const b = 2\n');
+      const { execFileSync } = await import('node:child_process');
+      execFileSync('git', ['add', '-A'], { cwd: r.dir });
+      execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'x'], { cwd: r.dir });
+      // the model's own uncommitted edit must survive the run untouched
+      r.write('src/b.js', 'const b = 3\n');
+      const d = {
+        command: 'echo "const a = 1" > src/a.js && echo "formatted" >> src/b.js && echo out > report.txt',
+        reason: 't',
+        runner: 'unknown' as const,
+        cwd: r.dir,
+        source: 'flag' as const,
+      };
+      const res = await runTests(d);
+      expect(res.treeChanges).toEqual({ restored: ['src/a.js', 'src/b.js'], created: ['report.txt'] });
+      expect(readFileSync(join(r.dir, 'src/a.js'), 'utf8')).toBe('const a  =  1\n');
+      expect(readFileSync(join(r.dir, 'src/b.js'), 'utf8')).toBe('const b = 3\n');
+      expect(execFileSync('git', ['diff', '--cached', '--name-only'], { cwd: r.dir, encoding: 'utf8' })).toBe('');
+    } finally {
+      r.cleanup();
     }
   });
 });
