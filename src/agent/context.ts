@@ -11,6 +11,9 @@ export function estimateMessages(messages: readonly Message[]): number {
     total += 4 + estimateTokens(m.content);
     if (m.role === 'assistant' && m.tool_calls)
       for (const c of m.tool_calls) total += 8 + estimateTokens(c.name + c.arguments);
+    // reasoning sent back: Chat passback text, Responses encrypted items
+    if (m.role === 'assistant' && m.reasoning) total += estimateTokens(m.reasoning);
+    if (m.role === 'assistant' && m.items) total += estimateTokens(JSON.stringify(m.items));
   }
   return total;
 }

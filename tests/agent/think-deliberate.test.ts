@@ -97,6 +97,25 @@ describe('think, deliberate mode (think_model)', () => {
     });
   });
 
+  it("over the Responses API: the main model's encrypted reasoning is not sent to the think model", async () => {
+    writeUserConfig({ model: 'fast-model', think_model: 'deep-model', api: 'responses' });
+    server.push(
+      { reasoning: 'fast thoughts', tool_calls: [{ id: 'c1', name: 'think', arguments: { thought: 'why?' } }] },
+      { text: 'Because of X.' },
+      { text: 'done' },
+    );
+    const events = await runTask('explain');
+    expect(events.at(-1)).toMatchObject({ status: 'done' });
+    expect(server.paths).toEqual(['/v1/responses', '/v1/responses', '/v1/responses']);
+    const [, think, next] = server.rawBodies.map((b) => JSON.parse(b) as { model: string; input: { type?: string }[] });
+    expect(think?.model).toBe('deep-model');
+    expect(think?.input.some((i) => i.type === 'reasoning')).toBe(false);
+    expect(think?.input.at(-1)).toMatchObject({ role: 'user' });
+    // the main model gets its own reasoning back, and the think model's answer as the call's output
+    expect(next?.input.filter((i) => i.type === 'reasoning')).toHaveLength(1);
+    expect(next?.input.at(-1)).toMatchObject({ type: 'function_call_output', output: 'Because of X.' });
+  });
+
   it('note mode stays the default: without think_model nothing else is asked', async () => {
     writeUserConfig({ model: 'fast-model' });
     server.push({ tool_calls: [{ id: 'c1', name: 'think', arguments: { thought: 'plan' } }] }, { text: 'done' });
