@@ -18,12 +18,19 @@ export function estimateMessages(messages: readonly Message[]): number {
   return total;
 }
 
-/** The first user message: repo instructions, recalled prior work, then the task. */
-export function firstUserMessage(task: string, parts: { instructions?: string; recall?: string }): string {
+/**
+ * The first user message: repo instructions (the same bytes for every run in the repo, so they extend the
+ * cached prefix), then what varies: recalled prior work, where the run starts, the task.
+ */
+export function firstUserMessage(
+  task: string,
+  parts: { instructions?: string; recall?: string; where?: string },
+): string {
   const sections: string[] = [];
   if (parts.instructions?.trim())
     sections.push(`<repo-instructions>\n${parts.instructions.trim()}\n</repo-instructions>`);
   if (parts.recall?.trim()) sections.push(parts.recall.trim());
+  if (parts.where?.trim()) sections.push(parts.where.trim());
   sections.push(sections.length ? `<task>\n${task}\n</task>` : task);
   return sections.join('\n\n');
 }
