@@ -72,8 +72,11 @@ describe('reasoning passback per model entry (Chat Completions, reasoning_conten
     expect(messagesOf(await send(settings('moonshotai/kimi-k2-thinking')))).toBe(wire({ old: true, new: true }));
   });
 
-  it('drop-old (Qwen3): only the turns after the last user message keep it', async () => {
-    expect(messagesOf(await send(settings('qwen3-coder-plus')))).toBe(wire({ new: true }));
+  it('drop-old (Qwen3): only the turns after the last user message keep it; the whole body, byte for byte', async () => {
+    const raw = await send(settings('qwen3-coder-plus'));
+    expect(raw).toBe(
+      `{"model":"qwen3-coder-plus","messages":${wire({ new: true })},"stream":true,"stream_options":{"include_usage":true}}`,
+    );
   });
 
   it('off (providers that reject the field): never sent', async () => {
