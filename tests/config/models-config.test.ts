@@ -6,7 +6,9 @@ import { ConfigError, loadSettings } from '../../src/config/load.js';
 import { makeTempHome, makeTempRepo } from '../support/repo.js';
 
 const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
 
 function setup(user?: object, repoConfig?: object) {
   const home = makeTempHome();
