@@ -123,6 +123,8 @@ describe('models table', () => {
   it('matches exact names before prefixes, the longest prefix first, and ignores a provider prefix', () => {
     expect(modelInfo('gpt-4.1-mini').matched).toBe('gpt-4.1-mini*');
     expect(modelInfo('openai/gpt-4.1').matched).toBe('gpt-4.1*');
+    expect(modelInfo('gpt-5-mini-2025-08-07')).toMatchObject({ matched: 'gpt-5-mini*', api: 'responses' });
+    expect(modelInfo('gpt-5-mini').prices?.input).toBe(0.25);
     expect(modelInfo('gpt-4.1-mini', { 'gpt-4.1-mini': { context_tokens: 5000 } })).toMatchObject({
       matched: 'gpt-4.1-mini',
       context_tokens: 5000,
