@@ -7,16 +7,26 @@ export function estimateMessages(messages: readonly Message[]): number {
     total += 4 + estimateTokens(m.content);
     if (m.role === 'assistant' && m.tool_calls)
       for (const c of m.tool_calls) total += 8 + estimateTokens(c.name + c.arguments);
+    // reasoning sent back: Chat passback text, Responses encrypted items
+    if (m.role === 'assistant' && m.reasoning) total += estimateTokens(m.reasoning);
+    if (m.role === 'assistant' && m.items) total += estimateTokens(JSON.stringify(m.items));
   }
   return total;
 }
 
-/** The first user message: repo instructions, recalled prior work, then the task. */
-export function firstUserMessage(task: string, parts: { instructions?: string; recall?: string }): string {
+/**
+ * The first user message: repo instructions (the same bytes for every run in the repo, so they extend the
+ * cached prefix), then what varies: recalled prior work, where the run starts, the task.
+ */
+export function firstUserMessage(
+  task: string,
+  parts: { instructions?: string; recall?: string; where?: string },
+): string {
   const sections: string[] = [];
   if (parts.instructions?.trim())
     sections.push(`<repo-instructions>\n${parts.instructions.trim()}\n</repo-instructions>`);
   if (parts.recall?.trim()) sections.push(parts.recall.trim());
+  if (parts.where?.trim()) sections.push(parts.where.trim());
   sections.push(sections.length ? `<task>\n${task}\n</task>` : task);
   return sections.join('\n\n');
 }

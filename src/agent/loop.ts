@@ -104,8 +104,8 @@ export async function* runAgent(
     messages.push({
       role: 'user',
       content: isFirstTask
-        ? firstUserMessage(task, { instructions: deps.instructions, recall: recallBlock })
-        : firstUserMessage(task, { recall: recallBlock }),
+        ? firstUserMessage(task, { instructions: deps.instructions, recall: recallBlock, where: deps.where })
+        : firstUserMessage(task, { recall: recallBlock, where: deps.where }),
     });
     deps.verify?.start?.(ctl.signal, task);
 

@@ -62,6 +62,8 @@ export interface AgentDeps {
   system: string;
   /** repo instructions (AGENTS.md) and other context put before the task in the first user message */
   instructions?: string;
+  /** run-specific context given with the task, after the cached prefix (e.g. the working directory) */
+  where?: string;
   approve?: (req: ApprovalRequest) => Promise<Decision>;
   /** describes the approval mode on run_start ("auto", "ask", ...) */
   approvalMode?: string;

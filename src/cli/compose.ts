@@ -141,6 +141,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
         tools: toolset,
         system: readPrompt('system.md'),
         ...(instructions ? { instructions } : {}),
+        ...(whereNote(root, opts.cwd) ? { where: whereNote(root, opts.cwd) } : {}),
         ...(runOpts.approve ? { approve: runOpts.approve } : {}),
         approvalMode: opts.approvalMode,
         limits: {
@@ -179,9 +180,15 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   };
 }
 
+/** Where this run starts when it is not the repository root: told with the task, after the cached prefix. */
+function whereNote(root: string | null, cwd: string): string | undefined {
+  return root && root !== cwd ? `Working directory: ${cwd}` : undefined;
+}
+
 /** Context for the first user message: where we are, and the repo's own instructions (AGENTS.md). */
 function buildInstructions(root: string | null, cwd: string): string {
-  const lines = [`Working directory: ${cwd}${root && root !== cwd ? ` (repository root: ${root})` : ''}`];
+  // the same bytes for every run in this repo, wherever in it sedge starts (the cwd goes with the task)
+  const lines = [root ? `Repository root: ${root}` : `Working directory: ${cwd}`];
   if (!root) lines.push('This directory is not a git repository.');
   const agents = root ? readAgentsMd(root) : null;
   if (agents) lines.push('', 'Instructions from AGENTS.md in this repository:', agents.trim());

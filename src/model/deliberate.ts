@@ -19,7 +19,12 @@ export function createDeliberator(model: ModelClient, opts: { prompt: string; to
   return async (thought, history, signal) => {
     let last = history.length - 1;
     while (last >= 0 && history[last]?.role !== 'assistant') last--;
-    const context = history.slice(0, Math.max(last, 0));
+    // another model's encrypted reasoning means nothing to the think model (and a provider may refuse it)
+    const context = history.slice(0, Math.max(last, 0)).map((m): Message => {
+      if (m.role !== 'assistant' || !m.items) return m;
+      const { items: _items, ...rest } = m;
+      return rest;
+    });
     const messages: Message[] = [
       ...context,
       { role: 'user', content: `${opts.prompt.trim()}\n\n<thought>\n${thought}\n</thought>` },

@@ -68,6 +68,27 @@ export const BUILTIN_MODELS: Readonly<Record<string, ModelEntry>> = {
     reasoning_summary: 'auto',
     prices: { input: 1.25, cached_input: 0.125, output: 10 },
   },
+  'gpt-5-mini*': {
+    api: 'responses',
+    context_tokens: 400_000,
+    reasoning: 'off',
+    reasoning_summary: 'auto',
+    prices: { input: 0.25, cached_input: 0.025, output: 2 },
+  },
+  'gpt-5-nano*': {
+    api: 'responses',
+    context_tokens: 400_000,
+    reasoning: 'off',
+    reasoning_summary: 'auto',
+    prices: { input: 0.05, cached_input: 0.005, output: 0.4 },
+  },
+  'o3-mini*': {
+    api: 'responses',
+    context_tokens: 200_000,
+    reasoning: 'off',
+    reasoning_summary: 'auto',
+    prices: { input: 1.1, cached_input: 0.55, output: 4.4 },
+  },
   'o3*': {
     api: 'responses',
     context_tokens: 200_000,

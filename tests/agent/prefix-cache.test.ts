@@ -33,12 +33,17 @@ const shellStep = (i: number, command: string): ScriptStep => ({
   tool_calls: [{ id: `s${i}`, name: 'shell', arguments: { command } }],
 });
 
-async function composedRun(task: string, steps: ScriptStep[], config: object = {}): Promise<AgentEvent[]> {
+async function composedRun(
+  task: string,
+  steps: ScriptStep[],
+  config: object = {},
+  cwd = repo.dir,
+): Promise<AgentEvent[]> {
   mkdirSync(join(home.env.XDG_CONFIG_HOME, 'sedge'), { recursive: true });
   writeFileSync(join(home.env.XDG_CONFIG_HOME, 'sedge', 'config.json'), JSON.stringify({ model: 'gpt-x', ...config }));
   server.push(...steps);
   const c = await compose({
-    cwd: repo.dir,
+    cwd,
     env: { ...home.env, OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: 'sk-test-key-0000' },
     flags: { verify: false },
     approvalMode: 'auto',
@@ -102,6 +107,18 @@ describe('cache-friendly context', () => {
     expect(opening.indexOf('</repo-instructions>')).toBeLessThan(opening.indexOf('find where parse splits'));
     // Chat Completions on a server that is not OpenAI's: no prompt_cache_key (others may reject it)
     expect(run1[0]?.prompt_cache_key).toBeUndefined();
+  });
+
+  it('a run started in a subdirectory shares the prefix; its working directory goes with the task', async () => {
+    await composedRun('at the root', [{ text: 'a' }]);
+    await composedRun('in src', [{ text: 'b' }], {}, join(repo.dir, 'src'));
+    const [root, sub] = bodies();
+    expect(fixedPrefix(sub as Body)).toBe(fixedPrefix(root as Body));
+    const text = String(sub?.messages[1]?.content);
+    expect(text.indexOf(`Working directory: ${join(repo.dir, 'src')}`)).toBeGreaterThan(
+      text.indexOf('</repo-instructions>'),
+    );
+    expect(String(root?.messages[1]?.content)).not.toContain('Working directory');
   });
 
   it('one prompt_cache_key per repository, the same across runs; instructions and tools stable (Responses)', async () => {

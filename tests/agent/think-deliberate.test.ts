@@ -97,6 +97,32 @@ describe('think, deliberate mode (think_model)', () => {
     });
   });
 
+  it("over the Responses API: the main model's encrypted reasoning is not sent to the think model", async () => {
+    writeUserConfig({ model: 'fast-model', think_model: 'deep-model', api: 'responses' });
+    server.push(
+      { reasoning: 'first', tool_calls: [{ id: 'c1', name: 'think', arguments: { thought: 'why?' } }] },
+      { text: 'Because of X.' },
+      { reasoning: 'second', tool_calls: [{ id: 'c2', name: 'think', arguments: { thought: 'and then?' } }] },
+      { text: 'Then Y.' },
+      { text: 'done' },
+    );
+    const events = await runTask('explain');
+    expect(events.at(-1)).toMatchObject({ status: 'done' });
+    expect(server.paths.every((p) => p === '/v1/responses')).toBe(true);
+    type Body = { model: string; input: { type?: string; role?: string; call_id?: string }[] };
+    const bodies = server.rawBodies.map((b) => JSON.parse(b) as Body);
+    const think = bodies[3] as Body; // the second think request: the first turn (with its reasoning) is context
+    expect(think.model).toBe('deep-model');
+    expect(think.input.some((i) => i.type === 'function_call' && i.call_id === 'c1')).toBe(true);
+    expect(think.input.some((i) => i.type === 'reasoning')).toBe(false);
+    expect(think.input.at(-1)).toMatchObject({ role: 'user' });
+    // the main model gets its own reasoning back, and the think model's answers as the calls' outputs
+    const last = bodies[4] as Body;
+    expect(last.model).toBe('fast-model');
+    expect(last.input.filter((i) => i.type === 'reasoning')).toHaveLength(2);
+    expect(last.input.at(-1)).toMatchObject({ type: 'function_call_output', output: 'Then Y.' });
+  });
+
   it('note mode stays the default: without think_model nothing else is asked', async () => {
     writeUserConfig({ model: 'fast-model' });
     server.push({ tool_calls: [{ id: 'c1', name: 'think', arguments: { thought: 'plan' } }] }, { text: 'done' });

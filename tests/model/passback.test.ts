@@ -72,8 +72,11 @@ describe('reasoning passback per model entry (Chat Completions, reasoning_conten
     expect(messagesOf(await send(settings('moonshotai/kimi-k2-thinking')))).toBe(wire({ old: true, new: true }));
   });
 
-  it('drop-old (Qwen3): only the turns after the last user message keep it', async () => {
-    expect(messagesOf(await send(settings('qwen3-coder-plus')))).toBe(wire({ new: true }));
+  it('drop-old (Qwen3): only the turns after the last user message keep it; the whole body, byte for byte', async () => {
+    const raw = await send(settings('qwen3-coder-plus'));
+    expect(raw).toBe(
+      `{"model":"qwen3-coder-plus","messages":${wire({ new: true })},"stream":true,"stream_options":{"include_usage":true}}`,
+    );
   });
 
   it('off (providers that reject the field): never sent', async () => {
@@ -120,6 +123,8 @@ describe('models table', () => {
   it('matches exact names before prefixes, the longest prefix first, and ignores a provider prefix', () => {
     expect(modelInfo('gpt-4.1-mini').matched).toBe('gpt-4.1-mini*');
     expect(modelInfo('openai/gpt-4.1').matched).toBe('gpt-4.1*');
+    expect(modelInfo('gpt-5-mini-2025-08-07')).toMatchObject({ matched: 'gpt-5-mini*', api: 'responses' });
+    expect(modelInfo('gpt-5-mini').prices?.input).toBe(0.25);
     expect(modelInfo('gpt-4.1-mini', { 'gpt-4.1-mini': { context_tokens: 5000 } })).toMatchObject({
       matched: 'gpt-4.1-mini',
       context_tokens: 5000,

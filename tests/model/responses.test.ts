@@ -156,4 +156,20 @@ describe('Responses API client over the real SDK and HTTP', () => {
     expect(server.paths).toEqual(['/v1/chat/completions', '/v1/responses', '/v1/responses']);
     expect(JSON.parse(server.rawBodies[2] ?? '{}')).toMatchObject({ reasoning: { effort: 'low' } });
   });
+
+  it('retries a refused request and a stream cut before response.completed (a cut stream is never a finished turn)', async () => {
+    server.push(
+      { error: { status: 429, message: 'slow down' } },
+      { text: 'partial answer that will be dropped', dropAfter: 4 },
+      { text: 'whole answer' },
+    );
+    const model = withRetry(createResponsesModel({ model: 'gpt-5', apiKey: 'k', baseURL: server.baseURL }), {
+      retries: 3,
+      wait: async () => {},
+    });
+    const events = await run(model);
+    expect(server.paths).toHaveLength(3);
+    expect(events.some((e) => e.type === 'error' && e.fatal)).toBe(false);
+    expect(events.at(-1)).toMatchObject({ status: 'done', final_text: 'whole answer' });
+  });
 });
