@@ -6,7 +6,7 @@
  * are removed. Ignored files are not covered.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, rm, unlink } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 
@@ -52,13 +52,18 @@ async function withTempIndex<T>(fn: (env: Record<string, string>) => Promise<T>)
 }
 
 /** Write the working tree into a tree object (a temp index seeded from the real one, so only changed files are hashed). */
-async function snapshotTree(root: string): Promise<string> {
+export async function snapshotTree(root: string): Promise<string> {
   return withTempIndex(async (env) => {
     const realIndex = resolve(root, (await git(root, ['rev-parse', '--git-path', 'index'])).trim());
-    const seeded = await copyFile(realIndex, env.GIT_INDEX_FILE as string).then(
-      () => true,
-      () => false,
-    );
+    // The copy keeps the index's mtime: git re-reads a file whose mtime is not older than the index
+    // ("racily clean"); a fresh mtime would let a same-size edit made just after the last commit look clean.
+    const seeded = await stat(realIndex)
+      .then(async (st) => {
+        await copyFile(realIndex, env.GIT_INDEX_FILE as string);
+        await utimes(env.GIT_INDEX_FILE as string, st.atime, new Date(Math.floor(st.mtimeMs)));
+        return true;
+      })
+      .catch(() => false);
     if (!seeded) {
       const head = await git(root, ['rev-parse', '--verify', '-q', 'HEAD^{tree}']).catch(() => '');
       if (head.trim()) await git(root, ['read-tree', head.trim()], env);
