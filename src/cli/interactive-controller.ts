@@ -15,7 +15,9 @@ import {
   restoreCheckpoint,
   type Checkpoint,
 } from '../repo/checkpoint.js';
+import { existsSync } from 'node:fs';
 import type { ApprovalAnswer } from '../ui/app.js';
+import { findSlashCommand, slashHelp } from '../ui/slash-commands.js';
 import type { TranscriptStore } from '../ui/store.js';
 import type { Composition, ComposeOptions } from './compose.js';
 import { findSession, listSessions, loadSessionEvents, messagesFromEvents, saveInputHistory } from './session-files.js';
@@ -41,21 +43,10 @@ export interface Controller {
   ctrlC(): void;
   /** resolves when the running turn (if any) has ended */
   idle(): Promise<void>;
+  /** the current session (after /clear or /resume, the new one) and whether its file was written */
+  session(): { id: string; saved: boolean };
   close(): Promise<void>;
 }
-
-const HELP = [
-  'Commands:',
-  '  /help            this list',
-  '  /model NAME      switch the model for the next turns',
-  '  /clear           start a new session (the conversation is forgotten)',
-  '  /diff            what this session changed in the working tree so far',
-  '  /undo            restore the files changed by the last turn (git checkpoint; your branch and index are untouched)',
-  '  /traces          what recall gave the last turn',
-  '  /resume [ID]     list saved sessions, or reopen one',
-  '  /exit            quit (also Ctrl-C twice, or Ctrl-D on an empty prompt)',
-  'Keys: Enter sends · Shift+Enter, Alt+Enter or a trailing \\ for a new line · Up/Down history · Ctrl-O expands the last folded card · Ctrl-C interrupts the turn',
-].join('\n');
 
 export function createController(opts: ControllerOptions): Controller {
   const { store } = opts;
@@ -63,7 +54,8 @@ export function createController(opts: ControllerOptions): Controller {
   let flags = { ...opts.flags };
   let messages: Message[] | undefined = opts.messages;
   let history = [...opts.history];
-  let turn: { ctl: AbortController; done: Promise<void> } | null = null;
+  /** the running turn or slash command; `ending`: its run_end was shown, only the trace is being written */
+  let turn: { ctl: AbortController; done: Promise<void>; ending?: boolean } | null = null;
   let ctrlCs = 0;
   const checkpoints: Checkpoint[] = [];
   let first: Checkpoint | null = null;
@@ -114,6 +106,7 @@ export function createController(opts: ControllerOptions): Controller {
           messages = next.value.messages;
           break;
         }
+        if (next.value.type === 'run_end' && turn?.ctl === ctl) turn.ending = true;
         store.dispatch(next.value);
       }
     } catch (err) {
@@ -124,10 +117,14 @@ export function createController(opts: ControllerOptions): Controller {
   function startTurn(task: string): void {
     const ctl = new AbortController();
     ctrlCs = 0;
-    const done = runTurn(task, ctl).finally(() => {
-      if (turn?.ctl === ctl) turn = null;
-      if (pending) settle({ decision: 'denied', reason: 'the turn ended' });
-    });
+    // after a run_end the prompt says ready: what is typed then starts once the last turn's trace is written
+    const prev = turn?.done ?? Promise.resolve();
+    const done = prev
+      .then(() => runTurn(task, ctl))
+      .finally(() => {
+        if (turn?.ctl === ctl) turn = null;
+        if (pending) settle({ decision: 'denied', reason: 'the turn ended' });
+      });
     turn = { ctl, done };
   }
 
@@ -149,7 +146,7 @@ export function createController(opts: ControllerOptions): Controller {
     switch (cmd) {
       case 'help':
       case '?':
-        return notice(HELP);
+        return notice(slashHelp());
       case 'exit':
       case 'quit':
       case 'q':
@@ -160,14 +157,20 @@ export function createController(opts: ControllerOptions): Controller {
         await recompose({ sessionId: comp.sessionId });
         store.dispatch({ type: 'ui_model', model: comp.model.id });
         return notice(`model set to ${comp.model.id}`);
-      case 'clear':
+      case 'clear': {
+        const before = { id: comp.sessionId, saved: existsSync(comp.sessionPath) };
         await dropRefs();
         await recompose({});
         messages = undefined;
         checkpoints.length = 0;
         first = null;
         always.clear();
-        return store.dispatch({ type: 'ui_reset', sessionId: comp.sessionId });
+        store.dispatch({ type: 'ui_reset', sessionId: comp.sessionId });
+        return notice(
+          `── new session ${comp.sessionId} ── a fresh conversation: the model remembers nothing from before` +
+            (before.saved ? ` (sedge --resume ${before.id} reopens the previous one)` : ''),
+        );
+      }
       case 'diff': {
         if (!first) return notice(comp.isRepo ? 'no changes yet' : 'not a git repository: no checkpoints');
         const diff = await diffSince(comp.workspace, first);
@@ -233,7 +236,17 @@ export function createController(opts: ControllerOptions): Controller {
         opts.exit(0);
         return true;
       }
-      if (turn) {
+      const slashName = line.startsWith('/') && !line.startsWith('//') ? (line.slice(1).split(/\s/)[0] ?? '') : null;
+      if (turn && !turn.ending) {
+        if (slashName !== null && findSlashCommand(slashName)?.duringTurn) {
+          void slash(line).catch((err: Error) => notice(`/${slashName}: ${err.message}`, 'error'));
+          return true;
+        }
+        if (slashName !== null) {
+          // the command is not queued: clear it from the prompt rather than leave it to look pending
+          notice(`a turn is running: /${slashName} was not run (wait for the turn, or Ctrl-C to interrupt it)`, 'warn');
+          return true;
+        }
         notice('a turn is running: wait for it, or press Ctrl-C to interrupt it', 'warn');
         return false;
       }
@@ -245,7 +258,9 @@ export function createController(opts: ControllerOptions): Controller {
       }
       if (line.startsWith('/') && !line.startsWith('//')) {
         const ctl = new AbortController();
-        const done = slash(line)
+        const prev = turn?.done ?? Promise.resolve();
+        const done = prev
+          .then(() => slash(line))
           .catch((err: Error) => notice(`/${line.slice(1).split(/\s/)[0]}: ${err.message}`, 'error'))
           .finally(() => {
             if (turn?.ctl === ctl) turn = null;
@@ -285,6 +300,7 @@ export function createController(opts: ControllerOptions): Controller {
     async idle() {
       while (turn) await turn.done;
     },
+    session: () => ({ id: comp.sessionId, saved: Boolean(comp.sessionPath) && existsSync(comp.sessionPath) }),
     async close() {
       turn?.ctl.abort(new Error('exiting'));
       if (pending) settle({ decision: 'denied', reason: 'exiting' });

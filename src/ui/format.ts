@@ -2,6 +2,7 @@
  * Items to terminal text (pure string functions; the components only place the strings).
  */
 import { bold, cyan, dim, gray, green, magenta, red, renderMarkdown, yellow, type Style } from './markdown.js';
+import { splitByWidth } from './text-width.js';
 import type { Item, ToolResultView } from './transcript.js';
 
 /** Lines of a tool's output shown on its card before folding. */
@@ -32,16 +33,9 @@ export function cleanOutput(s: string): string {
     .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 }
 
-/** Hard-wrap plain text into rows of at most `width` characters. */
+/** Hard-wrap plain text into rows of at most `width` terminal columns (CJK and emoji count two). */
 export function wrapRows(text: string, width: number): string[] {
-  const w = Math.max(1, width);
-  const rows: string[] = [];
-  for (const line of text.split('\n')) {
-    const chars = Array.from(line);
-    if (chars.length === 0) rows.push('');
-    for (let i = 0; i < chars.length; i += w) rows.push(chars.slice(i, i + w).join(''));
-  }
-  return rows;
+  return text.split('\n').flatMap((line) => splitByWidth(line, width).map((r) => r.text));
 }
 
 /** The last `max` rows of text wrapped at `width`. */
