@@ -2,7 +2,7 @@
  * Items to terminal text (pure string functions; the components only place the strings).
  */
 import { bold, cyan, dim, gray, green, magenta, red, renderMarkdown, yellow, type Style } from './markdown.js';
-import { splitByWidth } from './text-width.js';
+import { splitByWidth, wrapByWidth } from './text-width.js';
 import type { Item, ToolResultView } from './transcript.js';
 
 /** Lines of a tool's output shown on its card before folding. */
@@ -38,12 +38,12 @@ export function wrapRows(text: string, width: number): string[] {
   return text.split('\n').flatMap((line) => splitByWidth(line, width).map((r) => r.text));
 }
 
-/** The last `max` rows of text wrapped at `width`. */
-export function tailRows(text: string, width: number, max: number): string[] {
+/** The last `max` rows of text wrapped at `width` columns (hard-wrapped, or word-wrapped with `words`). */
+export function tailRows(text: string, width: number, max: number, words = false): string[] {
   if (max <= 0) return [];
   // Only wrap the end of a long text: each row holds at least one char, so max*width chars suffice.
   const slice = text.length > (max + 1) * width * 2 ? text.slice(-(max + 1) * width * 2) : text;
-  const rows = wrapRows(slice, width);
+  const rows = words ? wrapByWidth(slice, width) : wrapRows(slice, width);
   return rows.slice(-max);
 }
 

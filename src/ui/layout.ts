@@ -45,7 +45,7 @@ export function liveRows(
     for (const r of tail) toolRows.push(`  ${dim(st, r)}`);
   }
   const streamRows = state.streaming
-    ? tailRows(state.streaming.replace(/\n+$/, ''), w, Math.min(maxRows, STREAM_MAX_ROWS))
+    ? tailRows(state.streaming.replace(/\n+$/, ''), w, Math.min(maxRows, STREAM_MAX_ROWS), true)
     : [];
   if (toolRows.length >= maxRows) return toolRows.slice(-maxRows);
   rows.push(...streamRows.slice(-(maxRows - toolRows.length)), ...toolRows);
