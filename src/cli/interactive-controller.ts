@@ -17,7 +17,7 @@ import {
 } from '../repo/checkpoint.js';
 import { existsSync } from 'node:fs';
 import type { ApprovalAnswer } from '../ui/app.js';
-import { findSlashCommand, slashHelp } from '../ui/slash-commands.js';
+import { slashHelp, whileTurnRuns } from '../ui/slash-commands.js';
 import type { TranscriptStore } from '../ui/store.js';
 import type { Composition, ComposeOptions } from './compose.js';
 import { findSession, listSessions, loadSessionEvents, messagesFromEvents, saveInputHistory } from './session-files.js';
@@ -236,19 +236,14 @@ export function createController(opts: ControllerOptions): Controller {
         opts.exit(0);
         return true;
       }
-      const slashName = line.startsWith('/') && !line.startsWith('//') ? (line.slice(1).split(/\s/)[0] ?? '') : null;
       if (turn && !turn.ending) {
-        if (slashName !== null && findSlashCommand(slashName)?.duringTurn) {
-          void slash(line).catch((err: Error) => notice(`/${slashName}: ${err.message}`, 'error'));
-          return true;
-        }
-        if (slashName !== null) {
-          // the command is not queued: clear it from the prompt rather than leave it to look pending
-          notice(`a turn is running: /${slashName} was not run (wait for the turn, or Ctrl-C to interrupt it)`, 'warn');
-          return true;
-        }
-        notice('a turn is running: wait for it, or press Ctrl-C to interrupt it', 'warn');
-        return false;
+        const busy = whileTurnRuns(line);
+        if (busy.verdict === 'run')
+          void slash(line).catch((err: Error) => notice(`/${busy.name}: ${err.message}`, 'error'));
+        else if (busy.verdict === 'refuse')
+          notice(`a turn is running: /${busy.name} was not run (wait for the turn, or Ctrl-C to interrupt it)`, 'warn');
+        else notice('a turn is running: wait for it, or press Ctrl-C to interrupt it', 'warn');
+        return busy.verdict !== 'keep';
       }
       history = history[history.length - 1] === text ? history : [...history, text];
       try {

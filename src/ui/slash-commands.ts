@@ -49,3 +49,15 @@ export function slashHelp(): string {
       'Ctrl-O expands the last folded card · Ctrl-C interrupts the turn',
   ].join('\n');
 }
+
+/**
+ * What a line sent while a turn runs gets: `run` (a command that only shows something), `refuse` (any other
+ * slash command: it is not queued, so it leaves the prompt rather than look pending), `keep` (text: it stays
+ * in the prompt to be sent later).
+ */
+export function whileTurnRuns(line: string): { verdict: 'run' | 'refuse' | 'keep'; name: string } {
+  const t = line.trim();
+  if (!t.startsWith('/') || t.startsWith('//')) return { verdict: 'keep', name: '' };
+  const name = t.slice(1).split(/\s/)[0] ?? '';
+  return { verdict: findSlashCommand(name)?.duringTurn ? 'run' : 'refuse', name };
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialInput, inputReducer, keyToAction, type InputState, type KeyInfo } from '../../src/ui/input-state.js';
 import type { Style } from '../../src/ui/markdown.js';
-import { findSlashCommand, SLASH_COMMANDS, slashHelp } from '../../src/ui/slash-commands.js';
+import { findSlashCommand, SLASH_COMMANDS, slashHelp, whileTurnRuns } from '../../src/ui/slash-commands.js';
 import { menuRows, slashMenu, submitText } from '../../src/ui/slash-menu.js';
 import { displayWidth } from '../../src/ui/text-width.js';
 
@@ -100,5 +100,14 @@ describe('slash-command menu', () => {
     expect(help).toContain('git checkpoint');
     expect(findSlashCommand('quit')?.name).toBe('exit');
     expect(findSlashCommand('nope')).toBeUndefined();
+  });
+
+  it('while a turn runs: /help and /traces run, other commands are refused, text is kept', () => {
+    expect(whileTurnRuns('/help')).toEqual({ verdict: 'run', name: 'help' });
+    expect(whileTurnRuns('/traces')).toEqual({ verdict: 'run', name: 'traces' });
+    expect(whileTurnRuns('/diff')).toEqual({ verdict: 'refuse', name: 'diff' });
+    expect(whileTurnRuns('/nope x')).toEqual({ verdict: 'refuse', name: 'nope' });
+    expect(whileTurnRuns('fix it')).toEqual({ verdict: 'keep', name: '' });
+    expect(whileTurnRuns('//not a command')).toEqual({ verdict: 'keep', name: '' });
   });
 });
