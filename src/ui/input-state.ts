@@ -19,6 +19,8 @@ export interface InputState {
   pasting: boolean;
   /** the selected entry of the slash-command menu (reset by any edit) */
   menu: number;
+  /** Esc closed the slash-command menu (until the next edit) */
+  menuClosed?: boolean;
 }
 
 export type InputAction =
@@ -41,6 +43,7 @@ export type InputAction =
   | { type: 'tab' }
   | { type: 'menu_prev' }
   | { type: 'menu_next' }
+  | { type: 'menu_close' }
   | { type: 'submitted'; text: string };
 
 export const HISTORY_MAX = 500;
@@ -50,7 +53,14 @@ export function initialInput(history: string[] = []): InputState {
 }
 
 function edit(s: InputState, text: string, cursor: number): InputState {
-  return { ...s, text, cursor: Math.max(0, Math.min(text.length, cursor)), menu: text === s.text ? s.menu : 0 };
+  const same = text === s.text;
+  return {
+    ...s,
+    text,
+    cursor: Math.max(0, Math.min(text.length, cursor)),
+    menu: same ? s.menu : 0,
+    menuClosed: same ? s.menuClosed : false,
+  };
 }
 
 function lineStart(text: string, cursor: number): number {
@@ -92,6 +102,8 @@ export function inputReducer(s: InputState, a: InputAction): InputState {
       const done = completion(menu);
       return done === text ? s : { ...edit(s, done, done.length), menu: 0 };
     }
+    case 'menu_close':
+      return slashMenu(s) ? { ...s, menuClosed: true } : s;
     case 'menu_prev':
     case 'menu_next': {
       const menu = slashMenu(s);
@@ -206,7 +218,7 @@ export function keyToAction(input: string, key: KeyInfo, s: InputState): InputAc
     return null;
   }
   if (key.tab) return { type: 'tab' };
-  if (key.escape) return null;
+  if (key.escape) return slashMenu(s) ? { type: 'menu_close' } : null;
   if (!input) return null;
   // a paste without bracketed-paste mode: keep it whole, line breaks included
   return { type: 'insert', text: input };

@@ -15,10 +15,10 @@ export interface SlashMenu {
 
 /**
  * The menu for this input, or null: it shows while the prompt holds only `/` and a partial command name
- * (no space, one line, the cursor at the end), not while pasting or browsing history.
+ * (no space, one line, the cursor at the end), not while pasting or browsing history, nor after Esc closed it.
  */
 export function slashMenu(s: InputState, commands: readonly SlashCommand[] = SLASH_COMMANDS): SlashMenu | null {
-  if (s.pasting || s.index !== null || s.cursor !== s.text.length) return null;
+  if (s.pasting || s.menuClosed || s.index !== null || s.cursor !== s.text.length) return null;
   const m = /^\/([\w?-]*)$/.exec(s.text);
   if (!m) return null;
   const typed = (m[1] ?? '').toLowerCase();

@@ -79,6 +79,13 @@ describe('slash-command menu', () => {
     expect(slashMenu(typed('hi /di'))).toBeNull();
     expect(slashMenu({ ...typed('/di'), pasting: true })).toBeNull();
     expect(slashMenu(press(typed('/di'), '', { leftArrow: true }))).toBeNull();
+    // Esc closes it until the next edit; then Up is history again
+    const closed = press(typed('/d'), '', { escape: true });
+    expect(slashMenu(closed)).toBeNull();
+    expect(closed.text).toBe('/d');
+    expect(press(closed, '', { upArrow: true }).text).toBe('older entry');
+    expect(names(press(closed, 'i'))).toEqual(['diff']);
+    expect(keyToAction('', { escape: true }, typed('hello'))).toBeNull();
     const h = press(initialInput(['/diff']), '', { upArrow: true });
     expect(h.text).toBe('/diff');
     expect(slashMenu(h)).toBeNull(); // browsing history: Up keeps going through history
