@@ -13,9 +13,39 @@ export function displayWidth(text: string): number {
   return stringWidth(text);
 }
 
+/**
+ * Code points that join with their neighbours into one grapheme (combining marks, joiners, variation
+ * selectors, flags, skin tones, tags, conjoining jamo). Text without them is segmented code point by code
+ * point, which is much faster than Intl.Segmenter (that costs tens of milliseconds for a long line here).
+ */
+const JOINING =
+  /\p{M}|\u200c|\u200d|\ufe0e|\ufe0f|[\u1100-\u11ff]|[\u{1f1e6}-\u{1f1ff}]|[\u{1f3fb}-\u{1f3ff}]|[\u{e0020}-\u{e007f}]/u;
+
 /** The grapheme clusters of `text` (what a person sees as one character) with their UTF-16 offsets. */
 export function graphemes(text: string): { text: string; index: number }[] {
-  return Array.from(segmenter.segment(text), (s) => ({ text: s.segment, index: s.index }));
+  if (JOINING.test(text)) return Array.from(segmenter.segment(text), (s) => ({ text: s.segment, index: s.index }));
+  const out: { text: string; index: number }[] = [];
+  let index = 0;
+  for (const ch of text) {
+    out.push({ text: ch, index });
+    index += ch.length;
+  }
+  return out;
+}
+
+const widths = new Map<string, number>();
+
+/** Columns of one grapheme: printable ASCII is 1, the rest is measured once and remembered. */
+export function cellWidth(g: string): number {
+  const c = g.charCodeAt(0);
+  if (g.length === 1 && c >= 0x20 && c < 0x7f) return 1;
+  let w = widths.get(g);
+  if (w === undefined) {
+    if (widths.size > 20_000) widths.clear();
+    w = stringWidth(g);
+    widths.set(g, w);
+  }
+  return w;
 }
 
 /** Offset of the grapheme boundary before `index` (0 at the start). */
@@ -53,7 +83,7 @@ export function splitByWidth(line: string, width: number): Row[] {
   let used = 0;
   let text = '';
   for (const g of graphemes(line)) {
-    const gw = stringWidth(g.text);
+    const gw = cellWidth(g.text);
     if (used + gw > w && text !== '') {
       rows.push({ text, start, end: g.index });
       start = g.index;
@@ -68,14 +98,72 @@ export function splitByWidth(line: string, width: number): Row[] {
 }
 
 /**
- * Word-wrap text (escape sequences allowed) to `width` columns; words longer than a row are broken.
- * Spaces are kept as they are, so nothing the model wrote is lost.
+ * Word-wrap text to `width` columns; words longer than a row are broken between graphemes, and a space
+ * where a row breaks is dropped (nothing else is lost). Plain lines take a linear pass of our own (the
+ * live frame wraps on every redraw); lines with escape sequences (styled markdown, wrapped once when an
+ * item is finished) go to wrap-ansi, which knows how to carry styles across the break.
  */
 export function wrapByWidth(text: string, width: number): string[] {
   const w = Math.max(1, width);
-  return text
-    .split('\n')
-    .flatMap((line) => (line === '' ? [''] : wrapAnsi(line, w, { hard: true, trim: false }).split('\n')));
+  return text.split('\n').flatMap((line) => {
+    if (fits(line, w)) return [line];
+    return line.includes('\x1b') ? wrapAnsi(line, w, { hard: true, trim: false }).split('\n') : wordWrap(line, w);
+  });
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+function fits(line: string, width: number): boolean {
+  if (line.length <= width && PRINTABLE_ASCII.test(line)) return true;
+  // a character never takes more than two columns; escape sequences take none
+  if (line.length * 2 <= width) return true;
+  if (line.includes('\x1b')) return stringWidth(line) <= width;
+  let used = 0;
+  for (const g of graphemes(line)) {
+    used += cellWidth(g.text);
+    if (used > width) return false;
+  }
+  return true;
+}
+
+/** Greedy word wrap of a plain line (no escape sequences), linear in its length. */
+function wordWrap(line: string, width: number): string[] {
+  const rows: string[] = [];
+  let row: { g: string; w: number }[] = [];
+  let used = 0;
+  /** index in `row` just after its last space (a place to break), or -1 */
+  let breakAt = -1;
+  const emit = (cells: { g: string; w: number }[]) => rows.push(cells.map((c) => c.g).join(''));
+  for (const { text: g } of graphemes(line)) {
+    const gw = cellWidth(g);
+    if (used + gw > width && row.length) {
+      if (g === ' ') {
+        // the break falls on a space: end the row here, drop the space
+        emit(row);
+        row = [];
+        used = 0;
+        breakAt = -1;
+        continue;
+      }
+      if (breakAt > 0) {
+        // move the word being written to the next row; the space before it ends this one
+        const rest = row.slice(breakAt);
+        emit(row.slice(0, breakAt - 1));
+        row = rest;
+        used = rest.reduce((n, c) => n + c.w, 0);
+      } else {
+        emit(row);
+        row = [];
+        used = 0;
+      }
+      breakAt = -1;
+    }
+    row.push({ g, w: gw });
+    used += gw;
+    if (g === ' ') breakAt = row.length;
+  }
+  if (row.length || !rows.length) emit(row);
+  return rows;
 }
 
 /** Cut plain text to at most `width` columns, ending with `…` when something was cut. */
@@ -85,7 +173,7 @@ export function truncateWidth(text: string, width: number): string {
   let out = '';
   let used = 0;
   for (const g of graphemes(text)) {
-    const gw = stringWidth(g.text);
+    const gw = cellWidth(g.text);
     if (used + gw > width - 1) break;
     out += g.text;
     used += gw;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tailRows, wrapRows } from '../../src/ui/format.js';
 import { initialInput, inputReducer, type InputState } from '../../src/ui/input-state.js';
 import { inputRows, liveRows } from '../../src/ui/layout.js';
-import type { Style } from '../../src/ui/markdown.js';
+import { renderMarkdown, type Style } from '../../src/ui/markdown.js';
 import { initialState } from '../../src/ui/transcript.js';
 import { displayWidth, splitByWidth, truncateWidth, wrapByWidth } from '../../src/ui/text-width.js';
 
@@ -85,6 +85,22 @@ describe('wrapping by display width', () => {
     // the cursor on a two-column character covers all of it
     const onEmoji = inputRows({ ...s, cursor: CJK.length }, 60, plain, 6).join('\n');
     expect(onEmoji).toContain('\x1b[7m🎉\x1b[27m');
+  });
+});
+
+describe('finished answers (markdown) wrap by display width', () => {
+  it('paragraphs and list items fit the width; list continuations hang under the text', () => {
+    const md = `# 标题 ${CJK}\n\n${CJK}${EMOJI} plain words **bold ${CJK}**\n\n- ${CJK}${EMOJI}\n12. ${CJK}\n\n> ${CJK}`;
+    for (const width of [30, 60]) {
+      const lines = renderMarkdown(md, plain, width).split('\n');
+      expect(lines.every((l) => displayWidth(l) <= width)).toBe(true);
+      const bullet = lines.findIndex((l) => l.startsWith('• '));
+      expect(lines[bullet + 1]?.startsWith('  ')).toBe(true);
+      expect(lines[bullet + 1]?.trim()).not.toBe('');
+      const ordered = lines.findIndex((l) => l.startsWith('12. '));
+      expect(lines[ordered + 1]?.startsWith('    ')).toBe(true);
+      expect(lines.join('').replace(/[\s•│#*]/g, '')).toContain(CJK + EMOJI);
+    }
   });
 });
 
