@@ -4,6 +4,7 @@
  * approval hand-off, git checkpoints for /undo and the slash commands. It feeds the transcript store;
  * it never renders. No Ink or React here.
  */
+import { existsSync } from 'node:fs';
 import type { ApprovalRequest, Decision } from '../agent/types.js';
 import type { FlagValues } from '../config/load.js';
 import { readPrompt } from '../config/prompts.js';
@@ -15,7 +16,6 @@ import {
   restoreCheckpoint,
   type Checkpoint,
 } from '../repo/checkpoint.js';
-import { existsSync } from 'node:fs';
 import type { ApprovalAnswer } from '../ui/app.js';
 import { slashHelp, whileTurnRuns } from '../ui/slash-commands.js';
 import type { TranscriptStore } from '../ui/store.js';
