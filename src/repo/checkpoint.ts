@@ -57,7 +57,7 @@ async function withTempIndex<T>(fn: (env: Record<string, string>) => Promise<T>)
  * entry's stat data only when the file's mtime is older than the index file ("racy git"): a fresh mtime on
  * the copy would make a same-size edit from the index's own second look unchanged.
  */
-async function snapshotTree(root: string): Promise<string> {
+export async function snapshotTree(root: string): Promise<string> {
   return withTempIndex(async (env) => {
     const realIndex = resolve(root, (await git(root, ['rev-parse', '--git-path', 'index'])).trim());
     const seeded = await seedIndex(realIndex, env.GIT_INDEX_FILE as string);

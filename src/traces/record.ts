@@ -84,7 +84,17 @@ function commandOf(args: unknown): string | null {
 /** Pure: events of one run -> one TraceRecord (not yet redacted; the store redacts before writing). */
 export function distillTrace(
   events: AgentEvent[],
-  meta: { model: string; sedgeVersion: string; repoRoot: string; id?: string },
+  meta: {
+    model: string;
+    sedgeVersion: string;
+    repoRoot: string;
+    id?: string;
+    /**
+     * The run's changes taken from git (working tree at the end against the one at the start), which
+     * see every edit whatever made it; when given they replace the files and line counts the sed tool reported.
+     */
+    changes?: { path: string; added: number; removed: number }[];
+  },
 ): TraceRecord {
   const start = events.find((e) => e.type === 'run_start');
   const end = [...events].reverse().find((e) => e.type === 'run_end');
@@ -147,6 +157,14 @@ export function distillTrace(
         break;
     }
   }
+  if (meta.changes) {
+    changed.clear();
+    diffstat.clear();
+    for (const c of meta.changes) {
+      changed.add(c.path);
+      diffstat.set(c.path, { added: c.added, removed: c.removed });
+    }
+  }
   for (const f of changed) read.delete(f);
   const order = { test: 0, build: 1, other: 2 } as const;
   const commands = [...worked.values()].sort((a, b) => order[a.kind] - order[b.kind]).slice(0, CAP.commands);
@@ -171,7 +189,7 @@ export function distillTrace(
     test_command: testCommand,
     files_read: [...read].slice(0, CAP.files).map((path) => ({ path })),
     files_changed: [...changed].slice(0, CAP.files).map((path) => ({ path })),
-    diffstat: [...diffstat.entries()].map(([path, d]) => ({ path, ...d })),
+    diffstat: [...diffstat.entries()].slice(0, CAP.files).map(([path, d]) => ({ path, ...d })),
     steps: end?.type === 'run_end' ? end.steps : steps,
     tokens: { input, output, total: input + output },
     recalled,

@@ -5,7 +5,9 @@
 import type { AgentEvent } from '../agent/events.js';
 import type { RecallResult } from '../agent/types.js';
 import { cacheDir } from '../config/paths.js';
+import { snapshotTree } from '../repo/checkpoint.js';
 import { repoIdentity } from '../repo/identity.js';
+import { type TreeChange, treeChanges } from '../repo/tree-changes.js';
 import { attachBlobHashes, distillTrace, type TraceRecord } from './record.js';
 import { createRecall } from './recall.js';
 import { createRedactor } from './redact.js';
@@ -17,8 +19,16 @@ export interface RepoTraces {
   store: TraceStore;
   recall: (task: string, signal: AbortSignal) => Promise<RecallResult | null>;
   /** distil, hash, redact and append one finished run; never throws (warns instead) */
-  record(events: AgentEvent[], meta: { model: string; sedgeVersion: string }): Promise<TraceRecord | null>;
-  /** pass a run's events through; when it ends, record it before returning (so exec cannot exit first) */
+  record(
+    events: AgentEvent[],
+    meta: { model: string; sedgeVersion: string },
+    changes?: TreeChange[],
+  ): Promise<TraceRecord | null>;
+  /**
+   * Pass a run's events through; when it ends, record it before returning (so exec cannot exit first).
+   * The working tree is snapshotted before the run's first event and again at its end, so the files
+   * changed come from git, whatever changed them (null snapshots fall back to the sed tool's reports).
+   */
   recordRun<R>(
     run: AsyncGenerator<AgentEvent, R>,
     meta: { model: string; sedgeVersion: string },
@@ -39,11 +49,13 @@ export async function openRepoTraces(opts: {
   async function record(
     events: AgentEvent[],
     meta: { model: string; sedgeVersion: string },
+    changes?: TreeChange[],
   ): Promise<TraceRecord | null> {
     try {
       const start = events.find((e) => e.type === 'run_start');
       if (start?.type !== 'run_start' || !start.task.trim()) return null;
-      const rec = await attachBlobHashes(distillTrace(events, { ...meta, repoRoot: ident!.root }), ident!.root);
+      const distilled = distillTrace(events, { ...meta, repoRoot: ident!.root, ...(changes ? { changes } : {}) });
+      const rec = await attachBlobHashes(distilled, ident!.root);
       const written = store.append(rec);
       store.flush();
       return written;
@@ -60,13 +72,25 @@ export async function openRepoTraces(opts: {
     const events: AgentEvent[] = [];
     let recorded = false;
     let finished = false;
+    let before: string | null | undefined;
+    const snapshot = (): Promise<string | null> =>
+      snapshotTree(ident!.root).catch((err: unknown) => {
+        warn(`could not snapshot the working tree for this run's trace: ${(err as Error).message}`);
+        return null;
+      });
+    const changes = async (): Promise<TreeChange[] | undefined> => {
+      if (!before) return undefined;
+      const after = await snapshot();
+      return after ? treeChanges(ident!.root, before, after).catch(() => undefined) : undefined;
+    };
     try {
       for (;;) {
+        if (before === undefined) before = await snapshot();
         const next = await run.next();
         if (next.done) {
           finished = true;
           recorded = true;
-          await record(events, meta);
+          await record(events, meta, await changes());
           return next.value;
         }
         events.push(next.value);
@@ -75,7 +99,7 @@ export async function openRepoTraces(opts: {
     } finally {
       // the consumer stopped early (or the run threw): let the run clean up, keep what happened
       if (!finished) await run.return(undefined as R).catch(() => undefined);
-      if (!recorded && events.some((e) => e.type === 'run_end')) await record(events, meta);
+      if (!recorded && events.some((e) => e.type === 'run_end')) await record(events, meta, await changes());
     }
   }
 

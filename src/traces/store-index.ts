@@ -113,6 +113,8 @@ export function selectWithinCap(
   used: ReadonlyMap<string, number>,
   maxRecords: number,
   maxBytes: number,
+  /** fraction of the caps to fill: below 1 leaves headroom so automatic pruning does not run on every append */
+  fill = 0.9,
 ): Set<string> {
   const bytes = docs.reduce((n, d) => n + d.len + 1, 0);
   if (docs.length <= maxRecords && bytes <= maxBytes) return new Set(docs.map((d) => d.id));
@@ -120,7 +122,7 @@ export function selectWithinCap(
   const keep = new Set<string>();
   let total = 0;
   for (const { d } of ranked) {
-    if (keep.size >= Math.floor(maxRecords * 0.9) || total + d.len + 1 > maxBytes * 0.9) continue;
+    if (keep.size >= Math.floor(maxRecords * fill) || total + d.len + 1 > maxBytes * fill) continue;
     keep.add(d.id);
     total += d.len + 1;
   }

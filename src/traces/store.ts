@@ -230,7 +230,9 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     const capBytes = p.maxBytes ?? maxBytes;
     return rewrite((s) => {
       const docs = s.docs.filter((d) => (p.before === undefined || d.ts >= p.before) && (!p.keep || p.keep(d)));
-      return selectWithinCap(docs, s.used, capRecords, capBytes);
+      // an explicit cap (`traces prune --max N`) is met exactly; the automatic one keeps headroom
+      const explicit = p.maxRecords !== undefined || p.maxBytes !== undefined;
+      return selectWithinCap(docs, s.used, capRecords, capBytes, explicit ? 1 : 0.9);
     });
   }
 

@@ -10,6 +10,7 @@ import { formatItem } from './format.js';
 import { initialInput, inputReducer, keyToAction, type InputAction, type InputState } from './input-state.js';
 import { INPUT_MAX_ROWS, inputRows, liveBudget, liveRows, statusText } from './layout.js';
 import { bold, dim, yellow, type Style } from './markdown.js';
+import { menuRows, slashMenu, submitText } from './slash-menu.js';
 import type { TranscriptStore } from './store.js';
 import type { Item } from './transcript.js';
 
@@ -160,7 +161,8 @@ export function App(props: AppProps) {
   useEffect(() => setInputReady(true), []);
 
   function submit(): void {
-    const text = (inputRef.current ?? initialInput()).text;
+    // with the slash menu open on a partial name, Enter runs the selected command
+    const text = submitText(inputRef.current ?? initialInput());
     if (!text.trim()) return;
     if (props.onSubmit(text)) dispatchInput({ type: 'submitted', text });
   }
@@ -174,6 +176,8 @@ export function App(props: AppProps) {
   const promptRows = state.approval
     ? []
     : inputRows(input, columns, st, Math.max(1, Math.min(INPUT_MAX_ROWS, rows - 5)));
+  const menu = state.approval ? null : slashMenu(input);
+  const slashRows = menu ? menuRows(menu, columns, st).slice(0, Math.max(0, rows - promptRows.length - 6)) : [];
   // Until Ink has put stdin in raw mode (its useInput effect, which runs before ours) typed or pasted text
   // would be echoed by the terminal: say 'starting', not 'ready'.
   const status = statusText(
@@ -183,7 +187,7 @@ export function App(props: AppProps) {
     now(),
     columns,
   );
-  const fixed = 2 + approvalRows.length + promptRows.length;
+  const fixed = 2 + approvalRows.length + promptRows.length + slashRows.length;
   const live = liveRows(state, columns, liveBudget(rows, fixed), st, tick, now());
 
   if (state.closed) return <StaticItems key={state.epoch} items={state.done} color={color} width={columns} />;
@@ -196,6 +200,7 @@ export function App(props: AppProps) {
         <Text> </Text>
         <Rows rows={approvalRows} />
         <Rows rows={promptRows} />
+        <Rows rows={slashRows} />
         <Text wrap="truncate-end">{status}</Text>
       </Box>
     </>

@@ -3,6 +3,7 @@
  */
 import { stripVTControlCharacters } from 'node:util';
 import { bold, cyan, dim, gray, green, magenta, red, renderMarkdown, yellow, type Style } from './markdown.js';
+import { splitByWidth, wrapByWidth } from './text-width.js';
 import type { Item, ToolResultView } from './transcript.js';
 
 /** Lines of a tool's output shown on its card before folding. */
@@ -31,24 +32,17 @@ export function cleanOutput(s: string): string {
     .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 }
 
-/** Hard-wrap plain text into rows of at most `width` characters. */
+/** Hard-wrap plain text into rows of at most `width` terminal columns (CJK and emoji count two). */
 export function wrapRows(text: string, width: number): string[] {
-  const w = Math.max(1, width);
-  const rows: string[] = [];
-  for (const line of text.split('\n')) {
-    const chars = Array.from(line);
-    if (chars.length === 0) rows.push('');
-    for (let i = 0; i < chars.length; i += w) rows.push(chars.slice(i, i + w).join(''));
-  }
-  return rows;
+  return text.split('\n').flatMap((line) => splitByWidth(line, width).map((r) => r.text));
 }
 
-/** The last `max` rows of text wrapped at `width`. */
-export function tailRows(text: string, width: number, max: number): string[] {
+/** The last `max` rows of text wrapped at `width` columns (hard-wrapped, or word-wrapped with `words`). */
+export function tailRows(text: string, width: number, max: number, words = false): string[] {
   if (max <= 0) return [];
   // Only wrap the end of a long text: each row holds at least one char, so max*width chars suffice.
   const slice = text.length > (max + 1) * width * 2 ? text.slice(-(max + 1) * width * 2) : text;
-  const rows = wrapRows(slice, width);
+  const rows = words ? wrapByWidth(slice, width) : wrapRows(slice, width);
   return rows.slice(-max);
 }
 

@@ -1,7 +1,12 @@
 /**
- * The prompt box as a pure reducer: multi-line text with a cursor, history with Up/Down, bracketed paste.
+ * The prompt box as a pure reducer: multi-line text with a cursor, history with Up/Down, bracketed paste,
+ * and the slash-command menu (Up/Down select, Tab completes). The cursor moves and deletes whole grapheme
+ * clusters, so an emoji or an accented letter is never split.
  * `keyToAction` maps Ink's (input, key) to an action so the mapping is testable without a terminal.
  */
+import { completion, slashMenu } from './slash-menu.js';
+import { nextBoundary, prevBoundary } from './text-width.js';
+
 export interface InputState {
   text: string;
   /** index into text (UTF-16 units) */
@@ -12,6 +17,10 @@ export interface InputState {
   draft: string;
   /** inside a bracketed paste: Enter inserts a newline */
   pasting: boolean;
+  /** the selected entry of the slash-command menu (reset by any edit) */
+  menu: number;
+  /** Esc closed the slash-command menu (until the next edit) */
+  menuClosed?: boolean;
 }
 
 export type InputAction =
@@ -31,16 +40,27 @@ export type InputAction =
   | { type: 'delete_word' }
   | { type: 'paste_start' }
   | { type: 'paste_end' }
+  | { type: 'tab' }
+  | { type: 'menu_prev' }
+  | { type: 'menu_next' }
+  | { type: 'menu_close' }
   | { type: 'submitted'; text: string };
 
 export const HISTORY_MAX = 500;
 
 export function initialInput(history: string[] = []): InputState {
-  return { text: '', cursor: 0, history, index: null, draft: '', pasting: false };
+  return { text: '', cursor: 0, history, index: null, draft: '', pasting: false, menu: 0 };
 }
 
 function edit(s: InputState, text: string, cursor: number): InputState {
-  return { ...s, text, cursor: Math.max(0, Math.min(text.length, cursor)) };
+  const same = text === s.text;
+  return {
+    ...s,
+    text,
+    cursor: Math.max(0, Math.min(text.length, cursor)),
+    menu: same ? s.menu : 0,
+    menuClosed: same ? s.menuClosed : false,
+  };
 }
 
 function lineStart(text: string, cursor: number): number {
@@ -63,14 +83,34 @@ export function inputReducer(s: InputState, a: InputAction): InputState {
       return edit(s, `${text.slice(0, cursor)}\n${text.slice(cursor)}`, cursor + 1);
     case 'continue':
       return edit(s, `${text.slice(0, cursor).replace(/\\$/, '')}\n${text.slice(cursor)}`, cursor);
-    case 'backspace':
-      return cursor === 0 ? s : edit(s, text.slice(0, cursor - 1) + text.slice(cursor), cursor - 1);
+    case 'backspace': {
+      if (cursor === 0) return s;
+      const from = prevBoundary(text, cursor);
+      return edit(s, text.slice(0, from) + text.slice(cursor), from);
+    }
     case 'delete':
-      return cursor >= text.length ? s : edit(s, text.slice(0, cursor) + text.slice(cursor + 1), cursor);
+      return cursor >= text.length
+        ? s
+        : edit(s, text.slice(0, cursor) + text.slice(nextBoundary(text, cursor)), cursor);
     case 'left':
-      return edit(s, text, cursor - 1);
+      return edit(s, text, prevBoundary(text, cursor));
     case 'right':
-      return edit(s, text, cursor + 1);
+      return edit(s, text, nextBoundary(text, cursor));
+    case 'tab': {
+      const menu = slashMenu(s);
+      if (!menu) return s;
+      const done = completion(menu);
+      return done === text ? s : { ...edit(s, done, done.length), menu: 0 };
+    }
+    case 'menu_close':
+      return slashMenu(s) ? { ...s, menuClosed: true } : s;
+    case 'menu_prev':
+    case 'menu_next': {
+      const menu = slashMenu(s);
+      if (!menu) return s;
+      const n = menu.matches.length;
+      return { ...s, menu: (menu.selected + (a.type === 'menu_next' ? 1 : n - 1)) % n };
+    }
     case 'home':
       return edit(s, text, lineStart(text, cursor));
     case 'end':
@@ -84,7 +124,7 @@ export function inputReducer(s: InputState, a: InputAction): InputState {
       return edit(s, before + text.slice(cursor), before.length);
     }
     case 'clear':
-      return { ...s, text: '', cursor: 0, index: null, draft: '' };
+      return { ...s, text: '', cursor: 0, index: null, draft: '', menu: 0 };
     case 'up': {
       const start = lineStart(text, cursor);
       if (start > 0) {
@@ -157,6 +197,9 @@ export function keyToAction(input: string, key: KeyInfo, s: InputState): InputAc
     if (s.cursor === s.text.length && s.text.endsWith('\\')) return { type: 'continue' };
     return 'submit';
   }
+  // with the slash menu open on more than one command, Up/Down choose in it
+  const menu = key.upArrow || key.downArrow ? slashMenu(s) : null;
+  if (menu && menu.matches.length > 1) return { type: key.upArrow ? 'menu_prev' : 'menu_next' };
   if (key.upArrow) return { type: 'up' };
   if (key.downArrow) return { type: 'down' };
   if (key.leftArrow) return { type: 'left' };
@@ -174,7 +217,8 @@ export function keyToAction(input: string, key: KeyInfo, s: InputState): InputAc
     if (input === 'j') return { type: 'newline' };
     return null;
   }
-  if (key.escape || key.tab) return null;
+  if (key.tab) return { type: 'tab' };
+  if (key.escape) return slashMenu(s) ? { type: 'menu_close' } : null;
   if (!input) return null;
   // a paste without bracketed-paste mode: keep it whole, line breaks included
   return { type: 'insert', text: input };

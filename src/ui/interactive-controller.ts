@@ -4,6 +4,7 @@
  * approval hand-off, git checkpoints for /undo and the slash commands. It feeds the transcript store;
  * it never renders. No Ink or React here.
  */
+import { existsSync } from 'node:fs';
 import type { ApprovalRequest, Decision } from '../agent/types.js';
 import {
   createCheckpoint,
@@ -22,6 +23,7 @@ import {
   messagesFromEvents,
   saveInputHistory,
 } from '../agent/session-files.js';
+import { slashHelp, whileTurnRuns } from './slash-commands.js';
 
 export interface ControllerOptions {
   store: TranscriptStore;
@@ -44,21 +46,10 @@ export interface Controller {
   ctrlC(): void;
   /** resolves when the running turn (if any) has ended */
   idle(): Promise<void>;
+  /** the current session (after /clear or /resume, the new one) and whether its file was written */
+  session(): { id: string; saved: boolean };
   close(): Promise<void>;
 }
-
-const HELP = [
-  'Commands:',
-  '  /help            this list',
-  '  /model NAME      switch the model for the next turns',
-  '  /clear           start a new session (the conversation is forgotten)',
-  '  /diff            what this session changed in the working tree so far',
-  '  /undo            restore the files changed by the last turn (git checkpoint; your branch and index are untouched)',
-  '  /traces          what recall gave the last turn',
-  '  /resume [ID]     list saved sessions, or reopen one',
-  '  /exit            quit (also Ctrl-C twice, or Ctrl-D on an empty prompt)',
-  'Keys: Enter sends · Shift+Enter, Alt+Enter or a trailing \\ for a new line · Up/Down history · Ctrl-O expands the last folded card · Ctrl-C interrupts the turn',
-].join('\n');
 
 export function createController(opts: ControllerOptions): Controller {
   const { store } = opts;
@@ -66,7 +57,8 @@ export function createController(opts: ControllerOptions): Controller {
   let flags = { ...opts.flags };
   let messages: Message[] | undefined = opts.messages;
   let history = [...opts.history];
-  let turn: { ctl: AbortController; done: Promise<void> } | null = null;
+  /** the running turn or slash command; `ending`: its run_end was shown, only the trace is being written */
+  let turn: { ctl: AbortController; done: Promise<void>; ending?: boolean } | null = null;
   let ctrlCs = 0;
   const checkpoints: Checkpoint[] = [];
   let first: Checkpoint | null = null;
@@ -117,6 +109,7 @@ export function createController(opts: ControllerOptions): Controller {
           messages = next.value.messages;
           break;
         }
+        if (next.value.type === 'run_end' && turn?.ctl === ctl) turn.ending = true;
         store.dispatch(next.value);
       }
     } catch (err) {
@@ -127,10 +120,14 @@ export function createController(opts: ControllerOptions): Controller {
   function startTurn(task: string): void {
     const ctl = new AbortController();
     ctrlCs = 0;
-    const done = runTurn(task, ctl).finally(() => {
-      if (turn?.ctl === ctl) turn = null;
-      if (pending) settle({ decision: 'denied', reason: 'the turn ended' });
-    });
+    // after a run_end the prompt says ready: what is typed then starts once the last turn's trace is written
+    const prev = turn?.done ?? Promise.resolve();
+    const done = prev
+      .then(() => runTurn(task, ctl))
+      .finally(() => {
+        if (turn?.ctl === ctl) turn = null;
+        if (pending) settle({ decision: 'denied', reason: 'the turn ended' });
+      });
     turn = { ctl, done };
   }
 
@@ -152,7 +149,7 @@ export function createController(opts: ControllerOptions): Controller {
     switch (cmd) {
       case 'help':
       case '?':
-        return notice(HELP);
+        return notice(slashHelp());
       case 'exit':
       case 'quit':
       case 'q':
@@ -163,14 +160,20 @@ export function createController(opts: ControllerOptions): Controller {
         await recompose({ sessionId: comp.sessionId });
         store.dispatch({ type: 'ui_model', model: comp.model.id });
         return notice(`model set to ${comp.model.id}`);
-      case 'clear':
+      case 'clear': {
+        const before = { id: comp.sessionId, saved: existsSync(comp.sessionPath) };
         await dropRefs();
         await recompose({});
         messages = undefined;
         checkpoints.length = 0;
         first = null;
         always.clear();
-        return store.dispatch({ type: 'ui_reset', sessionId: comp.sessionId });
+        store.dispatch({ type: 'ui_reset', sessionId: comp.sessionId });
+        return notice(
+          `── new session ${comp.sessionId} ── a fresh conversation: the model remembers nothing from before` +
+            (before.saved ? ` (sedge --resume ${before.id} reopens the previous one)` : ''),
+        );
+      }
       case 'diff': {
         if (!first) return notice(comp.isRepo ? 'no changes yet' : 'not a git repository: no checkpoints');
         const diff = await diffSince(comp.workspace, first);
@@ -236,9 +239,14 @@ export function createController(opts: ControllerOptions): Controller {
         opts.exit(0);
         return true;
       }
-      if (turn) {
-        notice('a turn is running: wait for it, or press Ctrl-C to interrupt it', 'warn');
-        return false;
+      if (turn && !turn.ending) {
+        const busy = whileTurnRuns(line);
+        if (busy.verdict === 'run')
+          void slash(line).catch((err: Error) => notice(`/${busy.name}: ${err.message}`, 'error'));
+        else if (busy.verdict === 'refuse')
+          notice(`a turn is running: /${busy.name} was not run (wait for the turn, or Ctrl-C to interrupt it)`, 'warn');
+        else notice('a turn is running: wait for it, or press Ctrl-C to interrupt it', 'warn');
+        return busy.verdict !== 'keep';
       }
       history = history[history.length - 1] === text ? history : [...history, text];
       try {
@@ -248,7 +256,9 @@ export function createController(opts: ControllerOptions): Controller {
       }
       if (line.startsWith('/') && !line.startsWith('//')) {
         const ctl = new AbortController();
-        const done = slash(line)
+        const prev = turn?.done ?? Promise.resolve();
+        const done = prev
+          .then(() => slash(line))
           .catch((err: Error) => notice(`/${line.slice(1).split(/\s/)[0]}: ${err.message}`, 'error'))
           .finally(() => {
             if (turn?.ctl === ctl) turn = null;
@@ -288,6 +298,7 @@ export function createController(opts: ControllerOptions): Controller {
     async idle() {
       while (turn) await turn.done;
     },
+    session: () => ({ id: comp.sessionId, saved: Boolean(comp.sessionPath) && existsSync(comp.sessionPath) }),
     async close() {
       turn?.ctl.abort(new Error('exiting'));
       if (pending) settle({ decision: 'denied', reason: 'exiting' });

@@ -174,7 +174,13 @@ export async function runInteractive(start: InteractiveStart, io: Io): Promise<n
     io.stderr.write(
       `sedge: the interface failed: ${uiError instanceof Error ? (uiError.stack ?? uiError.message) : String(uiError)}\n`,
     );
-  io.stdout.write(`session ${composition.sessionId} saved · sedge --resume ${composition.sessionId}\n`);
+  // the session that is current now (/clear and /resume change it)
+  const current = controller.session();
+  io.stdout.write(
+    current.saved
+      ? `session ${current.id} saved · sedge --resume ${current.id}\n`
+      : `session ${current.id} had no turns: nothing saved\n`,
+  );
   return exitCode;
 }
 

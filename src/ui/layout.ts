@@ -5,6 +5,7 @@
 import { cleanOutput, secs, tailRows, tokens } from './format.js';
 import { bold, cyan, dim, type Style } from './markdown.js';
 import type { InputState } from './input-state.js';
+import { graphemes, splitByWidth } from './text-width.js';
 import { costOf, sumUsage, type Status, type TranscriptState } from './transcript.js';
 import { paint } from '../headless/style.js';
 
@@ -45,7 +46,7 @@ export function liveRows(
     for (const r of tail) toolRows.push(`  ${dim(st, r)}`);
   }
   const streamRows = state.streaming
-    ? tailRows(state.streaming.replace(/\n+$/, ''), w, Math.min(maxRows, STREAM_MAX_ROWS))
+    ? tailRows(state.streaming.replace(/\n+$/, ''), w, Math.min(maxRows, STREAM_MAX_ROWS), true)
     : [];
   if (toolRows.length >= maxRows) return toolRows.slice(-maxRows);
   rows.push(...streamRows.slice(-(maxRows - toolRows.length)), ...toolRows);
@@ -84,25 +85,22 @@ export function statusText(s: Status, st: Style, tick: number, now: number, widt
   return width < 60 ? `${left}` : line;
 }
 
-/** The prompt box as rows (hard-wrapped), with the cursor drawn as an inverse cell, cut around the cursor. */
+/** The prompt box as rows (hard-wrapped by display width), with the cursor drawn as an inverse cell, cut around the cursor. */
 export function inputRows(s: InputState, width: number, st: Style, maxRows = INPUT_MAX_ROWS, active = true): string[] {
-  const w = Math.max(10, width - 3);
+  // two columns of prefix, and one for the cursor after a full row
+  const w = Math.max(4, width - 3);
   const rows: { text: string; cursorAt: number | null }[] = [];
   let offset = 0;
   for (const line of s.text.split('\n')) {
-    const chars = Array.from(line);
-    let i = 0;
-    do {
-      const piece = chars.slice(i, i + w).join('');
-      const start = offset;
-      const end = offset + piece.length;
-      const isLastPiece = i + w >= chars.length;
-      const here = s.cursor >= start && (s.cursor < end || (isLastPiece && s.cursor === end));
-      rows.push({ text: piece, cursorAt: here ? s.cursor - start : null });
-      offset = end;
-      i += w;
-    } while (i < chars.length);
-    offset += 1; // the newline
+    const pieces = splitByWidth(line, w);
+    pieces.forEach((piece, k) => {
+      const start = offset + piece.start;
+      const end = offset + piece.end;
+      const last = k === pieces.length - 1;
+      const here = s.cursor >= start && (s.cursor < end || (last && s.cursor === end));
+      rows.push({ text: piece.text, cursorAt: here ? s.cursor - start : null });
+    });
+    offset += line.length + 1; // the newline
   }
   const at = Math.max(
     0,
@@ -116,7 +114,8 @@ export function inputRows(s: InputState, width: number, st: Style, maxRows = INP
     const prefix = from + k === 0 ? cyan(st, '› ') : '  ';
     if (r.cursorAt === null || !active) return prefix + r.text;
     const before = r.text.slice(0, r.cursorAt);
-    const cur = r.text.slice(r.cursorAt, r.cursorAt + 1) || ' ';
-    return `${prefix}${before}${inverse(cur)}${r.text.slice(r.cursorAt + 1)}`;
+    const after = r.text.slice(r.cursorAt);
+    const cur = after ? (graphemes(after)[0]?.text ?? ' ') : ' ';
+    return `${prefix}${before}${inverse(cur)}${after.slice(cur.length)}`;
   });
 }

@@ -5,6 +5,7 @@
  */
 import { Lexer, type Token, type Tokens } from 'marked';
 import { paint, type StyleName } from '../headless/style.js';
+import { wrapByWidth } from './text-width.js';
 
 type Highlight = (code: string, opts: { language?: string; ignoreIllegals?: boolean }) => string;
 let highlighter: Highlight | null = null;
@@ -97,12 +98,12 @@ function block(t: Token, st: Style, width: number): string[] {
     case 'heading': {
       const h = t as Tokens.Heading;
       const text = inline(h.tokens, st);
-      return [h.depth <= 2 ? bold(st, underline(st, text)) : bold(st, text)];
+      return wrapByWidth(h.depth <= 2 ? bold(st, underline(st, text)) : bold(st, text), width);
     }
     case 'paragraph':
-      return [inline((t as Tokens.Paragraph).tokens, st)];
+      return wrapByWidth(inline((t as Tokens.Paragraph).tokens, st), width);
     case 'text':
-      return [inline((t as Tokens.Text).tokens, st) || (t as Tokens.Text).text];
+      return wrapByWidth(inline((t as Tokens.Text).tokens, st) || (t as Tokens.Text).text, width);
     case 'code': {
       const c = t as Tokens.Code;
       const body = highlightCode(c.text, c.lang || undefined, st);
@@ -117,12 +118,14 @@ function block(t: Token, st: Style, width: number): string[] {
       const start = typeof l.start === 'number' ? l.start : 1;
       return l.items.flatMap((item, i) => {
         const bullet = l.ordered ? `${start + i}.` : item.task ? (item.checked ? '[x]' : '[ ]') : '•';
+        const pad = ' '.repeat(bullet.length + 1);
+        // wrapped here, not by the terminal, so continuation lines hang under the text, not the bullet
+        const inner = width - pad.length;
         const body = item.tokens.flatMap((x) =>
           x.type === 'text'
-            ? [inline((x as Tokens.Text).tokens, st) || (x as Tokens.Text).text]
-            : block(x, st, width - 3),
+            ? wrapByWidth(inline((x as Tokens.Text).tokens, st) || (x as Tokens.Text).text, inner)
+            : block(x, st, inner),
         );
-        const pad = ' '.repeat(bullet.length + 1);
         return body.flatMap((b, j) =>
           b.split('\n').map((line, k) => (j === 0 && k === 0 ? `${cyan(st, bullet)} ${line}` : `${pad}${line}`)),
         );

@@ -58,6 +58,17 @@ describe('sedge traces', () => {
     expect(JSON.parse((await run('prune', '--max', '0', '--json')).out)).toEqual({ removed: 1, left: 0 });
   });
 
+  it('prune --max N leaves exactly N records (the automatic low-water mark does not apply)', async () => {
+    const id = (await repoIdentity(repo.dir))!.id;
+    const store = openTraceStore({ repoId: id, cacheDir: join(home.env.XDG_CACHE_HOME, 'sedge') });
+    for (let i = 0; i < 12; i++) store.append(record(`t-${i}`, `task number ${i}`, [`lib/f${i}.js`]));
+    expect(JSON.parse((await run('prune', '--max', '10', '--json')).out)).toEqual({ removed: 2, left: 10 });
+    expect((await run('list', '--json')).out.trim().split('\n')).toHaveLength(10);
+    expect((await run('prune', '--max', '10')).out).toBe('removed 0 trace(s), 10 left\n');
+    expect(JSON.parse((await run('prune', '--max', '3', '--json')).out)).toEqual({ removed: 7, left: 3 });
+    expect((await run('export')).out.trim().split('\n')).toHaveLength(3);
+  });
+
   it('refuses outside git and rejects bad usage', async () => {
     const r = await runTracesCommand(['list'], {
       cwd: home.dir,

@@ -130,6 +130,22 @@ describe('distillTrace', () => {
     expect(r.diffstat).toEqual([{ path: 'src/date.ts', added: 2, removed: 1 }]);
   });
 
+  it("takes files changed and the diff stat from git's view of the run when given", () => {
+    const changes = [
+      { path: 'src/date.ts', added: 3, removed: 1 },
+      { path: 'src/util.ts', added: 1, removed: 0 },
+      { path: 'src/fmt.ts', added: 0, removed: 0 },
+    ];
+    const g = distillTrace(evs, { model: 'm', sedgeVersion: '0.1.0', repoRoot: '/r', id: 'x1', changes });
+    expect(g.files_changed).toEqual([{ path: 'src/date.ts' }, { path: 'src/util.ts' }, { path: 'src/fmt.ts' }]);
+    expect(g.diffstat).toEqual(changes);
+    // a file read and then changed (by a shell command) counts as changed only
+    expect(g.files_read).toEqual([]);
+    const none = distillTrace(evs, { model: 'm', sedgeVersion: '0.1.0', repoRoot: '/r', id: 'x1', changes: [] });
+    expect(none.files_changed).toEqual([]);
+    expect(none.diffstat).toEqual([]);
+  });
+
   it('is pure: same events, same record', () => {
     expect(distillTrace(evs, { model: 'm', sedgeVersion: '0.1.0', repoRoot: '/r', id: 'x1' })).toEqual(r);
   });

@@ -138,6 +138,26 @@ describe('App', () => {
     await until(() => ctrlC() === 1, 'ctrl-c');
   });
 
+  it('typing / shows the command menu; Tab completes /di to /diff; Enter on a partial name runs the selection', async () => {
+    const { app, submitted } = setup();
+    app.stdin.write('/');
+    await until(() => (app.lastFrame() ?? '').includes('/resume [ID]'), 'the menu');
+    expect(app.lastFrame()).toContain('what this session changed in the working tree');
+    app.stdin.write('di');
+    await until(() => !(app.lastFrame() ?? '').includes('/resume'), 'the menu narrowed');
+    app.stdin.write('\t');
+    await until(() => /› \/diff/.test(app.lastFrame() ?? ''), 'completed');
+    app.stdin.write('\r');
+    await until(() => submitted.length === 1, 'sent');
+    expect(submitted).toEqual(['/diff']);
+    await until(() => !(app.lastFrame() ?? '').includes('/diff'), 'the prompt and menu cleared');
+    app.stdin.write('/ex');
+    await until(() => (app.lastFrame() ?? '').includes('/exit'), 'typed');
+    app.stdin.write('\r');
+    await until(() => submitted.length === 2, 'sent again');
+    expect(submitted[1]).toBe('/exit');
+  });
+
   it('keeps text that was not accepted (a turn is running)', async () => {
     const { app, submitted } = setup({ onSubmit: () => false });
     app.stdin.write('wait');

@@ -251,6 +251,37 @@ describe('interactive controller', () => {
     expect(refs()).toBe('');
   });
 
+  it('during a turn a slash command is refused and leaves the prompt, /help still answers, text stays', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { ctl, notices, calls } = setup([
+      async function* (_t, _s, _o, emit) {
+        yield emit({ type: 'step_start', step: 1 });
+        await gate;
+      },
+    ]);
+    expect(ctl.submit('long')).toBe(true);
+    await until(() => calls.length === 1, 'the turn to start');
+    // true: the app clears the prompt (the command is not queued, so it must not look pending)
+    expect(ctl.submit('/diff')).toBe(true);
+    expect(notices().at(-1)).toMatch(/a turn is running: \/diff was not run/);
+    expect(ctl.submit('/help')).toBe(true);
+    await until(() => notices().at(-1)?.startsWith('Commands') ?? false, '/help during the turn');
+    expect(ctl.submit('more text')).toBe(false);
+    release();
+    await ctl.idle();
+    expect(calls).toHaveLength(1);
+  });
+
+  it('/clear says which session starts; session() names the current one', async () => {
+    const { ctl, notices } = setup([]);
+    expect(ctl.session()).toEqual({ id: 'sess-a', saved: false });
+    ctl.submit('/clear');
+    await ctl.idle();
+    expect(notices().at(-1)).toMatch(/^── new session sess-new ── a fresh conversation/);
+    expect(ctl.session().id).toBe('sess-new');
+  });
+
   it('/model and /clear rebuild the composition; /help and unknown commands answer', async () => {
     const { ctl, composed, closed, store, notices } = setup([]);
     ctl.submit('/model other-model');
