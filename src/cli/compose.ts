@@ -6,7 +6,7 @@ import type { AgentEvent } from '../agent/events.js';
 import type { AgentDeps, Verifier } from '../agent/types.js';
 import type { Composition } from '../agent/composition.js';
 import { createTestGate, type TestGate } from '../agent/verify.js';
-import { readPrompt } from '../config/prompts.js';
+import { fillPrompt, readPrompt } from '../config/prompts.js';
 import { loadSettings, type FlagValues } from '../config/load.js';
 import { stateDir } from '../config/paths.js';
 import type { Settings } from '../config/schema.js';
@@ -143,10 +143,12 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
 
 /** Context for the first user message: where we are, and the repo's own instructions (AGENTS.md). */
 function buildInstructions(root: string | null, cwd: string): string {
-  const lines = [`Working directory: ${cwd}${root && root !== cwd ? ` (repository root: ${root})` : ''}`];
-  if (!root) lines.push('This directory is not a git repository.');
+  const lines = [
+    fillPrompt('notes/workspace.md', { cwd, root: root && root !== cwd ? ` (repository root: ${root})` : '' }),
+  ];
+  if (!root) lines.push(readPrompt('notes/not-a-repo.md'));
   const agents = root ? readAgentsMd(root) : null;
-  if (agents) lines.push('', 'Instructions from AGENTS.md in this repository:', agents.trim());
+  if (agents) lines.push('', readPrompt('notes/agents-md.md'), agents.trim());
   return lines.join('\n');
 }
 
