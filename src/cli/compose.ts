@@ -8,7 +8,7 @@ import type { Composition } from '../agent/composition.js';
 import { createTestGate, type TestGate } from '../agent/verify.js';
 import { fillPrompt, readPrompt } from '../config/prompts.js';
 import { loadSettings, type FlagValues } from '../config/load.js';
-import { stateDir } from '../config/paths.js';
+import { cacheDir, stateDir } from '../config/paths.js';
 import type { Settings } from '../config/schema.js';
 import { createModel } from '../model/create.js';
 import type { Message, ModelClient } from '../model/types.js';
@@ -73,7 +73,12 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   ];
   // per-repo traces (issue 4): null outside git
   const traces = root
-    ? await openRepoTraces({ cwd: workspace, env, ...(opts.onWarning ? { warn: opts.onWarning } : {}) })
+    ? await openRepoTraces({
+        cwd: workspace,
+        env,
+        cacheDir: cacheDir(env),
+        ...(opts.onWarning ? { warn: opts.onWarning } : {}),
+      })
     : null;
   if (traces) tools.push(createRecallTool({ store: traces.store, repoRoot: traces.root }));
   const toolset = createToolset(tools);
