@@ -114,7 +114,7 @@ describe('layering (dependency-cruiser, DESIGN §2)', () => {
     expect(deps('src/agent/loop.ts').map((d) => d.resolved)).toContain('src/tools/tool.ts');
     expect(deps('src/ui/interactive.ts').map((d) => d.resolved)).toContain('src/agent/session-files.ts');
     expect(deps('src/ui/app.tsx').map((d) => d.resolved)).toContain('node_modules/ink/build/index.js');
-  });
+  }, 180_000);
 
   it('fails on each planted violation in a copy of src/', async () => {
     for (const p of PLANTS) appendFileSync(join(tmp, p.file), `\n${p.line}\n`);
@@ -122,5 +122,5 @@ describe('layering (dependency-cruiser, DESIGN §2)', () => {
     expect(code).not.toBe(0);
     const found = result.summary.violations.map((v) => `${v.rule.name} ${v.from} -> ${v.to}`);
     for (const p of PLANTS) expect(found).toContain(`${p.rule} ${p.file} -> ${p.to}`);
-  });
+  }, 180_000);
 });

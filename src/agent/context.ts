@@ -1,5 +1,6 @@
 import { estimateTokens } from '../model/token-estimate.js';
 import type { Message } from '../model/types.js';
+import { readPrompt } from '../config/prompts.js';
 
 export function estimateMessages(messages: readonly Message[]): number {
   let total = 0;
@@ -31,8 +32,6 @@ export function firstUserMessage(
   return sections.join('\n\n');
 }
 
-const ELIDED = '[output elided to save context; run the command again if you need it]';
-
 /**
  * Keep the conversation inside the budget: old tool results are replaced by a short note, oldest
  * first, always keeping the system prompt, the first user message and the most recent `keepRecent`
@@ -43,12 +42,13 @@ export function compactHistory(messages: readonly Message[], budgetTokens: numbe
   if (total <= budgetTokens) return [...messages];
   const out = [...messages];
   const firstUser = out.findIndex((m) => m.role === 'user');
+  const elided = readPrompt('notes/output-elided.md');
   const stop = Math.max(0, out.length - keepRecent);
   for (let i = 0; i < stop && total > budgetTokens; i++) {
     const m = out[i];
-    if (!m || i <= firstUser || m.role !== 'tool' || m.content === ELIDED) continue;
-    total -= estimateTokens(m.content) - estimateTokens(ELIDED);
-    out[i] = { ...m, content: ELIDED };
+    if (!m || i <= firstUser || m.role !== 'tool' || m.content === elided) continue;
+    total -= estimateTokens(m.content) - estimateTokens(elided);
+    out[i] = { ...m, content: elided };
   }
   return out;
 }

@@ -14,6 +14,7 @@ import { streamTurn } from './turn.js';
 import { DEFAULT_LIMITS, type AgentDeps, type Limits, type RunResult } from './types.js';
 import { ModelError, type Message, type ToolCall } from '../model/types.js';
 import { parseLenient } from '../tools/tool.js';
+import { fillPrompt, readPrompt } from '../config/prompts.js';
 
 class LoopEnd extends Error {
   constructor(
@@ -147,7 +148,7 @@ export async function* runAgent(
       if (turn.toolCalls.length === 0 && turn.finishReason === 'length' && continuations < MAX_CONTINUATIONS) {
         continuations++;
         cutText = joined;
-        messages.push({ role: 'user', content: CONTINUE });
+        messages.push({ role: 'user', content: readPrompt('notes/answer-cut-off.md') });
         continue;
       }
       if (turn.toolCalls.length === 0) {
@@ -186,7 +187,7 @@ export async function* runAgent(
             role: 'tool',
             tool_call_id: call.id,
             name: call.name,
-            content: 'Not run: the run was interrupted.',
+            content: readPrompt('notes/call-interrupted.md'),
           });
           continue;
         }
@@ -261,14 +262,9 @@ interface CallOutcome {
 }
 
 const MAX_CONTINUATIONS = 3;
-const CONTINUE =
-  'Your answer was cut off by the output token limit. Continue exactly where it stopped, without repeating anything.';
 
 /** characters of live output streamed per call */
 const STREAM_CAP = 256 * 1024;
-
-const CUT_OFF =
-  'Not run: your response hit the output token limit while you were writing the arguments of this call, so they are incomplete. Make it smaller (for example split a large edit into several calls) and call it again.';
 
 async function* runCall(
   call: ToolCall,
@@ -286,8 +282,9 @@ async function* runCall(
   yield { type: 'tool_start', call_id: call.id, name: call.name, kind, args, title };
   // finish_reason "length": the last call's arguments were cut mid-way; say so rather than "invalid JSON".
   if (cutOff && typeof args === 'string' && args.trim()) {
-    yield { type: 'tool_end', call_id: call.id, name: call.name, is_error: true, output: CUT_OFF, duration_ms: 0 };
-    return { output: CUT_OFF, changedSomething: false };
+    const output = readPrompt('notes/call-cut-off.md');
+    yield { type: 'tool_end', call_id: call.id, name: call.name, is_error: true, output, duration_ms: 0 };
+    return { output, changedSomething: false };
   }
 
   if (tool && deps.approve && kind !== 'think') {
@@ -302,7 +299,8 @@ async function* runCall(
       };
     }
     if (decision.decision === 'denied') {
-      const output = `The user declined this ${call.name} call${decision.reason ? `: ${decision.reason}` : '.'} Do not retry it as is; adjust your approach or ask.`;
+      const reason = decision.reason ? `: ${decision.reason}` : '.';
+      const output = fillPrompt('notes/call-declined.md', { tool: call.name, reason });
       yield { type: 'tool_end', call_id: call.id, name: call.name, is_error: true, output, duration_ms: 0 };
       return { output, changedSomething: false };
     }

@@ -7,9 +7,9 @@ import type { AgentEvent } from '../agent/events.js';
 import type { AgentDeps, Verifier } from '../agent/types.js';
 import type { Composition } from '../agent/composition.js';
 import { createTestGate, type TestGate } from '../agent/verify.js';
-import { readPrompt } from '../config/prompts.js';
+import { fillPrompt, readPrompt } from '../config/prompts.js';
 import { loadSettings, type FlagValues } from '../config/load.js';
-import { stateDir } from '../config/paths.js';
+import { cacheDir, stateDir } from '../config/paths.js';
 import type { Settings } from '../config/schema.js';
 import type { BackoffGate } from '../model/backoff-gate.js';
 import { createModel, describeModel } from '../model/create.js';
@@ -97,7 +97,12 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   ];
   // per-repo traces (issue 4): null outside git
   const traces = root
-    ? await openRepoTraces({ cwd: workspace, env, ...(opts.onWarning ? { warn: opts.onWarning } : {}) })
+    ? await openRepoTraces({
+        cwd: workspace,
+        env,
+        cacheDir: cacheDir(env),
+        ...(opts.onWarning ? { warn: opts.onWarning } : {}),
+      })
     : null;
   if (traces) tools.push(createRecallTool({ store: traces.store, repoRoot: traces.root }));
   const toolset = createToolset(tools);
@@ -188,10 +193,12 @@ function whereNote(root: string | null, cwd: string): string | undefined {
 /** Context for the first user message: where we are, and the repo's own instructions (AGENTS.md). */
 function buildInstructions(root: string | null, cwd: string): string {
   // the same bytes for every run in this repo, wherever in it sedge starts (the cwd goes with the task)
-  const lines = [root ? `Repository root: ${root}` : `Working directory: ${cwd}`];
-  if (!root) lines.push('This directory is not a git repository.');
+  const lines = [
+    root ? fillPrompt('notes/repo-root.md', { root }) : fillPrompt('notes/workspace.md', { cwd, root: '' }),
+  ];
+  if (!root) lines.push(readPrompt('notes/not-a-repo.md'));
   const agents = root ? readAgentsMd(root) : null;
-  if (agents) lines.push('', 'Instructions from AGENTS.md in this repository:', agents.trim());
+  if (agents) lines.push('', readPrompt('notes/agents-md.md'), agents.trim());
   return lines.join('\n');
 }
 

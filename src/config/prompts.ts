@@ -18,3 +18,10 @@ export function readPrompt(relativePath: string): string {
   }
   return text;
 }
+
+/** A prompt with its {{name}} placeholders filled, e.g. fillPrompt('notes/call-declined.md', { tool: 'shell' }). */
+export function fillPrompt(relativePath: string, values: Record<string, string | number>): string {
+  let text = readPrompt(relativePath);
+  for (const [name, value] of Object.entries(values)) text = text.split(`{{${name}}}`).join(String(value));
+  return text;
+}

@@ -67,7 +67,7 @@ export async function explainTestDetection(cwd: string, overrides: DetectOverrid
     detection: null,
     suites: [],
     why:
-      'no --test-cmd, no "test" in .sedge/config.json, no ```test block in AGENTS.md, no test step in ' +
+      'no --test-cmd, no "test" in the user or repo config, no ```test block in AGENTS.md, no test step in ' +
       '.github/workflows, and no test setup in package.json, pyproject/setup.cfg/tox.ini/pytest.ini, go.mod, ' +
       'Cargo.toml, Makefile, *.bats, Gradle or Maven files',
   };

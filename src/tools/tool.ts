@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fillPrompt } from '../config/prompts.js';
 import type { ToolCall, ToolSchema } from '../model/types.js';
 import { truncateOutput, type TruncateLimits } from './truncate.js';
 
@@ -124,7 +125,7 @@ export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
       if (ctx.saveOutput) {
         try {
           savedPath = await ctx.saveOutput(ctx.callId, result.output);
-          note = `\n[full output (${truncated.totalLines} lines) saved to ${savedPath}; page it with the sed tool, e.g. {"path": "${savedPath}", "script": "1,200p"}]`;
+          note = `\n${fillPrompt('notes/output-saved.md', { lines: truncated.totalLines, path: savedPath })}`;
         } catch {
           note = '';
         }

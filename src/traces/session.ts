@@ -38,6 +38,8 @@ export interface RepoTraces {
 export async function openRepoTraces(opts: {
   cwd: string;
   env?: Record<string, string | undefined>;
+  /** where the per-repo stores live (resolved by cli/compose.ts); default from env */
+  cacheDir?: string;
   budgetTokens?: number;
   warn?: (message: string) => void;
 }): Promise<RepoTraces | null> {
@@ -45,7 +47,12 @@ export async function openRepoTraces(opts: {
   if (!ident) return null;
   const env = opts.env ?? process.env;
   const warn = opts.warn ?? (() => {});
-  const store = openTraceStore({ repoId: ident.id, cacheDir: cacheDir(env), redact: createRedactor({ env }), warn });
+  const store = openTraceStore({
+    repoId: ident.id,
+    cacheDir: opts.cacheDir ?? cacheDir(env),
+    redact: createRedactor({ env }),
+    warn,
+  });
   async function record(
     events: AgentEvent[],
     meta: { model: string; sedgeVersion: string },
