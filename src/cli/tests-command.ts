@@ -9,7 +9,8 @@ import { stateDir } from '../config/paths.js';
 import { findRepoRoot } from '../repo/root.js';
 import { explainTestDetection } from '../repo/test-detect.js';
 import { runTests } from '../repo/test-run.js';
-import type { TestRunResult } from '../repo/test-types.js';
+import { splitCommands } from '../repo/test-detect-shell.js';
+import type { TestDetection, TestRunResult } from '../repo/test-types.js';
 import { resolvedTestCommand } from './resolved-test.js';
 
 export interface TestsCommandIo {
@@ -76,30 +77,58 @@ export async function runTestsCommand(argv: string[], io: TestsCommandIo): Promi
     io.stderr.write(`sedge tests: ${err.message}\n`);
     return 2;
   }
-  const { detection, why } = await explainTestDetection(io.cwd, resolvedTestCommand(settings));
+  const { detection, suites, why } = await explainTestDetection(io.cwd, resolvedTestCommand(settings));
   if (!detection) {
     if (args.json) stdout.write(`${JSON.stringify({ detection: null, reason: why })}\n`);
     else stdout.write(`no test command found: ${why}\n`);
     return 2;
   }
   if (!args.run) {
-    if (args.json) stdout.write(`${JSON.stringify({ detection })}\n`);
-    else {
-      stdout.write(`${detection.command}\n`);
-      stdout.write(`  why:    ${detection.reason}\n  where:  ${detection.cwd}\n  runner: ${detection.runner}\n`);
-    }
+    if (args.json) stdout.write(`${JSON.stringify({ detection, suites })}\n`);
+    else stdout.write(suites.map((d, i) => describePlan(d, suites.length > 1 ? i + 1 : 0)).join('\n'));
     return 0;
   }
-  if (!args.json) stdout.write(`$ ${detection.command}   (${detection.reason})\n`);
-  const result = await runTests(detection, {
-    outputDir: join(stateDir(io.env ?? process.env), 'test-runs'),
-    label: 'sedge-tests',
-    ...(io.signal ? { signal: io.signal } : {}),
-    ...(args.timeoutMs ? { timeoutMs: args.timeoutMs } : {}),
-  });
-  if (args.json) stdout.write(`${JSON.stringify({ detection, result })}\n`);
-  else stdout.write(formatResult(result));
-  return result.ok ? 0 : 1;
+  let ok = true;
+  const results: { detection: TestDetection; result: TestRunResult }[] = [];
+  for (const [i, d] of suites.entries()) {
+    if (!args.json)
+      stdout.write(`${suites.length > 1 ? `[${i + 1}/${suites.length}] ` : ''}$ ${d.command}   (${d.reason})\n`);
+    const result = await runTests(d, {
+      outputDir: join(stateDir(io.env ?? process.env), 'test-runs'),
+      label: 'sedge-tests',
+      ...(io.signal ? { signal: io.signal } : {}),
+      ...(args.timeoutMs ? { timeoutMs: args.timeoutMs } : {}),
+    });
+    results.push({ detection: d, result });
+    if (!args.json) stdout.write(formatResult(result));
+    ok &&= result.ok;
+  }
+  if (args.json) {
+    const [first] = results;
+    // one suite: the same shape as before; several: every suite's result too
+    stdout.write(
+      `${JSON.stringify({ detection, result: first?.result, ...(results.length > 1 ? { suites: results } : {}) })}\n`,
+    );
+  }
+  return ok ? 0 : 1;
+}
+
+/** One suite of the plan, step by step: what runs, where, with which env, and why. */
+function describePlan(d: TestDetection, index: number): string {
+  const lines = [index ? `suite ${index}: ${d.command}` : d.command];
+  const steps = splitCommands(d.command);
+  if (steps.length > 1) {
+    lines.push('  steps:');
+    for (const [i, step] of steps.entries()) lines.push(`    ${i + 1}. ${step}`);
+  }
+  lines.push(`  why:    ${d.reason}`, `  where:  ${d.cwd}`, `  runner: ${d.runner}`);
+  if (d.env && Object.keys(d.env).length)
+    lines.push(
+      `  env:    ${Object.entries(d.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
+  return `${lines.join('\n')}\n`;
 }
 
 export function formatResult(r: TestRunResult): string {

@@ -115,3 +115,42 @@ describe('sedge tests', () => {
     expect(fromRepo.detection.reason).toContain('.sedge/config.json');
   });
 });
+
+describe('sedge tests: the plan step by step (issue 10)', () => {
+  it('shows each CI test job as a suite, with its setup steps, env and why', async () => {
+    const r = repo(null);
+    r.write('CMakeLists.txt', 'project(x C)\n');
+    r.write('package.json', JSON.stringify({ scripts: { 'test:unit': 'node --test' } }));
+    r.write(
+      '.github/workflows/ci.yml',
+      [
+        'on: push',
+        'jobs:',
+        '  native:',
+        '    runs-on: ubuntu-latest',
+        '    env: { CTEST_OUTPUT_ON_FAILURE: 1 }',
+        '    steps:',
+        '      - name: Configure',
+        '        run: mkdir build && cd build && cmake ..',
+        '      - name: Test',
+        '        working-directory: build',
+        '        run: make && make test',
+        '  unit:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - name: Unit tests',
+        '        run: make test-unit',
+        '',
+      ].join('\n'),
+    );
+    const { code, out } = await run(['tests'], r.dir);
+    expect(code).toBe(0);
+    expect(out).toContain('suite 1: (mkdir -p build && cd build && cmake ..) && cd build && make && make test\n');
+    expect(out).toContain(
+      '  steps:\n    1. ( mkdir -p build && cd build && cmake .. )\n    2. cd build\n    3. make\n',
+    );
+    expect(out).toContain('  env:    CTEST_OUTPUT_ON_FAILURE=1\n');
+    expect(out).toContain('suite 2: make test-unit\n');
+    expect(out).toMatch(/why: {4}CI runs it: \.github\/workflows\/ci\.yml \(job unit, step Unit tests\)/);
+  });
+});
