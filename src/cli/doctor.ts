@@ -5,6 +5,7 @@ import { isReplayModel } from '../model/create.js';
 import { findRepoRoot } from '../repo/root.js';
 import { explainTestDetection } from '../repo/test-detect.js';
 import { defaultRgPath } from '../tools/grep.js';
+import { probePty } from '../exec/pty.js';
 import { EXIT } from '../headless/exit-codes.js';
 import type { Io } from './exec.js';
 
@@ -49,14 +50,7 @@ export async function runDoctor(argv: string[], io: Omit<Io, 'stdin'> & { stdin?
   }
 
   try {
-    const pty = await import('node-pty');
-    const out = await new Promise<string>((resolve, reject) => {
-      const p = pty.spawn('/bin/sh', ['-c', 'echo pty-ok'], { cols: 80, rows: 24 });
-      let data = '';
-      p.onData((d) => (data += d));
-      p.onExit(() => resolve(data));
-      setTimeout(() => reject(new Error('no answer from a pty within 5 s')), 5000).unref();
-    });
+    const out = await probePty();
     checks.push({
       name: 'pty',
       ok: out.includes('pty-ok'),
