@@ -1,13 +1,11 @@
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { AgentEvent } from '../agent/events.js';
 import { ConfigError } from '../config/load.js';
 import { ModelConfigError } from '../model/create.js';
 import { EXIT, exitCodeFor } from '../headless/exit-codes.js';
 import { createTextRenderer } from '../headless/text.js';
-import { parse, RUN_OPTIONS, runFlags, UsageError } from './args.js';
+import { parseCommand, runFlags, UsageError, usageError, workDir } from './args.js';
+import { EXEC } from './commands.js';
 import { compose } from './compose.js';
-import { EXEC_HELP } from './help.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -19,34 +17,23 @@ export interface Io {
   signals?: NodeJS.EventEmitter;
 }
 
-const EXEC_OPTIONS = {
-  ...RUN_OPTIONS,
-  json: { type: 'boolean' },
-  yes: { type: 'boolean', short: 'y' },
-  verbose: { type: 'boolean', short: 'v' },
-} as const;
-
 /** `sedge exec [options] TASK`: one task, no questions, events out, exit code = outcome. */
 export async function runExec(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parse(argv, EXEC_OPTIONS);
-  } catch (err) {
-    return usage(io, (err as Error).message);
-  }
+  const parsed = parseCommand(EXEC, argv, io);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(`${EXEC_HELP}\n`);
-    return EXIT.done;
-  }
   if (positionals.length === 0)
     return usage(io, 'missing TASK: sedge exec "describe the task" (or - to read it from stdin)');
   let task = positionals.join(' ').trim();
   if (task === '-') task = (await readAll(io.stdin)).trim();
   if (!task) return usage(io, 'the task is empty');
 
-  const cwd = values.cd ? resolve(io.cwd, values.cd) : io.cwd;
-  if (!isDirectory(cwd)) return usage(io, `-C ${values.cd}: ${cwd} is not a directory`);
+  let cwd: string;
+  try {
+    cwd = workDir(io.cwd, values.cd);
+  } catch (err) {
+    return usage(io, (err as Error).message);
+  }
   const json = Boolean(values.json);
   const color = !json && !io.env.NO_COLOR && Boolean((io.stderr as { isTTY?: boolean }).isTTY);
   // Progress is optional: if stderr goes away (`2>&1 | head`), stop writing it and carry on.
@@ -125,20 +112,11 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
 }
 
 function usage(io: Io, message: string): number {
-  io.stderr.write(`sedge exec: ${message}\nRun 'sedge exec --help' for options.\n`);
-  return EXIT.usage;
+  return usageError(EXEC, io, message);
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
