@@ -91,6 +91,6 @@ describe('sedge tests', () => {
   it('rejects unknown arguments', async () => {
     const { code, err } = await run(['--bogus'], tmpdir());
     expect(code).toBe(2);
-    expect(err).toContain('unknown argument: --bogus');
+    expect(err).toContain('unknown option --bogus');
   });
 });
