@@ -160,7 +160,7 @@ export async function* runAgent(
         verified = false;
         if (verifyRound > limits.verifyRounds) {
           status = 'tests_failed';
-          reason = `tests still failing after ${limits.verifyRounds} verify round(s): ${outcome.summary}`;
+          reason = `tests still failing after ${verifyRound} test round(s): ${outcome.summary}`;
           break;
         }
         messages.push({ role: 'user', content: feedback });
