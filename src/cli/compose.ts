@@ -11,7 +11,8 @@ import { stateDir } from '../config/paths.js';
 import type { Settings } from '../config/schema.js';
 import { createModel } from '../model/create.js';
 import type { Message, ModelClient } from '../model/types.js';
-import { findRepoRoot, readAgentsMd } from '../repo/root.js';
+import { agentsInstructions } from '../repo/agents-md.js';
+import { findRepoRoot } from '../repo/root.js';
 import { createGrepTool } from '../tools/grep.js';
 import { createSedTool } from '../tools/sed.js';
 import { createShellTool } from '../tools/shell.js';
@@ -164,8 +165,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
 function buildInstructions(root: string | null, cwd: string): string {
   const lines = [`Working directory: ${cwd}${root && root !== cwd ? ` (repository root: ${root})` : ''}`];
   if (!root) lines.push('This directory is not a git repository.');
-  const agents = root ? readAgentsMd(root) : null;
-  if (agents) lines.push('', 'Instructions from AGENTS.md in this repository:', agents.trim());
+  const agents = root ? agentsInstructions(root, cwd) : null;
+  if (agents) lines.push('', agents);
   return lines.join('\n');
 }
 
