@@ -106,8 +106,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   };
 
   const instructions = buildInstructions(root, opts.cwd);
-  // --test-cmd wins; .sedge/config.json and AGENTS.md hints are read by detection itself.
-  const testCmd = opts.flags?.testCmd;
+  // --test-cmd, else a `test` in the user config; .sedge/config.json and AGENTS.md are read by detection itself.
+  const testCmd = opts.flags?.testCmd ?? (settings.sources.test === 'user config' ? settings.test : undefined);
 
   return {
     settings,

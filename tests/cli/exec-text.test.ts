@@ -93,3 +93,18 @@ describe('an interrupted command', () => {
     expect(ms).toBeGreaterThanOrEqual(interruptedAt - startedAt - 100);
   });
 });
+
+describe('the user config', () => {
+  it('a test key in the user config is the command the gate runs', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    mkdirSync(join(home.env.XDG_CONFIG_HOME, 'sedge'), { recursive: true });
+    writeFileSync(join(home.env.XDG_CONFIG_HOME, 'sedge', 'config.json'), JSON.stringify({ test: 'sh ok.sh' }));
+    writeFileSync(join(repo.dir, 'ok.sh'), "printf 'ok 1 - works\\n1..1\\n'\n");
+    server.push({ text: 'done' });
+    const r = await runCli(['exec', '--json', 'check'], { cwd: repo.dir, env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const result = r.stdout.split('\n').find((l) => l.includes('"verify_result"')) ?? '';
+    expect(JSON.parse(result)).toMatchObject({ command: 'sh ok.sh', ok: true, passed: 1 });
+  });
+});
