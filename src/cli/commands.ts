@@ -56,7 +56,7 @@ export const INTERACTIVE = {
   summary: 'interactive session in this repo, optionally with a first task',
   about:
     'An interactive session in the current repository (type /help inside). A TASK is one quoted string\n' +
-    '("fix the flaky test"), - to read it from stdin, or everything after --.',
+    '("fix the flaky test") or everything after --; a task from stdin is for sedge exec -.',
   options: {
     ask: { type: 'boolean', desc: 'ask before every command the agent runs' },
     continue: { type: 'boolean', short: 'c', desc: 'reopen the latest session of this directory' },

@@ -33,7 +33,7 @@ export function mainHelp(paths: { userConfig: string; state: string; cache: stri
     ...row('sedge help [COMMAND], sedge COMMAND --help', 'help for one command'),
     ...row('sedge --version', ''),
     '',
-    'A task is one quoted string ("fix the flaky test"), - (read from stdin), or whatever follows --;',
+    'A task is one quoted string ("fix the flaky test"), - (sedge exec: read from stdin), or what follows --;',
     'a bare word is taken as a command, never sent to the model.',
     '',
     'Run options (sedge [TASK] and sedge exec)',

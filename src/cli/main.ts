@@ -52,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./doctor.js')).runDoctor(rest, io);
       default: {
         const stray = strayWord(argv);
+        if (stray === '-')
+          return usageError(INTERACTIVE, io, 'a task from stdin (-) needs a script mode: sedge exec - < task.txt');
         if (stray !== null) return unknownCommand(stray, io);
         // `sedge`, `sedge "TASK"`, `sedge --continue`, `sedge --resume ID`: the interactive TUI (Ink loads only here)
         return await (await import('./interactive.js')).runInteractive(argv, io);
@@ -77,7 +79,10 @@ function showHelp(name: string | undefined, io: Io): number {
   return EXIT.done;
 }
 
-/** The first positional before `--` that is a bare word (no space, not -): a mistyped command, not a task. */
+/**
+ * The first positional before `--` that is a bare word (no space): a mistyped command, not a task; or `-`,
+ * which the interactive mode cannot honour (its stdin is the terminal).
+ */
 export function strayWord(argv: string[]): string | null {
   let tokens: ReturnType<typeof parse>['tokens'];
   try {
@@ -87,7 +92,7 @@ export function strayWord(argv: string[]): string | null {
   }
   for (const t of tokens) {
     if (t.kind === 'option-terminator') return null;
-    if (t.kind === 'positional' && t.value !== '-' && !/\s/.test(t.value.trim())) return t.value;
+    if (t.kind === 'positional' && !/\s/.test(t.value.trim())) return t.value;
   }
   return null;
 }
@@ -97,7 +102,7 @@ function unknownCommand(word: string, io: Io): number {
   const hint = near.length ? ` (did you mean: ${near.join(', ')}?)` : '';
   io.stderr.write(
     `sedge: unknown command '${word}'${hint}\n` +
-      `A task is one quoted string ("fix the flaky test"), - for stdin, or follows --. Run 'sedge --help'.\n`,
+      `A task is one quoted string ("fix the flaky test") or follows --. Run 'sedge --help'.\n`,
   );
   return EXIT.usage;
 }

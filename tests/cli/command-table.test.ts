@@ -147,3 +147,12 @@ describe('a closed stdout ends every subcommand quietly', () => {
       else expect([0, 1, 130]).toContain(r.code);
     });
 });
+
+describe('a task from stdin', () => {
+  it('is for sedge exec -; the interactive mode says so instead of sending "-" as a task', async () => {
+    const r = await runCli(['-'], { cwd: repo.dir, env: env(), stdin: 'fix it\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('sedge exec -');
+    expect(server.hits).toEqual([]);
+  });
+});
