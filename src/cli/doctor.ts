@@ -124,7 +124,8 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
 
 function configSummary(s: Settings): string {
   const where = (k: string) => s.sources[k] ?? 'default';
-  return `model ${s.model} (${where('model')}), endpoint ${s.baseURL ?? DEFAULT_BASE_URL} (${where('base_url')}), key ${s.apiKey ? 'set' : 'not set'}`;
+  const endpoint = `${s.baseURL ?? DEFAULT_BASE_URL} (${where('base_url')})`;
+  return `model ${s.model} (${where('model')}), endpoint ${endpoint}, key ${s.apiKey ? 'set' : 'not set'}`;
 }
 
 async function endpointCheck(s: Settings, cwd: string, timeoutMs: number): Promise<Check> {

@@ -63,7 +63,7 @@ export async function probeEndpoint(o: ProbeOptions): Promise<ProbeResult> {
           verdict: 'unknown_model',
           ok: false,
           status: 200,
-          detail: `unknown model ${o.model}: the endpoint lists ${ids.length} (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})`,
+          detail: `unknown model ${o.model}: the endpoint lists ${ids.length} (${sample(ids)})`,
         };
       // an empty list says nothing: ask for the model itself
     } else if (list.status !== 404 && list.status !== 405) return httpError('GET /models', list.status, list.text);
@@ -96,6 +96,10 @@ function badKey(status: number, text: string, o: ProbeOptions): ProbeResult {
 
 function httpError(what: string, status: number, text: string): ProbeResult {
   return { verdict: 'http_error', ok: false, status, detail: `${what}: HTTP ${status}: ${message(text)}` };
+}
+
+function sample(ids: string[]): string {
+  return `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`;
 }
 
 function modelIds(text: string): string[] | null {

@@ -64,7 +64,7 @@ describe('how they reach the model', () => {
     home.cleanup();
   });
 
-  it('the first user message of a run started in pkg/a carries pkg/a first, then the root, then the others', async () => {
+  it('the first message of a run started in pkg/a carries pkg/a first, then the root, then the others', async () => {
     server.push({ text: 'ok' });
     const r = await runCli(['exec', '--no-verify', '-C', 'pkg/a', 'say ok'], {
       cwd: repo.dir,
