@@ -10,7 +10,7 @@ export default defineConfig({
   platform: 'node',
   logLevel: 'warn',
   // react-devtools-core: an optional import of Ink's, used only with DEV=true and never installed.
-  external: [/^node-pty(\/|$)/, /^cli-highlight/, /^react-devtools-core/],
+  external: [/^@lydell\/node-pty(\/|$)/, /^cli-highlight/, /^react-devtools-core/],
   output: {
     dir: 'dist/bin',
     format: 'esm',

@@ -15,7 +15,11 @@ git('init', '-q');
 git('-c', 'user.name=demo', '-c', 'user.email=demo@example.invalid', 'add', '-A');
 git('-c', 'user.name=demo', '-c', 'user.email=demo@example.invalid', 'commit', '-q', '-m', 'calc with a bug');
 
-process.stderr.write(`demo repo: ${dir}\n`);
+process.stderr.write(
+  'sedge demo: the model here is a replay of a recorded session (examples/calc.replay.jsonl), so there is no\n' +
+    'network and no API key. Everything else is real: the agent loop, the shell, grep, the sed edits and the tests.\n' +
+    `demo repo: ${dir} (a copy of examples/calc, whose add() subtracts)\n\n`,
+);
 const args = [
   join(root, 'bin', 'sedge.js'),
   'exec',
@@ -30,5 +34,6 @@ const run = spawnSync(process.execPath, args, {
   stdio: 'inherit',
   env: { SEDGE_REPLAY_DELAY_MS: '15', ...process.env },
 });
-process.stderr.write(`\nsee the change: git -C ${dir} diff\n`);
+const diff = spawnSync('git', ['-C', dir, '--no-pager', 'diff', '--stat', '--patch'], { encoding: 'utf8' });
+process.stderr.write(`\nThe change it made (git -C ${dir} diff):\n\n${diff.stdout || '(no change)\n'}`);
 process.exit(run.status ?? 1);

@@ -174,7 +174,7 @@ export async function* runAgent(
           status = 'tests_failed';
           reason = stop
             ? `tests failing: ${outcome.summary}`
-            : `tests still failing after ${limits.verifyRounds} verify round(s): ${outcome.summary}`;
+            : `tests still failing after ${verifyRound} test round(s): ${outcome.summary}`;
           break;
         }
         messages.push({ role: 'user', content: feedback });

@@ -1,31 +1,75 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { FlagValues } from '../config/load.js';
+import type { CommandSpec, Options } from './commands.js';
+import { commandHelp } from './help.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Flags shared by every mode that runs the agent. */
-export const RUN_OPTIONS = {
-  model: { type: 'string', short: 'm' },
-  api: { type: 'string' },
-  'max-steps': { type: 'string' },
-  timeout: { type: 'string' },
-  'test-cmd': { type: 'string' },
-  'no-verify': { type: 'boolean' },
-  'verify-rounds': { type: 'string' },
-  'allow-preexisting': { type: 'boolean' },
-  'no-recall': { type: 'boolean' },
-  cd: { type: 'string', short: 'C' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options'];
-
 export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+    throw new UsageError(parseErrorMessage(err as Error & { code?: string }));
   }
+}
+
+/** node:util's messages, cut to one line a person reads. */
+function parseErrorMessage(err: Error & { code?: string }): string {
+  const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${flag ?? err.message}`;
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /argument missing/.test(err.message))
+    return `${flag} needs a value`;
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${flag} does not take a value`;
+  return err.message.replace(/^TypeError \[[A-Z_]+\]: /, '');
+}
+
+export interface CommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/**
+ * The one argument parser of every subcommand: strict node:util parseArgs over the command table's flags.
+ * Returns the parsed values, or an exit code when there is nothing to run: 0 after printing --help, 2 after
+ * a one-line usage error and a hint.
+ */
+export function parseCommand<O extends Options>(spec: CommandSpec<O>, argv: string[], io: CommandIo) {
+  let parsed: ReturnType<typeof parse<O>>;
+  try {
+    parsed = parse(argv, spec.options);
+  } catch (err) {
+    return usageError(spec, io, (err as Error).message);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    io.stdout.write(`${commandHelp(spec)}\n`);
+    return 0;
+  }
+  return parsed;
+}
+
+/** `sedge CMD: MESSAGE` and where to look, on stderr; exit code 2. */
+export function usageError(spec: { name: string }, io: Pick<CommandIo, 'stderr'>, message: string): 2 {
+  const cmd = spec.name ? `sedge ${spec.name}` : 'sedge';
+  io.stderr.write(`${cmd}: ${message}\nRun '${cmd} --help' for usage.\n`);
+  return 2;
+}
+
+/** -C DIR (or the current directory) as an absolute path; a usage error when it is not a directory. */
+export function workDir(cwd: string, cd: string | undefined): string {
+  if (!cd) return cwd;
+  const dir = resolve(cwd, cd);
+  let ok = false;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new UsageError(`-C ${cd}: no such directory (${dir})`);
+  return dir;
 }
 
 function int(name: string, v: string | undefined, min: number): number | undefined {
@@ -48,11 +92,6 @@ export function seconds(name: string, v: string | undefined): number | undefined
 export function runFlags(values: Record<string, string | boolean | undefined>): FlagValues {
   const flags: FlagValues = {};
   if (typeof values.model === 'string') flags.model = values.model;
-  if (values.api !== undefined) {
-    if (values.api !== 'chat' && values.api !== 'responses')
-      throw new UsageError(`--api needs chat or responses, got "${String(values.api)}"`);
-    flags.api = values.api;
-  }
   if (typeof values['test-cmd'] === 'string') flags.testCmd = values['test-cmd'];
   const steps = int('max-steps', values['max-steps'] as string | undefined, 1);
   if (steps !== undefined) flags.maxSteps = steps;
@@ -63,5 +102,10 @@ export function runFlags(values: Record<string, string | boolean | undefined>): 
   if (values['no-verify']) flags.verify = false;
   if (values['allow-preexisting']) flags.verifyPolicy = 'new-only';
   if (values['no-recall']) flags.recall = false;
+  if (values.api !== undefined) {
+    if (values.api !== 'chat' && values.api !== 'responses')
+      throw new UsageError(`--api needs chat or responses, got "${String(values.api)}"`);
+    flags.api = values.api;
+  }
   return flags;
 }

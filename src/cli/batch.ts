@@ -12,48 +12,13 @@ import { EXIT } from '../headless/exit-codes.js';
 import { createBackoffGate } from '../model/backoff-gate.js';
 import { ModelConfigError } from '../model/create.js';
 import { costOf, type Pricing } from '../ui/usage.js';
-import { parse, RUN_OPTIONS, runFlags, seconds, UsageError } from './args.js';
+import { parse, runFlags, seconds, UsageError, usageError } from './args.js';
+import { BATCH } from './commands.js';
+import { commandHelp } from './help.js';
 import { compose } from './compose.js';
 import type { Io } from '../agent/composition.js';
 
-export const BATCH_HELP = `Usage: sedge batch TASKS.jsonl --out DIR [options]
-       sedge batch --repos REPOS.txt --out DIR [options] "TASK"
-       sedge batch report DIR... [--json] [--write DIR]
-
-Runs many tasks over many repositories, each in its own git worktree (local repos) or clone (URLs), with
-the loop, test gate, recall and limits of 'sedge exec'. A task line is a JSON object:
-  {"id": "...", "repo": "<path or git URL>", "task": "...", "ref"?: "...", "test_cmd"?: "...", "model"?: "..."}
-Per task DIR/<id>/ gets result.json, events.jsonl and patch.diff (git apply); DIR/summary.jsonl grows as
-tasks finish.
-
-Options
-  --out DIR                where results go (required)
-  --concurrency N          tasks at once (default 4)
-  --timeout-per-task D     stop a task after e.g. 600, 10m (it ends as "timeout")
-  --max-steps N            model turns per task
-  --max-tokens N           stop starting tasks once the batch spent N tokens
-  --max-cost USD           the same in dollars (needs SEDGE_PRICE_PER_MTOK=IN,CACHED,OUT)
-  --resume                 continue in DIR: finished tasks are kept, unfinished ones run again
-  --shard K/N              run every N-th task starting at the K-th; unset: SEDGE_SHARD=K/N, or a
-                           Kubernetes Indexed Job's JOB_COMPLETION_INDEX with --shards N / SEDGE_SHARDS
-  -m, --model, --test-cmd, --no-verify, --allow-preexisting, --verify-rounds, --no-recall   as in exec
-
-Exit codes
-  0 every task done   1 some task did not finish done   2 usage error   4 a budget stopped the batch
-  130 interrupted`;
-
-const BATCH_OPTIONS = {
-  ...RUN_OPTIONS,
-  out: { type: 'string', short: 'o' },
-  repos: { type: 'string' },
-  concurrency: { type: 'string', short: 'j' },
-  shard: { type: 'string' },
-  shards: { type: 'string' },
-  resume: { type: 'boolean' },
-  'max-cost': { type: 'string' },
-  'max-tokens': { type: 'string' },
-  'timeout-per-task': { type: 'string' },
-} as const;
+export const BATCH_HELP = commandHelp(BATCH);
 
 /** `sedge batch ...`: argv -> a manifest, a shard and a TaskRunner built from compose(); batch/ does the rest. */
 export async function runBatchCommand(argv: string[], io: Io): Promise<number> {
@@ -173,7 +138,7 @@ interface Plan {
 }
 
 function planBatch(argv: string[], io: Io): Plan | 'help' {
-  const { values, positionals } = parse(argv, BATCH_OPTIONS);
+  const { values, positionals } = parse(argv, BATCH.options);
   if (values.help) return 'help';
   if (!values.out) throw new UsageError('--out DIR is required');
   const out = resolve(io.cwd, values.out);
@@ -257,6 +222,5 @@ function parsePricing(v: string | undefined): Pricing | null {
 }
 
 function usage(io: Io, message: string): number {
-  io.stderr.write(`sedge batch: ${message}\nRun 'sedge batch --help' for options.\n`);
-  return EXIT.usage;
+  return usageError(BATCH, io, message);
 }

@@ -15,7 +15,8 @@ import type { BackoffGate } from '../model/backoff-gate.js';
 import { createModel, describeModel } from '../model/create.js';
 import { createDeliberator } from '../model/deliberate.js';
 import type { Message, ModelClient } from '../model/types.js';
-import { findRepoRoot, readAgentsMd } from '../repo/root.js';
+import { agentsInstructions } from '../repo/agents-md.js';
+import { findRepoRoot } from '../repo/root.js';
 import { resolvedTestCommand } from './resolved-test.js';
 import { VERSION } from './version.js';
 import { createGrepTool } from '../tools/grep.js';
@@ -187,18 +188,19 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
 
 /** Where this run starts when it is not the repository root: told with the task, after the cached prefix. */
 function whereNote(root: string | null, cwd: string): string | undefined {
-  return root && root !== cwd ? `Working directory: ${cwd}` : undefined;
+  return root && root !== cwd ? fillPrompt('notes/workspace.md', { cwd, root: '' }) : undefined;
 }
 
 /** Context for the first user message: where we are, and the repo's own instructions (AGENTS.md). */
 function buildInstructions(root: string | null, cwd: string): string {
-  // the same bytes for every run in this repo, wherever in it sedge starts (the cwd goes with the task)
+  // the same bytes for every run in this repo, wherever in it sedge starts (the cwd goes with the task);
+  // every AGENTS.md is listed with the subtree it governs
   const lines = [
     root ? fillPrompt('notes/repo-root.md', { root }) : fillPrompt('notes/workspace.md', { cwd, root: '' }),
   ];
   if (!root) lines.push(readPrompt('notes/not-a-repo.md'));
-  const agents = root ? readAgentsMd(root) : null;
-  if (agents) lines.push('', readPrompt('notes/agents-md.md'), agents.trim());
+  const agents = root ? agentsInstructions(root, root) : null;
+  if (agents) lines.push('', agents);
   return lines.join('\n');
 }
 

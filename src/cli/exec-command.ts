@@ -1,47 +1,33 @@
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { ConfigError } from '../config/load.js';
-import { EXIT } from '../headless/exit-codes.js';
 import { type Io, runExec } from '../headless/exec.js';
 import { ModelConfigError } from '../model/create.js';
-import { parse, RUN_OPTIONS, runFlags, UsageError } from './args.js';
+import { parseCommand, runFlags, UsageError, usageError, workDir } from './args.js';
+import { EXEC } from './commands.js';
 import { compose } from './compose.js';
-import { EXEC_HELP } from './help.js';
-
-const EXEC_OPTIONS = {
-  ...RUN_OPTIONS,
-  json: { type: 'boolean' },
-  yes: { type: 'boolean', short: 'y' },
-  verbose: { type: 'boolean', short: 'v' },
-} as const;
 
 /** `sedge exec [options] TASK`: argv -> a composition -> the headless runner (headless/exec.ts). */
 export async function runExecCommand(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parse(argv, EXEC_OPTIONS);
-  } catch (err) {
-    return usage(io, (err as Error).message);
-  }
+  const parsed = parseCommand(EXEC, argv, io);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(`${EXEC_HELP}\n`);
-    return EXIT.done;
-  }
   if (positionals.length === 0)
     return usage(io, 'missing TASK: sedge exec "describe the task" (or - to read it from stdin)');
   let task = positionals.join(' ').trim();
   if (task === '-') task = (await readAll(io.stdin)).trim();
   if (!task) return usage(io, 'the task is empty');
 
-  const cwd = values.cd ? resolve(io.cwd, values.cd) : io.cwd;
-  if (!isDirectory(cwd)) return usage(io, `-C ${values.cd}: ${cwd} is not a directory`);
+  let cwd: string;
+  try {
+    cwd = workDir(io.cwd, values.cd);
+  } catch (err) {
+    return usage(io, (err as Error).message);
+  }
   // Progress is optional: if stderr goes away (`2>&1 | head`), stop writing it and carry on.
   let stderrGone = false;
   io.stderr.on('error', () => (stderrGone = true));
   const progress = (s: string) => void (stderrGone || io.stderr.write(s));
 
-  let composition;
+  let composition: Awaited<ReturnType<typeof compose>>;
   try {
     const flags = runFlags(values);
     const onWarning = (m: string) => progress(`sedge: ${m}\n`);
@@ -55,20 +41,11 @@ export async function runExecCommand(argv: string[], io: Io): Promise<number> {
 }
 
 function usage(io: Io, message: string): number {
-  io.stderr.write(`sedge exec: ${message}\nRun 'sedge exec --help' for options.\n`);
-  return EXIT.usage;
+  return usageError(EXEC, io, message);
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

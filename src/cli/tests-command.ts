@@ -11,6 +11,8 @@ import { explainTestDetection } from '../repo/test-detect.js';
 import { runTests } from '../repo/test-run.js';
 import { splitCommands } from '../repo/test-detect-shell.js';
 import type { TestDetection, TestRunResult } from '../repo/test-types.js';
+import { parseCommand, usageError, workDir } from './args.js';
+import { TESTS } from './commands.js';
 import { resolvedTestCommand } from './resolved-test.js';
 
 export interface TestsCommandIo {
@@ -21,63 +23,43 @@ export interface TestsCommandIo {
   env?: Record<string, string | undefined>;
 }
 
-interface Args {
-  run: boolean;
-  json: boolean;
-  testCmd?: string;
-  timeoutMs?: number;
-}
-
-const USAGE = 'usage: sedge tests [--run] [--json] [--test-cmd CMD] [--timeout SECONDS]';
-
-function parseArgs(argv: string[]): Args | string {
-  const args: Args = { run: false, json: false };
-  const list = argv[0] === 'tests' ? argv.slice(1) : argv;
-  for (let i = 0; i < list.length; i++) {
-    const a = list[i] as string;
-    const [flag, inline] =
-      a.startsWith('--') && a.includes('=')
-        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
-        : [a, undefined];
-    const value = () => inline ?? list[++i];
-    if (flag === '--run') args.run = true;
-    else if (flag === '--json') args.json = true;
-    else if (flag === '--test-cmd') {
-      const v = value();
-      if (!v) return '--test-cmd needs a command';
-      args.testCmd = v;
-    } else if (flag === '--timeout') {
-      const v = Number(value());
-      if (!Number.isFinite(v) || v <= 0) return '--timeout needs a number of seconds';
-      args.timeoutMs = v * 1000;
-    } else return `unknown argument: ${a}`;
-  }
-  return args;
-}
-
 export async function runTestsCommand(argv: string[], io: TestsCommandIo): Promise<number> {
-  const args = parseArgs(argv);
+  const parsed = parseCommand(TESTS, argv[0] === 'tests' ? argv.slice(1) : argv, io);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length) return usageError(TESTS, io, `unexpected argument: ${positionals[0]}`);
+  const timeoutS = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeoutS !== undefined && !(Number.isFinite(timeoutS) && timeoutS > 0))
+    return usageError(TESTS, io, '--timeout needs a number of seconds');
+  let cwd: string;
+  try {
+    cwd = workDir(io.cwd, values.cd);
+  } catch (err) {
+    return usageError(TESTS, io, (err as Error).message);
+  }
+  const args = {
+    run: Boolean(values.run),
+    json: Boolean(values.json),
+    testCmd: values['test-cmd'],
+    timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
+  };
   // `sedge tests | head -1`: a reader that goes away early is not a crash (EPIPE); stop writing instead
   let stdoutGone = false;
   io.stdout.on('error', () => {
     stdoutGone = true;
   });
   const stdout = { write: (s: string) => void (stdoutGone || io.stdout.write(s)) };
-  if (typeof args === 'string') {
-    io.stderr.write(`sedge tests: ${args}\n${USAGE}\n`);
-    return 2;
-  }
   // the same resolution as a run: --test-cmd > repo config > user config > detection
   let settings;
   try {
     const flags = args.testCmd ? { testCmd: args.testCmd } : {};
-    settings = loadSettings({ repoRoot: findRepoRoot(io.cwd), env: io.env ?? process.env, flags });
+    settings = loadSettings({ repoRoot: findRepoRoot(cwd), env: io.env ?? process.env, flags });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     io.stderr.write(`sedge tests: ${err.message}\n`);
     return 2;
   }
-  const { detection, suites, why } = await explainTestDetection(io.cwd, resolvedTestCommand(settings));
+  const { detection, suites, why } = await explainTestDetection(cwd, resolvedTestCommand(settings));
   if (!detection) {
     if (args.json) stdout.write(`${JSON.stringify({ detection: null, reason: why })}\n`);
     else stdout.write(`no test command found: ${why}\n`);

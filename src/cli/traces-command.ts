@@ -3,10 +3,13 @@
  * `sedge traces replay FILE.jsonl` (the commit-replay benchmark driver; needs no repo).
  * Exit 0 on success, 1 when the record is not found, 2 on bad usage or outside a git repo.
  */
+import { resolve } from 'node:path';
 import { cacheDir } from '../config/paths.js';
 import { repoIdentity } from '../repo/identity.js';
 import { parseReplayFile, runReplay } from '../traces/replay.js';
 import { openTraceStore, type TraceStore } from '../traces/store.js';
+import { parseCommand, usageError, workDir } from './args.js';
+import { TRACES } from './commands.js';
 
 export interface TracesCommandIo {
   cwd: string;
@@ -15,13 +18,6 @@ export interface TracesCommandIo {
   env?: Record<string, string | undefined>;
 }
 
-const USAGE = `usage: sedge traces list [--json]
-       sedge traces show ID [--json]
-       sedge traces forget ID
-       sedge traces prune [--max N] [--older-than DAYS] [--json]
-       sedge traces export            (JSON lines on stdout)
-       sedge traces replay FILE.jsonl [--warmup N]`;
-
 interface Parsed {
   sub: string;
   pos: string[];
@@ -29,19 +25,24 @@ interface Parsed {
   opts: Map<string, string>;
 }
 
-function parse(argv: string[]): Parsed | string {
-  const list = argv[0] === 'traces' ? argv.slice(1) : argv;
-  const out: Parsed = { sub: list[0] ?? 'list', pos: [], json: false, opts: new Map() };
-  for (let i = 1; i < list.length; i++) {
-    const a = list[i]!;
-    if (a === '--json') out.json = true;
-    else if (a === '--max' || a === '--older-than' || a === '--warmup') {
-      const v = list[++i];
-      if (!v || !/^\d+(\.\d+)?$/.test(v)) return `${a} needs a number`;
-      out.opts.set(a, v);
-    } else if (a.startsWith('-')) return `unknown option: ${a}`;
-    else out.pos.push(a);
+/** The shared parser (command table's TRACES flags); the numbers are checked here. */
+function parse(argv: string[], io: TracesCommandIo): Parsed | number {
+  const parsed = parseCommand(TRACES, argv[0] === 'traces' ? argv.slice(1) : argv, io);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  const out: Parsed = {
+    sub: positionals[0] ?? 'list',
+    pos: positionals.slice(1),
+    json: Boolean(values.json),
+    opts: new Map(),
+  };
+  for (const name of ['max', 'older-than', 'warmup'] as const) {
+    const v = values[name];
+    if (v === undefined) continue;
+    if (!/^\d+(\.\d+)?$/.test(v)) return usageError(TRACES, io, `--${name} needs a number`);
+    out.opts.set(`--${name}`, v);
   }
+  if (values.cd) out.opts.set('--cd', values.cd);
   return out;
 }
 
@@ -50,18 +51,23 @@ function date(ts: number): string {
 }
 
 export async function runTracesCommand(argv: string[], io: TracesCommandIo): Promise<number> {
-  const p = parse(argv);
-  if (typeof p === 'string') {
-    io.stderr.write(`sedge traces: ${p}\n${USAGE}\n`);
-    return 2;
+  const p = parse(argv, io);
+  if (typeof p === 'number') return p;
+  let cwd: string;
+  try {
+    cwd = workDir(io.cwd, p.opts.get('--cd'));
+  } catch (err) {
+    return usageError(TRACES, io, (err as Error).message);
   }
   if (p.sub === 'replay') {
     const file = p.pos[0];
-    if (!file) {
-      io.stderr.write(`sedge traces replay: a FILE.jsonl is required\n${USAGE}\n`);
-      return 2;
+    if (!file) return usageError(TRACES, io, 'replay needs a FILE.jsonl');
+    let lines: ReturnType<typeof parseReplayFile>;
+    try {
+      lines = parseReplayFile(resolve(cwd, file));
+    } catch (err) {
+      return usageError(TRACES, io, `cannot read ${file}: ${(err as Error).message}`);
     }
-    const lines = parseReplayFile(file);
     await runReplay(lines, {
       warmup: Number(p.opts.get('--warmup') ?? 50),
       write: (l) => io.stdout.write(l),
@@ -70,10 +76,14 @@ export async function runTracesCommand(argv: string[], io: TracesCommandIo): Pro
     return 0;
   }
   if (!['list', 'show', 'forget', 'prune', 'export'].includes(p.sub)) {
-    io.stderr.write(`sedge traces: unknown command ${p.sub}\n${USAGE}\n`);
-    return 2;
+    const near = ['list', 'show', 'forget', 'prune', 'export', 'replay'].filter((c) => c[0] === p.sub[0]);
+    return usageError(
+      TRACES,
+      io,
+      `unknown subcommand ${p.sub}${near.length ? ` (did you mean: ${near.join(', ')}?)` : ''}`,
+    );
   }
-  const ident = await repoIdentity(io.cwd);
+  const ident = await repoIdentity(cwd);
   if (!ident) {
     io.stderr.write('sedge traces: not inside a git repository (traces are kept per repository)\n');
     return 2;

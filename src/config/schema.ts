@@ -5,6 +5,8 @@ const positiveInt = z.number().int().positive();
 /** Keys a repository's .sedge/config.json may set: how to test and how long to try, never where to connect. */
 export const RepoConfigSchema = z
   .object({
+    /** lets an editor find the JSON Schema (schema/*.schema.json in the package); ignored */
+    $schema: z.string().optional(),
     test: z.string().min(1).optional(),
     test_timeout_s: positiveInt.optional(),
     max_steps: positiveInt.optional(),

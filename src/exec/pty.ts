@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IPty } from 'node-pty';
+import type { IPty } from '@lydell/node-pty';
 import { createFrameParser } from './framing.js';
 import { createCapture, presentOutput } from './output.js';
 import { descendants, foregroundGroup, groupAlive, killGroup, waitingOnTerminal } from './process-tree.js';
@@ -116,8 +116,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
   });
 
   async function start(): Promise<Live> {
-    const mod = (await import('node-pty')) as typeof import('node-pty') & { default?: typeof import('node-pty') };
-    const spawn = mod.spawn ?? mod.default?.spawn;
+    const spawn = await loadSpawn();
     dir ??= await mkdtemp(join(tmpdir(), 'sedge-shell-'));
     const initPath = join(dir, 'init.sh');
     await writeFile(initPath, INIT_SCRIPT, { mode: 0o600 });
@@ -370,4 +369,32 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
       untrack();
     },
   };
+}
+
+type PtyModule = typeof import('@lydell/node-pty');
+
+/** node-pty (the prebuilt @lydell/node-pty distribution, same API), loaded on first use. */
+async function loadSpawn(): Promise<PtyModule['spawn']> {
+  const mod = (await import('@lydell/node-pty')) as PtyModule & { default?: PtyModule };
+  return mod.spawn ?? (mod.default as PtyModule).spawn;
+}
+
+/** Can a pty start a process here? (for `sedge doctor`) Resolves to what the child printed. */
+export async function probePty(timeoutMs = 5000): Promise<string> {
+  const spawn = await loadSpawn();
+  return new Promise<string>((resolve, reject) => {
+    const p = spawn('/bin/sh', ['-c', 'echo pty-ok'], { cols: 80, rows: 24 });
+    let data = '';
+    const timer = setTimeout(() => {
+      p.kill();
+      reject(new Error(`no answer from a pty within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    p.onData((d) => {
+      data += d;
+    });
+    p.onExit(() => {
+      clearTimeout(timer);
+      resolve(data);
+    });
+  });
 }

@@ -55,7 +55,7 @@ export function createTextRenderer(write: (s: string) => void, opts: TextRendere
         if (d.exit_code !== undefined) parts.push(`exit ${d.exit_code}`);
         if (d.files_changed?.length)
           parts.push(`edited ${d.files_changed.join(', ')}${d.diff ? ` ${stat(d.diff)}` : ''}`);
-        if (e.is_error) parts.push(c('red', firstLine(e.output)));
+        if (e.is_error) parts.push(c('red', errorLine(e.output)));
         parts.push(secs(e.duration_ms));
         write(`  ${dim(parts.join(' · '))}\n`);
         break;
@@ -68,6 +68,13 @@ export function createTextRenderer(write: (s: string) => void, opts: TextRendere
         break;
       case 'verify_result':
         write(`  ${e.ok ? c('green', '✓') : c('red', '✗')} ${e.command ?? ''} ${dim(e.summary)}\n`);
+        if (!e.ok) {
+          const names = [...e.new_failures, ...e.preexisting.map((n) => `${n} (failing before this run)`)];
+          for (const n of names.slice(0, MAX_NAMES)) write(`    ${c('red', 'failing:')} ${n}\n`);
+          if (names.length > MAX_NAMES) write(dim(`    … and ${names.length - MAX_NAMES} more\n`));
+          if (e.skipped_reason) write(dim(`    ${e.skipped_reason}\n`));
+        }
+        if (!e.ok && e.output_file) write(dim(`    full log: ${e.output_file}\n`));
         break;
       case 'error':
         write(`${c(e.fatal ? 'red' : 'yellow', e.fatal ? 'error' : 'warning')}: ${e.message}\n`);
@@ -89,6 +96,14 @@ export function createTextRenderer(write: (s: string) => void, opts: TextRendere
 /** "grep …" titles already name the tool; others get the name in front. */
 function label(name: string, title: string, bold: (s: string) => string): string {
   return title.startsWith(`${name} `) ? `${bold(name)}${title.slice(name.length)}` : `${bold(name)} ${title}`;
+}
+
+const MAX_NAMES = 10;
+
+/** An error's one line: the tool's own note on why it stopped ("[interrupted: …]") beats the first output line. */
+function errorLine(output: string): string {
+  const note = /^\[((?:interrupted|timed out|stopped)[^\]]*)\]$/m.exec(output)?.[1];
+  return note ? firstLine(note) : firstLine(output);
 }
 
 function firstLine(s: string): string {

@@ -96,7 +96,7 @@ describe('sedge tests', () => {
   it('rejects unknown arguments', async () => {
     const { code, err } = await run(['--bogus'], tmpdir());
     expect(code).toBe(2);
-    expect(err).toContain('unknown argument: --bogus');
+    expect(err).toContain('unknown option --bogus');
   });
 
   it('honours the "test" key of the repo config, and of the user config below it, as a run does', async () => {

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShellSession, type ShellSession } from '../../src/exec/pty.js';
 import { processAlive } from '../../src/exec/process-tree.js';
+import { needTool } from '../support/need-tool.js';
 
 const GIT_ENV = {
   GIT_AUTHOR_NAME: 'Test',
@@ -129,16 +130,7 @@ describe('stdin and the terminal', () => {
   });
 });
 
-const hasPerl = (() => {
-  try {
-    execFileSync('perl', ['-e', '1']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-describe.skipIf(!hasPerl || process.platform !== 'linux')('terminal waits through select and poll', () => {
+describe.skipIf(process.platform !== 'linux' || !needTool('perl'))('terminal waits through select and poll', () => {
   it('stops a process selecting on /dev/tty', async () => {
     const r = await shell.run(
       `perl -e 'open T, "<", "/dev/tty"; vec($r = "", fileno(T), 1) = 1; select($r, undef, undef, undef)'`,

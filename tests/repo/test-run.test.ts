@@ -3,17 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectTestCommand } from '../../src/repo/test-detect.js';
-import { onPath } from '../../src/repo/test-detect-util.js';
 import { runTests } from '../../src/repo/test-run.js';
+import { needTool, toolInstalled } from '../support/need-tool.js';
 import { fixtureRepo } from './fixture-repo.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'sedge-test-out-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
-
-const has = async (...exes: string[]) => (await Promise.all(exes.map((e) => onPath(e)))).every(Boolean);
-const PYTEST =
-  (await has('python3')) &&
-  (await import('node:child_process')).spawnSync('python3', ['-c', 'import pytest']).status === 0;
 
 interface Case {
   fixture: string;
@@ -52,7 +47,7 @@ const CASES: Case[] = [
   { fixture: 'node-ci', available: true, breakFile: 'src/calc.js', passed: 2, failing: ['adds'] },
   {
     fixture: 'python-pytest',
-    available: PYTEST,
+    available: toolInstalled('pytest'),
     why: 'pytest',
     breakFile: 'calc.py',
     passed: 2,
@@ -60,7 +55,7 @@ const CASES: Case[] = [
   },
   {
     fixture: 'python-unittest',
-    available: await has('python3'),
+    available: toolInstalled('python3'),
     why: 'python3',
     breakFile: 'calc.py',
     passed: 2,
@@ -68,7 +63,7 @@ const CASES: Case[] = [
   },
   {
     fixture: 'go',
-    available: await has('go'),
+    available: toolInstalled('go'),
     why: 'go',
     breakFile: 'calc.go',
     passed: null,
@@ -76,7 +71,7 @@ const CASES: Case[] = [
   },
   {
     fixture: 'rust',
-    available: await has('cargo'),
+    available: toolInstalled('cargo'),
     why: 'cargo',
     breakFile: 'src/lib.rs',
     passed: 2,
@@ -84,7 +79,7 @@ const CASES: Case[] = [
   },
   {
     fixture: 'bats',
-    available: await has('bats'),
+    available: toolInstalled('bats'),
     why: 'bats',
     breakFile: 'calc.sh',
     from: '$1 + $2',
@@ -94,7 +89,7 @@ const CASES: Case[] = [
   },
   {
     fixture: 'make',
-    available: await has('make'),
+    available: toolInstalled('make'),
     why: 'make',
     breakFile: 'calc.sh',
     from: '$1 + $2',
@@ -109,8 +104,9 @@ describe('runTests on each fixture ecosystem: passing, then failing', () => {
     const title = c.available
       ? c.fixture
       : `${c.fixture} (skipped: ${c.why} is not installed here; .ci/run installs it)`;
-    // In CI (.ci/run installs every runner) nothing is skipped: a missing toolchain fails loudly.
-    it.skipIf(!c.available && !process.env.CI)(title, { timeout: 120_000 }, async () => {
+    // needTool: skipped with the reason outside CI; under CI=true (.ci/run installs every runner) a missing one fails
+    it(title, { timeout: 120_000 }, async (ctx) => {
+      if (c.why && !needTool(c.why)) return ctx.skip(`${c.why} is not installed`);
       const repo = fixtureRepo(c.fixture, { nodeModules: c.node ?? false });
       try {
         const detection = await detectTestCommand(repo.dir);

@@ -38,6 +38,12 @@ export interface ScriptedServer {
   /** the Authorization headers received (to check that keys are sent, never logged) */
   authHeaders: string[];
   push(...steps: ScriptStep[]): void;
+  /** every request as "METHOD /path", in order (GETs included: a test can check nothing was asked at all) */
+  hits: string[];
+  /** the model ids GET /v1/models lists and GET /v1/models/ID finds (default: none listed) */
+  models: string[];
+  /** when set, every request is answered with this error (e.g. 401 bad key, 404 unknown model) */
+  fail: { status: number; message: string } | null;
   close(): Promise<void>;
 }
 
@@ -64,7 +70,34 @@ export async function startScriptedServer(
     void handle(req, res);
   });
 
+  const state: Pick<ScriptedServer, 'hits' | 'models' | 'fail'> = { hits: [], models: [], fail: null };
+
+  function answerJson(res: ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    state.hits.push(`${req.method} ${req.url}`);
+    if (state.fail) {
+      await readBody(req);
+      answerJson(res, state.fail.status, { error: { message: state.fail.message, type: 'scripted' } });
+      return;
+    }
+    const model = /\/models\/([^/?]+)$/.exec(req.url ?? '')?.[1];
+    if (req.method === 'GET' && req.url?.endsWith('/models')) {
+      answerJson(res, 200, {
+        object: 'list',
+        data: state.models.map((id) => ({ id, object: 'model', owned_by: 'x' })),
+      });
+      return;
+    }
+    if (req.method === 'GET' && model !== undefined) {
+      const id = decodeURIComponent(model);
+      if (state.models.includes(id)) answerJson(res, 200, { id, object: 'model', owned_by: 'x' });
+      else answerJson(res, 404, { error: { message: `The model '${id}' does not exist`, code: 'model_not_found' } });
+      return;
+    }
     const api = req.url?.endsWith('/chat/completions') ? 'chat' : req.url?.endsWith('/responses') ? 'responses' : null;
     if (req.method !== 'POST' || !api) {
       res.writeHead(404, { 'content-type': 'application/json' });
@@ -121,6 +154,21 @@ export async function startScriptedServer(
     paths,
     authHeaders,
     push: (...steps) => queue.push(...steps),
+    get hits() {
+      return state.hits;
+    },
+    get models() {
+      return state.models;
+    },
+    set models(ids: string[]) {
+      state.models = ids;
+    },
+    get fail() {
+      return state.fail;
+    },
+    set fail(f: { status: number; message: string } | null) {
+      state.fail = f;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

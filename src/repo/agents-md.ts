@@ -1,0 +1,116 @@
+/**
+ * AGENTS.md files: instructions a repository gives the model. One at the root applies everywhere; one in a
+ * subdirectory applies to work in that subtree and, where they disagree, beats the ones above it (the
+ * convention other agents follow). The run's first message carries them nearest-first: the ones on the path
+ * from the working directory up to the root, then the other subtrees' files, each labelled with its scope.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+
+export interface AgentsFile {
+  /** the directory it governs, relative to the root ('' for the root itself), with / separators */
+  dir: string;
+  text: string;
+}
+
+const NAME = 'AGENTS.md';
+const MAX_FILES = 64;
+
+function readFile(path: string): string | null {
+  try {
+    if (!statSync(path).isFile()) return null;
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function toPosix(p: string): string {
+  return sep === '/' ? p : p.split(sep).join('/');
+}
+
+/** Directories (relative to root) that hold an AGENTS.md git knows or would add (ignored files are skipped). */
+function listedDirs(root: string): string[] | null {
+  try {
+    const out = execFileSync(
+      'git',
+      ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', `:(glob)**/${NAME}`],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, maxBuffer: 8 * 1024 * 1024 },
+    );
+    const dirs = out
+      .split('\0')
+      .filter((p) => p === NAME || p.endsWith(`/${NAME}`))
+      .map((p) => (p === NAME ? '' : p.slice(0, -NAME.length - 1)));
+    return [...new Set(dirs)];
+  } catch {
+    return null;
+  }
+}
+
+/** The directories from `cwd` up to `root`, nearest first, relative to root. */
+function chain(root: string, cwd: string): string[] {
+  const rel = toPosix(relative(root, cwd));
+  if (rel.startsWith('..')) return [''];
+  const out: string[] = [];
+  let d = rel;
+  while (true) {
+    out.push(d);
+    if (d === '') break;
+    const parent = dirname(d);
+    d = parent === '.' ? '' : parent;
+  }
+  return out;
+}
+
+/**
+ * Every AGENTS.md of the repository, nearest to `cwd` first: its own directory and each parent up to the
+ * root, then the files of other subtrees, shallow before deep.
+ */
+export function findAgentsFiles(root: string, cwd: string = root): AgentsFile[] {
+  const up = chain(root, cwd);
+  const listed = listedDirs(root) ?? up;
+  const others = listed
+    .filter((d) => !up.includes(d))
+    .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+  const files: AgentsFile[] = [];
+  for (const dir of [...up, ...others].slice(0, MAX_FILES)) {
+    const text = readFile(join(root, dir, NAME));
+    if (text?.trim()) files.push({ dir, text });
+  }
+  return files;
+}
+
+/**
+ * The instructions block for the first message, within `budget` characters; files past the budget are
+ * named so the model can read them when it works there. Null when the repository has none.
+ */
+export function agentsInstructions(root: string, cwd: string = root, budget = 32 * 1024): string | null {
+  const files = findAgentsFiles(root, cwd);
+  if (!files.length) return null;
+  const scope = (d: string) => (d === '' ? 'the whole repository' : `work under ${d}/`);
+  const parts: string[] = [];
+  const skipped: string[] = [];
+  let used = 0;
+  for (const f of files) {
+    const where = f.dir === '' ? NAME : `${f.dir}/${NAME}`;
+    const head = `--- ${where} (applies to ${scope(f.dir)}) ---`;
+    const room = budget - used - head.length - 1;
+    if (room <= 200) {
+      skipped.push(where);
+      continue;
+    }
+    const text = f.text.trim();
+    const body = text.length > room ? `${text.slice(0, room)}\n[${where} truncated]` : text;
+    parts.push(`${head}\n${body}`);
+    used += head.length + body.length + 2;
+  }
+  const intro =
+    files.length === 1 && files[0]?.dir === ''
+      ? 'Instructions from AGENTS.md in this repository:'
+      : 'Instructions from the AGENTS.md files in this repository, nearest to the working directory first. ' +
+        'Each applies to work in its own directory and below; where two disagree, the one nearest to the ' +
+        'files you are changing wins.';
+  const more = skipped.length ? `\n(also: ${skipped.join(', ')}; read them before working there)` : '';
+  return `${intro}\n${parts.join('\n\n')}${more}`;
+}
