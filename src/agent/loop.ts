@@ -172,9 +172,7 @@ export async function* runAgent(
         verified = false;
         if (stop || verifyRound > limits.verifyRounds) {
           status = 'tests_failed';
-          reason = stop
-            ? `tests failing: ${outcome.summary}`
-            : `tests still failing after ${verifyRound} test round(s): ${outcome.summary}`;
+          reason = `tests still failing after ${verifyRound} test round(s)${stop ? ' (another round would not help)' : ''}: ${outcome.summary}`;
           break;
         }
         messages.push({ role: 'user', content: feedback });

@@ -151,7 +151,7 @@ export const BATCH = {
     'sedge batch --repos REPOS.txt --out DIR [options] "TASK"',
     'sedge batch report DIR... [--json] [--write DIR]',
   ],
-  summary: 'many tasks over many repos: worktrees, a worker pool, resumable, shardable',
+  summary: 'many tasks over many repos: worktrees, a pool, resumable, shardable',
   about:
     'Runs many tasks over many repositories, each in its own git worktree (local repos) or clone (URLs), with\n' +
     "the loop, test gate, recall and limits of 'sedge exec'. A task line is a JSON object:\n" +
@@ -173,7 +173,7 @@ export const BATCH = {
     shard: {
       type: 'string',
       arg: 'K/N',
-      desc: 'every N-th task from the K-th (unset: SEDGE_SHARD, or JOB_COMPLETION_INDEX with --shards)',
+      desc: 'every N-th task from the K-th (default: SEDGE_SHARD or JOB_COMPLETION_INDEX)',
     },
     shards: { type: 'string', arg: 'N', desc: 'shard count for JOB_COMPLETION_INDEX (or SEDGE_SHARDS)' },
     ...RUN_OPTIONS,

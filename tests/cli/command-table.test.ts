@@ -42,7 +42,7 @@ afterAll(async () => {
 
 describe('every subcommand through the one command table', () => {
   it('the table covers every mode main dispatches', () => {
-    expect(COMMANDS.map((c) => c.name).sort()).toEqual(['doctor', 'exec', 'tests', 'traces']);
+    expect(COMMANDS.map((c) => c.name).sort()).toEqual(['batch', 'doctor', 'exec', 'tests', 'traces']);
   });
 
   for (const c of CASES) {
@@ -73,7 +73,7 @@ describe('every subcommand through the one command table', () => {
     const tets = await runCli(['tets'], { cwd: repo.dir, env: env() });
     expect(tets.code).toBe(2);
     expect(tets.stderr).toContain('did you mean: tests');
-    for (const argv of [['batch', 'x.jsonl'], ['fix'], ['--ask', 'trace'], ['-m', 'scripted-model', 'docter']]) {
+    for (const argv of [['bach', 'x.jsonl'], ['fix'], ['--ask', 'trace'], ['-m', 'scripted-model', 'docter']]) {
       const r = await runCli(argv, { cwd: repo.dir, env: env() });
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/unknown command '\w+'/);

@@ -33,7 +33,13 @@ afterEach(async () => {
 
 describe('sedge exec text mode when the gate fails', () => {
   it('names the failing tests, prints the full log path, and ends with the round count it printed', async () => {
-    server.push({ text: 'I think it is fixed.' }, { text: 'Fixed now, surely.' });
+    // each round edits a file (so the gate runs) without fixing the test
+    server.push(
+      { tool_calls: [{ name: 'shell', arguments: { command: 'echo one >> notes.txt' } }] },
+      { text: 'I think it is fixed.' },
+      { tool_calls: [{ name: 'shell', arguments: { command: 'echo two >> notes.txt' } }] },
+      { text: 'Fixed now, surely.' },
+    );
     const r = await runCli(['exec', '--test-cmd', 'sh test.sh', '--verify-rounds', '1', 'fix adds'], {
       cwd: repo.dir,
       env: env(),
@@ -102,7 +108,7 @@ describe('the user config', () => {
     writeFileSync(join(home.env.XDG_CONFIG_HOME, 'sedge', 'config.json'), JSON.stringify({ test: 'sh ok.sh' }));
     writeFileSync(join(repo.dir, 'ok.sh'), "printf 'ok 1 - works\\n1..1\\n'\n");
     server.push({ text: 'done' });
-    const r = await runCli(['exec', '--json', 'check'], { cwd: repo.dir, env: env() });
+    const r = await runCli(['exec', '--json', 'run the tests'], { cwd: repo.dir, env: env() });
     expect(r.code, r.stderr).toBe(0);
     const result = r.stdout.split('\n').find((l) => l.includes('"verify_result"')) ?? '';
     expect(JSON.parse(result)).toMatchObject({ command: 'sh ok.sh', ok: true, passed: 1 });
