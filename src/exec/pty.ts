@@ -6,10 +6,10 @@
  * prompt. bash starts on the first run, not before (startup time matters).
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { IPty } from 'node-pty';
 import { createFrameParser } from './framing.js';
 import { createCapture, presentOutput, stripAnsi } from './output.js';
@@ -23,10 +23,11 @@ export interface ShellSessionOptions {
   /** bash by default */
   shell?: string;
   /**
-   * argv run in front of the shell, e.g. a sandbox (`['bwrap', ...flags]`); it must keep the terminal as the
-   * shell's controlling tty (no new session) and make the temp dir under os.tmpdir() visible
+   * argv run in front of the shell, e.g. a sandbox (`['bwrap', ...flags, '--']`), or a function of the
+   * session's script dir (which the launcher must make readable). A launcher may start the shell without a
+   * controlling terminal (bwrap --new-session): commands are then stopped by signalling bash's children.
    */
-  launcher?: string[];
+  launcher?: string[] | ((scriptDir: string) => string[]);
   /** time between SIGINT and SIGKILL when a command is stopped (ms) */
   killGraceMs?: number;
   /** how often a running command is checked for waiting on terminal input (ms) */
@@ -67,6 +68,8 @@ interface Live {
   /** what node-pty started (the launcher, or bash) */
   rootPid: number;
   pts: string | undefined;
+  /** bash runs without a controlling terminal (a new session): no job control, no foreground group */
+  noTty: boolean;
   exited: boolean;
   exitCode: number | null;
   sink: ((data: string) => void) | null;
@@ -85,6 +88,19 @@ function onProcessExit(cleanup: () => void): () => void {
   }
   openSessions.add(cleanup);
   return () => openSessions.delete(cleanup);
+}
+
+/** The deepest descendant of `root` whose command name is `name` (the shell behind a launcher). */
+function findShell(root: number, name: string): number | null {
+  let found: number | null = null;
+  for (const pid of descendants(root)) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name) found = pid;
+    } catch {
+      // gone
+    }
+  }
+  return found;
 }
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -121,7 +137,8 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     const initPath = join(dir, 'init.sh');
     await writeFile(initPath, INIT_SCRIPT, { mode: 0o600 });
     const env = buildShellEnv(opts.env);
-    const [file = shell, ...prefix] = [...(opts.launcher ?? []), shell];
+    const launcher = typeof opts.launcher === 'function' ? opts.launcher(dir) : (opts.launcher ?? []);
+    const [file = shell, ...prefix] = [...launcher, shell];
     const term = spawn(file, [...prefix, '--noprofile', '--norc', '--noediting'], {
       name: env.TERM ?? 'dumb',
       cwd: opts.cwd,
@@ -134,6 +151,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
       pid: term.pid,
       rootPid: term.pid,
       pts: (term as unknown as { ptsName?: string }).ptsName,
+      noTty: false,
       exited: false,
       exitCode: null,
       sink: null,
@@ -167,8 +185,16 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     });
     l.sink = null;
     l.onExit = null;
-    const atPrompt = ok ? foregroundGroup(term.pid) : null;
-    if (atPrompt !== null) l.pid = atPrompt;
+    // behind a launcher, bash is the launcher's deepest descendant of that name; a launcher that started a
+    // new session (a sandbox) leaves it without a controlling terminal
+    const behind = ok && launcher.length > 0 ? findShell(term.pid, basename(shell)) : null;
+    if (behind !== null && foregroundGroup(behind) === null) {
+      l.noTty = true;
+      l.pid = behind;
+    } else {
+      const atPrompt = ok ? foregroundGroup(term.pid) : null;
+      if (atPrompt !== null) l.pid = atPrompt;
+    }
     if (!ok) {
       await killShell(l);
       throw new Error(`could not start ${shell}: ${stripAnsi(seen).trim().slice(-300) || 'no response'}`);
@@ -221,6 +247,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
   /** Stop the running command: SIGINT to the foreground group, SIGKILL after the grace. false = bash is stuck. */
   async function stopCommand(l: Live, finished: Promise<void>): Promise<boolean> {
     const finishedWithin = (ms: number) => Promise.race([finished.then(() => true), delay(ms).then(() => false)]);
+    if (l.noTty) return stopWithoutTerminal(l, finishedWithin);
     const signalled = new Set<number>();
     const interrupts = new Map<number, number>();
     const fg = foregroundGroup(l.pid);
@@ -252,6 +279,30 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
       // delivery is asynchronous: return once the group is really gone
       const killEnd = performance.now() + 2000;
       while (groupAlive(g) && performance.now() < killEnd) await delay(10);
+    }
+    return done || l.exited;
+  }
+
+  /**
+   * Without job control the command's processes are bash's descendants: SIGINT them (bash itself when a
+   * builtin runs), twice, then SIGKILL; bash drops the rest of the command when its child died of SIGINT.
+   */
+  async function stopWithoutTerminal(l: Live, finishedWithin: (ms: number) => Promise<boolean>): Promise<boolean> {
+    const signalAll = (pids: number[], sig: NodeJS.Signals) => {
+      for (const pid of pids.length ? pids : [l.pid]) {
+        try {
+          process.kill(pid, sig);
+        } catch {
+          // gone
+        }
+      }
+    };
+    signalAll(descendants(l.pid), 'SIGINT');
+    let done = await finishedWithin(graceMs);
+    const deadline = performance.now() + graceMs * 2;
+    for (let round = 1; !done && !l.exited && performance.now() < deadline; round++) {
+      signalAll(descendants(l.pid), round < 2 ? 'SIGINT' : 'SIGKILL');
+      done = await finishedWithin(100);
     }
     return done || l.exited;
   }

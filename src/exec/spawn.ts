@@ -20,6 +20,8 @@ export interface RunCommandOptions {
   killGraceMs?: number;
   /** bash by default */
   shell?: string;
+  /** argv in front of `bash -c CMD`, e.g. the sandbox's launcher */
+  launcher?: string[];
 }
 
 export interface RunCommandResult {
@@ -60,8 +62,12 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
   const all = createCapture(max * 2);
   // loaded on first use: importing execa costs ~70 ms, too much for startup when no command runs
   const { execa } = await import('execa');
-  const child = execa(cmd, {
-    shell: opts.shell ?? 'bash',
+  const [launchFile, ...launchArgs] = opts.launcher ?? [];
+  const argv: [string, string[]] = launchFile
+    ? [launchFile, [...launchArgs, opts.shell ?? 'bash', '-c', cmd]]
+    : [cmd, []];
+  const child = execa(argv[0], argv[1], {
+    shell: launchFile ? false : (opts.shell ?? 'bash'),
     cwd: opts.cwd,
     env,
     extendEnv: false,
