@@ -21,6 +21,11 @@ export interface FlagValues {
   verifyPolicy?: 'strict' | 'new-only';
   recall?: boolean;
   verify?: boolean;
+  sandbox?: 'read-only' | 'workspace-write' | 'off';
+  network?: boolean;
+  /** --env NAME: variables handed to the shell beyond the allowlist */
+  passEnv?: string[];
+  approval?: 'ask' | 'auto-edit' | 'auto';
 }
 
 export class ConfigError extends Error {
@@ -157,11 +162,29 @@ export function loadSettings(opts: { repoRoot: string | null; env?: Env; flags?:
       ],
       DEFAULTS.verify,
     ),
+    sandbox: pick<'read-only' | 'workspace-write' | 'off'>(
+      'sandbox',
+      [
+        [userFile, user.sandbox],
+        ['SEDGE_SANDBOX', sandboxEnv(env.SEDGE_SANDBOX, warnings)],
+        ['--sandbox', flags.sandbox],
+      ],
+      DEFAULTS.sandbox,
+    ),
+    network: pick('network', [['--network', flags.network]], false),
+    passEnv: flags.passEnv ?? [],
     sources,
     warnings,
   };
   if (settings.apiKey) sources.api_key = 'OPENAI_API_KEY';
   return settings;
+}
+
+function sandboxEnv(v: string | undefined, warnings: string[]): Settings['sandbox'] | undefined {
+  if (!v) return undefined;
+  if (v === 'read-only' || v === 'workspace-write' || v === 'off') return v;
+  warnings.push(`SEDGE_SANDBOX=${v} ignored (read-only, workspace-write or off)`);
+  return undefined;
 }
 
 function readJson(path: string): unknown | undefined {

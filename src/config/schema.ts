@@ -25,6 +25,8 @@ export const UserConfigSchema = RepoConfigSchema.extend({
   context_tokens: positiveInt.optional(),
   recall: z.boolean().optional(),
   verify: z.boolean().optional(),
+  /** only the user's own file (or SEDGE_SANDBOX, --sandbox) may choose it, never a repository */
+  sandbox: z.enum(['read-only', 'workspace-write', 'off']).optional(),
 }).strict();
 
 export type RepoConfig = z.infer<typeof RepoConfigSchema>;
@@ -47,6 +49,12 @@ export interface Settings {
   contextTokens: number;
   recall: boolean;
   verify: boolean;
+  /** how the model's commands and the test command are confined */
+  sandbox: 'read-only' | 'workspace-write' | 'off';
+  /** the sandbox lets the network through */
+  network: boolean;
+  /** variables passed to the shell beyond the allowlist (--env NAME) */
+  passEnv: string[];
   /** where each value came from, for `sedge doctor` and error messages */
   sources: Record<string, string>;
   warnings: string[];
@@ -64,4 +72,5 @@ export const DEFAULTS = {
   contextTokens: 128_000,
   recall: true,
   verify: true,
+  sandbox: 'workspace-write',
 } as const;
