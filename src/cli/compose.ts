@@ -7,11 +7,15 @@ import type { AgentDeps, ApprovalRequest, Decision, RunResult, Verifier } from '
 import { createTestGate, type TestGate } from '../agent/verify.js';
 import { readPrompt } from '../config/prompts.js';
 import { loadSettings, type FlagValues } from '../config/load.js';
-import { stateDir } from '../config/paths.js';
+import { configDir, stateDir } from '../config/paths.js';
 import type { Settings } from '../config/schema.js';
+import { createSandbox, type Sandbox } from '../exec/sandbox.js';
+import { ENDPOINT_SECRET_ENV } from '../exec/shell-env.js';
 import { createModel } from '../model/create.js';
 import type { Message, ModelClient } from '../model/types.js';
 import { findRepoRoot, readAgentsMd } from '../repo/root.js';
+import { runTests } from '../repo/test-run.js';
+import { createRedactor, redactDeep, type Redactor } from '../secrets/redact.js';
 import { createGrepTool } from '../tools/grep.js';
 import { createSedTool } from '../tools/sed.js';
 import { createShellTool } from '../tools/shell.js';
@@ -55,6 +59,10 @@ export interface Composition {
   sessionPath: string;
   model: ModelClient;
   tools: Toolset;
+  /** how commands are confined (the shell and the test gate share it) */
+  sandbox: Sandbox;
+  /** the one redaction function for everything written or printed */
+  redact: Redactor;
   run(task: string, signal: AbortSignal, opts?: RunOptions): AsyncGenerator<AgentEvent, RunResult>;
   close(): Promise<void>;
 }
@@ -83,9 +91,30 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   let log: SessionLog | null = null;
   const sessionPath = join(state, 'sessions', `${sessionId}.jsonl`);
 
+  // Throws SandboxUnavailableError when a sandbox is asked for and none can start: never run unconfined.
+  const sandbox = createSandbox({
+    mode: settings.sandbox,
+    workspace,
+    network: settings.network,
+    env,
+    configDir: configDir(env),
+    // SEDGE_BWRAP: the user's own choice of bwrap (absolute, outside the workspace); empty means none
+    ...(env.SEDGE_BWRAP !== undefined ? { bwrapPath: env.SEDGE_BWRAP || null } : {}),
+  });
+  const launcher = sandbox.kind === 'none' ? undefined : sandbox.launcher();
+  const redact = createRedactor({ env, ...(settings.apiKey ? { extra: [settings.apiKey] } : {}) });
+  // --env NAME: the user's explicit choice, beyond the allowlist (never the endpoint key)
+  const passed: Record<string, string | undefined> = {};
+  for (const name of settings.passEnv) if (!ENDPOINT_SECRET_ENV.includes(name)) passed[name] = env[name];
+
   const readOnlyRoots = [outputsDir];
   const tools: Tool[] = [
-    createShellTool({ workspace: opts.cwd, defaultTimeoutS: settings.shellTimeoutS }),
+    createShellTool({
+      workspace: opts.cwd,
+      defaultTimeoutS: settings.shellTimeoutS,
+      env: passed,
+      ...(launcher ? { launcher: (dir: string) => sandbox.launcher([dir]) } : {}),
+    }),
     createGrepTool({ workspace, readOnlyRoots }),
     createSedTool({ workspace, readOnlyRoots }),
     createThinkTool(),
@@ -100,7 +129,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   const saveOutput = async (callId: string, text: string): Promise<string> => {
     await mkdir(outputsDir, { recursive: true, mode: 0o700 });
     const path = join(outputsDir, `${callId.replace(/[^A-Za-z0-9_.-]/g, '_')}.txt`);
-    await writeFile(path, text, { mode: 0o600 });
+    await writeFile(path, redact(text), { mode: 0o600 });
     return path;
   };
 
@@ -116,6 +145,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     sessionPath,
     model,
     tools: toolset,
+    sandbox,
+    redact,
     run(task, signal, runOpts = {}) {
       log ??= openSessionLog(join(state, 'sessions'), sessionId, opts.onWarning);
       const sessionLog = log;
@@ -145,16 +176,19 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
             timeoutMs: settings.testTimeoutS * 1000,
             policy: settings.verifyPolicy,
             ...(testCmd ? { testCmd } : {}),
+            // the baseline and every check run in the same sandbox as the shell, their logs redacted
+            run: (d, o) => runTests(d, { ...o, redact, ...(launcher ? { launcher } : {}) }),
           }),
         );
       if (traces && settings.recall) deps.recall = traces.recall;
       const sinks = [(e: AgentEvent) => sessionLog.append(e)];
       if (runOpts.onEvent) sinks.push(runOpts.onEvent);
-      const events = tee(scrubSecrets(runAgent(task, deps, signal), settings.apiKey ? [settings.apiKey] : []), sinks);
+      const events = tee(redactEvents(runAgent(task, deps, signal), redact), sinks);
       return traces ? traces.recordRun(events, { model: settings.model, sedgeVersion: '0.1.0' }) : events;
     },
     async close() {
       await toolset.dispose();
+      sandbox.dispose();
       log?.close();
     },
   };
@@ -193,23 +227,13 @@ function lazyGate(build: () => Promise<TestGate>): Verifier {
 }
 
 /**
- * Last line of defence: no event leaves the loop carrying the endpoint's key, whatever a tool printed or
- * a provider echoed. Cheap: one string search per event, a rewrite only on a hit.
+ * Every event passes the one redaction function before any sink sees it: the session file, traces, --json
+ * stdout, batch outputs and the screen get the same masked text, whatever a tool printed or a provider echoed.
  */
-async function* scrubSecrets<R>(gen: AsyncGenerator<AgentEvent, R>, secrets: string[]): AsyncGenerator<AgentEvent, R> {
-  const live = secrets.filter((s) => s.length >= 8);
+async function* redactEvents<R>(gen: AsyncGenerator<AgentEvent, R>, redact: Redactor): AsyncGenerator<AgentEvent, R> {
   while (true) {
     const next = await gen.next();
     if (next.done) return next.value;
-    let event = next.value;
-    if (live.length) {
-      const text = JSON.stringify(event);
-      if (live.some((s) => text.includes(s))) {
-        let clean = text;
-        for (const s of live) clean = clean.split(s).join('[REDACTED]');
-        event = JSON.parse(clean) as AgentEvent;
-      }
-    }
-    yield event;
+    yield redactDeep(next.value, redact);
   }
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { loadSettings } from '../config/load.js';
-import { stateDir, cacheDir } from '../config/paths.js';
+import { configDir, stateDir, cacheDir } from '../config/paths.js';
+import { createSandbox } from '../exec/sandbox.js';
 import { isReplayModel } from '../model/create.js';
 import { findRepoRoot } from '../repo/root.js';
 import { explainTestDetection } from '../repo/test-detect.js';
@@ -64,6 +65,28 @@ export async function runDoctor(argv: string[], io: Omit<Io, 'stdin'> & { stdin?
     });
   } catch (err) {
     checks.push({ name: 'pty', ok: false, detail: `node-pty failed: ${(err as Error).message}` });
+  }
+
+  try {
+    const s = loadSettings({ repoRoot: root, env: io.env });
+    const mode = s.sandbox === 'off' ? 'workspace-write' : s.sandbox;
+    const sb = createSandbox({
+      mode,
+      workspace: root ?? io.cwd,
+      network: s.network,
+      env: io.env,
+      configDir: configDir(io.env),
+      ...(io.env.SEDGE_BWRAP !== undefined ? { bwrapPath: io.env.SEDGE_BWRAP || null } : {}),
+    });
+    sb.dispose();
+    const off = s.sandbox === 'off' ? ` (but --sandbox/SEDGE_SANDBOX/config chose off: commands run unconfined)` : '';
+    checks.push({ name: 'sandbox', ok: s.sandbox !== 'off', detail: `${sb.describe()}${off}` });
+  } catch (err) {
+    checks.push({
+      name: 'sandbox',
+      ok: false,
+      detail: `${(err as Error).message}; sedge exec refuses to run unless --sandbox off is given`,
+    });
   }
 
   try {

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AgentEvent } from '../agent/events.js';
 import { ConfigError } from '../config/load.js';
+import { SandboxUnavailableError } from '../exec/sandbox.js';
 import { ModelConfigError } from '../model/create.js';
 import { EXIT, exitCodeFor } from '../headless/exit-codes.js';
 import { createTextRenderer } from '../headless/text.js';
@@ -61,8 +62,16 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError)
       return usage(io, err.message);
+    if (err instanceof SandboxUnavailableError) {
+      io.stderr.write(
+        `sedge exec: no usable sandbox: ${err.message}.\nRefusing to run the model's commands unconfined; ` +
+          `fix the sandbox (see 'sedge doctor') or pass --sandbox off to run them without one.\n`,
+      );
+      return EXIT.usage;
+    }
     throw err;
   }
+  if (composition.sandbox.kind === 'none') warn("--sandbox off: the model's commands and the tests run unconfined");
 
   const ctl = new AbortController();
   let interrupts = 0;
@@ -108,8 +117,6 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
       if (next.done) break;
       const e = next.value;
       if (e.type === 'error' && e.fatal) fatalSource = e.source;
-      if (json && e.type === 'run_start' && e.approval === 'auto')
-        warn('tool calls run without asking (no sandbox yet)');
       render(e);
       if (e.type === 'run_end') {
         code = exitCodeFor(e.status, fatalSource);

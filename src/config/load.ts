@@ -46,6 +46,7 @@ export function loadSettings(opts: { repoRoot: string | null; env?: Env; flags?:
   const warnings: string[] = [];
   const user = readUserConfig(env);
   const repo = opts.repoRoot ? readRepoConfig(opts.repoRoot, warnings) : {};
+  if (opts.repoRoot) warnRepoDotEnv(opts.repoRoot, warnings);
 
   const pick = <T>(key: string, candidates: [string, T | undefined][], fallback: T): T => {
     let value = fallback;
@@ -216,6 +217,24 @@ function readUserConfig(env: Env): UserConfig {
       `${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
     );
   return parsed.data;
+}
+
+/** Settings sedge takes from the environment; a repository's .env naming one is ignored, with a warning. */
+const SEDGE_ENV = /^\s*(?:export\s+)?((?:OPENAI|SEDGE)_[A-Z0-9_]*|XDG_[A-Z_]+_HOME)\s*=/gm;
+
+function warnRepoDotEnv(repoRoot: string, warnings: string[]): void {
+  let text: string;
+  try {
+    text = readFileSync(join(repoRoot, '.env'), 'utf8').slice(0, 1_000_000);
+  } catch {
+    return;
+  }
+  const names = [...new Set([...text.matchAll(SEDGE_ENV)].map((m) => m[1]))];
+  if (names.length)
+    warnings.push(
+      `${join(repoRoot, '.env')}: ignored ${names.join(', ')} (sedge never reads a repository's .env: endpoints, keys, ` +
+        'paths and the sandbox come from your environment, your config file and flags)',
+    );
 }
 
 function readRepoConfig(repoRoot: string, warnings: string[]): RepoConfig {

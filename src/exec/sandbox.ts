@@ -211,6 +211,8 @@ export function createSandbox(spec: SandboxSpec): Sandbox {
     throw new SandboxUnavailableError(`no sandbox for ${process.platform} yet (bubblewrap is Linux only)`);
   const bwrap = spec.bwrapPath === undefined ? findBwrap(spec.workspace, spec.env) : spec.bwrapPath;
   if (!bwrap) throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed (apt-get install bubblewrap)');
+  if (!isAbsolute(bwrap) || inside(bwrap, spec.workspace) || !existsSync(bwrap))
+    throw new SandboxUnavailableError(`${bwrap} is not an absolute path to bwrap outside the workspace`);
   const created: string[] = [];
   const args = bwrapArgs(spec, created);
   const probe = spawnSync(bwrap, [...args, '--', '/bin/sh', '-c', 'exit 0'], { encoding: 'utf8', timeout: 10_000 });

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { createRedactor } from '../secrets/redact.js';
 import {
   emptyUsage,
   ModelError,
@@ -208,7 +209,7 @@ export function toModelError(err: unknown, signal: AbortSignal, secret?: string,
   if (!(mapped instanceof ModelError)) return mapped;
   // the key, and credentials in a URL (http://user:pass@host)
   let message = mapped.message.replace(/\/\/[^/@\s]*@/g, '//');
-  if (secret) message = message.replaceAll(secret, '[redacted]');
+  if (secret) message = createRedactor({ env: {}, extra: [secret] })(message);
   return message === mapped.message
     ? mapped
     : new ModelError(message, mapped.status, mapped.retryable, mapped.retryAfterMs);

@@ -18,6 +18,10 @@ export interface RunTestsOptions {
   outputDir?: string;
   /** a label for the output file name ("baseline", "check-1") */
   label?: string;
+  /** argv in front of `bash -c` (the sandbox the shell runs in) */
+  launcher?: string[];
+  /** applied to the saved log and to what the result carries */
+  redact?: (text: string) => string;
 }
 
 /** Environment for test runs: a short failure list from pytest, no bytecode files in the workspace, no colour. */
@@ -46,8 +50,9 @@ export async function runTests(detection: TestDetection, opts: RunTestsOptions =
     env: testEnv(),
     ...(opts.signal ? { signal: opts.signal } : {}),
     maxOutputBytes: 8_000_000,
+    ...(opts.launcher ? { launcher: opts.launcher } : {}),
   });
-  const output = res.output;
+  const output = opts.redact ? opts.redact(res.output) : res.output;
   const outputFile = opts.outputDir
     ? await saveOutput(opts.outputDir, opts.label ?? 'tests', detection, res.exitCode, output)
     : null;

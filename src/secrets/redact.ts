@@ -32,9 +32,9 @@ const PATTERNS: RegExp[] = [
 /** scheme://user:password@host */
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]+):([^\s@/]+)@/gi;
 
-/** "the password is hunter2", "token was abc…" in prose (a think note) */
+/** "the password is hunter2" in prose (a think note); the value needs a digit or symbol ("is valid" is prose) */
 const SECRET_PHRASE =
-  /\b((?:passw(?:or)?d|passphrase|secret|token|api[ _-]?key)\s+(?:is|was)\s*:?\s+["'`]?)([^\s"'`,;]{4,})/gi;
+  /\b((?:passw(?:or)?d|passphrase|secret|token|api[ _-]?key)\s+(?:is|was)\s*:?\s+["'`]?)((?=[^\s"'`,;]*[\d_!@#$%^&*+=-])[^\s"'`,;]{4,})/gi;
 
 /** NAME=value, NAME: value, "name": "value" where the name says secret */
 const SECRET_ASSIGNMENT =
