@@ -117,6 +117,8 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
       if (next.done) break;
       const e = next.value;
       if (e.type === 'error' && e.fatal) fatalSource = e.source;
+      if (json && e.type === 'run_start' && e.approval === 'auto')
+        warn(`tool calls run without asking; sandbox: ${composition.sandbox.describe()}`);
       render(e);
       if (e.type === 'run_end') {
         code = exitCodeFor(e.status, fatalSource);
