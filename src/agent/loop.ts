@@ -276,7 +276,7 @@ async function* runCall(
       };
     }
     if (decision.decision === 'denied') {
-      const output = `The user declined this ${call.name} call${decision.reason ? `: ${decision.reason}` : '.'} Do not retry it as is; adjust your approach or ask.`;
+      const output = `This ${call.name} call was declined${decision.reason ? `: ${decision.reason}` : '.'} Do not retry it as is; adjust your approach or ask.`;
       yield { type: 'tool_end', call_id: call.id, name: call.name, is_error: true, output, duration_ms: 0 };
       return { output, changedSomething: false };
     }

@@ -134,12 +134,23 @@ export function segmentReach(seg: Segment, workspace: string, sandbox: SandboxMo
 
 /** A shell command's reach: its worst segment; a fork bomb or an unreadable command is the worst case. */
 export function commandReach(command: string, workspace: string, sandbox: SandboxMode): Reach {
-  if (/(\S+)\s*\(\)\s*\{[^}]*\1\s*\|\s*\1/.test(command)) return 'escape';
+  if (forkBomb(command)) return 'escape';
   const parsed = parseCommand(command);
   if (parsed.unparsable) return 'escape';
   let reach: Reach = 'read';
   for (const seg of parsed.segments) reach = worse(reach, segmentReach(seg, workspace, sandbox));
   return reach;
+}
+
+/** `f(){ f|f& };f` under any name: a function whose body pipes it into itself. Linear in the command. */
+function forkBomb(command: string): boolean {
+  for (let at = command.indexOf('()'); at >= 0; at = command.indexOf('()', at + 2)) {
+    const name = /([\w:.-]{1,32})\s*$/.exec(command.slice(Math.max(0, at - 40), at))?.[1];
+    if (!name) continue;
+    const body = command.slice(at + 2, at + 240).replace(/\s+/g, '');
+    if (body.startsWith('{') && body.includes(`${name}|${name}`)) return true;
+  }
+  return false;
 }
 
 const ask = (ctx: PolicyContext, reason: string): Verdict =>

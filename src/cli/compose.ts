@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { runAgent } from '../agent/loop.js';
 import { newSessionId, openSessionLog, tee, type SessionLog } from '../agent/session-log.js';
 import type { AgentEvent } from '../agent/events.js';
+import { type ApprovalMode, decide } from '../agent/policy.js';
 import type { AgentDeps, ApprovalRequest, Decision, RunResult, Verifier } from '../agent/types.js';
 import { createTestGate, type TestGate } from '../agent/verify.js';
 import { readPrompt } from '../config/prompts.js';
@@ -30,7 +31,7 @@ export interface ComposeOptions {
   cwd: string;
   env?: Env;
   flags?: FlagValues;
-  /** describes approvals on run_start */
+  /** 'ask' (interactive --ask: the same as --approval auto-edit) or 'auto'; --approval overrides */
   approvalMode: string;
   /** reuse a session id (resume); a new one otherwise */
   sessionId?: string;
@@ -41,7 +42,10 @@ export interface ComposeOptions {
 
 export interface RunOptions {
   history?: Message[];
+  /** how a person is asked when decide() says ask (none: nobody to ask, so ask means deny) */
   approve?: (req: ApprovalRequest) => Promise<Decision>;
+  /** tool names a person allowed for the rest of the session */
+  alwaysAllowed?: ReadonlySet<string>;
   /** extra sinks (a front end's own consumers are fed by iterating the returned generator) */
   onEvent?: (e: AgentEvent) => void;
 }
@@ -133,6 +137,26 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     return path;
   };
 
+  const approvalMode: ApprovalMode = opts.flags?.approval ?? (opts.approvalMode === 'ask' ? 'auto-edit' : 'auto');
+  /** The one approval function: decide() says auto, deny, or ask (a person, when there is one). */
+  const approveWith =
+    (runOpts: RunOptions) =>
+    async (req: ApprovalRequest): Promise<Decision> => {
+      const verdict = decide(
+        { name: req.call.name, kind: req.kind, args: req.args },
+        {
+          mode: approvalMode,
+          sandbox: settings.sandbox,
+          network: settings.network,
+          workspace,
+          canAsk: Boolean(runOpts.approve),
+          ...(runOpts.alwaysAllowed ? { alwaysAllowed: runOpts.alwaysAllowed } : {}),
+        },
+      );
+      if (verdict.decision === 'auto') return { decision: 'auto' };
+      if (verdict.decision === 'deny' || !runOpts.approve) return { decision: 'denied', reason: verdict.reason };
+      return runOpts.approve({ ...req, reason: verdict.reason });
+    };
   const instructions = buildInstructions(root, opts.cwd);
   // --test-cmd wins; .sedge/config.json and AGENTS.md hints are read by detection itself.
   const testCmd = opts.flags?.testCmd;
@@ -155,8 +179,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
         tools: toolset,
         system: readPrompt('system.md'),
         ...(instructions ? { instructions } : {}),
-        ...(runOpts.approve ? { approve: runOpts.approve } : {}),
-        approvalMode: opts.approvalMode,
+        approve: approveWith(runOpts),
+        approvalMode,
         limits: {
           maxSteps: settings.maxSteps,
           timeoutMs: settings.timeoutS * 1000,

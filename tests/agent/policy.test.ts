@@ -106,3 +106,12 @@ describe('decide', () => {
     expect(shell('cp a /tmp/x', { sandbox: 'off' }).decision).toBe('ask');
   });
 });
+
+describe('bounded', () => {
+  it('classifies a 200 kB command quickly', () => {
+    const big = `printf '${'y'.repeat(200_000)}' && ${'echo a() { :; }; '.repeat(1000)}ls`;
+    const t = performance.now();
+    expect(reach(big)).toBe('write');
+    expect(performance.now() - t).toBeLessThan(2000); // a quadratic pattern took minutes here
+  });
+});
