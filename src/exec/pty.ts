@@ -181,7 +181,9 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
         clearTimeout(timer);
         resolve(false);
       };
-      term.write(` stty -echo 2>/dev/null; . ${shellQuote(initPath)}; __sedge_n=${nonce}\n`);
+      // -icanon: keystrokes a command pushed onto the terminal (TIOCSTI) are visible to `read -t 0` even
+      // without a newline, so __sedge_end can drop them before bash reads its next command
+      term.write(` stty -echo -icanon 2>/dev/null; . ${shellQuote(initPath)}; __sedge_n=${nonce}\n`);
     });
     l.sink = null;
     l.onExit = null;
@@ -343,7 +345,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     };
     l.onExit = () => finish();
 
-    const prefix = resetTerminal ? 'stty sane -echo 2>/dev/null; ' : '';
+    const prefix = resetTerminal ? 'stty sane -echo -icanon 2>/dev/null; ' : '';
     resetTerminal = false;
     l.term.write(` ${prefix}__sedge_n=${nonce}; __sedge_start; . ${shellQuote(script)} </dev/null\n`);
 

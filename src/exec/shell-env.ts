@@ -127,7 +127,9 @@ export function buildShellEnv(extra: Record<string, string | undefined> = {}): R
 export const INIT_SCRIPT = `PS1=''; PS2=''; PS0=''
 unset HISTFILE TMOUT
 set +H +o history
-__sedge_end() { local __sedge_rc=$?; printf '\\n__SEDGE_%s_E_%d__\\n' "$__sedge_n" "$__sedge_rc"; }
+__sedge_end() { local __sedge_rc=$? __sedge_junk
+while read -r -t 0 2>/dev/null; do read -r -s -t 0.05 -N 65536 __sedge_junk 2>/dev/null; done
+printf '\\n__SEDGE_%s_E_%d__\\n' "$__sedge_n" "$__sedge_rc"; }
 __sedge_start() { printf '__SEDGE_%s_S__\\n' "$__sedge_n"; }
 PROMPT_COMMAND=__sedge_end
 readonly PROMPT_COMMAND
