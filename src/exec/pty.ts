@@ -286,12 +286,13 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
   }
 
   /**
-   * Without job control the command's processes are bash's descendants: SIGINT them (bash itself when a
-   * builtin runs), twice, then SIGKILL; bash drops the rest of the command when its child died of SIGINT.
+   * Without job control, Ctrl-C on a terminal would reach bash and the command alike (one process group);
+   * do the same: SIGINT to bash and its descendants, so bash drops the rest of the command when the child
+   * dies of it. Twice, then SIGKILL for the descendants that ignore it.
    */
   async function stopWithoutTerminal(l: Live, finishedWithin: (ms: number) => Promise<boolean>): Promise<boolean> {
     const signalAll = (pids: number[], sig: NodeJS.Signals) => {
-      for (const pid of pids.length ? pids : [l.pid]) {
+      for (const pid of pids) {
         try {
           process.kill(pid, sig);
         } catch {
@@ -299,11 +300,12 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
         }
       }
     };
-    signalAll(descendants(l.pid), 'SIGINT');
+    signalAll([l.pid, ...descendants(l.pid)], 'SIGINT');
     let done = await finishedWithin(graceMs);
     const deadline = performance.now() + graceMs * 2;
     for (let round = 1; !done && !l.exited && performance.now() < deadline; round++) {
-      signalAll(descendants(l.pid), round < 2 ? 'SIGINT' : 'SIGKILL');
+      if (round < 2) signalAll([l.pid, ...descendants(l.pid)], 'SIGINT');
+      else signalAll(descendants(l.pid), 'SIGKILL');
       done = await finishedWithin(100);
     }
     return done || l.exited;

@@ -209,8 +209,12 @@ suite('bubblewrap sandbox (workspace-write)', () => {
 
   it('stops a timed-out command and keeps the shell', async () => {
     await shell.run('cd link-dir 2>/dev/null; cd .; export KEEP=1', T);
-    const r = await shell.run('sleep 30', { timeoutMs: 300 });
+    const r = await shell.run('echo started; sleep 30; echo never', { timeoutMs: 300 });
     expect(r.timedOut).toBe(true);
+    expect(r.output).toBe('started');
+    const loop = await shell.run('while :; do :; done; echo never', { timeoutMs: 300 });
+    expect(loop.timedOut).toBe(true);
+    expect(loop.output).toBe('');
     const after = await shell.run('echo $KEEP; echo next', T);
     expect(after.output).toBe('1\nnext');
   });
