@@ -5,7 +5,7 @@ Usage
   sedge exec [options] TASK       headless: one task, no questions; TASK - reads it from stdin
   sedge tests [--run] [--json]    the test command sedge detected here, and why (--run runs it)
   sedge traces list|show|forget|prune|export|replay   this repo's reasoning traces (recall)
-  sedge doctor                    what works here: endpoint, ripgrep, pty, test command
+  sedge doctor                    what works here: endpoint, ripgrep, pty, sandbox, test command
 
 Model
   OPENAI_API_KEY, OPENAI_BASE_URL   any OpenAI-compatible endpoint
@@ -20,8 +20,12 @@ stdout; with --json every event is one JSON line on stdout.
 
 Options
   --json                 print every AgentEvent as one JSON line on stdout
-  -y, --yes              run tool calls without asking (exec never asks; until sandboxing lands this
-                         is how exec always runs, and it says so)
+  -y, --yes              run tool calls without asking (exec never asks: the policy allows or denies)
+  --sandbox MODE         workspace-write (default), read-only or off: how commands and tests are
+                         confined (bubblewrap); with no usable sandbox exec exits 2 unless off
+  --network              let sandboxed commands reach the network
+  --env NAME             pass the variable NAME to commands (repeatable; the rest is an allowlist)
+  --approval MODE        auto (default), auto-edit or ask; with nobody to ask, ask means deny
   -m, --model NAME       model name, or replay:FILE for a scripted model
   --max-steps N          stop after N model turns (exit 4)
   --timeout DURATION     stop after e.g. 300, 90s, 10m (exit 4)

@@ -35,7 +35,8 @@ export const INTERACTIVE_HELP = `Usage: sedge [options] [TASK]
 An interactive session in the current repository (type /help inside).
 
 Options:
-  --ask              ask before every command the agent runs
+  --ask              ask before every command the agent runs (--approval auto-edit)
+  --sandbox MODE     workspace-write (default), read-only or off; --network, --env NAME as in exec
   -c, --continue     reopen the latest session of this directory
   -r, --resume ID    reopen a saved session
   -m, --model NAME   model (or replay:FILE)
