@@ -177,7 +177,7 @@ export function decide(call: PolicyCall, ctx: PolicyContext): Verdict {
   if (ctx.mode === 'ask' && !allowed) return ask(ctx, 'commands ask in --approval ask');
   if (ctx.mode === 'auto-edit' && !allowed) return ask(ctx, 'commands ask in --approval auto-edit');
   if (reach === 'network' && sandboxed && !ctx.network)
-    return ask(ctx, 'the command needs the network, which the sandbox blocks (--network allows it)');
+    return ask(ctx, 'the command needs the network, which the sandbox blocks (a run started with --network allows it)');
   if (reach === 'write' && ctx.sandbox === 'read-only') return ask(ctx, 'the sandbox is read-only');
   return { decision: 'auto', reason: sandboxed ? `${reach}, inside the sandbox` : `${reach}, sandbox off` };
 }

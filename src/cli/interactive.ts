@@ -22,6 +22,7 @@ import { compose, type Composition } from './compose.js';
 import type { Io } from './exec.js';
 import { createController } from './interactive-controller.js';
 import { findSession, listSessions, loadInputHistory, loadSessionEvents, messagesFromEvents } from './session-files.js';
+import { SandboxUnavailableError } from '../exec/sandbox.js';
 
 const INTERACTIVE_OPTIONS = {
   ...RUN_OPTIONS,
@@ -112,6 +113,10 @@ export async function runInteractive(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError) {
       io.stderr.write(`sedge: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof SandboxUnavailableError) {
+      io.stderr.write(`sedge: no usable sandbox: ${err.message}.\nPass --sandbox off to run commands unconfined.\n`);
       return EXIT.usage;
     }
     throw err;
