@@ -16,6 +16,7 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmdirSync,
@@ -168,6 +169,7 @@ function makePidsCgroup(max: number): string | null {
     // no cgroup info
   }
   for (const base of candidates) {
+    removeStaleCgroups(base);
     const dir = join(base, `sedge-${process.pid}-${++cgroupCounter}`);
     try {
       mkdirSync(dir);
@@ -186,6 +188,25 @@ function makePidsCgroup(max: number): string | null {
     }
   }
   return null;
+}
+
+/** Empty cgroups left by a sedge that was killed (its pid is gone): removed before making a new one. */
+function removeStaleCgroups(base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^sedge-(\d+)-\d+$/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || existsSync(`/proc/${pid}`)) continue;
+    try {
+      rmdirSync(join(base, name));
+    } catch {
+      // still has members
+    }
+  }
 }
 
 function writeFileIfExists(path: string, text: string): void {

@@ -107,6 +107,18 @@ describe('sedge exec and the sandbox', () => {
     expect(end).toMatchObject({ type: 'run_end', final_text: 'x marks the spot' });
   });
 
+  withSandbox('hands a variable to commands only when named with --env', async () => {
+    const cmd = 'echo "v=${MY_SETTING-unset}"';
+    server.push({ tool_calls: [{ name: 'shell', arguments: { command: cmd } }] }, { text: 'done' });
+    server.push({ tool_calls: [{ name: 'shell', arguments: { command: cmd } }] }, { text: 'done' });
+    const e = env({ MY_SETTING: 'plain-value' });
+    await runCli(['exec', '--json', '--no-verify', 'look'], { cwd: repo.dir, env: e });
+    await runCli(['exec', '--json', '--no-verify', '--env', 'MY_SETTING', 'look'], { cwd: repo.dir, env: e });
+    const seen = server.requests.map((r) => JSON.stringify(r.messages.at(-1)));
+    expect(seen[1]).toContain('v=unset');
+    expect(seen[3]).toContain('v=plain-value');
+  });
+
   withSandbox('runs the test gate (baseline and checks) in the same sandbox, its log redacted', async () => {
     const outside = realpathSync(mkdtempSync(join(tmpdir(), 'sedge-outside-')));
     writeFileSync(join(outside, 'target'), 'orig\n');
