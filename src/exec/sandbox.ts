@@ -243,8 +243,10 @@ export function createSandbox(spec: SandboxSpec): Sandbox {
   }
   const max = spec.maxProcesses ?? 512;
   const cgroup = makePidsCgroup(max);
-  const limit = nprocApplies() ? `ulimit -u ${max} || exit 126; ` : '';
-  const inner = ['/bin/sh', '-c', `${limit}exec "$@"`, 'sedge-sandbox'];
+  // a hard limit already below `max` makes ulimit fail, and is stricter anyway
+  const limit = nprocApplies() ? `ulimit -u ${max} 2>/dev/null; ` : '';
+  // bash, not /bin/sh: dash's ulimit has no -u
+  const inner = limit ? ['bash', '-c', `${limit}exec "$@"`, 'sedge-sandbox'] : [];
   const outer = cgroup ? ['/bin/sh', '-c', `echo $$ > "$0/cgroup.procs" && exec "$@"`, cgroup] : [];
   const procLimit = cgroup ? `pids cgroup max ${max}` : nprocApplies() ? `ulimit -u ${max}` : 'NO process limit';
   return {
