@@ -109,6 +109,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   const redact = createRedactor({ env, ...(settings.apiKey ? { extra: [settings.apiKey] } : {}) });
   // --env NAME: the user's explicit choice, beyond the allowlist (never the endpoint key)
   const passed: Record<string, string | undefined> = {};
+  // HOME is read-only in the sandbox: Go's build cache (fatal when unwritable) goes to the private /tmp
+  if (launcher && !env.GOCACHE) passed.GOCACHE = '/tmp/go-build';
   for (const name of settings.passEnv) if (!ENDPOINT_SECRET_ENV.includes(name)) passed[name] = env[name];
 
   const readOnlyRoots = [outputsDir];
@@ -201,7 +203,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
             policy: settings.verifyPolicy,
             ...(testCmd ? { testCmd } : {}),
             // the baseline and every check run in the same sandbox as the shell, their logs redacted
-            run: (d, o) => runTests(d, { ...o, redact, ...(launcher ? { launcher } : {}) }),
+            run: (d, o) => runTests(d, { ...o, redact, env: passed, ...(launcher ? { launcher } : {}) }),
           }),
         );
       if (traces && settings.recall) deps.recall = traces.recall;

@@ -22,6 +22,8 @@ export interface RunTestsOptions {
   launcher?: string[];
   /** applied to the saved log and to what the result carries */
   redact?: (text: string) => string;
+  /** added to the test environment (after testEnv) */
+  env?: Record<string, string | undefined>;
 }
 
 /** Environment for test runs: a short failure list from pytest, no bytecode files in the workspace, no colour. */
@@ -47,7 +49,7 @@ export async function runTests(detection: TestDetection, opts: RunTestsOptions =
   const res = await runCommand(detection.command, {
     cwd: detection.cwd,
     timeoutMs,
-    env: testEnv(),
+    env: { ...testEnv(), ...opts.env },
     ...(opts.signal ? { signal: opts.signal } : {}),
     maxOutputBytes: 8_000_000,
     ...(opts.launcher ? { launcher: opts.launcher } : {}),
