@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findBwrap } from '../../src/exec/sandbox.js';
-import { parseJsonl, runCli, sessionsDir } from '../support/cli.js';
+import { BIN, parseJsonl, runCli, sessionsDir } from '../support/cli.js';
 import { makeTempHome, makeTempRepo } from '../support/repo.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
 
@@ -119,6 +120,29 @@ describe('sedge exec and the sandbox', () => {
     expect(seen[3]).toContain('v=plain-value');
   });
 
+  withSandbox('kill -9 of sedge leaves no process of its sandbox behind', async () => {
+    const marker = `sedge-orphan-cli-${process.pid}-${Date.now()}`;
+    server.push({
+      tool_calls: [
+        { name: 'shell', arguments: { command: `(exec -a ${marker} sleep 300) & exec -a ${marker}-fg sleep 300` } },
+      ],
+    });
+    const child = spawn(process.execPath, [BIN, 'exec', '--json', '--no-verify', 'hang'], {
+      cwd: repo.dir,
+      env: { PATH: process.env.PATH ?? '', ...env() },
+      stdio: 'ignore',
+    });
+    const deadline = Date.now() + 30_000;
+    while (findByMarker(marker).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(findByMarker(marker).length).toBe(2);
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    const gone = Date.now() + 10_000;
+    while (findByMarker(marker).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
+    expect(findByMarker(marker)).toEqual([]);
+  });
+
   withSandbox('runs the test gate (baseline and checks) in the same sandbox, its log redacted', async () => {
     const outside = realpathSync(mkdtempSync(join(tmpdir(), 'sedge-outside-')));
     writeFileSync(join(outside, 'target'), 'orig\n');
@@ -141,3 +165,16 @@ describe('sedge exec and the sandbox', () => {
     }
   });
 });
+
+function findByMarker(marker: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').startsWith(marker)) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
