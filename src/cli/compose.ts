@@ -10,7 +10,7 @@ import { readPrompt } from '../config/prompts.js';
 import { loadSettings, type FlagValues } from '../config/load.js';
 import { configDir, stateDir } from '../config/paths.js';
 import type { Settings } from '../config/schema.js';
-import { createSandbox, type Sandbox } from '../exec/sandbox.js';
+import { openSandbox, type Sandbox } from '../exec/sandbox.js';
 import { ENDPOINT_SECRET_ENV } from '../exec/shell-env.js';
 import { createModel } from '../model/create.js';
 import type { Message, ModelClient } from '../model/types.js';
@@ -95,8 +95,9 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   let log: SessionLog | null = null;
   const sessionPath = join(state, 'sessions', `${sessionId}.jsonl`);
 
-  // Throws SandboxUnavailableError when a sandbox is asked for and none can start: never run unconfined.
-  const sandbox = createSandbox({
+  // Rejects with SandboxUnavailableError when a sandbox is asked for and none can start (awaited before
+  // compose returns: never run unconfined); its probe overlaps the rest of the setup.
+  const sandboxReady = openSandbox({
     mode: settings.sandbox,
     workspace,
     network: settings.network,
@@ -105,12 +106,14 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     // SEDGE_BWRAP: the user's own choice of bwrap (absolute, outside the workspace); empty means none
     ...(env.SEDGE_BWRAP !== undefined ? { bwrapPath: env.SEDGE_BWRAP || null } : {}),
   });
-  const launcher = sandbox.kind === 'none' ? undefined : sandbox.launcher();
+  sandboxReady.catch(() => undefined);
+  let sandbox: Sandbox | null = null;
+  const sandboxed = settings.sandbox !== 'off';
   const redact = createRedactor({ env, ...(settings.apiKey ? { extra: [settings.apiKey] } : {}) });
   // --env NAME: the user's explicit choice, beyond the allowlist (never the endpoint key)
   const passed: Record<string, string | undefined> = {};
   // HOME is read-only in the sandbox: Go's build cache (fatal when unwritable) goes to the private /tmp
-  if (launcher && !env.GOCACHE) passed.GOCACHE = '/tmp/go-build';
+  if (sandboxed && !env.GOCACHE) passed.GOCACHE = '/tmp/go-build';
   for (const name of settings.passEnv) if (!ENDPOINT_SECRET_ENV.includes(name)) passed[name] = env[name];
 
   const readOnlyRoots = [outputsDir];
@@ -119,7 +122,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
       workspace: opts.cwd,
       defaultTimeoutS: settings.shellTimeoutS,
       env: passed,
-      ...(launcher ? { launcher: (dir: string) => sandbox.launcher([dir]) } : {}),
+      // called when bash first starts, after compose awaited the sandbox
+      ...(sandboxed ? { launcher: (dir: string) => (sandbox as Sandbox).launcher([dir]) } : {}),
     }),
     createGrepTool({ workspace, readOnlyRoots }),
     createSedTool({ workspace, readOnlyRoots }),
@@ -160,6 +164,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
       return runOpts.approve({ ...req, reason: verdict.reason });
     };
   const instructions = buildInstructions(root, opts.cwd);
+  sandbox = await sandboxReady;
+  const launcher = sandbox.kind === 'none' ? undefined : sandbox.launcher();
   // --test-cmd wins; .sedge/config.json and AGENTS.md hints are read by detection itself.
   const testCmd = opts.flags?.testCmd;
 

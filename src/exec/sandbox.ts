@@ -9,7 +9,7 @@
  * The process limit: RLIMIT_NPROC (`ulimit -u` inside) for a normal user. The kernel never applies it to
  * uid 0, so as root the sandbox is also put into a pids cgroup when one is writable.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   accessSync,
   constants,
@@ -215,19 +215,22 @@ function writeFileIfExists(path: string, text: string): void {
   if (readFileSync(path, 'utf8').trim() !== text) throw new Error(`cannot write ${path}`);
 }
 
-/**
- * Build the sandbox for a session. Throws SandboxUnavailableError when the mode asks for one and none can
- * start here (no bwrap, no user namespaces): callers refuse to run rather than run unconfined.
- */
-export function createSandbox(spec: SandboxSpec): Sandbox {
-  if (spec.mode === 'off')
-    return {
-      mode: 'off',
-      kind: 'none',
-      launcher: () => [],
-      describe: () => 'off (commands run unconfined)',
-      dispose() {},
-    };
+interface Prepared {
+  bwrap: string;
+  args: string[];
+  created: string[];
+}
+
+const OFF: Sandbox = {
+  mode: 'off',
+  kind: 'none',
+  launcher: () => [],
+  describe: () => 'off (commands run unconfined)',
+  dispose() {},
+};
+
+function prepare(spec: SandboxSpec): Prepared | null {
+  if (spec.mode === 'off') return null;
   if (process.platform !== 'linux')
     throw new SandboxUnavailableError(`no sandbox for ${process.platform} yet (bubblewrap is Linux only)`);
   const bwrap = spec.bwrapPath === undefined ? findBwrap(spec.workspace, spec.env) : spec.bwrapPath;
@@ -235,12 +238,40 @@ export function createSandbox(spec: SandboxSpec): Sandbox {
   if (!isAbsolute(bwrap) || inside(bwrap, spec.workspace) || !existsSync(bwrap))
     throw new SandboxUnavailableError(`${bwrap} is not an absolute path to bwrap outside the workspace`);
   const created: string[] = [];
-  const args = bwrapArgs(spec, created);
-  const probe = spawnSync(bwrap, [...args, '--', '/bin/sh', '-c', 'exit 0'], { encoding: 'utf8', timeout: 10_000 });
-  if (probe.status !== 0) {
-    const why = (probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().split('\n')[0];
-    throw new SandboxUnavailableError(`bubblewrap cannot start a sandbox here: ${why}`);
-  }
+  return { bwrap, args: bwrapArgs(spec, created), created };
+}
+
+const probeArgs = (p: Prepared) => [...p.args, '--', '/bin/sh', '-c', 'exit 0'];
+const probeFailed = (detail: string) =>
+  new SandboxUnavailableError(`bubblewrap cannot start a sandbox here: ${detail.trim().split('\n')[0]}`);
+
+/**
+ * Build the sandbox for a session. Throws SandboxUnavailableError when the mode asks for one and none can
+ * start here (no bwrap, no user namespaces): callers refuse to run rather than run unconfined.
+ */
+export function createSandbox(spec: SandboxSpec): Sandbox {
+  const p = prepare(spec);
+  if (!p) return OFF;
+  const probe = spawnSync(p.bwrap, probeArgs(p), { encoding: 'utf8', timeout: 10_000 });
+  if (probe.status !== 0) throw probeFailed(probe.stderr || probe.error?.message || `exit ${probe.status}`);
+  return finish(spec, p);
+}
+
+/** createSandbox with the probe run in the background, so a caller can overlap it with other startup work. */
+export async function openSandbox(spec: SandboxSpec): Promise<Sandbox> {
+  const p = prepare(spec);
+  if (!p) return OFF;
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(p.bwrap, probeArgs(p), { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', (err) => reject(probeFailed(err.message)));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(probeFailed(stderr || `exit ${code}`))));
+  });
+  return finish(spec, p);
+}
+
+function finish(spec: SandboxSpec, { bwrap, args, created }: Prepared): Sandbox {
   const max = spec.maxProcesses ?? 512;
   const cgroup = makePidsCgroup(max);
   // a hard limit already below `max` makes ulimit fail, and is stricter anyway

@@ -14,7 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShellSession, type ShellSession } from '../../src/exec/pty.js';
-import { createSandbox, findBwrap, type Sandbox } from '../../src/exec/sandbox.js';
+import {
+  createSandbox,
+  findBwrap,
+  openSandbox,
+  type Sandbox,
+  SandboxUnavailableError,
+} from '../../src/exec/sandbox.js';
 import { runCommand } from '../../src/exec/spawn.js';
 
 /** Skips without bwrap, except under CI=true where bwrap is installed and a skip would hide a failure. */
@@ -277,3 +283,13 @@ function findByMarker(marker: string): number[] {
   }
   return out;
 }
+
+describe('no usable sandbox', () => {
+  it('is an error naming the cause, never an unconfined sandbox', async () => {
+    const spec = { mode: 'workspace-write' as const, workspace: tmpdir() };
+    expect(() => createSandbox({ ...spec, bwrapPath: null })).toThrow(/not installed/);
+    expect(() => createSandbox({ ...spec, bwrapPath: 'bwrap' })).toThrow(SandboxUnavailableError);
+    await expect(openSandbox({ ...spec, bwrapPath: '/bin/false' })).rejects.toThrow(/cannot start a sandbox here/);
+    expect((await openSandbox({ ...spec, mode: 'off' })).kind).toBe('none');
+  });
+});
