@@ -3,13 +3,16 @@
  *
  *   cli -> {ui, headless, batch} -> agent -> {model, tools, repo} -> exec
  *   traces and config are leaves that cli/compose.ts plugs in.
+ *   secrets/ (the one redaction function) and fs/ (atomic writes, whole-line appends, the run lock) are
+ *   bottom leaves every layer below the front ends may use: they import nothing from src/.
  *
  * LAYERS lists, for each folder under src/, the folders it may import (besides itself). Arrows point down
  * only; anything not listed is a violation. Extra rules: every import must resolve; only cli/ reads the
  * config files (config/load.ts); nothing reaches traces/ but cli/; no createRequire or
  * process.getBuiltinModule tricks around the checker (node:module is allowed in one named place).
  */
-const BELOW_AGENT = ['model', 'tools', 'repo', 'exec', 'config'];
+const LEAVES = ['config', 'secrets', 'fs'];
+const BELOW_AGENT = ['model', 'tools', 'repo', 'exec', ...LEAVES];
 const LAYERS = {
   cli: ['ui', 'headless', 'batch', 'agent', 'traces', ...BELOW_AGENT],
   // front ends: never cli/, never each other (the shared exit-code table excepted, see EXTRA_ALLOWED);
@@ -19,12 +22,14 @@ const LAYERS = {
   batch: ['agent', 'headless', ...BELOW_AGENT],
   agent: BELOW_AGENT,
   // traces: plugged in by compose; reads agent event types, repo identity, and defines a tool
-  traces: ['agent', 'tools', 'repo', 'exec', 'model', 'config'],
-  tools: ['model', 'exec', 'config'],
-  model: ['config'],
-  repo: ['exec', 'config'],
-  exec: ['config'],
+  traces: ['agent', 'tools', 'repo', 'exec', 'model', ...LEAVES],
+  tools: ['model', 'exec', ...LEAVES],
+  model: LEAVES,
+  repo: ['exec', ...LEAVES],
+  exec: LEAVES,
   config: [],
+  secrets: [],
+  fs: [],
 };
 /** single files a layer may use across the table, with the reason */
 const EXTRA_ALLOWED = {

@@ -14,7 +14,10 @@ export type { FlagValues, Message };
 
 export interface RunOptions {
   history?: Message[];
+  /** how a person is asked when decide() says ask (none: nobody to ask, so ask means deny) */
   approve?: (req: ApprovalRequest) => Promise<Decision>;
+  /** tool names a person allowed for the rest of the session */
+  alwaysAllowed?: ReadonlySet<string>;
   /** extra sinks (a front end's own consumers are fed by iterating the returned generator) */
   onEvent?: (e: AgentEvent) => void;
 }
@@ -36,8 +39,19 @@ export interface Composition {
   /** the model's prices from the models table, USD per million tokens, when known */
   pricing?: { input: number; cachedInput: number; output: number };
   tools: Toolset;
+  /** how commands are confined (the shell and the test gate share it) */
+  sandbox: SandboxInfo;
+  /** the one redaction function for everything written or printed */
+  redact: (text: string) => string;
   run(task: string, signal: AbortSignal, opts?: RunOptions): AsyncGenerator<AgentEvent, RunResult>;
   close(): Promise<void>;
+}
+
+/** What a front end knows of the sandbox the composition opened (exec/sandbox.ts implements it). */
+export interface SandboxInfo {
+  kind: string;
+  mode: string;
+  describe(): string;
 }
 
 /** Builds another composition with other flags or another session id (interactive /model, /clear, /resume). */

@@ -27,6 +27,8 @@ export interface ApprovalRequest {
   kind: ToolKind | 'unknown';
   args: unknown;
   title: string;
+  /** why the policy asks (set when a person is asked) */
+  reason?: string;
 }
 
 export type Decision = { decision: 'auto' | 'approved' } | { decision: 'denied'; reason?: string };

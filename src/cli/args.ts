@@ -89,8 +89,27 @@ export function seconds(name: string, v: string | undefined): number | undefined
   return Math.ceil(n);
 }
 
-export function runFlags(values: Record<string, string | boolean | undefined>): FlagValues {
+const SANDBOX_MODES = ['read-only', 'workspace-write', 'off'] as const;
+const APPROVAL_MODES = ['ask', 'auto-edit', 'auto'] as const;
+
+function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
+  throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${String(v)}"`);
+}
+
+export function runFlags(values: Record<string, string | boolean | string[] | undefined>): FlagValues {
   const flags: FlagValues = {};
+  const sandbox = oneOf('sandbox', values.sandbox, SANDBOX_MODES);
+  if (sandbox) flags.sandbox = sandbox;
+  const approval = oneOf('approval', values.approval, APPROVAL_MODES);
+  if (approval) flags.approval = approval;
+  if (values.network) flags.network = true;
+  if (Array.isArray(values.env)) {
+    for (const name of values.env)
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--env needs a variable name, got "${name}"`);
+    flags.passEnv = values.env;
+  }
   if (typeof values.model === 'string') flags.model = values.model;
   if (typeof values['test-cmd'] === 'string') flags.testCmd = values['test-cmd'];
   const steps = int('max-steps', values['max-steps'] as string | undefined, 1);

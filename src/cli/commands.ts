@@ -7,6 +7,8 @@
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** may be given more than once (values collected in a list) */
+  multiple?: boolean;
   /** the value's placeholder in help, e.g. N, DIR */
   arg?: string;
   desc: string;
@@ -47,6 +49,14 @@ export const RUN_OPTIONS = {
     desc: 'tests that failed before the run may stay red (default: done needs a green suite)',
   },
   'no-recall': { type: 'boolean', desc: 'do not recall prior work in this repo' },
+  sandbox: {
+    type: 'string',
+    arg: 'MODE',
+    desc: "workspace-write (default), read-only or off: where the model's commands may write",
+  },
+  network: { type: 'boolean', desc: 'let sandboxed commands reach the network (off by default)' },
+  env: { type: 'string', multiple: true, arg: 'NAME', desc: 'pass env variable NAME to commands (repeatable)' },
+  approval: { type: 'string', arg: 'MODE', desc: 'ask, auto-edit or auto: which tool calls need a yes' },
   cd: CD,
   help: HELP,
 } as const satisfies Options;
@@ -131,7 +141,7 @@ export const TRACES = {
 export const DOCTOR = {
   name: 'doctor',
   usage: ['sedge doctor [--json] [options]'],
-  summary: 'what works here: endpoint (a real request), ripgrep, pty, test command',
+  summary: 'what works here: endpoint (a real request), ripgrep, pty, sandbox, tests',
   about:
     'Checks what a run needs: the model endpoint answers and knows the model, ripgrep and a pty work, and\n' +
     'which test command would run. Exit 0 only when a run could work; 1 otherwise.',

@@ -4,19 +4,24 @@ import { join } from 'node:path';
 import { runAgent } from '../agent/loop.js';
 import { newSessionId, openSessionLog, tee, type SessionLog } from '../agent/session-log.js';
 import type { AgentEvent } from '../agent/events.js';
-import type { AgentDeps, Verifier } from '../agent/types.js';
-import type { Composition } from '../agent/composition.js';
+import { type ApprovalMode, decide } from '../agent/policy.js';
+import type { AgentDeps, ApprovalRequest, Decision, Verifier } from '../agent/types.js';
+import type { Composition, RunOptions } from '../agent/composition.js';
 import { createTestGate, type TestGate } from '../agent/verify.js';
 import { fillPrompt, readPrompt } from '../config/prompts.js';
 import { loadSettings, type FlagValues } from '../config/load.js';
-import { cacheDir, stateDir } from '../config/paths.js';
+import { cacheDir, configDir, stateDir } from '../config/paths.js';
 import type { Settings } from '../config/schema.js';
+import { openSandbox, type Sandbox } from '../exec/sandbox.js';
+import { ENDPOINT_SECRET_ENV } from '../exec/shell-env.js';
 import type { BackoffGate } from '../model/backoff-gate.js';
 import { createModel, describeModel } from '../model/create.js';
 import { createDeliberator } from '../model/deliberate.js';
 import type { Message, ModelClient } from '../model/types.js';
 import { agentsInstructions } from '../repo/agents-md.js';
 import { findRepoRoot } from '../repo/root.js';
+import { runTests } from '../repo/test-run.js';
+import { createRedactor, redactDeep, type Redactor } from '../secrets/redact.js';
 import { resolvedTestCommand } from './resolved-test.js';
 import { VERSION } from './version.js';
 import { createGrepTool } from '../tools/grep.js';
@@ -33,7 +38,7 @@ export interface ComposeOptions {
   cwd: string;
   env?: Env;
   flags?: FlagValues;
-  /** describes approvals on run_start */
+  /** 'ask' (interactive --ask: the same as --approval auto-edit) or 'auto'; --approval overrides */
   approvalMode: string;
   /** an interactive session: the test gate reports failures that predate a run instead of looping on them */
   interactive?: boolean;
@@ -80,9 +85,36 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   let log: SessionLog | null = null;
   const sessionPath = join(state, 'sessions', `${sessionId}.jsonl`);
 
+  // Rejects with SandboxUnavailableError when a sandbox is asked for and none can start (awaited before
+  // compose returns: never run unconfined); its probe overlaps the rest of the setup.
+  const sandboxReady = openSandbox({
+    mode: settings.sandbox,
+    workspace,
+    network: settings.network,
+    env,
+    configDir: configDir(env),
+    // SEDGE_BWRAP: the user's own choice of bwrap (absolute, outside the workspace); empty means none
+    ...(env.SEDGE_BWRAP !== undefined ? { bwrapPath: env.SEDGE_BWRAP || null } : {}),
+  });
+  sandboxReady.catch(() => undefined);
+  let sandbox: Sandbox | null = null;
+  const sandboxed = settings.sandbox !== 'off';
+  const redact = createRedactor({ env, ...(settings.apiKey ? { extra: [settings.apiKey] } : {}) });
+  // --env NAME: the user's explicit choice, beyond the allowlist (never the endpoint key)
+  const passed: Record<string, string | undefined> = {};
+  // HOME is read-only in the sandbox: Go's build cache (fatal when unwritable) goes to the private /tmp
+  if (sandboxed && !env.GOCACHE) passed.GOCACHE = '/tmp/go-build';
+  for (const name of settings.passEnv) if (!ENDPOINT_SECRET_ENV.includes(name)) passed[name] = env[name];
+
   const readOnlyRoots = [outputsDir];
   const tools: Tool[] = [
-    createShellTool({ workspace: opts.cwd, defaultTimeoutS: settings.shellTimeoutS }),
+    createShellTool({
+      workspace: opts.cwd,
+      defaultTimeoutS: settings.shellTimeoutS,
+      env: passed,
+      // called when bash first starts, after compose awaited the sandbox
+      ...(sandboxed ? { launcher: (dir: string) => (sandbox as Sandbox).launcher([dir]) } : {}),
+    }),
     createGrepTool({ workspace, readOnlyRoots }),
     createSedTool({ workspace, readOnlyRoots }),
     createThinkTool(
@@ -113,13 +145,35 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   const saveOutput = async (callId: string, text: string): Promise<string> => {
     await mkdir(outputsDir, { recursive: true, mode: 0o700 });
     const path = join(outputsDir, `${callId.replace(/[^A-Za-z0-9_.-]/g, '_')}.txt`);
-    await writeFile(path, text, { mode: 0o600 });
+    await writeFile(path, redact(text), { mode: 0o600 });
     return path;
   };
 
+  const approvalMode: ApprovalMode = opts.flags?.approval ?? (opts.approvalMode === 'ask' ? 'auto-edit' : 'auto');
+  /** The one approval function: decide() says auto, deny, or ask (a person, when there is one). */
+  const approveWith =
+    (runOpts: RunOptions) =>
+    async (req: ApprovalRequest): Promise<Decision> => {
+      const verdict = decide(
+        { name: req.call.name, kind: req.kind, args: req.args },
+        {
+          mode: approvalMode,
+          sandbox: settings.sandbox,
+          network: settings.network,
+          workspace,
+          canAsk: Boolean(runOpts.approve),
+          ...(runOpts.alwaysAllowed ? { alwaysAllowed: runOpts.alwaysAllowed } : {}),
+        },
+      );
+      if (verdict.decision === 'auto') return { decision: 'auto' };
+      if (verdict.decision === 'deny' || !runOpts.approve) return { decision: 'denied', reason: verdict.reason };
+      return runOpts.approve({ ...req, reason: verdict.reason });
+    };
   const instructions = buildInstructions(root, opts.cwd);
   // --test-cmd > repo config > user config, resolved once above; detection only looks further when unset
   const testOverride = resolvedTestCommand(settings);
+  sandbox = await sandboxReady;
+  const launcher = sandbox.kind === 'none' ? undefined : sandbox.launcher();
 
   return {
     settings,
@@ -139,6 +193,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
         }
       : {}),
     tools: toolset,
+    sandbox,
+    redact,
     run(task, signal, runOpts = {}) {
       log ??= openSessionLog(join(state, 'sessions'), sessionId, opts.onWarning);
       const sessionLog = log;
@@ -148,8 +204,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
         system: readPrompt('system.md'),
         ...(instructions ? { instructions } : {}),
         ...(whereNote(root, opts.cwd) ? { where: whereNote(root, opts.cwd) } : {}),
-        ...(runOpts.approve ? { approve: runOpts.approve } : {}),
-        approvalMode: opts.approvalMode,
+        approve: approveWith(runOpts),
+        approvalMode,
         limits: {
           maxSteps: settings.maxSteps,
           timeoutMs: settings.timeoutS * 1000,
@@ -171,16 +227,19 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
             policy: settings.verifyPolicy,
             ...testOverride,
             ...(opts.interactive ? { interactive: true } : {}),
+            // the baseline and every check run in the same sandbox as the shell, their logs redacted
+            run: (d, o) => runTests(d, { ...o, redact, env: passed, ...(launcher ? { launcher } : {}) }),
           }),
         );
       if (traces && settings.recall) deps.recall = traces.recall;
       const sinks = [(e: AgentEvent) => sessionLog.append(e)];
       if (runOpts.onEvent) sinks.push(runOpts.onEvent);
-      const events = tee(scrubSecrets(runAgent(task, deps, signal), settings.apiKey ? [settings.apiKey] : []), sinks);
+      const events = tee(redactEvents(runAgent(task, deps, signal), redact), sinks);
       return traces ? traces.recordRun(events, { model: settings.model, sedgeVersion: VERSION }) : events;
     },
     async close() {
       await toolset.dispose();
+      sandbox.dispose();
       log?.close();
     },
   };
@@ -228,23 +287,13 @@ function lazyGate(build: () => Promise<TestGate>): Verifier {
 }
 
 /**
- * Last line of defence: no event leaves the loop carrying the endpoint's key, whatever a tool printed or
- * a provider echoed. Cheap: one string search per event, a rewrite only on a hit.
+ * Every event passes the one redaction function before any sink sees it: the session file, traces, --json
+ * stdout, batch outputs and the screen get the same masked text, whatever a tool printed or a provider echoed.
  */
-async function* scrubSecrets<R>(gen: AsyncGenerator<AgentEvent, R>, secrets: string[]): AsyncGenerator<AgentEvent, R> {
-  const live = secrets.filter((s) => s.length >= 8);
+async function* redactEvents<R>(gen: AsyncGenerator<AgentEvent, R>, redact: Redactor): AsyncGenerator<AgentEvent, R> {
   while (true) {
     const next = await gen.next();
     if (next.done) return next.value;
-    let event = next.value;
-    if (live.length) {
-      const text = JSON.stringify(event);
-      if (live.some((s) => text.includes(s))) {
-        let clean = text;
-        for (const s of live) clean = clean.split(s).join('[REDACTED]');
-        event = JSON.parse(clean) as AgentEvent;
-      }
-    }
-    yield event;
+    yield redactDeep(next.value, redact);
   }
 }

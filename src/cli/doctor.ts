@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { loadSettings, type FlagValues } from '../config/load.js';
-import { cacheDir, stateDir } from '../config/paths.js';
+import { cacheDir, configDir, stateDir } from '../config/paths.js';
 import type { Settings } from '../config/schema.js';
 import { probePty } from '../exec/pty.js';
+import { createSandbox } from '../exec/sandbox.js';
 import { EXIT } from '../headless/exit-codes.js';
 import { createModel, isReplayModel } from '../model/create.js';
 import { probeEndpoint } from '../model/probe.js';
@@ -89,6 +90,29 @@ export async function runDoctor(argv: string[], io: DoctorIo): Promise<number> {
     });
   } catch (err) {
     checks.push({ name: 'pty', ok: false, required: true, detail: `node-pty failed: ${(err as Error).message}` });
+  }
+
+  try {
+    const s = loadSettings({ repoRoot: root, env: io.env });
+    const mode = s.sandbox === 'off' ? 'workspace-write' : s.sandbox;
+    const sb = createSandbox({
+      mode,
+      workspace: root ?? cwd,
+      network: s.network,
+      env: io.env,
+      configDir: configDir(io.env),
+      ...(io.env.SEDGE_BWRAP !== undefined ? { bwrapPath: io.env.SEDGE_BWRAP || null } : {}),
+    });
+    sb.dispose();
+    const off = s.sandbox === 'off' ? ` (but --sandbox/SEDGE_SANDBOX/config chose off: commands run unconfined)` : '';
+    checks.push({ name: 'sandbox', ok: true, required: false, detail: `${sb.describe()}${off}` });
+  } catch (err) {
+    checks.push({
+      name: 'sandbox',
+      ok: false,
+      required: true,
+      detail: `${(err as Error).message}; sedge exec refuses to run unless --sandbox off is given`,
+    });
   }
 
   try {

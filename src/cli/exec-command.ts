@@ -1,5 +1,7 @@
 import { ConfigError } from '../config/load.js';
+import { SandboxUnavailableError } from '../exec/sandbox.js';
 import { type Io, runExec } from '../headless/exec.js';
+import { EXIT } from '../headless/exit-codes.js';
 import { ModelConfigError } from '../model/create.js';
 import { parseCommand, runFlags, UsageError, usageError, workDir } from './args.js';
 import { EXEC } from './commands.js';
@@ -35,6 +37,13 @@ export async function runExecCommand(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError)
       return usage(io, err.message);
+    if (err instanceof SandboxUnavailableError) {
+      io.stderr.write(
+        `sedge exec: no usable sandbox: ${err.message}.\nRefusing to run the model's commands unconfined; ` +
+          `fix the sandbox (see 'sedge doctor') or pass --sandbox off to run them without one.\n`,
+      );
+      return EXIT.usage;
+    }
     throw err;
   }
   return runExec(composition, { task, json: Boolean(values.json), verbose: Boolean(values.verbose), progress }, io);

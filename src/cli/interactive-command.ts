@@ -1,6 +1,7 @@
 import type { Composition, Io } from '../agent/composition.js';
 import { findSession, listSessions } from '../agent/session-files.js';
 import { ConfigError, type FlagValues } from '../config/load.js';
+import { SandboxUnavailableError } from '../exec/sandbox.js';
 import { stateDir } from '../config/paths.js';
 import { EXIT } from '../headless/exit-codes.js';
 import { ModelConfigError } from '../model/create.js';
@@ -70,6 +71,10 @@ export async function runInteractiveCommand(argv: string[], io: Io): Promise<num
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError) {
       io.stderr.write(`sedge: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof SandboxUnavailableError) {
+      io.stderr.write(`sedge: no usable sandbox: ${err.message}.\nPass --sandbox off to run commands unconfined.\n`);
       return EXIT.usage;
     }
     throw err;

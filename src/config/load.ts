@@ -32,6 +32,7 @@ export function loadSettings(opts: { repoRoot: string | null; env?: Env; flags?:
   const warnings: string[] = [];
   const user = readUserConfig(env);
   const repo = opts.repoRoot ? readRepoConfig(opts.repoRoot, warnings) : {};
+  if (opts.repoRoot) warnRepoDotEnv(opts.repoRoot, warnings);
 
   const pick = <T>(key: string, candidates: [string, T | undefined][], fallback: T): T => {
     let value = fallback;
@@ -163,6 +164,17 @@ export function loadSettings(opts: { repoRoot: string | null; env?: Env; flags?:
       ],
       DEFAULTS.verify,
     ),
+    sandbox: pick<'read-only' | 'workspace-write' | 'off'>(
+      'sandbox',
+      [
+        [userFile, user.sandbox],
+        ['SEDGE_SANDBOX', sandboxEnv(env.SEDGE_SANDBOX, warnings)],
+        ['--sandbox', flags.sandbox],
+      ],
+      DEFAULTS.sandbox,
+    ),
+    network: pick('network', [['--network', flags.network]], false),
+    passEnv: flags.passEnv ?? [],
     sources,
     warnings,
   };
@@ -178,6 +190,13 @@ function apiFromEnv(v: string | undefined): 'chat' | 'responses' | undefined {
   if (!v) return undefined;
   if (v === 'chat' || v === 'responses') return v;
   throw new ConfigError(`SEDGE_API must be chat or responses, got "${v}"`);
+}
+
+function sandboxEnv(v: string | undefined, warnings: string[]): Settings['sandbox'] | undefined {
+  if (!v) return undefined;
+  if (v === 'read-only' || v === 'workspace-write' || v === 'off') return v;
+  warnings.push(`SEDGE_SANDBOX=${v} ignored (read-only, workspace-write or off)`);
+  return undefined;
 }
 
 function readJson(path: string): unknown | undefined {
@@ -209,6 +228,24 @@ function readUserConfig(env: Env): UserConfig {
       `${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
     );
   return parsed.data;
+}
+
+/** Settings sedge takes from the environment; a repository's .env naming one is ignored, with a warning. */
+const SEDGE_ENV = /^\s*(?:export\s+)?((?:OPENAI|SEDGE)_[A-Z0-9_]*|XDG_[A-Z_]+_HOME)\s*=/gm;
+
+function warnRepoDotEnv(repoRoot: string, warnings: string[]): void {
+  let text: string;
+  try {
+    text = readFileSync(join(repoRoot, '.env'), 'utf8').slice(0, 1_000_000);
+  } catch {
+    return;
+  }
+  const names = [...new Set([...text.matchAll(SEDGE_ENV)].map((m) => m[1]))];
+  if (names.length)
+    warnings.push(
+      `${join(repoRoot, '.env')}: ignored ${names.join(', ')} (sedge never reads a repository's .env: endpoints, keys, ` +
+        'paths and the sandbox come from your environment, your config file and flags)',
+    );
 }
 
 function readRepoConfig(repoRoot: string, warnings: string[]): RepoConfig {

@@ -56,6 +56,8 @@ export const UserConfigSchema = RepoConfigSchema.extend({
   context_tokens: positiveInt.optional(),
   recall: z.boolean().optional(),
   verify: z.boolean().optional(),
+  /** only the user's own file (or SEDGE_SANDBOX, --sandbox) may choose it, never a repository */
+  sandbox: z.enum(['read-only', 'workspace-write', 'off']).optional(),
 }).strict();
 
 export type RepoConfig = z.infer<typeof RepoConfigSchema>;
@@ -72,6 +74,11 @@ export interface FlagValues {
   recall?: boolean;
   verify?: boolean;
   api?: 'chat' | 'responses';
+  sandbox?: 'read-only' | 'workspace-write' | 'off';
+  network?: boolean;
+  /** --env NAME: variables handed to the shell beyond the allowlist */
+  passEnv?: string[];
+  approval?: 'ask' | 'auto-edit' | 'auto';
 }
 
 /** The resolved settings one run uses. */
@@ -96,6 +103,12 @@ export interface Settings {
   contextTokens: number;
   recall: boolean;
   verify: boolean;
+  /** how the model's commands and the test command are confined */
+  sandbox: 'read-only' | 'workspace-write' | 'off';
+  /** the sandbox lets the network through */
+  network: boolean;
+  /** variables passed to the shell beyond the allowlist (--env NAME) */
+  passEnv: string[];
   /** where each value came from, for `sedge doctor` and error messages */
   sources: Record<string, string>;
   warnings: string[];
@@ -113,4 +126,5 @@ export const DEFAULTS = {
   contextTokens: 128_000,
   recall: true,
   verify: true,
+  sandbox: 'workspace-write',
 } as const;

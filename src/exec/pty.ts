@@ -7,10 +7,10 @@
  */
 import { stripVTControlCharacters } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { IPty } from '@lydell/node-pty';
 import { createFrameParser } from './framing.js';
 import { createCapture, presentOutput } from './output.js';
@@ -24,10 +24,11 @@ export interface ShellSessionOptions {
   /** bash by default */
   shell?: string;
   /**
-   * argv run in front of the shell, e.g. a sandbox (`['bwrap', ...flags]`); it must keep the terminal as the
-   * shell's controlling tty (no new session) and make the temp dir under os.tmpdir() visible
+   * argv run in front of the shell, e.g. a sandbox (`['bwrap', ...flags, '--']`), or a function of the
+   * session's script dir (which the launcher must make readable). A launcher may start the shell without a
+   * controlling terminal (bwrap --new-session): commands are then stopped by signalling bash's children.
    */
-  launcher?: string[];
+  launcher?: string[] | ((scriptDir: string) => string[]);
   /** time between SIGINT and SIGKILL when a command is stopped (ms) */
   killGraceMs?: number;
   /** how often a running command is checked for waiting on terminal input (ms) */
@@ -68,6 +69,8 @@ interface Live {
   /** what node-pty started (the launcher, or bash) */
   rootPid: number;
   pts: string | undefined;
+  /** bash runs without a controlling terminal (a new session): no job control, no foreground group */
+  noTty: boolean;
   exited: boolean;
   exitCode: number | null;
   sink: ((data: string) => void) | null;
@@ -86,6 +89,19 @@ function onProcessExit(cleanup: () => void): () => void {
   }
   openSessions.add(cleanup);
   return () => openSessions.delete(cleanup);
+}
+
+/** The deepest descendant of `root` whose command name is `name` (the shell behind a launcher). */
+function findShell(root: number, name: string): number | null {
+  let found: number | null = null;
+  for (const pid of descendants(root)) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name) found = pid;
+    } catch {
+      // gone
+    }
+  }
+  return found;
 }
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -121,7 +137,8 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     const initPath = join(dir, 'init.sh');
     await writeFile(initPath, INIT_SCRIPT, { mode: 0o600 });
     const env = buildShellEnv(opts.env);
-    const [file = shell, ...prefix] = [...(opts.launcher ?? []), shell];
+    const launcher = typeof opts.launcher === 'function' ? opts.launcher(dir) : (opts.launcher ?? []);
+    const [file = shell, ...prefix] = [...launcher, shell];
     const term = spawn(file, [...prefix, '--noprofile', '--norc', '--noediting'], {
       name: env.TERM ?? 'dumb',
       cwd: opts.cwd,
@@ -134,6 +151,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
       pid: term.pid,
       rootPid: term.pid,
       pts: (term as unknown as { ptsName?: string }).ptsName,
+      noTty: false,
       exited: false,
       exitCode: null,
       sink: null,
@@ -163,12 +181,22 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
         clearTimeout(timer);
         resolve(false);
       };
-      term.write(` stty -echo 2>/dev/null; . ${shellQuote(initPath)}; __sedge_n=${nonce}\n`);
+      // -icanon: keystrokes a command pushed onto the terminal (TIOCSTI) are visible to `read -t 0` even
+      // without a newline, so __sedge_end can drop them before bash reads its next command
+      term.write(` stty -echo -icanon 2>/dev/null; . ${shellQuote(initPath)}; __sedge_n=${nonce}\n`);
     });
     l.sink = null;
     l.onExit = null;
-    const atPrompt = ok ? foregroundGroup(term.pid) : null;
-    if (atPrompt !== null) l.pid = atPrompt;
+    // behind a launcher, bash is the launcher's deepest descendant of that name; a launcher that started a
+    // new session (a sandbox) leaves it without a controlling terminal
+    const behind = ok && launcher.length > 0 ? findShell(term.pid, basename(shell)) : null;
+    if (behind !== null && foregroundGroup(behind) === null) {
+      l.noTty = true;
+      l.pid = behind;
+    } else {
+      const atPrompt = ok ? foregroundGroup(term.pid) : null;
+      if (atPrompt !== null) l.pid = atPrompt;
+    }
     if (!ok) {
       await killShell(l);
       throw new Error(
@@ -223,6 +251,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
   /** Stop the running command: SIGINT to the foreground group, SIGKILL after the grace. false = bash is stuck. */
   async function stopCommand(l: Live, finished: Promise<void>): Promise<boolean> {
     const finishedWithin = (ms: number) => Promise.race([finished.then(() => true), delay(ms).then(() => false)]);
+    if (l.noTty) return stopWithoutTerminal(l, finishedWithin);
     const signalled = new Set<number>();
     const interrupts = new Map<number, number>();
     const fg = foregroundGroup(l.pid);
@@ -254,6 +283,32 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
       // delivery is asynchronous: return once the group is really gone
       const killEnd = performance.now() + 2000;
       while (groupAlive(g) && performance.now() < killEnd) await delay(10);
+    }
+    return done || l.exited;
+  }
+
+  /**
+   * Without job control, Ctrl-C on a terminal would reach bash and the command alike (one process group);
+   * do the same: SIGINT to bash and its descendants, so bash drops the rest of the command when the child
+   * dies of it. Twice, then SIGKILL for the descendants that ignore it.
+   */
+  async function stopWithoutTerminal(l: Live, finishedWithin: (ms: number) => Promise<boolean>): Promise<boolean> {
+    const signalAll = (pids: number[], sig: NodeJS.Signals) => {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, sig);
+        } catch {
+          // gone
+        }
+      }
+    };
+    signalAll([l.pid, ...descendants(l.pid)], 'SIGINT');
+    let done = await finishedWithin(graceMs);
+    const deadline = performance.now() + graceMs * 2;
+    for (let round = 1; !done && !l.exited && performance.now() < deadline; round++) {
+      if (round < 2) signalAll([l.pid, ...descendants(l.pid)], 'SIGINT');
+      else signalAll(descendants(l.pid), 'SIGKILL');
+      done = await finishedWithin(100);
     }
     return done || l.exited;
   }
@@ -294,7 +349,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     };
     l.onExit = () => finish();
 
-    const prefix = resetTerminal ? 'stty sane -echo 2>/dev/null; ' : '';
+    const prefix = resetTerminal ? 'stty sane -echo -icanon 2>/dev/null; ' : '';
     resetTerminal = false;
     l.term.write(` ${prefix}__sedge_n=${nonce}; __sedge_start; . ${shellQuote(script)} </dev/null\n`);
 

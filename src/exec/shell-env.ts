@@ -2,16 +2,72 @@
  * The environment and the init script of the persistent shell: nothing may page, open an editor or prompt
  * for credentials; no prompt strings, no history; the end sentinel comes from PROMPT_COMMAND.
  */
-/** The variables sedge reads its model endpoint credentials from; kept out of the shell the model drives. */
+import { looksSecret } from '../secrets/redact.js';
+
+/** The variables sedge reads its model endpoint credentials from; never handed to a command, even by --env. */
 export const ENDPOINT_SECRET_ENV: readonly string[] = ['OPENAI_API_KEY'];
 
 /**
- * TERM=dumb: the reader is a model, not a screen. With it most tools (npm, pip, cargo, git, test runners)
- * drop colour, spinners and cursor movement that stripping could only approximate; full-screen programs that
- * insist on a capable terminal (vim, top, less) would only hang an agent, and with dumb they fail fast or are
- * caught waiting on the terminal. Escapes are still stripped for tools that ignore TERM.
+ * What a command inherits from sedge's own environment: an allowlist (locale, paths, toolchain homes, proxies,
+ * CA bundles), never credentials. Anything else reaches a command only when the user names it (--env NAME).
  */
-export const SHELL_ENV_DEFAULTS: Record<string, string | undefined> = {
+export const ENV_ALLOWLIST: readonly string[] = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TMPDIR',
+  'HOSTNAME',
+  'GOPATH',
+  'GOROOT',
+  'GOCACHE',
+  'GOMODCACHE',
+  'GOFLAGS',
+  'GOPROXY',
+  'CARGO_HOME',
+  'RUSTUP_HOME',
+  'JAVA_HOME',
+  'NODE_PATH',
+  'NVM_DIR',
+  'NVM_BIN',
+  'PNPM_HOME',
+  'BUN_INSTALL',
+  'DENO_DIR',
+  'PYENV_ROOT',
+  'VIRTUAL_ENV',
+  'CONDA_PREFIX',
+  'PYTHONPATH',
+  'GEM_HOME',
+  'GEM_PATH',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'NODE_EXTRA_CA_CERTS',
+  'REQUESTS_CA_BUNDLE',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'GIT_AUTHOR_NAME',
+  'GIT_AUTHOR_EMAIL',
+  'GIT_COMMITTER_NAME',
+  'GIT_COMMITTER_EMAIL',
+  'GIT_CONFIG_NOSYSTEM',
+];
+const ALLOWED_PREFIXES = ['LC_', 'XDG_'];
+const SECRET_NAME = /(key|secret|token|passw|pwd|credential|auth|cookie|session|private|signature|cert_pass)/i;
+
+/**
+ * The one table of defaults every command runs with (the persistent shell adds SHELL_ONLY_DEFAULTS): nothing
+ * may page, open an editor or prompt for credentials. TERM=dumb: the reader is a model, not a screen; most
+ * tools then drop colour, spinners and cursor movement, and full-screen programs fail fast instead of hanging.
+ */
+export const ENV_DEFAULTS: Record<string, string | undefined> = {
   TERM: 'dumb',
   PAGER: 'cat',
   GIT_PAGER: 'cat',
@@ -25,6 +81,10 @@ export const SHELL_ENV_DEFAULTS: Record<string, string | undefined> = {
   NO_COLOR: '1',
   FORCE_COLOR: undefined,
   DEBIAN_FRONTEND: 'noninteractive',
+};
+
+/** No prompt strings, no history; the end sentinel comes from PROMPT_COMMAND. */
+export const SHELL_ONLY_DEFAULTS: Record<string, string | undefined> = {
   PS1: '',
   PS2: '',
   HISTFILE: '',
@@ -33,16 +93,28 @@ export const SHELL_ENV_DEFAULTS: Record<string, string | undefined> = {
   ENV: undefined,
 };
 
+export const SHELL_ENV_DEFAULTS: Record<string, string | undefined> = { ...ENV_DEFAULTS, ...SHELL_ONLY_DEFAULTS };
+
 /**
- * process.env overlaid with each layer in turn; `undefined` removes a variable. sedge's own endpoint key
- * (ENDPOINT_SECRET_ENV) is not inherited: the model's shell and the tests it runs have no use for it, and
- * `env` would print it into the conversation, the session file and the provider's logs. Other variables
- * (GH_TOKEN, NPM_TOKEN, ...) pass. A caller that must hand the key on (a sedge child) names it in a layer.
+ * The inherited part: allowlisted names from `source` whose name and value do not look secret, plus the
+ * names in `pass` (--env; the user's explicit choice), never the endpoint key.
  */
+export function allowedEnv(
+  source: Record<string, string | undefined> = process.env,
+  pass: readonly string[] = [],
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source)) {
+    if (value === undefined || ENDPOINT_SECRET_ENV.includes(name)) continue;
+    const listed = ENV_ALLOWLIST.includes(name) || ALLOWED_PREFIXES.some((p) => name.startsWith(p));
+    if (pass.includes(name) || (listed && !SECRET_NAME.test(name) && !looksSecret(value))) env[name] = value;
+  }
+  return env;
+}
+
+/** The allowlisted environment overlaid with each layer in turn; `undefined` removes a variable. */
 export function mergeEnv(...layers: Record<string, string | undefined>[]): Record<string, string> {
-  const inherited: Record<string, string | undefined> = { ...process.env };
-  for (const name of ENDPOINT_SECRET_ENV) delete inherited[name];
-  const merged: Record<string, string | undefined> = Object.assign(inherited, ...layers);
+  const merged: Record<string, string | undefined> = Object.assign(allowedEnv(), ...layers);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) env[k] = v;
   return env;
@@ -55,7 +127,9 @@ export function buildShellEnv(extra: Record<string, string | undefined> = {}): R
 export const INIT_SCRIPT = `PS1=''; PS2=''; PS0=''
 unset HISTFILE TMOUT
 set +H +o history
-__sedge_end() { local __sedge_rc=$?; printf '\\n__SEDGE_%s_E_%d__\\n' "$__sedge_n" "$__sedge_rc"; }
+__sedge_end() { local __sedge_rc=$? __sedge_junk
+while read -r -t 0 2>/dev/null; do read -r -s -t 0.05 -N 65536 __sedge_junk 2>/dev/null; done
+printf '\\n__SEDGE_%s_E_%d__\\n' "$__sedge_n" "$__sedge_rc"; }
 __sedge_start() { printf '__SEDGE_%s_S__\\n' "$__sedge_n"; }
 PROMPT_COMMAND=__sedge_end
 readonly PROMPT_COMMAND

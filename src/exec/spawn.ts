@@ -6,7 +6,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { createCapture, presentOutput } from './output.js';
 import { groupAlive, killGroup } from './process-tree.js';
-import { mergeEnv } from './shell-env.js';
+import { ENV_DEFAULTS, mergeEnv } from './shell-env.js';
 
 export interface RunCommandOptions {
   cwd: string;
@@ -20,6 +20,8 @@ export interface RunCommandOptions {
   killGraceMs?: number;
   /** bash by default */
   shell?: string;
+  /** argv in front of `bash -c CMD`, e.g. the sandbox's launcher */
+  launcher?: string[];
 }
 
 export interface RunCommandResult {
@@ -35,33 +37,23 @@ export interface RunCommandResult {
   truncated: boolean;
 }
 
-export const SPAWN_ENV_DEFAULTS: Record<string, string | undefined> = {
-  CI: '1',
-  NO_COLOR: '1',
-  FORCE_COLOR: undefined,
-  PAGER: 'cat',
-  GIT_PAGER: 'cat',
-  GIT_TERMINAL_PROMPT: '0',
-  GIT_EDITOR: 'true',
-  EDITOR: 'true',
-  VISUAL: 'true',
-  TERM: 'dumb',
-  DEBIAN_FRONTEND: 'noninteractive',
-};
-
 export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<RunCommandResult> {
   const started = performance.now();
   const max = opts.maxOutputBytes ?? 8_000_000;
   const graceMs = opts.killGraceMs ?? 1000;
-  const env = mergeEnv(SPAWN_ENV_DEFAULTS, opts.env ?? {});
+  const env = mergeEnv(ENV_DEFAULTS, opts.env ?? {});
 
   const out = createCapture(max);
   const err = createCapture(max);
   const all = createCapture(max * 2);
   // loaded on first use: importing execa costs ~70 ms, too much for startup when no command runs
   const { execa } = await import('execa');
-  const child = execa(cmd, {
-    shell: opts.shell ?? 'bash',
+  const [launchFile, ...launchArgs] = opts.launcher ?? [];
+  const argv: [string, string[]] = launchFile
+    ? [launchFile, [...launchArgs, opts.shell ?? 'bash', '-c', cmd]]
+    : [cmd, []];
+  const child = execa(argv[0], argv[1], {
+    shell: launchFile ? false : (opts.shell ?? 'bash'),
     cwd: opts.cwd,
     env,
     extendEnv: false,

@@ -21,6 +21,7 @@ export async function runExec(composition: Composition, req: ExecRequest, io: Io
   const { task, json, progress } = req;
   const warn = (m: string) => progress(`sedge: ${m}\n`);
   const color = !json && !io.env.NO_COLOR && Boolean((io.stderr as { isTTY?: boolean }).isTTY);
+  if (composition.sandbox.kind === 'none') warn("--sandbox off: the model's commands and the tests run unconfined");
 
   const ctl = new AbortController();
   let interrupts = 0;
@@ -65,7 +66,7 @@ export async function runExec(composition: Composition, req: ExecRequest, io: Io
       const e = next.value;
       if (e.type === 'error' && e.fatal) fatalSource = e.source;
       if (json && e.type === 'run_start' && e.approval === 'auto')
-        warn('tool calls run without asking (no sandbox yet)');
+        warn(`tool calls run without asking; sandbox: ${composition.sandbox.describe()}`);
       render(e);
       if (e.type === 'run_end') {
         code = exitCodeFor(e.status, fatalSource);

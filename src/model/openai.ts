@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import type { ReasoningEffort, ReasoningPassback } from './models.js';
+import { createRedactor } from '../secrets/redact.js';
 import {
   emptyUsage,
   ModelError,
@@ -221,7 +222,7 @@ export function toModelError(err: unknown, signal: AbortSignal, secret?: string,
   if (!(mapped instanceof ModelError)) return mapped;
   // the key, and credentials in a URL (http://user:pass@host)
   let message = mapped.message.replace(/\/\/[^/@\s]*@/g, '//');
-  if (secret) message = message.replaceAll(secret, '[redacted]');
+  if (secret) message = createRedactor({ env: {}, extra: [secret] })(message);
   return message === mapped.message
     ? mapped
     : new ModelError(message, mapped.status, mapped.retryable, mapped.retryAfterMs);

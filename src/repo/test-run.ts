@@ -24,6 +24,12 @@ export interface RunTestsOptions {
   label?: string;
   /** put back tracked files the run changed (default true) */
   keepTree?: boolean;
+  /** argv in front of `bash -c` (the sandbox the shell runs in) */
+  launcher?: string[];
+  /** applied to the saved log and to what the result carries */
+  redact?: (text: string) => string;
+  /** added to the test environment (after testEnv) */
+  env?: Record<string, string | undefined>;
 }
 
 /**
@@ -58,12 +64,13 @@ export async function runTests(detection: TestDetection, opts: RunTestsOptions =
   const res = await runCommand(detection.command, {
     cwd: detection.cwd,
     timeoutMs,
-    env: testEnv(detection.env),
+    env: { ...testEnv(detection.env), ...opts.env },
     ...(opts.signal ? { signal: opts.signal } : {}),
     maxOutputBytes: 8_000_000,
+    ...(opts.launcher ? { launcher: opts.launcher } : {}),
   });
   const treeChanges = mark ? await restoreTree(mark) : null;
-  const output = res.output;
+  const output = opts.redact ? opts.redact(res.output) : res.output;
   const outputFile = opts.outputDir
     ? await saveOutput(opts.outputDir, opts.label ?? 'tests', detection, res.exitCode, output)
     : null;

@@ -13,7 +13,7 @@ export interface ShellToolOptions {
   maxTimeoutS?: number;
   env?: Record<string, string | undefined>;
   /** argv in front of bash, e.g. a sandbox; see ShellSessionOptions.launcher */
-  launcher?: string[];
+  launcher?: string[] | ((scriptDir: string) => string[]);
   /** for tests: the SIGINT -> SIGKILL grace of the shell session (ms) */
   killGraceMs?: number;
 }

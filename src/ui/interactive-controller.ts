@@ -70,9 +70,8 @@ export function createController(opts: ControllerOptions): Controller {
   const notice = (text: string, tone: 'info' | 'warn' | 'error' = 'info') =>
     store.dispatch({ type: 'ui_notice', text, tone });
 
+  // asks a person; what to ask about is decided by the policy (agent/policy.ts) the composition wires in
   const approve = (req: ApprovalRequest): Promise<Decision> => {
-    if (req.kind !== 'execute' && req.kind !== 'unknown') return Promise.resolve({ decision: 'auto' });
-    if (always.has(req.call.name)) return Promise.resolve({ decision: 'approved' });
     return new Promise<Decision>((resolve) => {
       pending = { req, resolve };
       store.dispatch({ type: 'ui_approval', request: req });
@@ -100,7 +99,8 @@ export function createController(opts: ControllerOptions): Controller {
     }
     const gen = comp.run(task, ctl.signal, {
       ...(messages ? { history: messages } : {}),
-      ...(opts.ask ? { approve } : {}),
+      approve,
+      alwaysAllowed: always,
     });
     try {
       while (true) {

@@ -58,7 +58,7 @@ export async function runInteractive(start: InteractiveStart, io: Io): Promise<n
   const where = composition.isRepo ? composition.workspace : `${cwd} (not a git repository: no /undo)`;
   initial = reduce(initial, {
     type: 'ui_notice',
-    text: `sedge · ${composition.model.id} · ${where}\n${start.ask ? 'commands ask before they run' : 'tool calls run without asking (--ask to approve commands)'} · /help for commands`,
+    text: `sedge · ${composition.model.id} · ${where}\n${start.ask ? 'commands ask before they run' : 'commands run without asking when the sandbox contains them (--ask to approve each)'} · sandbox ${composition.sandbox.mode} · /help for commands`,
   });
   for (const w of warnings.splice(0)) initial = reduce(initial, { type: 'ui_notice', text: w, tone: 'warn' });
   const store = createStore(initial, { batchMs: 150 });

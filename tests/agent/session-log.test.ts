@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newSessionId, openSessionLog, readSessionLog } from '../../src/agent/session-log.js';
-import { decide } from '../../src/agent/policy.js';
 import type { AgentEvent } from '../../src/agent/events.js';
 
 describe('session log', () => {
@@ -26,18 +25,5 @@ describe('session log', () => {
     } finally {
       rmSync(join(dir, '..'), { recursive: true, force: true });
     }
-  });
-});
-
-describe('approval policy', () => {
-  it('runs everything in auto mode', () => {
-    expect(decide('execute', 'shell', 'auto')).toBe('auto');
-  });
-  it('asks for execute-kind calls in ask mode unless allowed for the session', () => {
-    expect(decide('execute', 'shell', 'ask')).toBe('ask');
-    expect(decide('edit', 'sed', 'ask')).toBe('auto');
-    expect(decide('read', 'grep', 'ask')).toBe('auto');
-    expect(decide('think', 'think', 'ask')).toBe('auto');
-    expect(decide('execute', 'shell', 'ask', new Set(['shell']))).toBe('auto');
   });
 });

@@ -27,18 +27,20 @@ afterEach(() => {
 });
 
 describe("the model's shell does not inherit sedge's own endpoint key", () => {
-  it('leaves OPENAI_API_KEY out of the shell environment, and other variables in', () => {
+  it('leaves OPENAI_API_KEY and every other secret-looking variable out of the shell environment', () => {
     const env = buildShellEnv();
     expect(env.OPENAI_API_KEY).toBeUndefined();
     expect(Object.values(env).join('\n')).not.toContain(KEY);
-    expect(env.SEDGE_REVIEW_OTHER_TOKEN).toBe('kept');
+    // issue 12: the environment is an allowlist now; other tokens no longer pass
+    expect(env.SEDGE_REVIEW_OTHER_TOKEN).toBeUndefined();
+    expect(env.PATH).toBe(process.env.PATH);
   });
 
   it("nor does the test command the gate runs (the repo's tests are code the model may have written)", async () => {
     const res = await runCommand('env; echo "key=${OPENAI_API_KEY-unset}"', { cwd: root, timeoutMs: 30_000 });
     expect(res.output).toContain('key=unset');
     expect(res.output).not.toContain(KEY);
-    expect(res.output).toContain('SEDGE_REVIEW_OTHER_TOKEN=kept');
+    expect(res.output).not.toContain('SEDGE_REVIEW_OTHER_TOKEN');
   });
 
   it('so `env` in the shell tool cannot print it', async () => {

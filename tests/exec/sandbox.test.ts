@@ -1,0 +1,295 @@
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createShellSession, type ShellSession } from '../../src/exec/pty.js';
+import {
+  createSandbox,
+  findBwrap,
+  openSandbox,
+  type Sandbox,
+  SandboxUnavailableError,
+} from '../../src/exec/sandbox.js';
+import { runCommand } from '../../src/exec/spawn.js';
+
+/** Skips without bwrap, except under CI=true where bwrap is installed and a skip would hide a failure. */
+const bwrap = findBwrap('/nonexistent');
+const ci = process.env.CI === 'true';
+if (!bwrap && !ci) console.warn('sandbox tests skipped: bubblewrap (bwrap) is not installed');
+const suite = bwrap || ci ? describe : describe.skip;
+const has = (cmd: string) => {
+  try {
+    execFileSync('/bin/sh', ['-c', `command -v ${cmd}`], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const T = { timeoutMs: 20_000 };
+let base: string;
+let home: string;
+let ws: string;
+let sandbox: Sandbox;
+let shell: ShellSession;
+
+// Outside /tmp (the sandbox's /tmp is private), so HOME and the siblings are really visible inside.
+function testBase(): string {
+  for (const dir of ['/var/tmp', tmpdir()])
+    try {
+      return realpathSync(mkdtempSync(join(dir, 'sedge-sbx-')));
+    } catch {
+      // next
+    }
+  throw new Error('no temp dir');
+}
+
+suite('bubblewrap sandbox (workspace-write)', () => {
+  beforeAll(() => {
+    base = testBase();
+    home = join(base, 'home');
+    ws = join(base, 'app');
+    for (const d of [join(home, '.ssh'), join(home, '.aws'), join(home, '.config', 'sedge'), ws])
+      mkdirSync(d, { recursive: true });
+    mkdirSync(join(base, 'app-evil'));
+    mkdirSync(join(base, 'sibling'));
+    writeFileSync(join(home, '.bashrc'), 'orig\n');
+    writeFileSync(join(home, '.ssh', 'id_rsa'), 'CANARY-SSH-KEY\n');
+    writeFileSync(join(home, '.aws', 'credentials'), 'CANARY-AWS\n');
+    writeFileSync(join(home, '.config', 'sedge', 'config.json'), '{"CANARY":"CANARY-CONFIG"}\n');
+    writeFileSync(join(base, 'sibling', 'file'), 'orig\n');
+    execFileSync('git', ['init', '-q'], { cwd: ws });
+    rmSync(join(ws, '.git', 'hooks'), { recursive: true, force: true });
+    symlinkSync(join(base, 'sibling', 'file'), join(ws, 'link-file'));
+    symlinkSync(join(base, 'sibling'), join(ws, 'link-dir'));
+    symlinkSync(join(base, 'sibling', 'new'), join(ws, 'dangling'));
+    symlinkSync(join(home, '.ssh', 'id_rsa'), join(ws, 'key-link'));
+    sandbox = createSandbox({
+      mode: 'workspace-write',
+      workspace: ws,
+      env: { HOME: home, PATH: process.env.PATH },
+      configDir: join(home, '.config', 'sedge'),
+      maxProcesses: 64,
+    });
+    shell = createShellSession({
+      cwd: ws,
+      env: { HOME: home },
+      launcher: (dir) => sandbox.launcher([dir]),
+      killGraceMs: 200,
+    });
+  });
+  afterAll(async () => {
+    await shell?.dispose();
+    sandbox?.dispose();
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it('runs commands in the workspace, which is writable', async () => {
+    const r = await shell.run('pwd; echo hi > made.txt && cat made.txt; echo tmp > /tmp/t && cat /tmp/t', T);
+    expect(r).toMatchObject({ exitCode: 0, output: `${ws}\nhi\ntmp` });
+    expect(readFileSync(join(ws, 'made.txt'), 'utf8')).toBe('hi\n');
+  });
+
+  it('refuses writes outside the workspace and leaves the targets untouched', async () => {
+    const attempts = [
+      'echo pwned >> ~/.bashrc',
+      'echo pwned > /etc/sedge-pwned',
+      'echo pwned > ../sibling/file',
+      'echo pwned > ../sibling/new2',
+      'echo pwned > link-file',
+      'echo pwned > link-dir/file',
+      'echo pwned > link-dir/new3',
+      'echo pwned > dangling',
+      'echo pwned > ../app-evil/f',
+      'mkdir ../app-evil/d',
+    ];
+    for (const cmd of attempts) {
+      const r = await shell.run(cmd, T);
+      expect(r.exitCode, cmd).not.toBe(0);
+    }
+    expect(readFileSync(join(home, '.bashrc'), 'utf8')).toBe('orig\n');
+    expect(readFileSync(join(base, 'sibling', 'file'), 'utf8')).toBe('orig\n');
+    expect(readdirSync(join(base, 'sibling')).sort()).toEqual(['file']);
+    expect(readdirSync(join(base, 'app-evil'))).toEqual([]);
+    expect(existsSync('/etc/sedge-pwned')).toBe(false);
+  });
+
+  it('keeps .git/hooks, .git/config and .sedge read-only, also when absent', async () => {
+    const before = readFileSync(join(ws, '.git', 'config'), 'utf8');
+    for (const cmd of [
+      'echo x >> .git/config',
+      'echo "#!/bin/sh" > .git/hooks/pre-commit',
+      'echo {} > .sedge/config.json',
+      'rm -rf .sedge',
+    ]) {
+      expect((await shell.run(cmd, T)).exitCode, cmd).not.toBe(0);
+    }
+    expect(readFileSync(join(ws, '.git', 'config'), 'utf8')).toBe(before);
+    expect(existsSync(join(ws, '.git', 'hooks', 'pre-commit'))).toBe(false);
+    expect(existsSync(join(ws, '.sedge', 'config.json'))).toBe(false);
+  });
+
+  it('removes the empty mount points it created when disposed', async () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'sedge-sbx-mp-')));
+    const sb = createSandbox({ mode: 'workspace-write', workspace: dir, env: { HOME: '/nonexistent' } });
+    await runCommand('true', { cwd: dir, timeoutMs: 20_000, launcher: sb.launcher() });
+    sb.dispose();
+    expect(readdirSync(dir)).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('masks credentials, also through a symlink in the repo, and sedge config', async () => {
+    for (const cmd of [
+      'cat ~/.ssh/id_rsa',
+      'cat ~/.aws/credentials',
+      'cat key-link',
+      `cat ${join(home, '.config', 'sedge', 'config.json')}`,
+    ]) {
+      const r = await shell.run(cmd, T);
+      expect(r.exitCode, cmd).not.toBe(0);
+      expect(r.output).not.toContain('CANARY');
+    }
+  });
+
+  it('has no network: bash /dev/tcp, node and python sockets, curl, wget, nc, DNS', async () => {
+    const cmds = [
+      'exec 3<>/dev/tcp/1.1.1.1/80',
+      `node -e "require('net').connect(80,'1.1.1.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"`,
+      `node -e "require('dns').lookup('example.com',(e)=>process.exit(e?1:0))"`,
+      'getent hosts example.com',
+    ];
+    if (has('python3')) cmds.push(`python3 -c "import socket; socket.create_connection(('1.1.1.1', 80), timeout=3)"`);
+    if (has('curl')) cmds.push('curl -sS -m 5 http://1.1.1.1/');
+    if (has('wget')) cmds.push('wget -q -T 5 -O- http://1.1.1.1/');
+    if (has('nc')) cmds.push('nc -w 3 1.1.1.1 80 </dev/null');
+    for (const cmd of cmds) expect((await shell.run(cmd, T)).exitCode, cmd).not.toBe(0);
+    // a network namespace of its own: only the loopback device
+    expect((await shell.run("awk 'NR>2 {print $1}' /proc/net/dev", T)).output.trim()).toBe('lo:');
+  });
+
+  it('cannot open /dev/tty, has no capabilities and no_new_privs', async () => {
+    expect((await shell.run('echo hi > /dev/tty', T)).exitCode).not.toBe(0);
+    const r = await shell.run("grep -E '^(CapEff|CapPrm|NoNewPrivs)' /proc/self/status", T);
+    expect(r.output).toMatch(/CapPrm:\s+0+\n/);
+    expect(r.output).toMatch(/CapEff:\s+0+\n/);
+    expect(r.output).toMatch(/NoNewPrivs:\s+1/);
+  });
+
+  it('executes no keystrokes a command pushes onto the terminal (TIOCSTI)', async () => {
+    const py = has('python3');
+    if (!py && !ci) return console.warn('TIOCSTI test skipped: python3 missing');
+    const push =
+      'import fcntl, termios, sys\nfor c in "touch pwned-tiocsti\\n":\n  fcntl.ioctl(1, termios.TIOCSTI, c.encode())';
+    const r = await shell.run(`python3 -c '${push}'`, T);
+    expect(r.exitCode).not.toBe(0);
+    await shell.run('true', T);
+    expect(existsSync(join(ws, 'pwned-tiocsti'))).toBe(false);
+  });
+
+  it('limits the number of processes', async () => {
+    const script = `
+      const { spawn } = require('node:child_process');
+      let ok = 0, failed = 0; const kids = [];
+      for (let i = 0; i < 200; i++) {
+        try { const c = spawn('sleep', ['30']); c.on('error', () => {}); if (c.pid) { ok++; kids.push(c); } else failed++; }
+        catch { failed++; }
+      }
+      for (const c of kids) c.kill('SIGKILL');
+      console.log('started=' + ok + ' refused=' + failed);`;
+    const r = await shell.run(`node -e "${script.replace(/"/g, '\\"').replace(/\n/g, ' ')}"`, T);
+    const started = Number(/started=(\d+)/.exec(r.output)?.[1]);
+    expect(started, r.output).toBeGreaterThan(0);
+    expect(started, r.output).toBeLessThan(64);
+  });
+
+  it('stops a timed-out command and keeps the shell', async () => {
+    await shell.run('cd link-dir 2>/dev/null; cd .; export KEEP=1', T);
+    const r = await shell.run('echo started; sleep 30; echo never', { timeoutMs: 300 });
+    expect(r.timedOut).toBe(true);
+    expect(r.output).toBe('started');
+    const loop = await shell.run('while :; do :; done; echo never', { timeoutMs: 300 });
+    expect(loop.timedOut).toBe(true);
+    expect(loop.output).toBe('');
+    const after = await shell.run('echo $KEEP; echo next', T);
+    expect(after.output).toBe('1\nnext');
+  });
+
+  it('runs one-shot commands (the test gate) in the same sandbox', async () => {
+    const launcher = sandbox.launcher();
+    const ok = await runCommand('echo fine; ls ~/.ssh | wc -l', { cwd: ws, timeoutMs: 20_000, launcher });
+    expect(ok).toMatchObject({ exitCode: 0, stdout: 'fine\n0\n' });
+    const bad = await runCommand('echo pwned > ../sibling/file', { cwd: ws, timeoutMs: 20_000, launcher });
+    expect(bad.exitCode).not.toBe(0);
+    expect(readFileSync(join(base, 'sibling', 'file'), 'utf8')).toBe('orig\n');
+  });
+
+  it('leaves no process behind when its parent is killed with SIGKILL', async () => {
+    const marker = `sedge-orphan-${process.pid}-${Date.now()}`;
+    const launcher = sandbox.launcher();
+    const script = `
+      const { spawn } = require('node:child_process');
+      const c = spawn(process.argv[1], process.argv.slice(2), { stdio: ['ignore', 'pipe', 'inherit'] });
+      c.stdout.on('data', (d) => { if (String(d).includes('ready')) process.stdout.write('ready\\n'); });`;
+    const parent = spawn(
+      process.execPath,
+      ['-e', script, ...launcher, 'bash', '-c', `(exec -a ${marker} sleep 300) & echo ready; wait`],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve) => parent.stdout.on('data', (d) => String(d).includes('ready') && resolve()));
+    const seen = Date.now() + 10_000;
+    while (findByMarker(marker).length === 0 && Date.now() < seen) await new Promise((r) => setImmediate(r));
+    expect(findByMarker(marker).length).toBeGreaterThan(0);
+    const gone = new Promise((r) => parent.on('exit', r));
+    parent.kill('SIGKILL');
+    await gone;
+    const deadline = Date.now() + 10_000;
+    while (findByMarker(marker).length > 0 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    expect(findByMarker(marker)).toEqual([]);
+  });
+});
+
+suite('bubblewrap sandbox (read-only)', () => {
+  it('refuses writes in the workspace too', async () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'sedge-sbx-ro-')));
+    const sb = createSandbox({ mode: 'read-only', workspace: dir, env: { HOME: '/nonexistent' } });
+    const r = await runCommand('cat /dev/null && echo x > f', { cwd: dir, timeoutMs: 20_000, launcher: sb.launcher() });
+    sb.dispose();
+    expect(r.exitCode).not.toBe(0);
+    expect(existsSync(join(dir, 'f'))).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+function findByMarker(marker: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').startsWith(marker)) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+describe('no usable sandbox', () => {
+  it('is an error naming the cause, never an unconfined sandbox', async () => {
+    const spec = { mode: 'workspace-write' as const, workspace: tmpdir() };
+    expect(() => createSandbox({ ...spec, bwrapPath: null })).toThrow(/not installed/);
+    expect(() => createSandbox({ ...spec, bwrapPath: 'bwrap' })).toThrow(SandboxUnavailableError);
+    await expect(openSandbox({ ...spec, bwrapPath: '/bin/false' })).rejects.toThrow(/cannot start a sandbox here/);
+    expect((await openSandbox({ ...spec, mode: 'off' })).kind).toBe('none');
+  });
+});
