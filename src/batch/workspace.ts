@@ -50,8 +50,8 @@ function serial<T>(repo: string, fn: () => Promise<T>): Promise<T> {
  */
 const CHECKOUT = `
 cd "$1" 2>/dev/null || exit 10
-git rev-parse --git-dir >/dev/null 2>&1 || exit 11
-base=$(git rev-parse --verify --quiet "$3^{commit}") || exit 12
+base=$(git rev-parse --verify --quiet "$3^{commit}" 2>/dev/null)
+case $? in 0) ;; 128) exit 11 ;; *) exit 12 ;; esac
 # the repository's own hooks (a post-checkout that installs dependencies, ...) do not run for a task checkout
 git -c core.hooksPath=/dev/null worktree add --detach --quiet "$2" "$base" 2>/dev/null ||
   { git worktree prune && git -c core.hooksPath=/dev/null worktree add --detach --quiet "$2" "$base"; } || exit 13

@@ -162,4 +162,18 @@ describe('sedge batch budgets and the --repos short form', () => {
     const summary = parseJsonl(readFileSync(join(out, 'summary.jsonl'), 'utf8'));
     expect(summary.map((l) => l.status)).toEqual(['done', 'done']);
   }, 120_000);
+
+  it('--max-steps is the step budget of every task (a task that needs more ends limit, exit 4)', async () => {
+    const manifest = join(work, 'steps.jsonl');
+    writeFileSync(
+      manifest,
+      `${JSON.stringify({ id: 'st', repo: repos[0]?.dir, task: taskText('fix', 'st'), test_cmd: 'sh check.sh' })}\n`,
+    );
+    const out = join(work, 'out-steps');
+    const res = await batchInProcess([manifest, '--out', out, '--max-steps', '1'], { cwd: work, env: env() });
+    expect(res.code).toBe(1);
+    const [line] = parseJsonl(readFileSync(join(out, 'summary.jsonl'), 'utf8'));
+    expect(line).toMatchObject({ id: 'st', status: 'limit', exit_code: 4, steps: 1 });
+    expect(line?.reason).toContain('step limit');
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ const env = () => ({
   SEDGE_MODEL: 'scripted-model',
 });
 
-describe('sedge batch: 21 tasks over 5 repos with mixed outcomes', () => {
+describe('sedge batch: 22 tasks over 5 repos with mixed outcomes', () => {
   it('reports fixed, still failing, timeout, missing repo and model error, and leaves the originals untouched', async () => {
     // repo 4 is also reached as a URL: a bare clone behind file://
     const bare = join(work, 'r4.git');
@@ -80,6 +80,9 @@ describe('sedge batch: 21 tasks over 5 repos with mixed outcomes', () => {
     add('hang', repos[0]?.dir as string, 'hang', 'timeout');
     add('model-err', repos[1]?.dir as string, 'modelerr', 'failed');
     add('no-repo', join(work, 'does-not-exist'), 'fix', 'error');
+    const plain = join(work, 'plain-dir');
+    mkdirSync(plain);
+    add('not-git', plain, 'fix', 'error');
     add('on-ref', r3, 'nofix', 'done', { ref: 'already-good' });
     add('bad-ref', r3, 'fix', 'error', { ref: 'no-such-branch' });
     // a task whose run cannot even be built (its model's replay file is missing): an error, the batch goes on
@@ -89,24 +92,25 @@ describe('sedge batch: 21 tasks over 5 repos with mixed outcomes', () => {
     const out = join(work, 'out');
 
     const res = await batchInProcess(
-      [manifest, '--out', out, '--concurrency', '4', '--timeout-per-task', '6', '--verify-rounds', '0'],
+      [manifest, '--out', out, '--concurrency', '4', '--timeout-per-task', '15', '--verify-rounds', '0'],
       { cwd: work, env: env() },
     );
     expect(res.stderr).not.toContain('internal error');
     expect(res.code).toBe(1);
 
     const summary = parseJsonl(readFileSync(join(out, 'summary.jsonl'), 'utf8'));
-    expect(summary).toHaveLength(21);
+    expect(summary).toHaveLength(22);
     const got = new Map(summary.map((s) => [s.id as string, s.status as string]));
     expect(Object.fromEntries(got)).toEqual(Object.fromEntries(expected));
     // one plain progress line per finished task
-    expect(res.stderr.match(/^\[\d+\/21\] /gm)).toHaveLength(21);
+    expect(res.stderr.match(/^\[\d+\/22\] /gm)).toHaveLength(22);
 
     const result = (id: string) => JSON.parse(readFileSync(join(out, id, 'result.json'), 'utf8'));
     expect(result('model-err').exit_code).toBe(3);
     expect(result('hang').exit_code).toBe(4);
     expect(result('no-repo')).toMatchObject({ exit_code: 1, reason: expect.stringContaining('not found') });
     expect(result('on-ref')).toMatchObject({ base_ref: goodRef, verified: true, patch_bytes: 0 });
+    expect(result('not-git').reason).toContain('not a git repository');
     expect(result('bad-ref').reason).toContain('ref "no-such-branch" not found');
     expect(result('bad-model').reason).toContain('missing.jsonl');
     const t00 = result('t00');

@@ -81,6 +81,9 @@ describe('sedge batch --resume after SIGKILL of the driver', () => {
     expect(finishedBefore.length).toBeGreaterThan(0);
     expect(finishedBefore.length).toBeLessThan(12);
     expect(finishedBefore).not.toContain(killedAt);
+    const killedAtMs = Date.now();
+    const resultOf = (id: string) => readFileSync(join(out, id, 'result.json'), 'utf8');
+    const before = new Map(finishedBefore.map((id) => [id, resultOf(id)]));
 
     // Without --resume the used DIR is refused.
     const refused = await runCli(args, { cwd: work, env: env() });
@@ -96,7 +99,11 @@ describe('sedge batch --resume after SIGKILL of the driver', () => {
     const secondRun = router.firstTurns.slice(firstRun.length);
     for (const id of finishedBefore) expect(secondRun).not.toContain(id);
     expect(secondRun).toContain(killedAt);
-    expect([...secondRun, ...finishedBefore].sort()).toEqual(ids);
+    // each finished task's result is the one from before the kill; every other task ran after it
+    for (const id of ids) {
+      if (before.has(id)) expect(resultOf(id)).toBe(before.get(id));
+      else expect(Date.parse(JSON.parse(resultOf(id)).started_at)).toBeGreaterThanOrEqual(killedAtMs - 1000);
+    }
     expect(res.stderr).toContain(`${finishedBefore.length} already finished`);
     for (const r of repos) {
       expect(gitOut(r.dir, 'status', '--porcelain')).toBe('');
