@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
-import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
 import { readPrompt } from '../config/prompts.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { boundedDiff } from './bounded-diff.js';
 import { runSed, type SedOutput, type SedResult } from './sed-engine.js';
 import { parseSedScript } from './sed-script.js';
 import type { SedCommand, SedProgram } from './sed-types.js';
@@ -95,10 +95,8 @@ async function runSedTool(
   }
   if (signal.aborted) return error('sed was interrupted; nothing was written.');
   await writeFileAtomic(abs, file.bom + joinLines(after, file.eol, file.trailingNewline));
-  const diff = createTwoFilesPatch(rel, rel, oldText, newText, undefined, undefined, {
-    context: 3,
-    headerOptions: { includeIndex: false, includeUnderline: false, includeFileHeaders: true },
-  });
+  // bounded: an edit of every line of a big file must not hold the main thread (Myers is quadratic there)
+  const diff = boundedDiff(rel, oldText, newText).text;
   const note = file.eol === '\r\n' ? '\n(CRLF line endings kept)' : '';
   return { output: `${diff.trimEnd()}${note}`, data: { diff, files_changed: [rel] } };
 }
