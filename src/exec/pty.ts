@@ -14,6 +14,7 @@ import type { IPty } from 'node-pty';
 import { createFrameParser } from './framing.js';
 import { createCapture, presentOutput, stripAnsi } from './output.js';
 import { descendants, foregroundGroup, groupAlive, killGroup, waitingOnTerminal } from './process-tree.js';
+import { newProcTag, reapTagged, TAG_VAR } from './reaper.js';
 import { buildShellEnv, INIT_SCRIPT } from './shell-env.js';
 
 export interface ShellSessionOptions {
@@ -102,7 +103,10 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
   let disposed = false;
   let counter = 0;
   let queue: Promise<unknown> = Promise.resolve();
+  // daemons the model starts (setsid, double forks) carry the tag and end with the session: see reaper.ts
+  const tag = newProcTag();
   const untrack = onProcessExit(() => {
+    reapTagged(tag, 3);
     if (live && !live.exited)
       for (const pid of new Set([live.pid, live.rootPid])) {
         try {
@@ -120,7 +124,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     dir ??= await mkdtemp(join(tmpdir(), 'sedge-shell-'));
     const initPath = join(dir, 'init.sh');
     await writeFile(initPath, INIT_SCRIPT, { mode: 0o600 });
-    const env = buildShellEnv(opts.env);
+    const env: Record<string, string> = { ...buildShellEnv(opts.env), [TAG_VAR]: tag };
     const [file = shell, ...prefix] = [...(opts.launcher ?? []), shell];
     const term = spawn(file, [...prefix, '--noprofile', '--norc', '--noediting'], {
       name: env.TERM ?? 'dumb',
@@ -362,6 +366,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
       const l = live;
       live = null;
       if (l) await killShell(l);
+      reapTagged(tag);
       if (dir) await rm(dir, { recursive: true, force: true });
       dir = null;
       untrack();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processAlive } from '../../src/exec/process-tree.js';
+import { createShellSession } from '../../src/exec/pty.js';
 import { runCommand } from '../../src/exec/spawn.js';
 import { runTests } from '../../src/repo/test-run.js';
 
@@ -105,5 +106,27 @@ describe('issue 13.3: daemons do not outlive the command', () => {
     expect(pids).toHaveLength(3);
     for (const pid of pids) expect(processAlive(pid), `pid ${pid}`).toBe(false);
     expect(await portOpen(port)).toBe(false);
+  }, 60_000);
+});
+
+describe('issue 13.3: daemons the model starts in the persistent shell end with the session', () => {
+  it('a setsid daemon and a double fork started by a shell command are gone after dispose', async () => {
+    const pidFile = join(root, 'shell.pid');
+    const shell = createShellSession({ cwd: root, killGraceMs: 200 });
+    try {
+      const r = await shell.run(
+        `setsid bash -c 'echo $$ >> ${pidFile}; exec sleep 300' >/dev/null 2>&1 < /dev/null &\n` +
+          `( ( bash -c 'echo $$ >> ${pidFile}; exec sleep 301' >/dev/null 2>&1 < /dev/null & ) & )\n` +
+          `for i in $(seq 1 200); do [ "$(wc -l < ${pidFile})" -ge 2 ] && break; sleep 0.05; done; echo up`,
+        { timeoutMs: 20_000 },
+      );
+      expect(r.output).toContain('up');
+      for (const pid of pidsIn(pidFile)) expect(processAlive(pid)).toBe(true);
+    } finally {
+      await shell.dispose();
+    }
+    const pids = pidsIn(pidFile);
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) expect(processAlive(pid), `pid ${pid}`).toBe(false);
   }, 60_000);
 });
