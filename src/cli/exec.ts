@@ -65,17 +65,18 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
   }
 
   const ctl = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      warn('interrupted; stopping (press Ctrl-C again to quit at once)');
+  // SIGINT, SIGTERM and SIGHUP all stop the run the same way (run_end aborted, trace, children ended, temp
+  // removed); the exit code says which: 128 + the signal number
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stoppedBy === undefined) {
+      stoppedBy = sig;
+      warn(`${sig === 'SIGINT' ? 'interrupted' : `got ${sig}`}; stopping (press Ctrl-C again to quit at once)`);
       ctl.abort(new Error('interrupted'));
-    } else process.exit(EXIT.interrupted);
+    } else if (sig === 'SIGINT') process.exit(EXIT.interrupted);
   };
   const signals = io.signals ?? process;
-  signals.on('SIGINT', onSigint);
-  signals.on('SIGTERM', onSigint);
+  for (const sig of STOP_SIGNALS) signals.on(sig, onSignal);
 
   // `sedge exec --json | head -1`: once the reader is gone, stop the run instead of dying on EPIPE.
   let stdoutGone = false;
@@ -117,11 +118,17 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
       }
     }
   } finally {
-    signals.off('SIGINT', onSigint);
-    signals.off('SIGTERM', onSigint);
+    for (const sig of STOP_SIGNALS) signals.off(sig, onSignal);
     await composition.close();
   }
-  return code;
+  return stoppedBy && code === EXIT.interrupted ? signalExitCode(stoppedBy) : code;
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** 128 + the signal's number, as a shell reports a process ended by it: 130, 143, 129. */
+export function signalExitCode(sig: NodeJS.Signals): number {
+  return 128 + (sig === 'SIGTERM' ? 15 : sig === 'SIGHUP' ? 1 : 2);
 }
 
 function usage(io: Io, message: string): number {
