@@ -103,6 +103,8 @@ export async function* runAgent(
     deps.verify?.start?.(ctl.signal);
 
     let verifyRound = 0;
+    // consecutive failed tool calls, across steps: a model repeating a malformed call is stopped early
+    let toolErrors = 0;
     while (true) {
       if (ctl.signal.aborted) throw abortEnd(timedOut);
       if (steps >= limits.maxSteps) throw new LoopEnd('limit', `step limit reached (${limits.maxSteps} steps)`);
@@ -180,6 +182,13 @@ export async function* runAgent(
         const result = yield* forward(runCall(call, deps, ctl.signal, changed, turn.finishReason === 'length'), stamp);
         if (result.changedSomething) changed = true;
         messages.push({ role: 'tool', tool_call_id: call.id, name: call.name, content: result.output });
+        toolErrors = result.failed ? toolErrors + 1 : 0;
+        if (limits.maxToolErrors > 0 && toolErrors >= limits.maxToolErrors) {
+          throw new LoopEnd(
+            'limit',
+            `${toolErrors} tool calls in a row failed (last: ${call.name}: ${firstLine(result.output)})`,
+          );
+        }
       }
     }
   } catch (err) {
@@ -234,6 +243,8 @@ async function* forward<R>(
 interface CallOutcome {
   output: string;
   changedSomething: boolean;
+  /** the call failed (bad arguments, a tool error, cut off); a user's denial does not count */
+  failed?: boolean;
 }
 
 const MAX_CONTINUATIONS = 3;
@@ -261,7 +272,7 @@ async function* runCall(
   // finish_reason "length": the last call's arguments were cut mid-way; say so rather than "invalid JSON".
   if (cutOff && typeof args === 'string' && args.trim()) {
     yield { type: 'tool_end', call_id: call.id, name: call.name, is_error: true, output: CUT_OFF, duration_ms: 0 };
-    return { output: CUT_OFF, changedSomething: false };
+    return { output: CUT_OFF, changedSomething: false, failed: true };
   }
 
   if (tool && deps.approve && kind !== 'think') {
@@ -318,7 +329,7 @@ async function* runCall(
     ...(run.data ? { data: run.data } : {}),
     duration_ms: Math.round(run.durationMs),
   };
-  return { output: run.output, changedSomething: mayChange && !run.isError };
+  return { output: run.output, changedSomething: mayChange && !run.isError, failed: Boolean(run.isError) };
 }
 
 function safeJson(text: string): unknown {
@@ -327,6 +338,11 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+function firstLine(text: string): string {
+  const line = text.trim().split('\n')[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
 function errorText(err: unknown): string {

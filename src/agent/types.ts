@@ -11,6 +11,8 @@ export interface Limits {
   verifyRounds: number;
   /** context window of the model, in tokens (for compaction) */
   contextTokens: number;
+  /** consecutive failed tool calls that end the run (0 = no cap) */
+  maxToolErrors: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -18,6 +20,7 @@ export const DEFAULT_LIMITS: Limits = {
   timeoutMs: 0,
   verifyRounds: 3,
   contextTokens: 128_000,
+  maxToolErrors: 5,
 };
 
 export interface ApprovalRequest {

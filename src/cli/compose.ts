@@ -75,6 +75,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
       ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
       replayDelayMs: Number(env.SEDGE_REPLAY_DELAY_MS ?? 0) || 0,
       onRetry: (n, message) => opts.onWarning?.(`model request failed, retry ${n}: ${message}`),
+      retries: settings.modelRetries,
+      idleTimeoutMs: settings.modelIdleTimeoutS * 1000,
     });
 
   const sessionId = opts.sessionId ?? newSessionId();
@@ -131,6 +133,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
           timeoutMs: settings.timeoutS * 1000,
           verifyRounds: settings.verifyRounds,
           contextTokens: settings.contextTokens,
+          maxToolErrors: settings.maxToolErrors,
         },
         cwd: opts.cwd,
         sessionId,

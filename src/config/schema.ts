@@ -13,6 +13,8 @@ export const RepoConfigSchema = z
     shell_timeout_s: positiveInt.optional(),
     /** strict: done needs a green suite; new-only: failures that predate the run do not block */
     verify_policy: z.enum(['strict', 'new-only']).optional(),
+    /** consecutive failed tool calls that end the run (0 = no cap) */
+    max_tool_errors: z.number().int().min(0).optional(),
   })
   .strict();
 
@@ -25,6 +27,10 @@ export const UserConfigSchema = RepoConfigSchema.extend({
   context_tokens: positiveInt.optional(),
   recall: z.boolean().optional(),
   verify: z.boolean().optional(),
+  /** a model stream with no data for this long is a stall: abort and retry */
+  model_idle_timeout_s: positiveInt.optional(),
+  /** retries of a failed model request (rate limits, 5xx, stalls, cut streams) */
+  model_retries: z.number().int().min(0).max(20).optional(),
 }).strict();
 
 export type RepoConfig = z.infer<typeof RepoConfigSchema>;
@@ -47,6 +53,9 @@ export interface Settings {
   contextTokens: number;
   recall: boolean;
   verify: boolean;
+  maxToolErrors: number;
+  modelIdleTimeoutS: number;
+  modelRetries: number;
   /** where each value came from, for `sedge doctor` and error messages */
   sources: Record<string, string>;
   warnings: string[];
@@ -64,4 +73,7 @@ export const DEFAULTS = {
   contextTokens: 128_000,
   recall: true,
   verify: true,
+  maxToolErrors: 5,
+  modelIdleTimeoutS: 120,
+  modelRetries: 3,
 } as const;

@@ -13,6 +13,10 @@ export interface ModelSettings {
   /** pause between replayed pieces (demo pacing) */
   replayDelayMs?: number;
   onRetry?: (attempt: number, message: string) => void;
+  /** retries after the first attempt; default 3 */
+  retries?: number;
+  /** a stream with no data for this long is retried, ms; default 120 s */
+  idleTimeoutMs?: number;
 }
 
 /** A missing key or endpoint, or an unreadable replay file: a usage/config error (exit 2). */
@@ -46,5 +50,9 @@ export function createModel(s: ModelSettings): ModelClient {
     ...(s.apiKey ? { apiKey: s.apiKey } : {}),
     ...(s.baseURL ? { baseURL: s.baseURL } : {}),
   });
-  return withRetry(client, { ...(s.onRetry ? { onRetry: (n, e) => s.onRetry?.(n, e.message) } : {}) });
+  return withRetry(client, {
+    ...(s.onRetry ? { onRetry: (n, e) => s.onRetry?.(n, e.message) } : {}),
+    ...(s.retries !== undefined ? { retries: s.retries } : {}),
+    ...(s.idleTimeoutMs !== undefined ? { idleTimeoutMs: s.idleTimeoutMs } : {}),
+  });
 }

@@ -12,8 +12,10 @@ export type ScriptStep =
       argChunk?: number;
       /** abort the connection after this many SSE chunks (a mid-stream failure) */
       dropAfter?: number;
+      /** stop sending after this many SSE chunks and keep the connection open (a stalled stream) */
+      stallAfter?: number;
     })
-  | { error: { status: number; message: string } }
+  | { error: { status: number; message: string; code?: string; type?: string } }
   | ((request: ChatRequest) => ScriptStep);
 
 export interface ChatRequest {
@@ -66,7 +68,8 @@ export async function startScriptedServer(script: ScriptStep[] = []): Promise<Sc
     }
     if ('error' in step) {
       res.writeHead(step.error.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: step.error.message, type: 'scripted' } }));
+      const { message, code, type } = step.error;
+      res.end(JSON.stringify({ error: { message, type: type ?? 'scripted', ...(code ? { code } : {}) } }));
       return;
     }
     const id = `chatcmpl-${++counter}`;
@@ -78,6 +81,7 @@ export async function startScriptedServer(script: ScriptStep[] = []): Promise<Sc
         res.destroy();
         return;
       }
+      if (step.stallAfter !== undefined && sent >= step.stallAfter) return; // close() ends the connection
       res.write(`data: ${JSON.stringify(chunk)}\n\n`);
       sent++;
     }
