@@ -11,7 +11,8 @@ import { stateDir } from '../config/paths.js';
 import type { Settings } from '../config/schema.js';
 import { createModel } from '../model/create.js';
 import type { Message, ModelClient } from '../model/types.js';
-import { findRepoRoot, readAgentsMd } from '../repo/root.js';
+import { findRepoRoot, gitDirOf, readAgentsMd } from '../repo/root.js';
+import { sweepTempFiles } from '../fs/atomic-write.js';
 import { createGrepTool } from '../tools/grep.js';
 import { createSedTool } from '../tools/sed.js';
 import { createShellTool } from '../tools/shell.js';
@@ -86,10 +87,14 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   const sessionPath = join(state, 'sessions', `${sessionId}.jsonl`);
 
   const readOnlyRoots = [outputsDir];
+  // temp files of atomic edits live in the git dir, and what a killed run left there is removed now
+  const gitDir = root ? gitDirOf(root) : null;
+  const editTmp = gitDir ? join(gitDir, 'sedge-tmp') : undefined;
+  if (editTmp) sweepTempFiles(editTmp);
   const tools: Tool[] = [
     createShellTool({ workspace: opts.cwd, defaultTimeoutS: settings.shellTimeoutS }),
     createGrepTool({ workspace, readOnlyRoots }),
-    createSedTool({ workspace, readOnlyRoots }),
+    createSedTool({ workspace, readOnlyRoots, ...(editTmp ? { tmpDir: editTmp } : {}) }),
     createThinkTool(),
   ];
   // per-repo traces (issue 4): null outside git

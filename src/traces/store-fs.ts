@@ -1,13 +1,11 @@
 /** File helpers for the trace store: private dirs/files, a cross-process lock, atomic replace. */
 import {
   closeSync,
-  fsyncSync,
   linkSync,
   mkdirSync,
   chmodSync,
   openSync,
   readFileSync,
-  renameSync,
   statSync,
   unlinkSync,
   writeSync,
@@ -18,19 +16,6 @@ import { randomBytes } from 'node:crypto';
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
-}
-
-/** Write a whole file atomically (temp + fsync + rename), mode 0600. */
-export function writeFileAtomic(path: string, data: string): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
 }
 
 function pause(ms: number): void {

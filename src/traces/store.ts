@@ -11,7 +11,8 @@ import type { TraceRecord } from './record.js';
 import { createRedactor, redactDeep, type Redactor } from './redact.js';
 import { createRanker, type RankParams, type RankQuery, type Ranker } from './rank.js';
 import { decodeIndex, docOf, encodeIndex, selectWithinCap, type TraceDoc } from './store-index.js';
-import { ensurePrivateDir, withLock, writeFileAtomic } from './store-fs.js';
+import { writeFileAtomicSync } from '../fs/atomic-write.js';
+import { ensurePrivateDir, withLock } from './store-fs.js';
 
 export type { TraceDoc } from './store-index.js';
 
@@ -188,7 +189,7 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     const s = load();
     if (!s.dirty || s.ino === 0) return;
     ensurePrivateDir(dir);
-    writeFileAtomic(indexPath, encodeIndex(s.ino, s.size, s.docs));
+    writeFileAtomicSync(indexPath, encodeIndex(s.ino, s.size, s.docs), { mode: 0o600 });
     s.dirty = false;
   }
 
@@ -218,7 +219,7 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
       removed = s.docs.length - kept.length;
       if (!removed) return;
       const lines = kept.map((d) => readRecord(d)).filter((r): r is TraceRecord => r !== null);
-      writeFileAtomic(logPath, lines.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      writeFileAtomicSync(logPath, lines.map((r) => `${JSON.stringify(r)}\n`).join(''), { mode: 0o600 });
       state = null;
       flush();
     });
