@@ -4,13 +4,14 @@
  * index.json is a compact summary rebuilt from the log when missing or stale. Torn lines (kill -9
  * mid-write) are skipped with a warning. Over the size cap, the least useful records are evicted.
  */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir as defaultCacheDir } from '../config/paths.js';
 import type { TraceRecord } from './record.js';
 import { createRedactor, redactDeep, type Redactor } from './redact.js';
 import { createRanker, type RankParams, type RankQuery, type Ranker } from './rank.js';
 import { decodeIndex, docOf, encodeIndex, selectWithinCap, type TraceDoc } from './store-index.js';
+import { appendWhole } from '../fs/append-whole.js';
 import { writeFileAtomicSync } from '../fs/atomic-write.js';
 import { ensurePrivateDir, withLock } from './store-fs.js';
 
@@ -251,8 +252,7 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
           readSync(fd, last, 0, 1, st.size - 1);
           if (last[0] !== 10) data = Buffer.concat([Buffer.from('\n'), line]);
         }
-        let written = 0;
-        while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+        appendWhole(fd, data);
       } finally {
         closeSync(fd);
       }
