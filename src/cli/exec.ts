@@ -1,7 +1,9 @@
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { AgentEvent } from '../agent/events.js';
 import { ConfigError } from '../config/load.js';
+import { stateDir } from '../config/paths.js';
+import { acquireRunLock, type RunLock, RunLockedError } from '../fs/run-lock.js';
 import { ModelConfigError } from '../model/create.js';
 import { EXIT, exitCodeFor } from '../headless/exit-codes.js';
 import { createTextRenderer } from '../headless/text.js';
@@ -24,6 +26,7 @@ const EXEC_OPTIONS = {
   json: { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
   verbose: { type: 'boolean', short: 'v' },
+  'no-lock': { type: 'boolean' },
 } as const;
 
 /** `sedge exec [options] TASK`: one task, no questions, events out, exit code = outcome. */
@@ -62,6 +65,18 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError)
       return usage(io, err.message);
     throw err;
+  }
+
+  // one run per work tree: a second one would interleave edits and commands with the first
+  let lock: RunLock | null = null;
+  if (!values['no-lock']) {
+    try {
+      lock = acquireRunLock(join(stateDir(io.env), 'locks'), composition.workspace, composition.sessionId);
+    } catch (err) {
+      await composition.close();
+      if (err instanceof RunLockedError) return usage(io, err.message);
+      throw err;
+    }
   }
 
   const ctl = new AbortController();
@@ -120,6 +135,7 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
   } finally {
     for (const sig of STOP_SIGNALS) signals.off(sig, onSignal);
     await composition.close();
+    lock?.release();
   }
   return stoppedBy && code === EXIT.interrupted ? signalExitCode(stoppedBy) : code;
 }

@@ -33,7 +33,8 @@ Options
   --no-recall            do not recall prior work in this repo
   -C, --cd DIR           run in DIR
   -v, --verbose          also print the model's commentary on stderr
+  --no-lock              run even if another sedge run holds this work tree's lock
 
 Exit codes
   0 done   1 failed or tests failed   2 usage or config error   3 model/provider error
-  4 a limit was hit   130 interrupted`;
+  4 a limit was hit   130 interrupted (143 SIGTERM, 129 SIGHUP)`;
