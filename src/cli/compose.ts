@@ -13,6 +13,7 @@ import { createModel } from '../model/create.js';
 import type { Message, ModelClient } from '../model/types.js';
 import { findRepoRoot, gitDirOf, readAgentsMd } from '../repo/root.js';
 import { sweepTempFiles } from '../fs/atomic-write.js';
+import { excludeProgramDirs } from '../exec/system-programs.js';
 import { createGrepTool } from '../tools/grep.js';
 import { createSedTool } from '../tools/sed.js';
 import { createShellTool } from '../tools/shell.js';
@@ -64,6 +65,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   const env = opts.env ?? process.env;
   const root = findRepoRoot(opts.cwd);
   const workspace = root ?? opts.cwd;
+  // bash and git are never taken from the repository (`.` on PATH, a PATH dir inside it)
+  excludeProgramDirs([workspace, opts.cwd]);
   const settings = loadSettings({ repoRoot: root, env, flags: opts.flags ?? {} });
   for (const w of settings.warnings) opts.onWarning?.(w);
 

@@ -16,6 +16,7 @@ import { createCapture, presentOutput, stripAnsi } from './output.js';
 import { descendants, foregroundGroup, groupAlive, killGroup, waitingOnTerminal } from './process-tree.js';
 import { newProcTag, reapTagged, TAG_VAR } from './reaper.js';
 import { buildShellEnv, INIT_SCRIPT } from './shell-env.js';
+import { systemProgram } from './system-programs.js';
 
 export interface ShellSessionOptions {
   cwd: string;
@@ -92,7 +93,7 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function createShellSession(opts: ShellSessionOptions): ShellSession {
-  const shell = opts.shell ?? 'bash';
+  const shell = opts.shell ?? systemProgram('bash');
   const graceMs = opts.killGraceMs ?? 500;
   const pollMs = opts.pollMs ?? 200;
   const maxChars = opts.maxOutputChars ?? 4_000_000;

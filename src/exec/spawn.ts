@@ -8,6 +8,7 @@ import { createCapture, presentOutput } from './output.js';
 import { groupAlive, killGroup } from './process-tree.js';
 import { newProcTag, reapTagged, TAG_VAR } from './reaper.js';
 import { mergeEnv } from './shell-env.js';
+import { systemProgram } from './system-programs.js';
 
 export interface RunCommandOptions {
   cwd: string;
@@ -67,7 +68,7 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
   // loaded on first use: importing execa costs ~70 ms, too much for startup when no command runs
   const { execa } = await import('execa');
   const child = execa(cmd, {
-    shell: opts.shell ?? 'bash',
+    shell: opts.shell ?? systemProgram('bash'),
     cwd: opts.cwd,
     env,
     extendEnv: false,
