@@ -44,7 +44,7 @@ export async function openRepoTraces(opts: {
       const start = events.find((e) => e.type === 'run_start');
       if (start?.type !== 'run_start' || !start.task.trim()) return null;
       const rec = await attachBlobHashes(distillTrace(events, { ...meta, repoRoot: ident!.root }), ident!.root);
-      const written = store.append(rec);
+      const written = await store.append(rec);
       store.flush();
       return written;
     } catch (err) {

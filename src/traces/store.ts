@@ -59,14 +59,14 @@ export interface SearchHit {
 
 export interface TraceStore {
   readonly dir: string;
-  /** redacts, appends one line; returns what was written */
-  append(record: TraceRecord): TraceRecord;
+  /** redacts, appends one line (under the lock, waited for without blocking); returns what was written */
+  append(record: TraceRecord): Promise<TraceRecord>;
   /** summaries, oldest first */
   list(): TraceDoc[];
   /** a full record by id (or unique id prefix) */
   get(id: string): TraceRecord | null;
-  forget(id: string): boolean;
-  prune(opts?: PruneOptions): number;
+  forget(id: string): Promise<boolean>;
+  prune(opts?: PruneOptions): Promise<number>;
   search(q: RankQuery): { traces: SearchHit[]; files: { path: string; score: number }[] };
   /** times later successful runs recalled each record */
   usedCount(id: string): number;
@@ -280,9 +280,9 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
   }
 
   /** Rewrite the log keeping `keep` (under the lock), then rebuild the index. */
-  function rewrite(select: (s: State) => Set<string>): number {
+  async function rewrite(select: (s: State) => Set<string>): Promise<number> {
     let removed = 0;
-    withLock(lockPath, () => {
+    await withLock(lockPath, () => {
       state = null;
       const s = load();
       const keep = select(s);
@@ -297,7 +297,7 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     return removed;
   }
 
-  function prune(p: PruneOptions = {}): number {
+  function prune(p: PruneOptions = {}): Promise<number> {
     const capRecords = p.maxRecords ?? maxRecords;
     const capBytes = p.maxBytes ?? maxBytes;
     return rewrite((s) => {
@@ -306,7 +306,7 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     });
   }
 
-  function append(record: TraceRecord): TraceRecord {
+  async function append(record: TraceRecord): Promise<TraceRecord> {
     const clean = redactDeep(record, redact);
     const line = Buffer.from(`${JSON.stringify(clean)}\n`, 'utf8');
     checkNotSymlinked(dir, STORE_FILES); // throws: the caller warns, nothing is written
@@ -314,7 +314,7 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     load(); // a log that is not a readable file is moved aside first
     let count = 0;
     let size = 0;
-    withLock(lockPath, () => {
+    await withLock(lockPath, () => {
       const fd = openSync(
         logPath,
         constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
@@ -336,7 +336,7 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
       count = s.docs.length;
       size = s.size;
     });
-    if (count > maxRecords || size > maxBytes) prune();
+    if (count > maxRecords || size > maxBytes) await prune();
     return clean;
   }
 
@@ -356,10 +356,10 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
       const d = resolveId(id);
       return d ? readRecord(d) : null;
     },
-    forget(id) {
+    async forget(id) {
       const d = resolveId(id);
       if (!d) return false;
-      return rewrite((s) => new Set(s.docs.filter((x) => x.id !== d.id).map((x) => x.id))) > 0;
+      return (await rewrite((s) => new Set(s.docs.filter((x) => x.id !== d.id).map((x) => x.id)))) > 0;
     },
     prune,
     search(q) {

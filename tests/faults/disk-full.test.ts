@@ -27,7 +27,7 @@ afterAll(() => {
 const endsClean = (text: string) => text === '' || text.endsWith('\n');
 
 describe('issue 13.7: a full disk', () => {
-  it('the session file ends at the last complete line, with a warning', (ctx) => {
+  it('the session file ends at the last complete line, with a warning', async (ctx) => {
     if (reason) ctx.skip(reason);
     const warnings: string[] = [];
     const log = openSessionLog(join(mnt, 'sessions'), 'full-1', (m) => warnings.push(m));
@@ -45,7 +45,7 @@ describe('issue 13.7: a full disk', () => {
     rmSync(join(mnt, 'sessions'), { recursive: true, force: true });
   });
 
-  it('trace appends are whole lines or nothing', (ctx) => {
+  it('trace appends are whole lines or nothing', async (ctx) => {
     if (reason) ctx.skip(reason);
     const cacheDir = join(mnt, 'cache');
     mkdirSync(cacheDir);
@@ -53,7 +53,7 @@ describe('issue 13.7: a full disk', () => {
     let failed = 0;
     for (let i = 0; i < 60; i++) {
       try {
-        store.append(record(`r${i}`, `task ${i} ${'q'.repeat(2500)}`, ['a.ts']));
+        await store.append(record(`r${i}`, `task ${i} ${'q'.repeat(2500)}`, ['a.ts']));
       } catch {
         failed++;
       }

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTraceStore } from '../../src/traces/store.js';
@@ -17,23 +26,23 @@ beforeEach(() => {
 afterEach(() => tmp.cleanup());
 
 describe('issue 13.8: the trace store heals itself', () => {
-  it('refuses a symlinked store directory: nothing written through it, reads are empty, no throw', () => {
+  it('refuses a symlinked store directory: nothing written through it, reads are empty, no throw', async () => {
     const outside = join(tmp.dir, 'outside');
     mkdirSync(outside);
     mkdirSync(join(tmp.dir, 'cache', 'repos'), { recursive: true });
     symlinkSync(outside, storeDir());
     const store = open();
-    expect(() => store.append(record('r1', 'task one', ['a.ts']))).toThrow(/symlink/);
+    await expect(store.append(record('r1', 'task one', ['a.ts']))).rejects.toThrow(/symlink/);
     expect(store.list()).toEqual([]);
     expect(() => store.flush()).not.toThrow();
     expect(readdirSync(outside)).toEqual([]);
     expect(warnings.join('\n')).toContain('symlink');
   });
 
-  it('a same-size in-place rewrite of the log is noticed: the index is rebuilt, records stay readable', () => {
+  it('a same-size in-place rewrite of the log is noticed: the index is rebuilt, records stay readable', async () => {
     const first = open();
-    first.append(record('r1', 'alpha task', ['a.ts']));
-    first.append(record('r2', 'alpha other', ['b.ts']));
+    await first.append(record('r1', 'alpha task', ['a.ts']));
+    await first.append(record('r2', 'alpha other', ['b.ts']));
     first.flush();
     const log = join(storeDir(), 'traces.jsonl');
     const before = statSync(log);
@@ -49,17 +58,45 @@ describe('issue 13.8: the trace store heals itself', () => {
     expect(again.get('r2')).toBeNull();
   });
 
-  it('a log that is a directory is quarantined as .corrupt with a warning; the store starts fresh', () => {
+  it('a log that is a directory is quarantined as .corrupt with a warning; the store starts fresh', async () => {
     mkdirSync(join(storeDir(), 'traces.jsonl'), { recursive: true });
     const store = open();
     expect(store.list()).toEqual([]);
     expect(existsSync(join(storeDir(), 'traces.jsonl.corrupt'))).toBe(true);
     expect(warnings.join('\n')).toMatch(/not a regular file.*moved aside/);
-    store.append(record('r1', 'fresh start', ['a.ts']));
+    await store.append(record('r1', 'fresh start', ['a.ts']));
     expect(
       open()
         .list()
         .map((d) => d.task),
     ).toEqual(['fresh start']);
+  });
+
+  it('waiting for the store lock never blocks the event loop', async () => {
+    const store = open();
+    await store.append(record('r0', 'first', ['a.ts']));
+    const lock = join(storeDir(), 'lock');
+    // another live process holds the lock (our parent: alive, and the lock is fresh)
+    writeFileSync(lock, `${process.ppid} ${Date.now()}\n`);
+    let ticks = 0;
+    const pending = store.append(record('r1', 'second', ['b.ts']));
+    // the event loop keeps turning while append waits: timers fire, and one of them releases the lock
+    await new Promise<void>((resolve) => {
+      const tick = () => {
+        ticks++;
+        if (ticks === 5) {
+          unlinkSync(lock);
+          resolve();
+        } else setTimeout(tick, 5);
+      };
+      setTimeout(tick, 5);
+    });
+    await pending;
+    expect(ticks).toBe(5);
+    expect(
+      open()
+        .list()
+        .map((d) => d.task),
+    ).toEqual(['first', 'second']);
   });
 });
