@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { AgentEvent } from '../agent/events.js';
 import { ConfigError } from '../config/load.js';
 import { stateDir } from '../config/paths.js';
+import { readPrompt } from '../config/prompts.js';
 import { acquireRunLock, type RunLock, RunLockedError } from '../fs/run-lock.js';
 import { ModelConfigError } from '../model/create.js';
 import { EXIT, exitCodeFor } from '../headless/exit-codes.js';
@@ -10,6 +11,7 @@ import { createTextRenderer } from '../headless/text.js';
 import { parse, RUN_OPTIONS, runFlags, UsageError } from './args.js';
 import { compose } from './compose.js';
 import { EXEC_HELP } from './help.js';
+import { findSession, loadSessionEvents, messagesFromEvents } from './session-files.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -27,6 +29,7 @@ const EXEC_OPTIONS = {
   yes: { type: 'boolean', short: 'y' },
   verbose: { type: 'boolean', short: 'v' },
   'no-lock': { type: 'boolean' },
+  resume: { type: 'string', short: 'r' },
 } as const;
 
 /** `sedge exec [options] TASK`: one task, no questions, events out, exit code = outcome. */
@@ -42,10 +45,14 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
     io.stdout.write(`${EXEC_HELP}\n`);
     return EXIT.done;
   }
-  if (positionals.length === 0)
+  // --resume ID: carry on a run that was killed or interrupted, from its saved conversation
+  const resumed = values.resume ? findSession(stateDir(io.env), values.resume) : null;
+  if (values.resume && !resumed) return usage(io, `no saved session "${values.resume}"`);
+  if (positionals.length === 0 && !resumed)
     return usage(io, 'missing TASK: sedge exec "describe the task" (or - to read it from stdin)');
   let task = positionals.join(' ').trim();
   if (task === '-') task = (await readAll(io.stdin)).trim();
+  if (!task && resumed) task = readPrompt('resume.md').trim();
   if (!task) return usage(io, 'the task is empty');
 
   const cwd = values.cd ? resolve(io.cwd, values.cd) : io.cwd;
@@ -60,7 +67,14 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
 
   let composition;
   try {
-    composition = await compose({ cwd, env: io.env, flags: runFlags(values), approvalMode: 'auto', onWarning: warn });
+    composition = await compose({
+      cwd,
+      env: io.env,
+      flags: runFlags(values),
+      approvalMode: 'auto',
+      onWarning: warn,
+      ...(resumed ? { sessionId: resumed.id } : {}),
+    });
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError)
       return usage(io, err.message);
@@ -109,7 +123,10 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
   try {
     let run;
     try {
-      run = composition.run(task, ctl.signal);
+      const history = resumed
+        ? messagesFromEvents(loadSessionEvents(resumed.path), readPrompt('system.md'))
+        : undefined;
+      run = composition.run(task, ctl.signal, history ? { history } : {});
     } catch (err) {
       // The session file is opened first: an unwritable state directory is a configuration error.
       const errno = (err as NodeJS.ErrnoException).code;

@@ -33,6 +33,7 @@ Options
   --no-recall            do not recall prior work in this repo
   -C, --cd DIR           run in DIR
   -v, --verbose          also print the model's commentary on stderr
+  -r, --resume ID         carry on a saved session (a run that was killed or interrupted)
   --no-lock              run even if another sedge run holds this work tree's lock
 
 Exit codes
