@@ -14,6 +14,8 @@ export type ScriptStep =
       dropAfter?: number;
       /** stop sending after this many SSE chunks and keep the connection open (a stalled stream) */
       stallAfter?: number;
+      /** end the stream ([DONE]) without the chunk that carries finish_reason */
+      noFinish?: boolean;
     })
   | { error: { status: number; message: string; code?: string; type?: string } }
   | ((request: ChatRequest) => ScriptStep);
@@ -76,7 +78,7 @@ export async function startScriptedServer(script: ScriptStep[] = []): Promise<Sc
     const chunks = turnToChunks(step, id, request.model);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     let sent = 0;
-    for (const chunk of chunks) {
+    for (const chunk of step.noFinish ? chunks.filter((c) => !hasFinish(c)) : chunks) {
       if (step.dropAfter !== undefined && sent >= step.dropAfter) {
         res.destroy();
         return;
@@ -154,4 +156,9 @@ function pieces(text: string, size: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
   return out;
+}
+
+function hasFinish(chunk: object): boolean {
+  const choices = (chunk as { choices?: { finish_reason?: string | null }[] }).choices ?? [];
+  return choices.some((c) => c.finish_reason);
 }
