@@ -87,9 +87,13 @@ export async function runExec(argv: string[], io: Io): Promise<number> {
     try {
       lock = acquireRunLock(join(stateDir(io.env), 'locks'), composition.workspace, composition.sessionId);
     } catch (err) {
-      await composition.close();
-      if (err instanceof RunLockedError) return usage(io, err.message);
-      throw err;
+      if (err instanceof RunLockedError) {
+        await composition.close();
+        return usage(io, err.message);
+      }
+      if (!(err as NodeJS.ErrnoException).code) throw err;
+      // the state dir is not writable: the session file below says so; the run goes on unlocked meanwhile
+      warn(`cannot take the run lock: ${(err as Error).message}`);
     }
   }
 
