@@ -67,7 +67,7 @@ async function replay(name) {
 }
 
 /** 10,000+ records (the three histories, three times over), then queries against the full store. */
-function scale(target = 10_000) {
+async function scale(target = 10_000) {
   const all = ['express', 'flask', 'hono'].flatMap((n) => readLines(join(dataDir, `${n}.jsonl`)));
   const tmp = mkdtempSync(join(tmpdir(), 'sedge-bench-recall-'));
   try {
@@ -76,7 +76,7 @@ function scale(target = 10_000) {
     const t0 = performance.now();
     for (let round = 0; n < target; round++) {
       for (const l of all) {
-        store.append(replayRecord({ ...l, sha: `${l.sha.slice(0, 12)}-${round}` }, replayQuery(l)));
+        await store.append(replayRecord({ ...l, sha: `${l.sha.slice(0, 12)}-${round}` }, replayQuery(l)));
         n++;
       }
     }
@@ -126,7 +126,7 @@ console.log(
   `average          ${avg.hit5.toFixed(3)}           ${avg.mrr10.toFixed(3)}           ${avg.file_recall10.toFixed(3)}`,
 );
 results.average = Object.fromEntries(Object.entries(avg).map(([k, v]) => [k, r3(v)]));
-results.scale = scale();
+results.scale = await scale();
 const s = results.scale;
 console.log(
   `scale: ${s.records} records, query p50 ${s.query_p50_ms} ms, p95 ${s.query_p95_ms} ms (goal <= 50); index ${s.index_mb} MB (${s.index_mb_per_10k} MB per 10k, goal <= 5); load from index ${s.load_from_index_ms} ms; append ${s.append_ms} ms/record`,

@@ -111,6 +111,8 @@ export async function* runAgent(
     deps.verify?.start?.(ctl.signal, task);
 
     let verifyRound = 0;
+    // consecutive failed tool calls, across steps: a model repeating a malformed call is stopped early
+    let toolErrors = 0;
     while (true) {
       if (ctl.signal.aborted) throw abortEnd(timedOut);
       if (steps >= limits.maxSteps) throw new LoopEnd('limit', `step limit reached (${limits.maxSteps} steps)`);
@@ -200,6 +202,13 @@ export async function* runAgent(
           yield stamp({ type: 'think_usage', call_id: call.id, model, ...usage, total: thinkTotal });
         }
         messages.push({ role: 'tool', tool_call_id: call.id, name: call.name, content: result.output });
+        toolErrors = result.failed ? toolErrors + 1 : 0;
+        if (limits.maxToolErrors > 0 && toolErrors >= limits.maxToolErrors) {
+          throw new LoopEnd(
+            'limit',
+            `${toolErrors} tool calls in a row failed (last: ${call.name}: ${firstLine(result.output)})`,
+          );
+        }
       }
     }
   } catch (err) {
@@ -257,6 +266,8 @@ interface CallOutcome {
   changedSomething: boolean;
   /** a deliberate think call's own model usage, counted apart from the loop's */
   thinkUsage?: { model: string; usage: Usage };
+  /** the call failed (bad arguments, a tool error, cut off); a user's denial does not count */
+  failed?: boolean;
 }
 
 const MAX_CONTINUATIONS = 3;
@@ -282,7 +293,7 @@ async function* runCall(
   if (cutOff && typeof args === 'string' && args.trim()) {
     const output = readPrompt('notes/call-cut-off.md');
     yield { type: 'tool_end', call_id: call.id, name: call.name, is_error: true, output, duration_ms: 0 };
-    return { output, changedSomething: false };
+    return { output, changedSomething: false, failed: true };
   }
 
   if (tool && deps.approve && kind !== 'think') {
@@ -345,6 +356,7 @@ async function* runCall(
   return {
     output: run.output,
     changedSomething: mayChange && !run.isError,
+    failed: Boolean(run.isError),
     ...(think ? { thinkUsage: { model: think.model, usage: think.usage } } : {}),
   };
 }
@@ -355,6 +367,11 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+function firstLine(text: string): string {
+  const line = text.trim().split('\n')[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
 function errorText(err: unknown): string {

@@ -3,20 +3,12 @@
  * and saved sessions (finding the latest one for --continue, rebuilding the conversation for --resume).
  */
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  writeFileSync,
-  renameSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentEvent } from './events.js';
 import { readSessionLog } from './session-log.js';
 import { readPrompt } from '../config/prompts.js';
+import { writeFileAtomicSync } from '../fs/atomic-write.js';
 import type { Message } from '../model/types.js';
 
 const HISTORY_MAX = 500;
@@ -39,9 +31,7 @@ export function loadInputHistory(state: string, workspace: string): string[] {
 export function saveInputHistory(state: string, workspace: string, history: string[]): void {
   const path = historyPath(state, workspace);
   mkdirSync(join(state, 'history'), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(history.slice(-HISTORY_MAX)), { mode: 0o600 });
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, JSON.stringify(history.slice(-HISTORY_MAX)), { mode: 0o600 });
 }
 
 export interface SessionSummary {

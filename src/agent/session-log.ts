@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { appendWhole } from '../fs/append-whole.js';
 import type { AgentEvent } from './events.js';
 
 /** A sortable, unique session id: 20261124-123456-1a2b3c. */
@@ -38,7 +39,8 @@ export function openSessionLog(dir: string, id: string, onFailure?: (message: st
     append(event) {
       if (!open || failure) return;
       try {
-        writeSync(fd, `${JSON.stringify(event)}\n`);
+        // whole lines or nothing: a full disk leaves the file ending at the last complete event
+        appendWhole(fd, `${JSON.stringify(event)}\n`);
         if (event.type === 'step_start' || event.type === 'run_end' || event.type === 'tool_end') fsyncSync(fd);
       } catch (err) {
         // A full disk must not kill the run: stop logging, say so once.

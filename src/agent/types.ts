@@ -12,6 +12,8 @@ export interface Limits {
   verifyRounds: number;
   /** context window of the model, in tokens (for compaction) */
   contextTokens: number;
+  /** consecutive failed tool calls that end the run (0 = no cap) */
+  maxToolErrors: number;
 }
 
 /** The limits when a caller gives none: the one DEFAULTS table (config/schema.ts), in the loop's units. */
@@ -20,6 +22,7 @@ export const DEFAULT_LIMITS: Limits = {
   timeoutMs: DEFAULTS.timeoutS * 1000,
   verifyRounds: DEFAULTS.verifyRounds,
   contextTokens: DEFAULTS.contextTokens,
+  maxToolErrors: DEFAULTS.maxToolErrors,
 };
 
 export interface ApprovalRequest {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../tools/atomic-write.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { TaskResult } from './types.js';
 
 /**

@@ -63,7 +63,7 @@ export const RUN_OPTIONS = {
 
 const EXIT_CODES = `Exit codes
   0 done   1 failed or tests failed   2 usage or config error   3 model/provider error
-  4 a limit was hit   130 interrupted`;
+  4 a limit was hit   130 / 143 / 129 interrupted (SIGINT / SIGTERM / SIGHUP)`;
 
 export const INTERACTIVE = {
   name: '',
@@ -94,6 +94,8 @@ export const EXEC = {
     json: { type: 'boolean', desc: 'print every AgentEvent as one JSON line on stdout' },
     yes: { type: 'boolean', short: 'y', desc: 'run tool calls without asking (exec never asks)' },
     verbose: { type: 'boolean', short: 'v', desc: "also print the model's commentary on stderr" },
+    resume: { type: 'string', short: 'r', arg: 'ID', desc: 'carry on a killed or interrupted run (TASK optional)' },
+    'no-lock': { type: 'boolean', desc: 'run even when another sedge run holds this work tree' },
     ...RUN_OPTIONS,
   },
   notes: EXIT_CODES,

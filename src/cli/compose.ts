@@ -19,11 +19,13 @@ import { createModel, describeModel } from '../model/create.js';
 import { createDeliberator } from '../model/deliberate.js';
 import type { Message, ModelClient } from '../model/types.js';
 import { agentsInstructions } from '../repo/agents-md.js';
-import { findRepoRoot } from '../repo/root.js';
+import { findRepoRoot, gitDirOf } from '../repo/root.js';
 import { runTests } from '../repo/test-run.js';
 import { createRedactor, redactDeep, type Redactor } from '../secrets/redact.js';
 import { resolvedTestCommand } from './resolved-test.js';
 import { VERSION } from './version.js';
+import { sweepTempFiles } from '../fs/atomic-write.js';
+import { excludeProgramDirs } from '../exec/system-programs.js';
 import { createGrepTool } from '../tools/grep.js';
 import { createSedTool } from '../tools/sed.js';
 import { createShellTool } from '../tools/shell.js';
@@ -59,6 +61,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   const env = opts.env ?? process.env;
   const root = findRepoRoot(opts.cwd);
   const workspace = root ?? opts.cwd;
+  // bash and git are never taken from the repository (`.` on PATH, a PATH dir inside it)
+  excludeProgramDirs([workspace, opts.cwd]);
   const settings = loadSettings({ repoRoot: root, env, flags: opts.flags ?? {} });
   for (const w of settings.warnings) opts.onWarning?.(w);
 
@@ -73,6 +77,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     replayDelayMs: Number(env.SEDGE_REPLAY_DELAY_MS ?? 0) || 0,
     onRetry: (n: number, message: string) => opts.onWarning?.(`model request failed, retry ${n}: ${message}`),
     ...(opts.backoff ? { gate: opts.backoff } : {}),
+    retries: settings.modelRetries,
+    idleTimeoutMs: settings.modelIdleTimeoutS * 1000,
   });
   const model = opts.model ?? createModel(modelSettings(settings.model, settings.reasoningEffort));
   // the models table gives the context window unless the config sets one
@@ -107,6 +113,10 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   for (const name of settings.passEnv) if (!ENDPOINT_SECRET_ENV.includes(name)) passed[name] = env[name];
 
   const readOnlyRoots = [outputsDir];
+  // temp files of atomic edits live in the git dir, and what a killed run left there is removed now
+  const gitDir = root ? gitDirOf(root) : null;
+  const editTmp = gitDir ? join(gitDir, 'sedge-tmp') : undefined;
+  if (editTmp) sweepTempFiles(editTmp);
   const tools: Tool[] = [
     createShellTool({
       workspace: opts.cwd,
@@ -116,7 +126,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
       ...(sandboxed ? { launcher: (dir: string) => (sandbox as Sandbox).launcher([dir]) } : {}),
     }),
     createGrepTool({ workspace, readOnlyRoots }),
-    createSedTool({ workspace, readOnlyRoots }),
+    createSedTool({ workspace, readOnlyRoots, ...(editTmp ? { tmpDir: editTmp } : {}) }),
     createThinkTool(
       settings.thinkModel
         ? {
@@ -211,6 +221,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
           timeoutMs: settings.timeoutS * 1000,
           verifyRounds: settings.verifyRounds,
           contextTokens,
+          maxToolErrors: settings.maxToolErrors,
         },
         cacheKey,
         cwd: opts.cwd,

@@ -1,4 +1,9 @@
+import { join } from 'node:path';
+import { findSession, loadSessionEvents, messagesFromEvents } from '../agent/session-files.js';
 import { ConfigError } from '../config/load.js';
+import { stateDir } from '../config/paths.js';
+import { readPrompt } from '../config/prompts.js';
+import { acquireRunLock, type RunLock, RunLockedError } from '../fs/run-lock.js';
 import { SandboxUnavailableError } from '../exec/sandbox.js';
 import { type Io, runExec } from '../headless/exec.js';
 import { EXIT } from '../headless/exit-codes.js';
@@ -12,10 +17,14 @@ export async function runExecCommand(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommand(EXEC, argv, io);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (positionals.length === 0)
+  // --resume ID: carry on a run that was killed or interrupted, from its saved conversation
+  const resumed = values.resume ? findSession(stateDir(io.env), values.resume) : null;
+  if (values.resume && !resumed) return usage(io, `no saved session "${values.resume}"`);
+  if (positionals.length === 0 && !resumed)
     return usage(io, 'missing TASK: sedge exec "describe the task" (or - to read it from stdin)');
   let task = positionals.join(' ').trim();
   if (task === '-') task = (await readAll(io.stdin)).trim();
+  if (!task && resumed) task = readPrompt('resume.md').trim();
   if (!task) return usage(io, 'the task is empty');
 
   let cwd: string;
@@ -33,7 +42,14 @@ export async function runExecCommand(argv: string[], io: Io): Promise<number> {
   try {
     const flags = runFlags(values);
     const onWarning = (m: string) => progress(`sedge: ${m}\n`);
-    composition = await compose({ cwd, env: io.env, flags, approvalMode: 'auto', onWarning });
+    composition = await compose({
+      cwd,
+      env: io.env,
+      flags,
+      approvalMode: 'auto',
+      onWarning,
+      ...(resumed ? { sessionId: resumed.id } : {}),
+    });
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError)
       return usage(io, err.message);
@@ -46,7 +62,28 @@ export async function runExecCommand(argv: string[], io: Io): Promise<number> {
     }
     throw err;
   }
-  return runExec(composition, { task, json: Boolean(values.json), verbose: Boolean(values.verbose), progress }, io);
+  // one run per work tree: a second one would interleave edits and commands with the first
+  let lock: RunLock | null = null;
+  if (!values['no-lock']) {
+    try {
+      lock = acquireRunLock(join(stateDir(io.env), 'locks'), composition.workspace, composition.sessionId);
+    } catch (err) {
+      if (err instanceof RunLockedError) {
+        await composition.close();
+        return usage(io, err.message);
+      }
+      if (!(err as NodeJS.ErrnoException).code) throw err;
+      // the state dir is not writable: the session file says so when the run opens it; no lock meanwhile
+      progress(`sedge: cannot take the run lock: ${(err as Error).message}\n`);
+    }
+  }
+  try {
+    const history = resumed ? messagesFromEvents(loadSessionEvents(resumed.path), readPrompt('system.md')) : undefined;
+    const req = { task, json: Boolean(values.json), verbose: Boolean(values.verbose), progress };
+    return await runExec(composition, history ? { ...req, history } : req, io);
+  } finally {
+    lock?.release();
+  }
 }
 
 function usage(io: Io, message: string): number {

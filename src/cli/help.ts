@@ -62,7 +62,7 @@ export function mainHelp(paths: { userConfig: string; state: string; cache: stri
     '',
     'Exit codes',
     '  0 done   1 failed or tests failed   2 usage or config error   3 model/provider error',
-    '  4 a limit was hit   130 interrupted',
+    '  4 a limit was hit   130 / 143 / 129 interrupted (SIGINT / SIGTERM / SIGHUP)',
   );
   return lines.join('\n');
 }

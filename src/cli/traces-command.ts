@@ -96,7 +96,7 @@ export async function runTracesCommand(argv: string[], io: TracesCommandIo): Pro
   return runOnStore(store, p, io);
 }
 
-function runOnStore(store: TraceStore, p: Parsed, io: TracesCommandIo): number {
+async function runOnStore(store: TraceStore, p: Parsed, io: TracesCommandIo): Promise<number> {
   const out = (s: string): void => void io.stdout.write(s);
   switch (p.sub) {
     case 'list': {
@@ -139,7 +139,7 @@ function runOnStore(store: TraceStore, p: Parsed, io: TracesCommandIo): number {
         io.stderr.write('sedge traces forget: an ID is required\n');
         return 2;
       }
-      const ok = store.forget(id);
+      const ok = await store.forget(id);
       if (!ok) io.stderr.write(`sedge traces: no trace ${id}\n`);
       else out(p.json ? `${JSON.stringify({ forgotten: id })}\n` : `forgot ${id}\n`);
       return ok ? 0 : 1;
@@ -147,7 +147,7 @@ function runOnStore(store: TraceStore, p: Parsed, io: TracesCommandIo): number {
     case 'prune': {
       const max = p.opts.get('--max');
       const days = p.opts.get('--older-than');
-      const removed = store.prune({
+      const removed = await store.prune({
         ...(max ? { maxRecords: Number(max) } : {}),
         ...(days ? { before: Date.now() - Number(days) * 86_400_000 } : {}),
       });

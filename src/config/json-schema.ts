@@ -24,6 +24,10 @@ export const CONFIG_KEY_DOCS: Record<string, string> = {
   context_tokens: 'the context window the conversation is kept within (default 128000)',
   recall: 'hand the model what earlier runs in this repo learned (default true)',
   verify: 'run the tests before a task may finish (default true)',
+  max_tool_errors: 'failed tool calls in a row that end the run with status limit (default 5; 0 = no cap)',
+  model_retries: 'retries of a failed model request: rate limits, 5xx, stalls, cut streams (default 3)',
+  model_idle_timeout_s: 'seconds a model stream may stay silent before it is retried (default 120)',
+  sandbox: 'workspace-write (default), read-only or off; only the user may choose it, never a repository',
 };
 
 function toSchema(schema: z.ZodType, title: string): Record<string, unknown> {

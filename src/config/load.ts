@@ -148,6 +148,20 @@ export function loadSettings(opts: { repoRoot: string | null; env?: Env; flags?:
       DEFAULTS.shellTimeoutS,
     ),
     contextTokens: pick('context_tokens', [[userFile, user.context_tokens]], DEFAULTS.contextTokens),
+    maxToolErrors: pick(
+      'max_tool_errors',
+      [
+        [userFile, user.max_tool_errors],
+        [repoFile, repo.max_tool_errors],
+      ],
+      DEFAULTS.maxToolErrors,
+    ),
+    modelIdleTimeoutS: pick(
+      'model_idle_timeout_s',
+      [[userFile, user.model_idle_timeout_s]],
+      DEFAULTS.modelIdleTimeoutS,
+    ),
+    modelRetries: pick('model_retries', [[userFile, user.model_retries]], DEFAULTS.modelRetries),
     recall: pick(
       'recall',
       [

@@ -15,6 +15,8 @@ export const RepoConfigSchema = z
     shell_timeout_s: positiveInt.optional(),
     /** strict: done needs a green suite; new-only: failures that predate the run do not block */
     verify_policy: z.enum(['strict', 'new-only']).optional(),
+    /** consecutive failed tool calls that end the run (0 = no cap) */
+    max_tool_errors: z.number().int().min(0).optional(),
   })
   .strict();
 
@@ -58,6 +60,10 @@ export const UserConfigSchema = RepoConfigSchema.extend({
   verify: z.boolean().optional(),
   /** only the user's own file (or SEDGE_SANDBOX, --sandbox) may choose it, never a repository */
   sandbox: z.enum(['read-only', 'workspace-write', 'off']).optional(),
+  /** a model stream with no data for this long is a stall: abort and retry */
+  model_idle_timeout_s: positiveInt.optional(),
+  /** retries of a failed model request (rate limits, 5xx, stalls, cut streams) */
+  model_retries: z.number().int().min(0).max(20).optional(),
 }).strict();
 
 export type RepoConfig = z.infer<typeof RepoConfigSchema>;
@@ -109,6 +115,9 @@ export interface Settings {
   network: boolean;
   /** variables passed to the shell beyond the allowlist (--env NAME) */
   passEnv: string[];
+  maxToolErrors: number;
+  modelIdleTimeoutS: number;
+  modelRetries: number;
   /** where each value came from, for `sedge doctor` and error messages */
   sources: Record<string, string>;
   warnings: string[];
@@ -127,4 +136,7 @@ export const DEFAULTS = {
   recall: true,
   verify: true,
   sandbox: 'workspace-write',
+  maxToolErrors: 5,
+  modelIdleTimeoutS: 120,
+  modelRetries: 3,
 } as const;

@@ -15,7 +15,9 @@ import type { IPty } from '@lydell/node-pty';
 import { createFrameParser } from './framing.js';
 import { createCapture, presentOutput } from './output.js';
 import { descendants, foregroundGroup, groupAlive, killGroup, waitingOnTerminal } from './process-tree.js';
+import { newProcTag, reapTagged, TAG_VAR } from './reaper.js';
 import { buildShellEnv, INIT_SCRIPT } from './shell-env.js';
+import { systemProgram } from './system-programs.js';
 
 export interface ShellSessionOptions {
   cwd: string;
@@ -108,7 +110,7 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function createShellSession(opts: ShellSessionOptions): ShellSession {
-  const shell = opts.shell ?? 'bash';
+  const shell = opts.shell ?? systemProgram('bash');
   const graceMs = opts.killGraceMs ?? 500;
   const pollMs = opts.pollMs ?? 200;
   const maxChars = opts.maxOutputChars ?? 4_000_000;
@@ -119,7 +121,10 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
   let disposed = false;
   let counter = 0;
   let queue: Promise<unknown> = Promise.resolve();
+  // daemons the model starts (setsid, double forks) carry the tag and end with the session: see reaper.ts
+  const tag = newProcTag();
   const untrack = onProcessExit(() => {
+    reapTagged(tag, 3);
     if (live && !live.exited)
       for (const pid of new Set([live.pid, live.rootPid])) {
         try {
@@ -136,7 +141,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
     dir ??= await mkdtemp(join(tmpdir(), 'sedge-shell-'));
     const initPath = join(dir, 'init.sh');
     await writeFile(initPath, INIT_SCRIPT, { mode: 0o600 });
-    const env = buildShellEnv(opts.env);
+    const env: Record<string, string> = { ...buildShellEnv(opts.env), [TAG_VAR]: tag };
     const launcher = typeof opts.launcher === 'function' ? opts.launcher(dir) : (opts.launcher ?? []);
     const [file = shell, ...prefix] = [...launcher, shell];
     const term = spawn(file, [...prefix, '--noprofile', '--norc', '--noediting'], {
@@ -419,6 +424,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
       const l = live;
       live = null;
       if (l) await killShell(l);
+      reapTagged(tag);
       if (dir) await rm(dir, { recursive: true, force: true });
       dir = null;
       untrack();

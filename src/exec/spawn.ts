@@ -6,7 +6,9 @@
 import { StringDecoder } from 'node:string_decoder';
 import { createCapture, presentOutput } from './output.js';
 import { groupAlive, killGroup } from './process-tree.js';
+import { newProcTag, reapTagged, TAG_VAR } from './reaper.js';
 import { ENV_DEFAULTS, mergeEnv } from './shell-env.js';
+import { systemProgram } from './system-programs.js';
 
 export interface RunCommandOptions {
   cwd: string;
@@ -37,11 +39,16 @@ export interface RunCommandResult {
   truncated: boolean;
 }
 
+/** How long output pipes may stay open after the command and everything it started have been ended. */
+const PIPE_GRACE_MS = 200;
+
 export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<RunCommandResult> {
   const started = performance.now();
   const max = opts.maxOutputBytes ?? 8_000_000;
   const graceMs = opts.killGraceMs ?? 1000;
-  const env = mergeEnv(ENV_DEFAULTS, opts.env ?? {});
+  // every process the command starts carries the tag, even after setsid or a double fork: see reaper.ts
+  const tag = newProcTag();
+  const env = mergeEnv(ENV_DEFAULTS, opts.env ?? {}, { [TAG_VAR]: tag });
 
   const out = createCapture(max);
   const err = createCapture(max);
@@ -50,10 +57,10 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
   const { execa } = await import('execa');
   const [launchFile, ...launchArgs] = opts.launcher ?? [];
   const argv: [string, string[]] = launchFile
-    ? [launchFile, [...launchArgs, opts.shell ?? 'bash', '-c', cmd]]
+    ? [launchFile, [...launchArgs, opts.shell ?? systemProgram('bash'), '-c', cmd]]
     : [cmd, []];
   const child = execa(argv[0], argv[1], {
-    shell: launchFile ? false : (opts.shell ?? 'bash'),
+    shell: launchFile ? false : (opts.shell ?? systemProgram('bash')),
     cwd: opts.cwd,
     env,
     extendEnv: false,
@@ -86,12 +93,16 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
   const killTree = (): Promise<void> => {
     if (pid === undefined) return Promise.resolve();
     killing ??= (async () => {
-      if (!killGroup(pid, 'SIGTERM')) return;
-      const end = performance.now() + graceMs;
-      while (groupAlive(pid) && performance.now() < end) await new Promise((r) => setTimeout(r, 25));
-      if (!killGroup(pid, 'SIGKILL')) return;
-      const killEnd = performance.now() + 2000;
-      while (groupAlive(pid) && performance.now() < killEnd) await new Promise((r) => setTimeout(r, 10));
+      if (killGroup(pid, 'SIGTERM')) {
+        const end = performance.now() + graceMs;
+        while (groupAlive(pid) && performance.now() < end) await new Promise((r) => setTimeout(r, 25));
+        if (killGroup(pid, 'SIGKILL')) {
+          const killEnd = performance.now() + 2000;
+          while (groupAlive(pid) && performance.now() < killEnd) await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      // what left the group (setsid, double fork) but still carries the tag
+      reapTagged(tag);
     })();
     return killing;
   };
@@ -110,12 +121,22 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
   // when bash exits, whatever it left running in its group (a server, a stray watcher) goes too, so
   // inherited pipes close and the call returns
+  // and pipes are not waited on past that: a process that escaped even the tag (env -i) may hold them open
+  let pipeTimer: NodeJS.Timeout | undefined;
+  const endPipes = () => {
+    pipeTimer = setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, PIPE_GRACE_MS);
+  };
   child.on('exit', () => {
-    if (pid !== undefined && groupAlive(pid)) void killTree();
+    if (pid === undefined) return;
+    void killTree().then(endPipes);
   });
 
   const result = await child;
   clearTimeout(timer);
+  clearTimeout(pipeTimer);
   opts.signal?.removeEventListener('abort', onAbort);
   if (killing) await killing;
   const tailOut = outDecoder.end();

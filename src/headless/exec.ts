@@ -1,4 +1,4 @@
-import type { Composition, Io } from '../agent/composition.js';
+import type { Composition, Io, Message } from '../agent/composition.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { createJsonlRenderer } from './jsonl.js';
 import { createTextRenderer } from './text.js';
@@ -11,6 +11,8 @@ export interface ExecRequest {
   verbose: boolean;
   /** progress lines on stderr (also used by the caller for warnings while composing) */
   progress: (s: string) => void;
+  /** a resumed session's conversation (sedge exec --resume ID) */
+  history?: Message[];
 }
 
 /**
@@ -24,17 +26,18 @@ export async function runExec(composition: Composition, req: ExecRequest, io: Io
   if (composition.sandbox.kind === 'none') warn("--sandbox off: the model's commands and the tests run unconfined");
 
   const ctl = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      warn('interrupted; stopping (press Ctrl-C again to quit at once)');
+  // SIGINT, SIGTERM and SIGHUP all stop the run the same way (run_end aborted, trace, children ended, temp
+  // removed); the exit code says which: 128 + the signal number
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stoppedBy === undefined) {
+      stoppedBy = sig;
+      warn(`${sig === 'SIGINT' ? 'interrupted' : `got ${sig}`}; stopping (press Ctrl-C again to quit at once)`);
       ctl.abort(new Error('interrupted'));
-    } else process.exit(EXIT.interrupted);
+    } else if (sig === 'SIGINT') process.exit(EXIT.interrupted);
   };
   const signals = io.signals ?? process;
-  signals.on('SIGINT', onSigint);
-  signals.on('SIGTERM', onSigint);
+  for (const sig of STOP_SIGNALS) signals.on(sig, onSignal);
 
   // `sedge exec --json | head -1`: once the reader is gone, stop the run instead of dying on EPIPE.
   let stdoutGone = false;
@@ -50,7 +53,7 @@ export async function runExec(composition: Composition, req: ExecRequest, io: Io
   try {
     let run;
     try {
-      run = composition.run(task, ctl.signal);
+      run = composition.run(task, ctl.signal, req.history ? { history: req.history } : {});
     } catch (err) {
       // The session file is opened first: an unwritable state directory is a configuration error.
       const errno = (err as NodeJS.ErrnoException).code;
@@ -74,11 +77,17 @@ export async function runExec(composition: Composition, req: ExecRequest, io: Io
       }
     }
   } finally {
-    signals.off('SIGINT', onSigint);
-    signals.off('SIGTERM', onSigint);
+    for (const sig of STOP_SIGNALS) signals.off(sig, onSignal);
     await composition.close();
   }
-  return code;
+  return stoppedBy && code === EXIT.interrupted ? signalExitCode(stoppedBy) : code;
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** 128 + the signal's number, as a shell reports a process ended by it: 130, 143, 129. */
+export function signalExitCode(sig: NodeJS.Signals): number {
+  return 128 + (sig === 'SIGTERM' ? 15 : sig === 'SIGHUP' ? 1 : 2);
 }
 
 function usage(io: Io, message: string): number {

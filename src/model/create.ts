@@ -24,6 +24,10 @@ export interface ModelSettings {
   onRetry?: (attempt: number, message: string) => void;
   /** a 429 backoff shared with other clients (batch workers) */
   gate?: BackoffGate;
+  /** retries after the first attempt; default 3 */
+  retries?: number;
+  /** a stream with no data for this long is retried, ms; default 120 s */
+  idleTimeoutMs?: number;
 }
 
 /** A missing key or endpoint, or an unreadable replay file: a usage/config error (exit 2). */
@@ -81,5 +85,7 @@ export function createModel(s: ModelSettings): ModelClient {
   return withRetry(client, {
     ...(s.onRetry ? { onRetry: (n, e) => s.onRetry?.(n, e.message) } : {}),
     ...(s.gate ? { gate: s.gate } : {}),
+    ...(s.retries !== undefined ? { retries: s.retries } : {}),
+    ...(s.idleTimeoutMs !== undefined ? { idleTimeoutMs: s.idleTimeoutMs } : {}),
   });
 }

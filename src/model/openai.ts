@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import type { ReasoningEffort, ReasoningPassback } from './models.js';
 import { createRedactor } from '../secrets/redact.js';
+import { classifyHttpError } from './error-class.js';
 import {
   emptyUsage,
   ModelError,
@@ -241,10 +242,8 @@ function mapModelError(err: unknown, signal: AbortSignal, endpoint?: string): un
   }
   if (err instanceof OpenAI.APIError) {
     const status = typeof err.status === 'number' ? err.status : null;
-    const retryable = status === null || status === 408 || status === 409 || status === 429 || status >= 500;
     const detail = err.message.replace(/\s+/g, ' ').slice(0, 300);
-    const hint =
-      status === 401 ? ' (check OPENAI_API_KEY)' : status === 404 ? ' (check the model name and OPENAI_BASE_URL)' : '';
+    const { retryable, hint } = classifyHttpError({ status, code: err.code, type: err.type, message: err.message });
     return new ModelError(
       `model request failed${status ? ` with HTTP ${status}` : ''}: ${detail}${hint}`,
       status,

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
+import { systemProgram } from '../exec/system-programs.js';
 
 export interface Checkpoint {
   commit: string;
@@ -29,7 +30,7 @@ const SAFE_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C
 function git(cwd: string, args: string[], env: Record<string, string> = {}, input?: string): Promise<string> {
   return new Promise((res, rej) => {
     const child = execFile(
-      'git',
+      systemProgram('git'),
       args,
       { cwd, env: { ...process.env, ...SAFE_ENV, ...env }, maxBuffer: 256 * 1024 * 1024 },
       (err, stdout, stderr) => {

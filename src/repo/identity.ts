@@ -5,11 +5,12 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import { systemProgram } from '../exec/system-programs.js';
 
 function git(cwd: string, args: string[]): Promise<string | null> {
   return new Promise((done) => {
     execFile(
-      'git',
+      systemProgram('git'),
       args,
       { cwd, maxBuffer: 1 << 20, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
       (err, stdout) => done(err ? null : stdout.trim()),

@@ -25,3 +25,18 @@ export function readAgentsMd(root: string): string | null {
     return null;
   }
 }
+
+/**
+ * The repository's git directory (`.git`, or what a worktree's `.git` file points to), or null. sedge keeps
+ * its temp files for atomic edits there: same filesystem as the work tree, never shown by `git status`.
+ */
+export function gitDirOf(root: string): string | null {
+  const dotGit = join(root, '.git');
+  try {
+    if (statSync(dotGit).isDirectory()) return dotGit;
+    const m = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+    return m?.[1] ? resolve(root, m[1].trim()) : null;
+  } catch {
+    return null;
+  }
+}

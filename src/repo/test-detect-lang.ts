@@ -4,6 +4,7 @@
  * clear majority counts; a repo without git, or evenly mixed, has no main language.
  */
 import { execFile } from 'node:child_process';
+import { systemProgram } from '../exec/system-programs.js';
 
 export type Lang = 'js' | 'python' | 'go' | 'rust';
 
@@ -20,7 +21,7 @@ const SKIP = /(^|\/)(node_modules|vendor|third_party|dist|build|static|assets|pu
 function gitFiles(root: string): Promise<string[]> {
   return new Promise((resolve) => {
     execFile(
-      'git',
+      systemProgram('git'),
       ['ls-files', '--cached', '--others', '--exclude-standard'],
       { cwd: root, maxBuffer: 64 * 1024 * 1024, timeout: 10_000 },
       (err, stdout) => resolve(err ? [] : stdout.split('\n').filter(Boolean)),

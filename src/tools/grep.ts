@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { readPrompt } from '../config/prompts.js';
+import { createRgSplitter, type RgRecord } from './rg-lines.js';
 import { defineTool, type Tool } from './tool.js';
 import { resolveWorkspacePath } from './workspace-path.js';
 
@@ -16,6 +18,8 @@ export interface GrepOptions {
 
 /** Stop reading after this many matches in all: the count after it is reported as "more than". */
 const HARD_STOP = 50_000;
+/** Longest line text shown; longer ones are cut with a marker. */
+const MAX_COLUMNS = 400;
 
 let cachedRg: string | undefined;
 /** Resolve rg lazily: importing @vscode/ripgrep at startup is not free. */
@@ -53,7 +57,15 @@ export function createGrepTool(opts: GrepOptions): Tool {
       });
       // Structured arguments only: the pattern goes after -e, the path after --, so no value can become a flag.
       // --no-config keeps RIPGREP_CONFIG_PATH from adding flags (such as --pre, which runs programs).
-      const args = ['--no-config', '--json', '--max-columns', '400', '--max-columns-preview'];
+      // A FIFO, socket or device named directly would block rg (or never end): only files and directories.
+      // (A directory walk skips non-regular files by itself.)
+      const kind = await stat(target.abs).catch(() => null);
+      if (kind && !kind.isFile() && !kind.isDirectory())
+        return {
+          output: `${target.rel} is not a regular file or directory (a FIFO, socket or device); not searched.`,
+          isError: true,
+        };
+      const args = ['--no-config', '--json'];
       if (p.ignore_case) args.push('--ignore-case');
       if (p.context) args.push('--context', String(p.context));
       if (p.glob) args.push(`--glob=${p.glob}`);
@@ -72,6 +84,9 @@ export function createGrepTool(opts: GrepOptions): Tool {
         return { output: `No matches for /${p.pattern}/ in ${target.rel === '.' ? 'the repository' : target.rel}.` };
       const shown = Math.min(result.matches, max);
       const left = result.matches - shown;
+      const cut = result.timedOut
+        ? `\n[search stopped after ${result.timedOut} s: results are partial; narrow it with path or glob]`
+        : '';
       const more =
         left > 0
           ? `\n[${result.stopped ? `more than ${left}` : left} more match(es) not shown; narrow with path/glob or raise max_results]`
@@ -81,7 +96,7 @@ export function createGrepTool(opts: GrepOptions): Tool {
         left > 0
           ? `${result.matches}${result.stopped ? '+' : ''} match(es) in ${result.files} file(s), first ${shown} shown:\n`
           : '';
-      return { output: `${head}${result.lines.join('\n')}${more}` };
+      return { output: `${head}${result.lines.join('\n')}${more}${cut}` };
     },
   });
 }
@@ -91,6 +106,8 @@ interface RgResult {
   matches: number;
   files: number;
   stopped: boolean;
+  /** seconds after which the search was stopped (the matches so far are still shown) */
+  timedOut?: number;
   error?: string;
 }
 
@@ -109,7 +126,6 @@ function runRipgrep(
       env: { ...process.env, RIPGREP_CONFIG_PATH: '' },
     });
     const out: RgResult = { lines: [], matches: 0, files: 0, stopped: false };
-    let buffer = '';
     let stderr = '';
     let lastPath = '';
     let timedOut = false;
@@ -117,17 +133,7 @@ function runRipgrep(
     const timer = setTimeout(() => ((timedOut = true), kill()), timeoutMs);
     signal.addEventListener('abort', kill, { once: true });
 
-    const onLine = (line: string) => {
-      if (!line) return;
-      let msg: {
-        type: string;
-        data: { path?: { text?: string }; line_number?: number; lines?: { text?: string; bytes?: string } };
-      };
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        return;
-      }
+    const onRecord = (msg: RgRecord) => {
       if (msg.type === 'begin') out.files++;
       if (msg.type !== 'match' && msg.type !== 'context') return;
       if (msg.type === 'match') out.matches++;
@@ -135,32 +141,26 @@ function runRipgrep(
         if (out.matches >= HARD_STOP) (out.stopped = true), kill();
         return;
       }
-      const path = (msg.data.path?.text ?? '(binary path)').replace(/^\.\//, '');
-      const text = (msg.data.lines?.text ?? '[non-UTF-8 line]').replace(/\r?\n$/, '');
+      const path = msg.path.replace(/^\.\//, '');
       if (lastPath && path !== lastPath && msg.type === 'match' && out.lines.length && args.includes('--context'))
         out.lines.push('--');
       lastPath = path;
-      out.lines.push(
-        `${path}${msg.type === 'match' ? ':' : '-'}${msg.data.line_number ?? '?'}${msg.type === 'match' ? ':' : '-'}${text}`,
-      );
+      const sep = msg.type === 'match' ? ':' : '-';
+      out.lines.push(`${path}${sep}${msg.lineNumber ?? '?'}${sep}${msg.text}`);
     };
+    // linear in the output and bounded per line, whatever the line lengths (rg --json ignores --max-columns)
+    const splitter = createRgSplitter(onRecord, { maxColumns: MAX_COLUMNS });
     child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => {
-      buffer += d;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        onLine(buffer.slice(0, nl));
-        buffer = buffer.slice(nl + 1);
-      }
-    });
+    child.stdout.on('data', (d: string) => splitter.push(d));
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (d: string) => (stderr += d));
     const finish = (code: number | null) => {
       clearTimeout(timer);
       signal.removeEventListener('abort', kill);
-      onLine(buffer);
-      if (timedOut)
+      splitter.end();
+      if (timedOut && out.matches === 0)
         out.error = `grep timed out after ${Math.round(timeoutMs / 1000)} s; narrow the search with path or glob.`;
+      else if (timedOut) out.timedOut = Math.round(timeoutMs / 1000);
       else if (code === 2 && out.matches === 0 && !out.stopped) out.error = describeRgError(stderr);
       resolve(out);
     };

@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
-import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
 import { readPrompt } from '../config/prompts.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { boundedDiff } from './bounded-diff.js';
 import { runSed, type SedOutput, type SedResult } from './sed-engine.js';
 import { parseSedScript } from './sed-script.js';
 import type { SedCommand, SedProgram } from './sed-types.js';
@@ -13,6 +13,8 @@ export interface SedToolOptions {
   workspace: string;
   /** directories the model may view but never edit (e.g. where long tool outputs are saved) */
   readOnlyRoots?: string[];
+  /** where atomic edits put their temp files (outside the work tree); next to the file when unset */
+  tmpDir?: string;
 }
 
 const MAX_FILE_BYTES = 20 * 1024 * 1024;
@@ -104,11 +106,11 @@ async function runSedTool(
     return error(`The script matched (${summary}) but left ${rel} unchanged; nothing was written.`);
   }
   if (signal.aborted) return error('sed was interrupted; nothing was written.');
-  await writeFileAtomic(abs, file.bom + joinLines(after, file.eol, file.trailingNewline));
-  const diff = createTwoFilesPatch(rel, rel, oldText, newText, undefined, undefined, {
-    context: 3,
-    headerOptions: { includeIndex: false, includeUnderline: false, includeFileHeaders: true },
+  await writeFileAtomic(abs, file.bom + joinLines(after, file.eol, file.trailingNewline), {
+    ...(opts.tmpDir ? { tmpDir: opts.tmpDir } : {}),
   });
+  // bounded: an edit of every line of a big file must not hold the main thread (Myers is quadratic there)
+  const diff = boundedDiff(rel, oldText, newText).text;
   const note = file.eol === '\r\n' ? '\n(CRLF line endings kept)' : '';
   return { output: `${diff.trimEnd()}${note}`, data: { diff, files_changed: [rel] } };
 }

@@ -10,22 +10,28 @@ import type { TraceRecord } from './record.js';
 import type { SearchHit, TraceDoc, TraceStore } from './store.js';
 import { estimateTokens } from '../model/token-estimate.js';
 import { mentionedPaths } from './tokens.js';
+import { systemProgram } from '../exec/system-programs.js';
 
 /** The live file tree: tracked path -> blob hash from the index. */
 export type LiveTree = Map<string, string>;
 
 export function readLiveTree(repoRoot: string, signal?: AbortSignal): Promise<LiveTree | undefined> {
   return new Promise((resolve) => {
-    execFile('git', ['ls-files', '-s', '-z'], { cwd: repoRoot, maxBuffer: 1 << 26, signal }, (err, stdout) => {
-      if (err) return resolve(undefined);
-      const tree: LiveTree = new Map();
-      for (const entry of stdout.split('\0')) {
-        const tab = entry.indexOf('\t');
-        if (tab < 0) continue;
-        tree.set(entry.slice(tab + 1), entry.slice(0, tab).split(' ')[1] ?? '');
-      }
-      resolve(tree);
-    });
+    execFile(
+      systemProgram('git'),
+      ['ls-files', '-s', '-z'],
+      { cwd: repoRoot, maxBuffer: 1 << 26, signal },
+      (err, stdout) => {
+        if (err) return resolve(undefined);
+        const tree: LiveTree = new Map();
+        for (const entry of stdout.split('\0')) {
+          const tab = entry.indexOf('\t');
+          if (tab < 0) continue;
+          tree.set(entry.slice(tab + 1), entry.slice(0, tab).split(' ')[1] ?? '');
+        }
+        resolve(tree);
+      },
+    );
   });
 }
 

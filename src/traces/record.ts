@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AgentEvent } from '../agent/events.js';
 import { diffStat } from '../tools/diff-stat.js';
+import { systemProgram } from '../exec/system-programs.js';
 
 export const TRACE_SCHEMA = 1;
 
@@ -201,22 +202,27 @@ export function distillTrace(
 export function blobHashes(repoRoot: string, paths: string[]): Promise<Map<string, string>> {
   return new Promise((resolve) => {
     if (!paths.length) return resolve(new Map());
-    execFile('git', ['hash-object', '--', ...paths], { cwd: repoRoot, maxBuffer: 1 << 22 }, (err, stdout) => {
-      const map = new Map<string, string>();
-      if (!err) {
-        const lines = stdout.trim().split('\n');
-        paths.forEach((p, i) => lines[i] && map.set(p, lines[i]!));
-        return resolve(map);
-      }
-      // one missing file fails the batch: hash one by one
-      let left = paths.length;
-      for (const p of paths) {
-        execFile('git', ['hash-object', '--', p], { cwd: repoRoot }, (e2, out) => {
-          if (!e2 && out.trim()) map.set(p, out.trim());
-          if (--left === 0) resolve(map);
-        });
-      }
-    });
+    execFile(
+      systemProgram('git'),
+      ['hash-object', '--', ...paths],
+      { cwd: repoRoot, maxBuffer: 1 << 22 },
+      (err, stdout) => {
+        const map = new Map<string, string>();
+        if (!err) {
+          const lines = stdout.trim().split('\n');
+          paths.forEach((p, i) => lines[i] && map.set(p, lines[i]!));
+          return resolve(map);
+        }
+        // one missing file fails the batch: hash one by one
+        let left = paths.length;
+        for (const p of paths) {
+          execFile(systemProgram('git'), ['hash-object', '--', p], { cwd: repoRoot }, (e2, out) => {
+            if (!e2 && out.trim()) map.set(p, out.trim());
+            if (--left === 0) resolve(map);
+          });
+        }
+      },
+    );
   });
 }
 

@@ -90,7 +90,7 @@ export async function runReplay(lines: ReplayLine[], opts: ReplayOptions): Promi
           `${JSON.stringify({ i: line.i, traces: r.traces.map((h) => h.doc.id), files: r.files, ms: Math.round(t * 1000) / 1000 })}\n`,
         );
       }
-      store.append(replayRecord(line, task));
+      await store.append(replayRecord(line, task));
     }
     store.flush();
     return { tasks: ms.length, ms };

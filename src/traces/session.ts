@@ -63,7 +63,7 @@ export async function openRepoTraces(opts: {
       if (start?.type !== 'run_start' || !start.task.trim()) return null;
       const distilled = distillTrace(events, { ...meta, repoRoot: ident!.root, ...(changes ? { changes } : {}) });
       const rec = await attachBlobHashes(distilled, ident!.root);
-      const written = store.append(rec);
+      const written = await store.append(rec);
       store.flush();
       return written;
     } catch (err) {

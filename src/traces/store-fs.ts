@@ -1,13 +1,11 @@
 /** File helpers for the trace store: private dirs/files, a cross-process lock, atomic replace. */
 import {
   closeSync,
-  fsyncSync,
   linkSync,
   mkdirSync,
   chmodSync,
   openSync,
   readFileSync,
-  renameSync,
   statSync,
   unlinkSync,
   writeSync,
@@ -18,23 +16,6 @@ import { randomBytes } from 'node:crypto';
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
-}
-
-/** Write a whole file atomically (temp + fsync + rename), mode 0600. */
-export function writeFileAtomic(path: string, data: string): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function alive(pid: number): boolean {
@@ -54,10 +35,12 @@ export interface LockOptions {
 }
 
 /**
- * Run fn while holding `lockPath` (O_EXCL create). A lock whose holder process is gone, or that is
- * older than staleMs, is broken. Synchronous on purpose: the critical sections are one write.
+ * Run fn while holding `lockPath` (created with link(), so never seen empty). A lock whose holder process is
+ * gone, or that is older than staleMs, is broken. Waiting is asynchronous: other work (the UI, timers, the
+ * model stream) goes on while another process holds the lock. The critical section itself is synchronous and
+ * short (one append or one rewrite).
  */
-export function withLock<T>(lockPath: string, fn: () => T, opts: LockOptions = {}): T {
+export async function withLock<T>(lockPath: string, fn: () => T, opts: LockOptions = {}): Promise<T> {
   const staleMs = opts.staleMs ?? 30_000;
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
   let wait = 1;
@@ -66,7 +49,7 @@ export function withLock<T>(lockPath: string, fn: () => T, opts: LockOptions = {
       if (breakIfStale(lockPath, staleMs)) continue;
       if (Date.now() > deadline)
         throw new Error(`trace store is locked (${lockPath}); remove it if no sedge is running`);
-      pause(wait);
+      await new Promise((r) => setTimeout(r, wait));
       wait = Math.min(wait * 2, 50);
       continue;
     }

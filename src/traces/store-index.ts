@@ -50,13 +50,24 @@ export interface IndexFile {
   v: number;
   ino: number;
   size: number;
+  /** the log's mtime when the index was written, and a checksum of its first `size` bytes (head and tail) */
+  mtime: number;
+  sum: string;
   docs: TraceDoc[];
 }
 
-export const INDEX_VERSION = 1;
+/** What the index says about the log it summarises. */
+export interface LogMark {
+  ino: number;
+  size: number;
+  mtime: number;
+  sum: string;
+}
+
+export const INDEX_VERSION = 2;
 
 /** Serialise with a shared path table (paths repeat across records). */
-export function encodeIndex(ino: number, size: number, docs: TraceDoc[]): string {
+export function encodeIndex(mark: LogMark, docs: TraceDoc[]): string {
   const paths: string[] = [];
   const pid = new Map<string, number>();
   const id = (p: string): number => {
@@ -73,12 +84,12 @@ export function encodeIndex(ino: number, size: number, docs: TraceDoc[]): string
     if (d.cmds.length || d.failed.length || d.recalled.length) row.push(d.cmds, d.failed, d.recalled);
     return row;
   });
-  return JSON.stringify({ v: INDEX_VERSION, ino, size, paths, rows });
+  return JSON.stringify({ v: INDEX_VERSION, ...mark, paths, rows });
 }
 
 export function decodeIndex(text: string): IndexFile | null {
   try {
-    const raw = JSON.parse(text) as { v: number; ino: number; size: number; paths: string[]; rows: Row[] };
+    const raw = JSON.parse(text) as LogMark & { v: number; paths: string[]; rows: Row[] };
     if (raw.v !== INDEX_VERSION || !Array.isArray(raw.rows)) return null;
     const docs = raw.rows.map(
       (r): TraceDoc => ({
@@ -95,7 +106,7 @@ export function decodeIndex(text: string): IndexFile | null {
         recalled: r[10] ?? [],
       }),
     );
-    return { v: raw.v, ino: raw.ino, size: raw.size, docs };
+    return { v: raw.v, ino: raw.ino, size: raw.size, mtime: raw.mtime, sum: raw.sum, docs };
   } catch {
     return null;
   }

@@ -4,14 +4,30 @@
  * index.json is a compact summary rebuilt from the log when missing or stale. Torn lines (kill -9
  * mid-write) are skipped with a warning. Over the size cap, the least useful records are evicted.
  */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  type Stats,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir as defaultCacheDir } from '../config/paths.js';
 import type { TraceRecord } from './record.js';
 import { createRedactor, redactDeep, type Redactor } from './redact.js';
 import { createRanker, type RankParams, type RankQuery, type Ranker } from './rank.js';
 import { decodeIndex, docOf, encodeIndex, selectWithinCap, type TraceDoc } from './store-index.js';
-import { ensurePrivateDir, withLock, writeFileAtomic } from './store-fs.js';
+import { appendWhole } from '../fs/append-whole.js';
+import { writeFileAtomicSync } from '../fs/atomic-write.js';
+import { ensurePrivateDir, withLock } from './store-fs.js';
+import { checkNotSymlinked, logChecksum, quarantine } from './store-health.js';
+
+const STORE_FILES = ['traces.jsonl', 'index.json', 'lock'];
 
 export type { TraceDoc } from './store-index.js';
 
@@ -43,14 +59,14 @@ export interface SearchHit {
 
 export interface TraceStore {
   readonly dir: string;
-  /** redacts, appends one line; returns what was written */
-  append(record: TraceRecord): TraceRecord;
+  /** redacts, appends one line (under the lock, waited for without blocking); returns what was written */
+  append(record: TraceRecord): Promise<TraceRecord>;
   /** summaries, oldest first */
   list(): TraceDoc[];
   /** a full record by id (or unique id prefix) */
   get(id: string): TraceRecord | null;
-  forget(id: string): boolean;
-  prune(opts?: PruneOptions): number;
+  forget(id: string): Promise<boolean>;
+  prune(opts?: PruneOptions): Promise<number>;
   search(q: RankQuery): { traces: SearchHit[]; files: { path: string; score: number }[] };
   /** times later successful runs recalled each record */
   usedCount(id: string): number;
@@ -62,6 +78,9 @@ export interface TraceStore {
 interface State {
   ino: number;
   size: number;
+  /** the log's mtime when last read, and the checksum of its first `size` bytes */
+  mtime: number;
+  sum: string;
   docs: TraceDoc[];
   byId: Map<string, TraceDoc>;
   used: Map<string, number>;
@@ -84,11 +103,14 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`sedge: ${m}\n`));
   let state: State | null = null;
   const warned = new Set<number>();
+  const warnedText = new Set<string>();
 
   function fresh(ino: number): State {
     return {
       ino,
       size: 0,
+      mtime: 0,
+      sum: '',
       docs: [],
       byId: new Map(),
       used: new Map(),
@@ -149,46 +171,96 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     return pos;
   }
 
+  function empty(): State {
+    state = fresh(0);
+    state.dirty = false;
+    return state;
+  }
+
+  function warnOnce(key: string, message: string): void {
+    if (warnedText.has(key)) return;
+    warnedText.add(key);
+    warn(message);
+  }
+
+  /** The log cannot be used (not a file, unreadable): move it aside and start fresh, with a warning. */
+  function heal(why: string): State {
+    const moved = quarantine(logPath);
+    warnOnce(
+      `heal:${why}`,
+      `trace log ${logPath} ${why}; ${moved ? `moved aside to ${moved}` : 'could not move it aside'} and starting fresh`,
+    );
+    return empty();
+  }
+
   function load(): State {
-    let st: { ino: number; size: number };
     try {
-      st = statSync(logPath);
-    } catch {
-      state = fresh(0);
-      state.dirty = false;
-      return state;
+      checkNotSymlinked(dir, STORE_FILES);
+    } catch (err) {
+      warnOnce('symlink', (err as Error).message);
+      return empty();
     }
-    if (state && state.ino === st.ino && state.size === st.size) return state;
-    if (!state || state.ino !== st.ino || state.size > st.size) {
+    let st: Stats;
+    try {
+      st = lstatSync(logPath);
+    } catch {
+      return empty();
+    }
+    if (!st.isFile()) return heal('is not a regular file');
+    try {
+      return loadFrom(st);
+    } catch (err) {
+      return heal(`could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+
+  function loadFrom(st: Stats): State {
+    const mtime = st.mtimeMs;
+    if (state && state.ino === st.ino && state.size === st.size && state.mtime === mtime) return state;
+    // appended to since we read it: keep what we have if the part we read is unchanged
+    const grown =
+      state && state.ino === st.ino && state.size < st.size && logChecksum(logPath, state.size) === state.sum;
+    if (!grown || !state) {
       state = fresh(st.ino);
       const idx = existsSync(indexPath) ? decodeIndex(readFileSync(indexPath, 'utf8')) : null;
-      if (idx && idx.ino === st.ino && idx.size <= st.size) {
+      const valid =
+        idx !== null &&
+        idx.ino === st.ino &&
+        idx.size <= st.size &&
+        (idx.size < st.size || idx.mtime === mtime) &&
+        logChecksum(logPath, idx.size) === idx.sum;
+      if (idx && valid) {
         for (const d of idx.docs) addDoc(state, d);
         state.size = idx.size;
         state.dirty = false;
       }
     }
-    if (state.size < st.size) {
+    const s = state;
+    if (s.size < st.size) {
       const fd = openSync(logPath, 'r');
       try {
-        const buf = Buffer.alloc(st.size - state.size);
-        readSync(fd, buf, 0, buf.length, state.size);
+        const buf = Buffer.alloc(st.size - s.size);
+        readSync(fd, buf, 0, buf.length, s.size);
         // an incomplete tail stays unread: a torn write (the next appender ends it with a newline,
         // after which it is skipped as a damaged line) or, rarely, a write still in flight
-        state.size += parseLines(state, buf, state.size, true);
-        state.dirty = true;
+        s.size += parseLines(s, buf, s.size, true);
+        s.dirty = true;
       } finally {
         closeSync(fd);
       }
     }
-    return state;
+    s.mtime = mtime;
+    s.sum = logChecksum(logPath, s.size);
+    return s;
   }
 
   function flush(): void {
     const s = load();
     if (!s.dirty || s.ino === 0) return;
     ensurePrivateDir(dir);
-    writeFileAtomic(indexPath, encodeIndex(s.ino, s.size, s.docs));
+    writeFileAtomicSync(indexPath, encodeIndex({ ino: s.ino, size: s.size, mtime: s.mtime, sum: s.sum }, s.docs), {
+      mode: 0o600,
+    });
     s.dirty = false;
   }
 
@@ -208,9 +280,9 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
   }
 
   /** Rewrite the log keeping `keep` (under the lock), then rebuild the index. */
-  function rewrite(select: (s: State) => Set<string>): number {
+  async function rewrite(select: (s: State) => Set<string>): Promise<number> {
     let removed = 0;
-    withLock(lockPath, () => {
+    await withLock(lockPath, () => {
       state = null;
       const s = load();
       const keep = select(s);
@@ -218,14 +290,14 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
       removed = s.docs.length - kept.length;
       if (!removed) return;
       const lines = kept.map((d) => readRecord(d)).filter((r): r is TraceRecord => r !== null);
-      writeFileAtomic(logPath, lines.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      writeFileAtomicSync(logPath, lines.map((r) => `${JSON.stringify(r)}\n`).join(''), { mode: 0o600 });
       state = null;
       flush();
     });
     return removed;
   }
 
-  function prune(p: PruneOptions = {}): number {
+  function prune(p: PruneOptions = {}): Promise<number> {
     const capRecords = p.maxRecords ?? maxRecords;
     const capBytes = p.maxBytes ?? maxBytes;
     return rewrite((s) => {
@@ -236,14 +308,20 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     });
   }
 
-  function append(record: TraceRecord): TraceRecord {
+  async function append(record: TraceRecord): Promise<TraceRecord> {
     const clean = redactDeep(record, redact);
     const line = Buffer.from(`${JSON.stringify(clean)}\n`, 'utf8');
+    checkNotSymlinked(dir, STORE_FILES); // throws: the caller warns, nothing is written
     ensurePrivateDir(dir);
+    load(); // a log that is not a readable file is moved aside first
     let count = 0;
     let size = 0;
-    withLock(lockPath, () => {
-      const fd = openSync(logPath, 'a+', 0o600);
+    await withLock(lockPath, () => {
+      const fd = openSync(
+        logPath,
+        constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+        0o600,
+      );
       try {
         const st = fstatSync(fd);
         let data = line;
@@ -252,8 +330,7 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
           readSync(fd, last, 0, 1, st.size - 1);
           if (last[0] !== 10) data = Buffer.concat([Buffer.from('\n'), line]);
         }
-        let written = 0;
-        while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+        appendWhole(fd, data);
       } finally {
         closeSync(fd);
       }
@@ -261,7 +338,7 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
       count = s.docs.length;
       size = s.size;
     });
-    if (count > maxRecords || size > maxBytes) prune();
+    if (count > maxRecords || size > maxBytes) await prune();
     return clean;
   }
 
@@ -281,10 +358,10 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
       const d = resolveId(id);
       return d ? readRecord(d) : null;
     },
-    forget(id) {
+    async forget(id) {
       const d = resolveId(id);
       if (!d) return false;
-      return rewrite((s) => new Set(s.docs.filter((x) => x.id !== d.id).map((x) => x.id))) > 0;
+      return (await rewrite((s) => new Set(s.docs.filter((x) => x.id !== d.id).map((x) => x.id)))) > 0;
     },
     prune,
     search(q) {

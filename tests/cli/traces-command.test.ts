@@ -38,8 +38,8 @@ describe('sedge traces', () => {
     expect((await run('list')).out).toMatch(/no traces/);
     const id = (await repoIdentity(repo.dir))!.id;
     const store = openTraceStore({ repoId: id, cacheDir: join(home.env.XDG_CACHE_HOME, 'sedge') });
-    store.append(record('t-one', 'Fix the parser', ['lib/a.js'], { test_command: 'npm test' }));
-    store.append(record('t-two', 'Add a flag', ['lib/b.js']));
+    await store.append(record('t-one', 'Fix the parser', ['lib/a.js'], { test_command: 'npm test' }));
+    await store.append(record('t-two', 'Add a flag', ['lib/b.js']));
     const list = await run('list', '--json');
     expect(
       list.out

@@ -52,9 +52,9 @@ async function interrupt(signal: NodeJS.Signals) {
 
 describe('sedge exec interrupted', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`${signal} while a command runs: exit 130, run_end aborted last, session complete and private`, async () => {
+    it(`${signal} while a command runs: exit 130/143, run_end aborted last, session complete and private`, async () => {
       const { code, events, sessionWhileRunning } = await interrupt(signal);
-      expect(code).toBe(130);
+      expect(code).toBe(signal === 'SIGTERM' ? 143 : 130);
       expect(events.at(-1)).toMatchObject({ type: 'run_end', status: 'aborted' });
       expect(sessionWhileRunning.map((l) => (JSON.parse(l) as { type: string }).type)).toContain('tool_start');
 

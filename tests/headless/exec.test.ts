@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJsonl, runCli, sessionsDir } from '../support/cli.js';
@@ -88,6 +88,9 @@ describe('sedge exec --json --yes against an OpenAI-compatible server', () => {
   });
 
   it('returns a clear error to the model for each bad call and carries on', async () => {
+    // six failures in a row on purpose: lift the consecutive-error cap (default 5) for this run
+    mkdirSync(join(home.env.XDG_CONFIG_HOME, 'sedge'), { recursive: true });
+    writeFileSync(join(home.env.XDG_CONFIG_HOME, 'sedge', 'config.json'), '{"max_tool_errors": 10}');
     server.push(
       {
         tool_calls: [
@@ -194,7 +197,6 @@ describe('sedge exec --json --yes against an OpenAI-compatible server', () => {
 
   it('replays a scripted model offline with --model replay:FILE', async () => {
     const script = join(repo.dir, 'script.jsonl');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(
       script,
       `${JSON.stringify({ tool_calls: [{ name: 'shell', arguments: { command: 'echo replayed' } }] })}\n${JSON.stringify({ text: 'bye' })}\n`,

@@ -14,8 +14,12 @@ export type ScriptStep =
       argChunk?: number;
       /** abort the connection after this many SSE chunks (a mid-stream failure) */
       dropAfter?: number;
+      /** stop sending after this many SSE chunks and keep the connection open (a stalled stream) */
+      stallAfter?: number;
+      /** end the stream ([DONE]) without the chunk that carries finish_reason */
+      noFinish?: boolean;
     } & Pick<ResponsesTurn, 'encrypted' | 'incomplete'>)
-  | { error: { status: number; message: string; headers?: Record<string, string> } }
+  | { error: { status: number; message: string; code?: string; type?: string; headers?: Record<string, string> } }
   | ((request: ChatRequest) => ScriptStep);
 
 export interface ChatRequest {
@@ -121,7 +125,8 @@ export async function startScriptedServer(
     }
     if ('error' in step) {
       res.writeHead(step.error.status, { 'content-type': 'application/json', ...step.error.headers });
-      res.end(JSON.stringify({ error: { message: step.error.message, type: 'scripted' } }));
+      const { message, code, type } = step.error;
+      res.end(JSON.stringify({ error: { message, type: type ?? 'scripted', ...(code ? { code } : {}) } }));
       return;
     }
     const n = ++counter;
@@ -131,11 +136,12 @@ export async function startScriptedServer(
         : turnToEvents(step, `resp_${n}`, request.model);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     let sent = 0;
-    for (const chunk of chunks) {
+    for (const chunk of step.noFinish ? chunks.filter((c) => !hasFinish(c)) : chunks) {
       if (step.dropAfter !== undefined && sent >= step.dropAfter) {
         res.destroy();
         return;
       }
+      if (step.stallAfter !== undefined && sent >= step.stallAfter) return; // close() ends the connection
       const event = api === 'responses' ? `event: ${(chunk as { type: string }).type}\n` : '';
       res.write(`${event}data: ${JSON.stringify(chunk)}\n\n`);
       sent++;
@@ -226,4 +232,9 @@ function pieces(text: string, size: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
   return out;
+}
+
+function hasFinish(chunk: object): boolean {
+  const choices = (chunk as { choices?: { finish_reason?: string | null }[] }).choices ?? [];
+  return choices.some((c) => c.finish_reason);
 }

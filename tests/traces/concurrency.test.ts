@@ -16,7 +16,7 @@ async function bundleWriter(dir: string): Promise<string> {
 const [cacheDir, name, count, pad] = process.argv.slice(2);
 const store = openTraceStore({ repoId: 'shared', cacheDir, redact: (s) => s, warn: (m) => process.stderr.write(m) });
 for (let i = 0; i < Number(count); i++) {
-  store.append({ schema: 1, id: name + '-' + i, task: name + ' task ' + i + ' ' + 'x'.repeat(Number(pad)), outcome: 'done', verified: null,
+  await store.append({ schema: 1, id: name + '-' + i, task: name + ' task ' + i + ' ' + 'x'.repeat(Number(pad)), outcome: 'done', verified: null,
     started_at: 0, ended_at: 0, model: 'm', sedge_version: '0', notes: [], reasoning: '', commands: [], failed_commands: [],
     test_command: null, files_read: [], files_changed: [{ path: name + '/f' + (i % 7) + '.ts' }], diffstat: [], steps: 1,
     tokens: { input: 0, output: 0, total: 0 }, recalled: [], summary: '' });
@@ -93,7 +93,7 @@ describe('concurrent writers', () => {
     const before = store.list();
     expect(before.length).toBeGreaterThanOrEqual(40);
     for (const d of before.slice(-3)) expect(store.get(d.id)!.task.startsWith('victim task')).toBe(true);
-    store.append({ ...store.get(before[0]!.id)!, id: 'after-kill' });
+    await store.append({ ...store.get(before[0]!.id)!, id: 'after-kill' });
     const again = openTraceStore({ repoId: 'shared', cacheDir: cache, redact: (s) => s, warn: () => {} });
     expect(again.list().map((d) => d.id)).toContain('after-kill');
     expect(again.get('after-kill')!.task.startsWith('victim task')).toBe(true);

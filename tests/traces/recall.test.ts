@@ -36,7 +36,7 @@ describe('recall', () => {
   });
 
   it('names the related run, its files and the test command that worked', async () => {
-    store.append(
+    await store.append(
       await attachBlobHashes(
         record('r1', 'Fix route params in the router', ['src/router.ts'], {
           test_command: 'npm test',
@@ -45,7 +45,7 @@ describe('recall', () => {
         repo.dir,
       ),
     );
-    store.append(record('r2', 'Sign cookies with a secret rotation', ['src/cookie.ts']));
+    await store.append(record('r2', 'Sign cookies with a secret rotation', ['src/cookie.ts']));
     const res = await createRecall({ store, repoRoot: repo.dir })('router drops route params with dots', signal);
     expect(res).not.toBeNull();
     expect(res!.items[0]!.id).toBe('r1');
@@ -58,8 +58,8 @@ describe('recall', () => {
   });
 
   it('drops files that no longer exist and down-ranks records whose files changed since', async () => {
-    store.append(await attachBlobHashes(record('old', 'Update router matching', ['src/router.ts']), repo.dir));
-    store.append(record('gone', 'Router helper in src/legacy.ts', ['src/legacy.ts']));
+    await store.append(await attachBlobHashes(record('old', 'Update router matching', ['src/router.ts']), repo.dir));
+    await store.append(record('gone', 'Router helper in src/legacy.ts', ['src/legacy.ts']));
     writeFileSync(join(repo.dir, 'src/router.ts'), 'export const r = 2;\n');
     execFileSync('git', ['commit', '-qam', 'change'], { cwd: repo.dir });
     const res = await createRecall({ store, repoRoot: repo.dir })('router matching', signal);
@@ -70,7 +70,7 @@ describe('recall', () => {
   it('keeps the block within the token budget (estimator and a real tokenizer)', async () => {
     for (let i = 0; i < 40; i++) {
       const files = Array.from({ length: 30 }, (_, j) => `src/module${i}/very/deep/path/component-${j}.ts`);
-      store.append(
+      await store.append(
         record(`big${i}`, `router work ${i} ${'lorem ipsum dolor sit amet '.repeat(200)}`, files, {
           notes: ['router note '.repeat(100)],
           test_command: `npm test -- --grep router${i}`,
@@ -87,33 +87,35 @@ describe('recall', () => {
     expect(huge.tokens).toBeLessThanOrEqual(50);
   });
 
-  it('facts that keep proving true rank first; one whose command later fails is dropped', () => {
+  it('facts that keep proving true rank first; one whose command later fails is dropped', async () => {
     const docs = store.list();
     expect(docs).toEqual([]);
-    store.append(record('a', 't1', ['x'], { test_command: 'npm test' }));
-    store.append(
+    await store.append(record('a', 't1', ['x'], { test_command: 'npm test' }));
+    await store.append(
       record('b', 't2', ['x'], {
         test_command: 'npm test',
         commands: [{ command: 'make build', exit_code: 0, kind: 'build' }],
       }),
     );
-    store.append(record('c', 't3', ['x'], { commands: [{ command: 'npm run lint', exit_code: 0, kind: 'build' }] }));
-    store.append(record('d', 't4', ['x'], { commands: [{ command: 'npm test', exit_code: 0, kind: 'test' }] }));
+    await store.append(
+      record('c', 't3', ['x'], { commands: [{ command: 'npm run lint', exit_code: 0, kind: 'build' }] }),
+    );
+    await store.append(record('d', 't4', ['x'], { commands: [{ command: 'npm test', exit_code: 0, kind: 'test' }] }));
     expect(provenCommands(store.list()).map((c) => c.command)).toEqual(['npm test', 'npm run lint', 'make build']);
-    store.append(record('e', 't5', ['x'], { failed_commands: ['make build'] }));
+    await store.append(record('e', 't5', ['x'], { failed_commands: ['make build'] }));
     expect(provenCommands(store.list()).map((c) => c.command)).toEqual(['npm test', 'npm run lint']);
   });
 
   it('a record that later successful runs used ranks above an equal one; a failed command is not repeated', async () => {
-    store.append(
+    await store.append(
       record('plain', 'Fix router params', ['src/router.ts'], {
         commands: [{ command: 'make check-router', exit_code: 0, kind: 'test' }],
       }),
     );
-    store.append(record('proven', 'Fix router params', ['src/router.ts']));
+    await store.append(record('proven', 'Fix router params', ['src/router.ts']));
     for (let i = 0; i < 3; i++)
-      store.append(record(`user${i}`, `unrelated cookie work ${i}`, ['src/cookie.ts'], { recalled: ['proven'] }));
-    store.append(record('later', 'cookie things', ['src/cookie.ts'], { failed_commands: ['make check-router'] }));
+      await store.append(record(`user${i}`, `unrelated cookie work ${i}`, ['src/cookie.ts'], { recalled: ['proven'] }));
+    await store.append(record('later', 'cookie things', ['src/cookie.ts'], { failed_commands: ['make check-router'] }));
     const reopened = openTraceStore({ repoId: 'recall-test', cacheDir: cache.dir, warn: () => {} });
     const res = await createRecall({ store: reopened, repoRoot: repo.dir })('router params', signal);
     expect(res!.items.map((i) => i.id).slice(0, 2)).toEqual(['proven', 'plain']);
@@ -121,8 +123,8 @@ describe('recall', () => {
   });
 
   it('the recall tool uses the same ranking', async () => {
-    store.append(record('r1', 'Fix route params in the router', ['src/router.ts'], { test_command: 'npm test' }));
-    store.append(record('r2', 'Sign cookies', ['src/cookie.ts']));
+    await store.append(record('r1', 'Fix route params in the router', ['src/router.ts'], { test_command: 'npm test' }));
+    await store.append(record('r2', 'Sign cookies', ['src/cookie.ts']));
     const tool = createRecallTool({ store, repoRoot: repo.dir });
     expect(tool.kind).toBe('read');
     const out = await tool.run(JSON.stringify({ query: 'cookie signing' }), { callId: 'c', signal });

@@ -27,7 +27,7 @@ describe('redaction', () => {
   let cleanup = (): void => {};
   afterEach(() => cleanup());
 
-  it('masks key, token, PEM, JWT, URL-credential and secret-assignment patterns', () => {
+  it('masks key, token, PEM, JWT, URL-credential and secret-assignment patterns', async () => {
     const redact = createRedactor({ env: {} });
     for (const [name, secret] of Object.entries(CANARIES)) {
       const out = redact(`before ${secret} after`);
@@ -39,13 +39,13 @@ describe('redaction', () => {
     expect(redact('API_KEY=${API_KEY}')).toBe('API_KEY=${API_KEY}');
   });
 
-  it('masks values of secret-named environment variables only', () => {
+  it('masks values of secret-named environment variables only', async () => {
     const env = { MY_SERVICE_TOKEN: CANARY_ENV, HOME: '/home/x', EDITOR: 'vim-editor', SOME_KEY: 'true' };
     expect(secretEnvValues(env)).toEqual([CANARY_ENV]);
     expect(createRedactor({ env })(`token is ${CANARY_ENV}.`)).toBe('token is [REDACTED].');
   });
 
-  it('canaries never reach disk; dirs are 0700 and files 0600', () => {
+  it('canaries never reach disk; dirs are 0700 and files 0600', async () => {
     const t = tempDir();
     cleanup = t.cleanup;
     const store = openTraceStore({
@@ -54,7 +54,7 @@ describe('redaction', () => {
       redact: createRedactor({ env: { OPENAI_API_KEY: CANARY_ENV } }),
     });
     const all = Object.values(CANARIES).join(' ; ');
-    store.append(
+    await store.append(
       record('r1', `deploy with ${all} and ${CANARY_ENV}`, ['src/a.ts'], {
         notes: [`the key ${CANARIES.openai}`],
         reasoning: CANARIES.pem,
