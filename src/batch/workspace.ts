@@ -3,6 +3,7 @@ import { rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isRepoUrl } from './manifest.js';
 import type { BatchTask } from './types.js';
+import { systemProgram } from '../exec/system-programs.js';
 
 /** A task's own checkout: a worktree of a local repo, or a clone of a URL. The user's checkout is never touched. */
 export interface TaskCheckout {
@@ -21,7 +22,7 @@ const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', SSH_ASKPASS: 't
 export function git(cwd: string, args: string[], timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
-      'git',
+      systemProgram('git'),
       args,
       { cwd, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, ...GIT_ENV } },
       (err, stdout, stderr) => {
@@ -62,7 +63,7 @@ const DIFF = 'git add --all && git diff --cached --binary --no-color --no-ext-di
 function sh(script: string, cwd: string, args: string[], timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
-      'sh',
+      systemProgram('sh'),
       ['-c', script, 'sh', ...args],
       { cwd, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, ...GIT_ENV } },
       (err, stdout, stderr) => {

@@ -18,7 +18,7 @@ import type { BackoffGate } from '../model/backoff-gate.js';
 import { createModel, describeModel } from '../model/create.js';
 import { createDeliberator } from '../model/deliberate.js';
 import type { Message, ModelClient } from '../model/types.js';
-import { agentsInstructions } from '../repo/agents-md.js';
+import { agentsInstructions, applicableAgentsFiles } from '../repo/agents-md.js';
 import { findRepoRoot, gitDirOf } from '../repo/root.js';
 import { runTests } from '../repo/test-run.js';
 import { createRedactor, redactDeep, type Redactor } from '../secrets/redact.js';
@@ -258,7 +258,10 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
 
 /** Where this run starts when it is not the repository root: told with the task, after the cached prefix. */
 function whereNote(root: string | null, cwd: string): string | undefined {
-  return root && root !== cwd ? fillPrompt('notes/workspace.md', { cwd, root: '' }) : undefined;
+  if (!root || root === cwd) return undefined;
+  const here = fillPrompt('notes/workspace.md', { cwd, root: '' });
+  const governing = applicableAgentsFiles(root, cwd);
+  return governing.length ? `${here}\n${fillPrompt('notes/agents-here.md', { files: governing.join(', ') })}` : here;
 }
 
 /** Context for the first user message: where we are, and the repo's own instructions (AGENTS.md). */

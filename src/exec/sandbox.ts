@@ -25,6 +25,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
+import { systemProgram } from './system-programs.js';
 
 export type SandboxMode = 'read-only' | 'workspace-write' | 'off';
 export const SANDBOX_MODES: readonly SandboxMode[] = ['read-only', 'workspace-write', 'off'];
@@ -277,7 +278,7 @@ function finish(spec: SandboxSpec, { bwrap, args, created }: Prepared): Sandbox 
   // a hard limit already below `max` makes ulimit fail, and is stricter anyway
   const limit = nprocApplies() ? `ulimit -u ${max} 2>/dev/null; ` : '';
   // bash, not /bin/sh: dash's ulimit has no -u
-  const inner = limit ? ['bash', '-c', `${limit}exec "$@"`, 'sedge-sandbox'] : [];
+  const inner = limit ? [systemProgram('bash'), '-c', `${limit}exec "$@"`, 'sedge-sandbox'] : [];
   const outer = cgroup ? ['/bin/sh', '-c', `echo $$ > "$0/cgroup.procs" && exec "$@"`, cgroup] : [];
   const procLimit = cgroup ? `pids cgroup max ${max}` : nprocApplies() ? `ulimit -u ${max}` : 'NO process limit';
   return {

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { systemProgram } from '../exec/system-programs.js';
 
 export interface AgentsFile {
   /** the directory it governs, relative to the root ('' for the root itself), with / separators */
@@ -34,7 +35,7 @@ function toPosix(p: string): string {
 function listedDirs(root: string): string[] | null {
   try {
     const out = execFileSync(
-      'git',
+      systemProgram('git'),
       ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', `:(glob)**/${NAME}`],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, maxBuffer: 8 * 1024 * 1024 },
     );
@@ -79,6 +80,18 @@ export function findAgentsFiles(root: string, cwd: string = root): AgentsFile[] 
     if (text?.trim()) files.push({ dir, text });
   }
   return files;
+}
+
+/**
+ * The AGENTS.md files that govern `cwd` (its own directory and each parent up to the root that has one),
+ * nearest first, as paths relative to the root. Told with the task when a run starts below the root: the
+ * instructions block itself lists every file in the same order for every run in the repository, so the
+ * cached prompt prefix does not depend on where sedge starts.
+ */
+export function applicableAgentsFiles(root: string, cwd: string): string[] {
+  return chain(root, cwd)
+    .filter((dir) => readFile(join(root, dir, NAME))?.trim())
+    .map((dir) => (dir === '' ? NAME : `${dir}/${NAME}`));
 }
 
 /**

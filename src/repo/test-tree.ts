@@ -6,6 +6,7 @@
  * the next run needs).
  */
 import { execFile } from 'node:child_process';
+import { systemProgram } from '../exec/system-programs.js';
 
 export interface TreeMark {
   root: string;
@@ -23,7 +24,7 @@ export interface TreeChanges {
 
 function git(cwd: string, args: string[]): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile('git', args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }, (err, stdout) =>
+    execFile(systemProgram('git'), args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }, (err, stdout) =>
       resolve(err ? null : stdout),
     );
   });
@@ -76,8 +77,11 @@ export async function treeFingerprint(cwd: string): Promise<string | null> {
 
 function hashFiles(root: string, files: string[]): Promise<string> {
   return new Promise((resolve) => {
-    const child = execFile('git', ['hash-object', '--stdin-paths'], { cwd: root, timeout: 60_000 }, (err, out) =>
-      resolve(err ? '' : out),
+    const child = execFile(
+      systemProgram('git'),
+      ['hash-object', '--stdin-paths'],
+      { cwd: root, timeout: 60_000 },
+      (err, out) => resolve(err ? '' : out),
     );
     child.stdin?.end(`${files.join('\n')}\n`);
   });

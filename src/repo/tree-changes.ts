@@ -4,6 +4,7 @@
  * `git apply`, a formatter). Comparing two snapshots, not HEAD, leaves out files that were already dirty.
  */
 import { execFile } from 'node:child_process';
+import { systemProgram } from '../exec/system-programs.js';
 
 export interface TreeChange {
   path: string;
@@ -17,7 +18,7 @@ export interface TreeChange {
 function git(root: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
-      'git',
+      systemProgram('git'),
       args,
       {
         cwd: root,

@@ -109,7 +109,8 @@ describe('sedge batch: 22 tasks over 5 repos with mixed outcomes', () => {
     expect(result('model-err').exit_code).toBe(3);
     expect(result('hang').exit_code).toBe(4);
     expect(result('no-repo')).toMatchObject({ exit_code: 1, reason: expect.stringContaining('not found') });
-    expect(result('on-ref')).toMatchObject({ base_ref: goodRef, verified: true, patch_bytes: 0 });
+    // nothing changed on a green ref: done, and no test checked a change (the gate ran none)
+    expect(result('on-ref')).toMatchObject({ base_ref: goodRef, verified: null, patch_bytes: 0 });
     expect(result('not-git').reason).toContain('not a git repository');
     expect(result('bad-ref').reason).toContain('ref "no-such-branch" not found');
     expect(result('bad-model').reason).toContain('missing.jsonl');

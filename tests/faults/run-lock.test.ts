@@ -42,7 +42,7 @@ describe('issue 13.9: one run per work tree', () => {
       },
       { text: 'first done' },
     );
-    const first = spawn(process.execPath, [BIN, 'exec', '--json', '--yes', '--no-verify', 'first'], {
+    const first = spawn(process.execPath, [BIN, 'exec', '--json', '--sandbox', 'off', '--no-verify', 'first'], {
       cwd: repo.dir,
       env: env(),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -41,7 +41,7 @@ async function stopWith(signal: NodeJS.Signals) {
   server.push({ text: 'never reached' });
   const child = spawn(
     process.execPath,
-    [BIN, 'exec', '--json', '--yes', '--no-verify', '--model', 'm', 'signal task'],
+    [BIN, 'exec', '--json', '--sandbox', 'off', '--no-verify', '--model', 'm', 'signal task'],
     {
       cwd: repo.dir,
       env: {

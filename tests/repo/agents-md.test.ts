@@ -64,7 +64,7 @@ describe('how they reach the model', () => {
     home.cleanup();
   });
 
-  it('the first message of a run started in pkg/a carries pkg/a first, then the root, then the others', async () => {
+  it('a run started in pkg/a gets every file in the cache-stable prefix and is told pkg/a governs first', async () => {
     server.push({ text: 'ok' });
     const r = await runCli(['exec', '--no-verify', '-C', 'pkg/a', 'say ok'], {
       cwd: repo.dir,
@@ -73,11 +73,15 @@ describe('how they reach the model', () => {
     expect(r.code, r.stderr).toBe(0);
     const first = server.requests[0]?.messages.find((m) => m.role === 'user');
     const text = String(first?.content);
-    const order = ['PKG-A', 'ROOT', 'PKG-B:', 'PKG-C', 'PKG-B-DEEP'].map((m) => text.indexOf(m));
+    // every file is in the instructions (the same bytes wherever in the repo sedge starts) ...
+    const found = ['PKG-A', 'ROOT', 'PKG-B:', 'PKG-C', 'PKG-B-DEEP'].map((m) => text.indexOf(m));
     expect(
-      order.every((i) => i >= 0),
+      found.every((i) => i >= 0),
       text,
     ).toBe(true);
-    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    // ... and after them, with the task, the ones that govern pkg/a, nearest first
+    const note = /govern this directory, nearest first[^:]*: (.*)/.exec(text)?.[1];
+    expect(note, text).toBe('pkg/a/AGENTS.md, AGENTS.md');
+    expect(text.indexOf('govern this directory')).toBeGreaterThan(Math.max(...found));
   });
 });
