@@ -44,6 +44,8 @@ export interface ComposeOptions {
   thinkModel?: ModelClient;
   /** a 429 backoff shared with other compositions (the workers of a batch) */
   backoff?: BackoffGate;
+  /** sampling temperature of the main model (one attempt of `exec --attempts`) */
+  temperature?: number;
   onWarning?: (message: string) => void;
 }
 
@@ -64,6 +66,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     ...(settings.api ? { api: settings.api } : {}),
     models: settings.models,
     ...(reasoningEffort ? { reasoningEffort } : {}),
+    ...(opts.temperature !== undefined && name === settings.model ? { temperature: opts.temperature } : {}),
     replayDelayMs: Number(env.SEDGE_REPLAY_DELAY_MS ?? 0) || 0,
     onRetry: (n: number, message: string) => opts.onWarning?.(`model request failed, retry ${n}: ${message}`),
     ...(opts.backoff ? { gate: opts.backoff } : {}),

@@ -5,6 +5,7 @@ import { EXIT } from '../headless/exit-codes.js';
 import { type Io, runExec } from '../headless/exec.js';
 import { ModelConfigError } from '../model/create.js';
 import { parse, RUN_OPTIONS, runFlags, UsageError } from './args.js';
+import { attemptSpecs, runAttemptsCommand } from './attempts-command.js';
 import { compose } from './compose.js';
 import { EXEC_HELP } from './help.js';
 
@@ -13,6 +14,10 @@ const EXEC_OPTIONS = {
   json: { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
   verbose: { type: 'boolean', short: 'v' },
+  attempts: { type: 'string' },
+  models: { type: 'string' },
+  temperatures: { type: 'string' },
+  'keep-worktrees': { type: 'boolean' },
 } as const;
 
 /** `sedge exec [options] TASK`: argv -> a composition -> the headless runner (headless/exec.ts). */
@@ -40,6 +45,23 @@ export async function runExecCommand(argv: string[], io: Io): Promise<number> {
   let stderrGone = false;
   io.stderr.on('error', () => (stderrGone = true));
   const progress = (s: string) => void (stderrGone || io.stderr.write(s));
+
+  const bestOfN = values.attempts !== undefined || values.models !== undefined || values.temperatures !== undefined;
+  if (bestOfN || values['keep-worktrees']) {
+    try {
+      if (!bestOfN) throw new UsageError('--keep-worktrees needs --attempts N');
+      const specs = attemptSpecs(values.attempts, values.models, values.temperatures);
+      const flags = runFlags(values);
+      const json = Boolean(values.json);
+      const keepWorktrees = Boolean(values['keep-worktrees']);
+      const req = { task, cwd, flags, json, keepWorktrees, progress };
+      return await runAttemptsCommand(req, specs, io);
+    } catch (err) {
+      if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError)
+        return usage(io, err.message);
+      throw err;
+    }
+  }
 
   let composition;
   try {

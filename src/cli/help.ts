@@ -35,6 +35,12 @@ Options
   -C, --cd DIR           run in DIR
   -v, --verbose          also print the model's commentary on stderr
 
+Best of N (each attempt in its own git worktree, with the test gate; the winner's diff is applied)
+  --attempts N           run N attempts in parallel (default: one per listed model or temperature)
+  --models a,b,c         the model of each attempt (the list repeats when shorter than N)
+  --temperatures 0.2,0.8 the sampling temperature of each attempt (Chat Completions)
+  --keep-worktrees       keep every attempt's worktree for inspection
+
 Exit codes
   0 done   1 failed or tests failed   2 usage or config error   3 model/provider error
   4 a limit was hit   130 interrupted`;
