@@ -37,8 +37,23 @@ export interface Composition {
   pricing?: { input: number; cachedInput: number; output: number };
   tools: Toolset;
   run(task: string, signal: AbortSignal, opts?: RunOptions): AsyncGenerator<AgentEvent, RunResult>;
+  /** record what happened to the last run after it ended (its trace is updated; nothing leaves the machine) */
+  signalLastRun?(signal: RunSignal): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Facts about a finished run learned later: the person undid it, or it was one attempt of best-of-N. */
+export type RunSignal =
+  | { kind: 'undone' }
+  | {
+      kind: 'attempt';
+      run_id: string;
+      index: number;
+      of: number;
+      chosen: boolean;
+      winner: number | null;
+      reason: string;
+    };
 
 /** Builds another composition with other flags or another session id (interactive /model, /clear, /resume). */
 export type Recompose = (opts: { flags: FlagValues; sessionId?: string }) => Promise<Composition>;

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import type { RunSignal } from '../agent/composition.js';
 import type { AgentEvent, Usage } from '../agent/events.js';
 import { emptyUsage } from '../agent/events.js';
 import type { RunResult } from '../agent/types.js';
@@ -19,6 +20,8 @@ export interface AttemptRun {
   run: AsyncGenerator<AgentEvent, RunResult>;
   sessionId: string;
   model: string;
+  /** after the choice: tell the attempt's trace record whether it won and why */
+  signal?(s: RunSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -82,8 +85,14 @@ export async function runAttempts(opts: AttemptsOptions): Promise<AttemptsSummar
   const baseRef = stash || (await git(opts.repoRoot, ['rev-parse', '--verify', 'HEAD'])).trim();
   const rel = relative(opts.repoRoot, opts.cwd);
 
-  const results = await Promise.all(opts.specs.map((spec) => runOne(spec, baseRef, rel, opts)));
+  const runs = new Map<number, AttemptRun>();
+  const results = await Promise.all(opts.specs.map((spec) => runOne(spec, baseRef, rel, opts, runs)));
   const selection: Selection = selectAttempt(results);
+  for (const [index, run] of runs) {
+    const { winner, reason } = selection;
+    const s = { kind: 'attempt' as const, run_id: opts.id, index, of: results.length, chosen: index === winner };
+    await run.signal?.({ ...s, winner, reason }).catch(() => undefined);
+  }
   const summary: AttemptsSummary = {
     type: 'attempts_summary',
     id: opts.id,
@@ -109,7 +118,13 @@ export async function runAttempts(opts: AttemptsOptions): Promise<AttemptsSummar
   return summary;
 }
 
-async function runOne(spec: AttemptSpec, baseRef: string, rel: string, opts: AttemptsOptions): Promise<AttemptResult> {
+async function runOne(
+  spec: AttemptSpec,
+  baseRef: string,
+  rel: string,
+  opts: AttemptsOptions,
+  runs: Map<number, AttemptRun>,
+): Promise<AttemptResult> {
   const started = Date.now();
   const adir = join(opts.dir, 'attempts', String(spec.index));
   await mkdir(adir, { recursive: true, mode: 0o700 });
@@ -137,6 +152,7 @@ async function runOne(spec: AttemptSpec, baseRef: string, rel: string, opts: Att
     const wt = join(opts.dir, 'worktrees', String(spec.index));
     checkout = await checkoutTask({ id: String(spec.index), repo: opts.repoRoot, task: opts.task, ref: baseRef }, wt);
     const attempt = await opts.start(join(wt, rel), spec, opts.signal);
+    runs.set(spec.index, attempt);
     result.session_id = attempt.sessionId;
     result.model = attempt.model;
     try {

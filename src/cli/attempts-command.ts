@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Io } from '../agent/composition.js';
+import type { Io, RunSignal } from '../agent/composition.js';
 import { newSessionId } from '../agent/session-log.js';
 import { type AttemptResult, type AttemptSpec, type AttemptsSummary, runAttempts } from '../batch/attempts.js';
 import { stateDir } from '../config/paths.js';
@@ -81,7 +81,9 @@ export async function runAttemptsCommand(req: AttemptsRequest, specs: AttemptSpe
           onWarning: (m) => warn(`attempt ${spec.index}: ${m}`),
         });
         req.progress(`attempt ${spec.index}/${specs.length}: ${describe(c.settings.model, spec)} in ${cwd}\n`);
-        return { run: c.run(req.task, signal), sessionId: c.sessionId, model: c.settings.model, close: c.close };
+        const run = c.run(req.task, signal);
+        const signalRun = async (s: RunSignal) => c.signalLastRun?.(s);
+        return { run, sessionId: c.sessionId, model: c.settings.model, signal: signalRun, close: c.close };
       },
       onAttemptEnd: (r) => {
         if (req.json) out(`${JSON.stringify({ type: 'attempt_end', ...r })}\n`);

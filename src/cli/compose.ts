@@ -5,7 +5,7 @@ import { runAgent } from '../agent/loop.js';
 import { newSessionId, openSessionLog, tee, type SessionLog } from '../agent/session-log.js';
 import type { AgentEvent } from '../agent/events.js';
 import type { AgentDeps, Verifier } from '../agent/types.js';
-import type { Composition } from '../agent/composition.js';
+import type { Composition, RunSignal } from '../agent/composition.js';
 import { createTestGate, type TestGate } from '../agent/verify.js';
 import { readPrompt } from '../config/prompts.js';
 import { loadSettings, type FlagValues } from '../config/load.js';
@@ -23,6 +23,7 @@ import { createSedTool } from '../tools/sed.js';
 import { createShellTool } from '../tools/shell.js';
 import { createThinkTool } from '../tools/think.js';
 import { createRecallTool } from '../traces/recall-tool.js';
+import type { TraceRecord } from '../traces/record.js';
 import { openRepoTraces } from '../traces/session.js';
 import { createToolset, type Tool, type Toolset } from '../tools/tool.js';
 
@@ -77,6 +78,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   const contextTokens = settings.sources.context_tokens === 'default' ? info.context_tokens : settings.contextTokens;
 
   const sessionId = opts.sessionId ?? newSessionId();
+  let lastTrace: TraceRecord | null = null;
   const state = stateDir(env);
   const outputsDir = join(state, 'outputs', sessionId);
   let log: SessionLog | null = null;
@@ -173,13 +175,28 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
       const sinks = [(e: AgentEvent) => sessionLog.append(e)];
       if (runOpts.onEvent) sinks.push(runOpts.onEvent);
       const events = tee(scrubSecrets(runAgent(task, deps, signal), settings.apiKey ? [settings.apiKey] : []), sinks);
-      return traces ? traces.recordRun(events, { model: settings.model, sedgeVersion: VERSION }) : events;
+      if (!traces) return events;
+      lastTrace = null;
+      const onRecorded = (rec: TraceRecord) => void (lastTrace = rec);
+      return traces.recordRun(events, { model: settings.model, sedgeVersion: VERSION, onRecorded });
+    },
+    async signalLastRun(signal) {
+      if (!traces || !lastTrace) return;
+      lastTrace = applySignal(lastTrace, signal);
+      traces.update(lastTrace);
     },
     async close() {
       await toolset.dispose();
       log?.close();
     },
   };
+}
+
+/** A later fact about a recorded run, merged into its trace record. */
+function applySignal(rec: TraceRecord, s: RunSignal): TraceRecord {
+  if (s.kind === 'undone') return { ...rec, signals: { approved: 0, denied: 0, ...rec.signals, undone: true } };
+  const { kind: _kind, ...attempt } = s;
+  return { ...rec, attempt };
 }
 
 /** Context for the first user message: where we are, and the repo's own instructions (AGENTS.md). */

@@ -21,8 +21,10 @@ export interface RepoTraces {
   /** pass a run's events through; when it ends, record it before returning (so exec cannot exit first) */
   recordRun<R>(
     run: AsyncGenerator<AgentEvent, R>,
-    meta: { model: string; sedgeVersion: string },
+    meta: { model: string; sedgeVersion: string; onRecorded?: (rec: TraceRecord) => void },
   ): AsyncGenerator<AgentEvent, R>;
+  /** re-append a record with later facts (same id: the store keeps the last line of an id) */
+  update(rec: TraceRecord): void;
 }
 
 export async function openRepoTraces(opts: {
@@ -55,8 +57,12 @@ export async function openRepoTraces(opts: {
 
   async function* recordRun<R>(
     run: AsyncGenerator<AgentEvent, R>,
-    meta: { model: string; sedgeVersion: string },
+    meta: { model: string; sedgeVersion: string; onRecorded?: (rec: TraceRecord) => void },
   ): AsyncGenerator<AgentEvent, R> {
+    const keep = async () => {
+      const rec = await record(events, meta);
+      if (rec) meta.onRecorded?.(rec);
+    };
     const events: AgentEvent[] = [];
     let recorded = false;
     let finished = false;
@@ -66,7 +72,7 @@ export async function openRepoTraces(opts: {
         if (next.done) {
           finished = true;
           recorded = true;
-          await record(events, meta);
+          await keep();
           return next.value;
         }
         events.push(next.value);
@@ -75,7 +81,7 @@ export async function openRepoTraces(opts: {
     } finally {
       // the consumer stopped early (or the run threw): let the run clean up, keep what happened
       if (!finished) await run.return(undefined as R).catch(() => undefined);
-      if (!recorded && events.some((e) => e.type === 'run_end')) await record(events, meta);
+      if (!recorded && events.some((e) => e.type === 'run_end')) await keep();
     }
   }
 
@@ -90,5 +96,13 @@ export async function openRepoTraces(opts: {
     }),
     record,
     recordRun,
+    update(rec) {
+      try {
+        store.append(rec);
+        store.flush();
+      } catch (err) {
+        warn(`could not update a trace: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,20 @@ afterAll(async () => {
   await server.close();
   home.cleanup();
 });
+
+/** the newest version of every trace record in the (one) test home */
+function latestTraces(): Record<string, unknown>[] {
+  const root = join(home.env.XDG_CACHE_HOME, 'sedge', 'repos');
+  const byId = new Map<string, Record<string, unknown>>();
+  for (const id of readdirSync(root))
+    for (const line of readFileSync(join(root, id, 'traces.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)) {
+      const rec = JSON.parse(line) as Record<string, unknown>;
+      byId.set(rec.id as string, rec);
+    }
+  return [...byId.values()];
+}
 
 async function execInProcess(args: string[], cwd: string) {
   const stdout = new PassThrough();
@@ -112,6 +126,23 @@ describe('sedge exec --attempts N', () => {
       expect(gitOut(repo.dir, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
       expect(existsSync(join(dir, 'worktrees', '1'))).toBe(false);
       expect(gitOut(repo.dir, 'status', '--porcelain')).toBe('M value.txt');
+      // each attempt's trace record says whether it won and why, and what its gate said
+      const traces = latestTraces().filter((t) => (t.attempt as { run_id?: string })?.run_id === summary.id);
+      expect(
+        traces.map((t) => t.attempt).sort((x, y) => (x as { index: number }).index - (y as { index: number }).index),
+      ).toEqual(
+        [1, 2, 3].map((index) => ({
+          run_id: summary.id,
+          index,
+          of: 3,
+          chosen: index === 2,
+          winner: 2,
+          reason: 'the only attempt whose tests pass',
+        })),
+      );
+      const gates = Object.fromEntries(traces.map((t) => [(t.attempt as { index: number }).index, t.gate]));
+      expect(gates[2]).toMatchObject({ command: 'sh check.sh', ok: true });
+      expect(gates[1]).toMatchObject({ ok: false });
     } finally {
       repo.cleanup();
     }
