@@ -3,7 +3,14 @@
  * `sedge traces replay FILE.jsonl` (the commit-replay benchmark driver; needs no repo).
  * Exit 0 on success, 1 when the record is not found, 2 on bad usage or outside a git repo.
  */
-import { cacheDir } from '../config/paths.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentEvent } from '../agent/events.js';
+import { loadSessionEvents } from '../agent/session-files.js';
+import { cacheDir, stateDir } from '../config/paths.js';
+import { readPrompt } from '../config/prompts.js';
+import { isAccepted, runEvents, toChatExample } from '../traces/chat-export.js';
+import { createRedactor } from '../traces/redact.js';
 import { repoIdentity } from '../repo/identity.js';
 import { parseReplayFile, runReplay } from '../traces/replay.js';
 import { openTraceStore, type TraceStore } from '../traces/store.js';
@@ -19,23 +26,31 @@ const USAGE = `usage: sedge traces list [--json]
        sedge traces show ID [--json]
        sedge traces forget ID
        sedge traces prune [--max N] [--older-than DAYS] [--json]
-       sedge traces export            (JSON lines on stdout)
+       sedge traces export [--format records|chat-jsonl] [--since DATE] [--only-accepted]   (JSON lines)
        sedge traces replay FILE.jsonl [--warmup N]`;
 
 interface Parsed {
   sub: string;
   pos: string[];
   json: boolean;
+  onlyAccepted: boolean;
   opts: Map<string, string>;
 }
 
 function parse(argv: string[]): Parsed | string {
   const list = argv[0] === 'traces' ? argv.slice(1) : argv;
-  const out: Parsed = { sub: list[0] ?? 'list', pos: [], json: false, opts: new Map() };
+  const out: Parsed = { sub: list[0] ?? 'list', pos: [], json: false, onlyAccepted: false, opts: new Map() };
   for (let i = 1; i < list.length; i++) {
     const a = list[i]!;
     if (a === '--json') out.json = true;
-    else if (a === '--max' || a === '--older-than' || a === '--warmup') {
+    else if (a === '--only-accepted') out.onlyAccepted = true;
+    else if (a === '--format' || a === '--since') {
+      const v = list[++i];
+      if (!v) return `${a} needs a value`;
+      if (a === '--format' && v !== 'records' && v !== 'chat-jsonl') return `--format needs records or chat-jsonl`;
+      if (a === '--since' && Number.isNaN(Date.parse(v))) return `--since needs a date like 2026-01-31, got "${v}"`;
+      out.opts.set(a, v);
+    } else if (a === '--max' || a === '--older-than' || a === '--warmup') {
       const v = list[++i];
       if (!v || !/^\d+(\.\d+)?$/.test(v)) return `${a} needs a number`;
       out.opts.set(a, v);
@@ -83,7 +98,42 @@ export async function runTracesCommand(argv: string[], io: TracesCommandIo): Pro
     cacheDir: cacheDir(io.env ?? process.env),
     warn: (m) => io.stderr.write(`sedge: ${m}\n`),
   });
+  if (p.sub === 'export') return exportTraces(store, p, io);
   return runOnStore(store, p, io);
+}
+
+/** `export`: every record (default), or chat-format trajectories with rewards; --since and --only-accepted filter. */
+function exportTraces(store: TraceStore, p: Parsed, io: TracesCommandIo): number {
+  const env = io.env ?? process.env;
+  const since = p.opts.has('--since') ? Date.parse(p.opts.get('--since') as string) : 0;
+  const chat = p.opts.get('--format') === 'chat-jsonl';
+  const redact = createRedactor({ env });
+  const system = chat ? readPrompt('system.md') : '';
+  const sessions = new Map<string, AgentEvent[]>();
+  let written = 0;
+  for (const d of store.list()) {
+    const rec = store.get(d.id);
+    if (!rec || (rec.ended_at || rec.started_at) < since || (p.onlyAccepted && !isAccepted(rec))) continue;
+    if (!chat) {
+      io.stdout.write(`${JSON.stringify(rec)}\n`);
+      written++;
+      continue;
+    }
+    if (!rec.session_id) continue;
+    let events = sessions.get(rec.session_id);
+    if (!events) {
+      const path = join(stateDir(env), 'sessions', `${rec.session_id}.jsonl`);
+      events = existsSync(path) ? loadSessionEvents(path) : [];
+      sessions.set(rec.session_id, events);
+    }
+    const example = toChatExample(rec, runEvents(events, rec.started_at), redact, system);
+    if (example) {
+      io.stdout.write(`${JSON.stringify(example)}\n`);
+      written++;
+    }
+  }
+  io.stderr.write(`sedge traces: exported ${written} of ${store.list().length} trace(s)\n`);
+  return 0;
 }
 
 function runOnStore(store: TraceStore, p: Parsed, io: TracesCommandIo): number {
@@ -148,12 +198,7 @@ function runOnStore(store: TraceStore, p: Parsed, io: TracesCommandIo): number {
       );
       return 0;
     }
-    default: {
-      for (const d of store.list()) {
-        const rec = store.get(d.id);
-        if (rec) out(`${JSON.stringify(rec)}\n`);
-      }
+    default:
       return 0;
-    }
   }
 }

@@ -51,6 +51,8 @@ export interface TraceRecord {
   recalled: string[];
   /** the final answer, capped */
   summary: string;
+  /** the session file that holds the run's events (absent in records from before this field) */
+  session_id?: string;
   /** the test gate's last verdict (absent: the gate did not run, or a record from before this field) */
   gate?: TraceGate;
   /** what the person did about this run (interactive): approvals, denials, /undo */
@@ -218,6 +220,7 @@ export function distillTrace(
     tokens: { input, output, total: input + output },
     recalled,
     summary: cap(end?.type === 'run_end' ? end.final_text : '', CAP.summary),
+    ...(start?.type === 'run_start' && start.session_id ? { session_id: start.session_id } : {}),
     ...(gate ? { gate } : {}),
     ...(asked.approved || asked.denied ? { signals: { ...asked, undone: false } } : {}),
   };

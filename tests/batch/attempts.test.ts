@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExecCommand } from '../../src/cli/exec-command.js';
+import { runTracesCommand } from '../../src/cli/traces-command.js';
+import { type ChatExample, ChatExampleSchema } from '../../src/traces/chat-export.js';
 import { parseJsonl } from '../support/cli.js';
 import { makeTempHome, makeTempRepo } from '../support/repo.js';
 import {
@@ -65,6 +67,24 @@ function latestTraces(): Record<string, unknown>[] {
       byId.set(rec.id as string, rec);
     }
   return [...byId.values()];
+}
+
+async function exportChat(cwd: string): Promise<ChatExample[]> {
+  const stdout = new PassThrough();
+  let out = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const env = { ...home.env, PATH: process.env.PATH };
+  const code = await runTracesCommand(['traces', 'export', '--format', 'chat-jsonl'], {
+    cwd,
+    stdout,
+    stderr: new PassThrough(),
+    env,
+  });
+  expect(code).toBe(0);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => ChatExampleSchema.parse(JSON.parse(l)));
 }
 
 async function execInProcess(args: string[], cwd: string) {
@@ -143,6 +163,14 @@ describe('sedge exec --attempts N', () => {
       const gates = Object.fromEntries(traces.map((t) => [(t.attempt as { index: number }).index, t.gate]));
       expect(gates[2]).toMatchObject({ command: 'sh check.sh', ok: true });
       expect(gates[1]).toMatchObject({ ok: false });
+      // and the chat export carries the choice as a reward
+      const exported = await exportChat(repo.dir);
+      const rewards = exported.filter((l) => l.reward.attempt?.winner === 2).map((l) => l.reward);
+      expect(rewards.map((r) => [r.attempt?.index, r.chosen_attempt, r.accepted]).sort()).toEqual([
+        [1, false, false],
+        [2, true, true],
+        [3, false, false],
+      ]);
     } finally {
       repo.cleanup();
     }
