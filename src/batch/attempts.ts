@@ -1,9 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { RunSignal } from '../agent/composition.js';
 import type { AgentEvent, Usage } from '../agent/events.js';
 import { emptyUsage } from '../agent/events.js';
 import type { RunResult } from '../agent/types.js';
+import type { JudgeCandidate, JudgeVerdict } from './attempt-judge.js';
 import { type AttemptFacts, diffLineCount, selectAttempt, type Selection } from './attempt-select.js';
 import type { TestsSummary } from './types.js';
 import { checkoutTask, diffAgainstBase, git, type TaskCheckout } from './workspace.js';
@@ -55,6 +56,8 @@ export interface AttemptsSummary {
   ranking: number[];
   applied: boolean;
   apply_error?: string;
+  /** set when --judge broke a tie */
+  judge?: { tied: number[]; choice: number | null; text: string };
 }
 
 export interface AttemptsOptions {
@@ -72,6 +75,8 @@ export interface AttemptsOptions {
   signal: AbortSignal;
   onEvent?: (spec: AttemptSpec, e: AgentEvent) => void;
   onAttemptEnd?: (result: AttemptResult) => void;
+  /** breaks a tie left after every rule (`--judge MODEL`); null keeps the rules' choice */
+  judge?: (candidates: JudgeCandidate[], signal: AbortSignal) => Promise<JudgeVerdict>;
 }
 
 /**
@@ -88,6 +93,26 @@ export async function runAttempts(opts: AttemptsOptions): Promise<AttemptsSummar
   const runs = new Map<number, AttemptRun>();
   const results = await Promise.all(opts.specs.map((spec) => runOne(spec, baseRef, rel, opts, runs)));
   const selection: Selection = selectAttempt(results);
+  let judged: AttemptsSummary['judge'];
+  if (opts.judge && selection.tied.length > 1 && !opts.signal.aborted) {
+    const candidates = await Promise.all(
+      selection.tied.map(async (index) => ({
+        index,
+        patch: await readFile(join(opts.dir, 'attempts', String(index), 'patch.diff'), 'utf8'),
+      })),
+    );
+    const verdict = await opts.judge(candidates, opts.signal).catch((err: Error) => ({
+      winner: null,
+      text: `the judge failed: ${err.message}`,
+    }));
+    judged = { tied: selection.tied, choice: verdict.winner, text: verdict.text };
+    if (verdict.winner !== null) {
+      const tied = selection.tied.join(', ');
+      selection.reason = `${selection.reason.replace(/; tied with .*$/, '')}; the judge chose it among tied attempts ${tied}`;
+      selection.ranking = [verdict.winner, ...selection.ranking.filter((i) => i !== verdict.winner)];
+      selection.winner = verdict.winner;
+    }
+  }
   for (const [index, run] of runs) {
     const { winner, reason } = selection;
     const s = { kind: 'attempt' as const, run_id: opts.id, index, of: results.length, chosen: index === winner };
@@ -104,6 +129,7 @@ export async function runAttempts(opts: AttemptsOptions): Promise<AttemptsSummar
     reason: selection.reason,
     ranking: selection.ranking,
     applied: false,
+    ...(judged ? { judge: judged } : {}),
   };
   const win = results.find((r) => r.index === selection.winner);
   if (win && win.diffLines > 0 && !opts.signal.aborted) {

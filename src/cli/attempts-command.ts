@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import type { Io, RunSignal } from '../agent/composition.js';
 import { newSessionId } from '../agent/session-log.js';
 import { type AttemptResult, type AttemptSpec, type AttemptsSummary, runAttempts } from '../batch/attempts.js';
+import { type JudgeCandidate, type JudgeVerdict, judgeTie } from '../batch/attempt-judge.js';
 import { stateDir } from '../config/paths.js';
+import { readPrompt } from '../config/prompts.js';
 import type { FlagValues } from '../config/schema.js';
 import { EXIT } from '../headless/exit-codes.js';
 import { findRepoRoot } from '../repo/root.js';
@@ -14,6 +16,8 @@ export interface AttemptsRequest {
   cwd: string;
   flags: FlagValues;
   keepWorktrees: boolean;
+  /** --judge MODEL: breaks ties by reading the diffs */
+  judge?: string;
   json: boolean;
   progress: (s: string) => void;
 }
@@ -85,6 +89,7 @@ export async function runAttemptsCommand(req: AttemptsRequest, specs: AttemptSpe
         const signalRun = async (s: RunSignal) => c.signalLastRun?.(s);
         return { run, sessionId: c.sessionId, model: c.settings.model, signal: signalRun, close: c.close };
       },
+      ...(req.judge ? { judge: (candidates, signal) => judgeWith(req, root, io, candidates, signal) } : {}),
       onAttemptEnd: (r) => {
         if (req.json) out(`${JSON.stringify({ type: 'attempt_end', ...r })}\n`);
         else req.progress(`attempt ${r.index}: ${attemptLine(r)}\n`);
@@ -98,6 +103,25 @@ export async function runAttemptsCommand(req: AttemptsRequest, specs: AttemptSpe
   else out(renderSummary(summary));
   if (ctl.signal.aborted) return EXIT.interrupted;
   return summary.winner !== null && !summary.apply_error ? EXIT.done : EXIT.failed;
+}
+
+/** The judge is composed like any run (same endpoint settings), with --judge as its model. */
+async function judgeWith(
+  req: AttemptsRequest,
+  root: string,
+  io: Io,
+  candidates: JudgeCandidate[],
+  signal: AbortSignal,
+): Promise<JudgeVerdict> {
+  const c = await compose({ cwd: root, env: io.env, flags: { ...req.flags, model: req.judge }, approvalMode: 'auto' });
+  try {
+    req.progress(
+      `judge ${c.settings.model}: breaking a tie between attempts ${candidates.map((x) => x.index).join(', ')}\n`,
+    );
+    return await judgeTie(c.model, readPrompt('judge.md'), req.task, candidates, signal);
+  } finally {
+    await c.close();
+  }
 }
 
 function describe(model: string, spec: AttemptSpec): string {

@@ -18,6 +18,7 @@ const EXEC_OPTIONS = {
   models: { type: 'string' },
   temperatures: { type: 'string' },
   'keep-worktrees': { type: 'boolean' },
+  judge: { type: 'string' },
 } as const;
 
 /** `sedge exec [options] TASK`: argv -> a composition -> the headless runner (headless/exec.ts). */
@@ -47,14 +48,14 @@ export async function runExecCommand(argv: string[], io: Io): Promise<number> {
   const progress = (s: string) => void (stderrGone || io.stderr.write(s));
 
   const bestOfN = values.attempts !== undefined || values.models !== undefined || values.temperatures !== undefined;
-  if (bestOfN || values['keep-worktrees']) {
+  if (bestOfN || values['keep-worktrees'] || values.judge !== undefined) {
     try {
-      if (!bestOfN) throw new UsageError('--keep-worktrees needs --attempts N');
+      if (!bestOfN) throw new UsageError('--keep-worktrees and --judge need --attempts N');
       const specs = attemptSpecs(values.attempts, values.models, values.temperatures);
       const flags = runFlags(values);
       const json = Boolean(values.json);
       const keepWorktrees = Boolean(values['keep-worktrees']);
-      const req = { task, cwd, flags, json, keepWorktrees, progress };
+      const req = { task, cwd, flags, json, keepWorktrees, progress, ...(values.judge ? { judge: values.judge } : {}) };
       return await runAttemptsCommand(req, specs, io);
     } catch (err) {
       if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError)

@@ -40,6 +40,7 @@ Best of N (each attempt in its own git worktree, with the test gate; the winner'
   --models a,b,c         the model of each attempt (the list repeats when shorter than N)
   --temperatures 0.2,0.8 the sampling temperature of each attempt (Chat Completions)
   --keep-worktrees       keep every attempt's worktree for inspection
+  --judge MODEL          break a tie left after the rules by asking MODEL to read the tied diffs
 
 Exit codes
   0 done   1 failed or tests failed   2 usage or config error   3 model/provider error

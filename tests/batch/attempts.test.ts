@@ -33,7 +33,13 @@ const PLANS: Record<string, ScriptStep> = {
   none: { text: 'Nothing to change.' },
 };
 
+const judged: ChatRequest[] = [];
+
 function route(req: ChatRequest): ScriptStep {
+  if (req.model === 'judge-model') {
+    judged.push(req);
+    return { text: 'Both are the same size; the later one reads better.\nWINNER: 3' };
+  }
   const first = req.messages.find((m) => m.role === 'user');
   const text = typeof first?.content === 'string' ? first.content : JSON.stringify(first?.content ?? '');
   const index = Number(/worktrees\/(\d+)/.exec(text)?.[1] ?? 0);
@@ -198,6 +204,29 @@ describe('sedge exec --attempts N', () => {
     }
   }, 120_000);
 
+  it('--judge MODEL breaks a tie left after every rule by reading the tied diffs', async () => {
+    const repo = makeRepo();
+    try {
+      const res = await execInProcess(
+        ['exec', ...ARGS, '--attempts', '3', '--judge', 'judge-model', 'PLAN=fix,wrong,fix make value good'],
+        repo.dir,
+      );
+      expect(res.code).toBe(0);
+      const summary = parseJsonl(res.stdout).at(-1) as Record<string, unknown>;
+      expect(summary).toMatchObject({ winner: 3, applied: true, judge: { tied: [1, 3], choice: 3 } });
+      expect(summary.reason).toBe('tests pass; the judge chose it among tied attempts 1, 3');
+      // one judge request, holding both tied diffs and not the failing one
+      expect(judged).toHaveLength(1);
+      const user = JSON.stringify(judged[0]?.messages.at(-1)?.content);
+      expect(user).toContain('<attempt number=\\"1\\">');
+      expect(user).toContain('<attempt number=\\"3\\">');
+      expect(user).not.toContain('worse');
+      expect(judged[0]?.tools ?? []).toEqual([]);
+    } finally {
+      repo.cleanup();
+    }
+  }, 120_000);
+
   it('prints a text listing and exits 1 when no attempt passes; nothing is applied', async () => {
     const repo = makeRepo();
     try {
@@ -219,6 +248,7 @@ describe('sedge exec --attempts N', () => {
     try {
       expect((await execInProcess(['exec', '--attempts', '0', 'x'], repo.dir)).code).toBe(2);
       expect((await execInProcess(['exec', '--keep-worktrees', 'x'], repo.dir)).code).toBe(2);
+      expect((await execInProcess(['exec', '--judge', 'm', 'x'], repo.dir)).code).toBe(2);
       expect((await execInProcess(['exec', '--temperatures', 'hot', 'x'], repo.dir)).stderr).toContain('0..2');
     } finally {
       repo.cleanup();
