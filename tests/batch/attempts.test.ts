@@ -114,6 +114,7 @@ async function execInProcess(args: string[], cwd: string) {
 function makeRepo() {
   return makeTempRepo({
     'value.txt': 'bad\n',
+    'sub/notes.md': 'notes\n',
     'check.sh': 'grep -qx good value.txt || { echo "FAIL value is not good"; exit 1; }\necho "1 passed"\n',
   });
 }
@@ -230,14 +231,20 @@ describe('sedge exec --attempts N', () => {
   it('prints a text listing and exits 1 when no attempt passes; nothing is applied', async () => {
     const repo = makeRepo();
     try {
+      // started in a subfolder: each attempt runs in the same subfolder of its worktree
       const res = await execInProcess(
         ['exec', '--test-cmd', 'sh check.sh', '--verify-rounds', '1', '--attempts', '2', 'PLAN=wrong,none x'],
-        repo.dir,
+        join(repo.dir, 'sub'),
       );
       expect(res.code).toBe(1);
       expect(res.stdout).toContain('No attempt chosen: no attempt finished its task; nothing applied.');
       expect(res.stdout).toMatch(/attempt 1 \(scripted-model\): tests_failed/);
       expect(readFileSync(join(repo.dir, 'value.txt'), 'utf8')).toBe('bad\n');
+      const dir = /Diffs, events and results: (.+)/.exec(res.stdout)?.[1] as string;
+      const start = JSON.parse(
+        readFileSync(join(dir, 'attempts', '1', 'events.jsonl'), 'utf8').split('\n')[0] as string,
+      );
+      expect(start).toMatchObject({ type: 'run_start', cwd: join(dir, 'worktrees', '1', 'sub') });
     } finally {
       repo.cleanup();
     }
