@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApprovalRequest, Decision } from '../../src/agent/types.js';
 import { compose } from '../../src/cli/compose.js';
 import { runTracesCommand } from '../../src/cli/traces-command.js';
-import { ChatExampleSchema, chatExampleJsonSchema } from '../../src/traces/chat-export.js';
+import { type ChatExample, ChatExampleSchema, chatExampleJsonSchema } from '../../src/traces/chat-export.js';
 import { makeTempHome, makeTempRepo, type TempHome } from '../support/repo.js';
 import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
 
@@ -82,16 +82,16 @@ describe('sedge traces export --format chat-jsonl', () => {
     expect(all.code).toBe(0);
     expect(all.lines).toHaveLength(2);
     const examples = all.lines.map((l) => ChatExampleSchema.parse(l));
-    const [first, second] = examples;
-    expect(first?.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant']);
-    expect(first?.messages[2]).toMatchObject({
+    const [first, second] = examples as [ChatExample, ChatExample];
+    expect(first.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant']);
+    expect(first.messages[2]).toMatchObject({
       role: 'assistant',
       tool_calls: [{ type: 'function', function: { name: 'shell' } }],
     });
-    const call = first?.messages[2] as { tool_calls: { id: string }[] };
-    expect(first?.messages[3]).toMatchObject({ role: 'tool', tool_call_id: call.tool_calls[0]?.id });
-    expect((first?.messages[3] as { content: string }).content).toContain('GH=[REDACTED]');
-    expect(first?.reward).toEqual({
+    const call = first.messages[2] as { tool_calls: { id: string }[] };
+    expect(first.messages[3]).toMatchObject({ role: 'tool', tool_call_id: call.tool_calls[0]?.id });
+    expect((first.messages[3] as { content: string }).content).toContain('GH=[REDACTED]');
+    expect(first.reward).toEqual({
       tests: 'passed',
       tests_new_failures: 0,
       accepted: false,
@@ -102,10 +102,10 @@ describe('sedge traces export --format chat-jsonl', () => {
       attempt: null,
     });
     // a run that changed nothing never ran the gate
-    expect(second?.reward).toMatchObject({ tests: 'not_run', accepted: true, undone: false });
-    expect(second?.metadata.task).toBe('check value.txt');
+    expect(second.reward).toMatchObject({ tests: 'not_run', accepted: true, undone: false });
+    expect(second.metadata.task).toBe('check value.txt');
     // the canary is in the raw session file, and in no exported line
-    const sessionFile = join(home.env.XDG_STATE_HOME, 'sedge', 'sessions', `${first?.metadata.session_id}.jsonl`);
+    const sessionFile = join(home.env.XDG_STATE_HOME, 'sedge', 'sessions', `${first.metadata.session_id}.jsonl`);
     expect(readFileSync(sessionFile, 'utf8')).toContain(CANARY);
     expect(JSON.stringify(all.lines)).not.toContain(CANARY);
 
