@@ -44,6 +44,8 @@ export interface Composition {
   /** the one redaction function for everything written or printed */
   redact: (text: string) => string;
   run(task: string, signal: AbortSignal, opts?: RunOptions): AsyncGenerator<AgentEvent, RunResult>;
+  /** record what happened to the last run after it ended (its trace is updated; nothing leaves the machine) */
+  signalLastRun?(signal: RunSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,19 @@ export interface SandboxInfo {
   mode: string;
   describe(): string;
 }
+
+/** Facts about a finished run learned later: the person undid it, or it was one attempt of best-of-N. */
+export type RunSignal =
+  | { kind: 'undone' }
+  | {
+      kind: 'attempt';
+      run_id: string;
+      index: number;
+      of: number;
+      chosen: boolean;
+      winner: number | null;
+      reason: string;
+    };
 
 /** Builds another composition with other flags or another session id (interactive /model, /clear, /resume). */
 export type Recompose = (opts: { flags: FlagValues; sessionId?: string }) => Promise<Composition>;

@@ -6,7 +6,7 @@ import { newSessionId, openSessionLog, tee, type SessionLog } from '../agent/ses
 import type { AgentEvent } from '../agent/events.js';
 import { type ApprovalMode, decide } from '../agent/policy.js';
 import type { AgentDeps, ApprovalRequest, Decision, Verifier } from '../agent/types.js';
-import type { Composition, RunOptions } from '../agent/composition.js';
+import type { Composition, RunOptions, RunSignal } from '../agent/composition.js';
 import { createTestGate, type TestGate } from '../agent/verify.js';
 import { fillPrompt, readPrompt } from '../config/prompts.js';
 import { loadSettings, type FlagValues } from '../config/load.js';
@@ -31,6 +31,7 @@ import { createSedTool } from '../tools/sed.js';
 import { createShellTool } from '../tools/shell.js';
 import { createThinkTool } from '../tools/think.js';
 import { createRecallTool } from '../traces/recall-tool.js';
+import type { TraceRecord } from '../traces/record.js';
 import { openRepoTraces } from '../traces/session.js';
 import { createToolset, type Tool, type Toolset } from '../tools/tool.js';
 
@@ -52,6 +53,8 @@ export interface ComposeOptions {
   thinkModel?: ModelClient;
   /** a 429 backoff shared with other compositions (the workers of a batch) */
   backoff?: BackoffGate;
+  /** sampling temperature of the main model (one attempt of `exec --attempts`) */
+  temperature?: number;
   onWarning?: (message: string) => void;
 }
 
@@ -74,6 +77,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     ...(settings.api ? { api: settings.api } : {}),
     models: settings.models,
     ...(reasoningEffort ? { reasoningEffort } : {}),
+    ...(opts.temperature !== undefined && name === settings.model ? { temperature: opts.temperature } : {}),
     replayDelayMs: Number(env.SEDGE_REPLAY_DELAY_MS ?? 0) || 0,
     onRetry: (n: number, message: string) => opts.onWarning?.(`model request failed, retry ${n}: ${message}`),
     ...(opts.backoff ? { gate: opts.backoff } : {}),
@@ -86,6 +90,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   const contextTokens = settings.sources.context_tokens === 'default' ? info.context_tokens : settings.contextTokens;
 
   const sessionId = opts.sessionId ?? newSessionId();
+  let lastTrace: TraceRecord | null = null;
   const state = stateDir(env);
   const outputsDir = join(state, 'outputs', sessionId);
   let log: SessionLog | null = null;
@@ -246,7 +251,15 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
       const sinks = [(e: AgentEvent) => sessionLog.append(e)];
       if (runOpts.onEvent) sinks.push(runOpts.onEvent);
       const events = tee(redactEvents(runAgent(task, deps, signal), redact), sinks);
-      return traces ? traces.recordRun(events, { model: settings.model, sedgeVersion: VERSION }) : events;
+      if (!traces) return events;
+      lastTrace = null;
+      const onRecorded = (rec: TraceRecord) => void (lastTrace = rec);
+      return traces.recordRun(events, { model: settings.model, sedgeVersion: VERSION, onRecorded });
+    },
+    async signalLastRun(signal) {
+      if (!traces || !lastTrace) return;
+      lastTrace = applySignal(lastTrace, signal);
+      await traces.update(lastTrace);
     },
     async close() {
       await toolset.dispose();
@@ -262,6 +275,13 @@ function whereNote(root: string | null, cwd: string): string | undefined {
   const here = fillPrompt('notes/workspace.md', { cwd, root: '' });
   const governing = applicableAgentsFiles(root, cwd);
   return governing.length ? `${here}\n${fillPrompt('notes/agents-here.md', { files: governing.join(', ') })}` : here;
+}
+
+/** A later fact about a recorded run, merged into its trace record. */
+function applySignal(rec: TraceRecord, s: RunSignal): TraceRecord {
+  if (s.kind === 'undone') return { ...rec, signals: { approved: 0, denied: 0, ...rec.signals, undone: true } };
+  const { kind: _kind, ...attempt } = s;
+  return { ...rec, attempt };
 }
 
 /** Context for the first user message: where we are, and the repo's own instructions (AGENTS.md). */

@@ -11,6 +11,7 @@ import { ModelConfigError } from '../model/create.js';
 import { parseCommand, runFlags, UsageError, usageError, workDir } from './args.js';
 import { EXEC } from './commands.js';
 import { compose } from './compose.js';
+import { attemptSpecs, runAttemptsCommand } from './attempts-command.js';
 
 /** `sedge exec [options] TASK`: argv -> a composition -> the headless runner (headless/exec.ts). */
 export async function runExecCommand(argv: string[], io: Io): Promise<number> {
@@ -37,6 +38,23 @@ export async function runExecCommand(argv: string[], io: Io): Promise<number> {
   let stderrGone = false;
   io.stderr.on('error', () => (stderrGone = true));
   const progress = (s: string) => void (stderrGone || io.stderr.write(s));
+
+  const bestOfN = values.attempts !== undefined || values.models !== undefined || values.temperatures !== undefined;
+  if (bestOfN || values['keep-worktrees'] || values.judge !== undefined) {
+    try {
+      if (!bestOfN) throw new UsageError('--keep-worktrees and --judge need --attempts N');
+      const specs = attemptSpecs(values.attempts, values.models, values.temperatures);
+      const flags = runFlags(values);
+      const json = Boolean(values.json);
+      const keepWorktrees = Boolean(values['keep-worktrees']);
+      const req = { task, cwd, flags, json, keepWorktrees, progress, ...(values.judge ? { judge: values.judge } : {}) };
+      return await runAttemptsCommand(req, specs, io);
+    } catch (err) {
+      if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError)
+        return usage(io, err.message);
+      throw err;
+    }
+  }
 
   let composition: Awaited<ReturnType<typeof compose>>;
   try {

@@ -3,8 +3,14 @@
  * `sedge traces replay FILE.jsonl` (the commit-replay benchmark driver; needs no repo).
  * Exit 0 on success, 1 when the record is not found, 2 on bad usage or outside a git repo.
  */
-import { resolve } from 'node:path';
-import { cacheDir } from '../config/paths.js';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AgentEvent } from '../agent/events.js';
+import { loadSessionEvents } from '../agent/session-files.js';
+import { cacheDir, stateDir } from '../config/paths.js';
+import { readPrompt } from '../config/prompts.js';
+import { isAccepted, runEvents, toChatExample } from '../traces/chat-export.js';
+import { createRedactor } from '../traces/redact.js';
 import { repoIdentity } from '../repo/identity.js';
 import { parseReplayFile, runReplay } from '../traces/replay.js';
 import { openTraceStore, type TraceStore } from '../traces/store.js';
@@ -22,6 +28,7 @@ interface Parsed {
   sub: string;
   pos: string[];
   json: boolean;
+  onlyAccepted: boolean;
   opts: Map<string, string>;
 }
 
@@ -34,8 +41,19 @@ function parse(argv: string[], io: TracesCommandIo): Parsed | number {
     sub: positionals[0] ?? 'list',
     pos: positionals.slice(1),
     json: Boolean(values.json),
+    onlyAccepted: Boolean(values['only-accepted']),
     opts: new Map(),
   };
+  if (values.format !== undefined) {
+    if (values.format !== 'records' && values.format !== 'chat-jsonl')
+      return usageError(TRACES, io, '--format needs records or chat-jsonl');
+    out.opts.set('--format', values.format);
+  }
+  if (values.since !== undefined) {
+    if (Number.isNaN(Date.parse(values.since)))
+      return usageError(TRACES, io, `--since needs a date like 2026-01-31, got "${values.since}"`);
+    out.opts.set('--since', values.since);
+  }
   for (const name of ['max', 'older-than', 'warmup'] as const) {
     const v = values[name];
     if (v === undefined) continue;
@@ -93,7 +111,42 @@ export async function runTracesCommand(argv: string[], io: TracesCommandIo): Pro
     cacheDir: cacheDir(io.env ?? process.env),
     warn: (m) => io.stderr.write(`sedge: ${m}\n`),
   });
+  if (p.sub === 'export') return exportTraces(store, p, io);
   return runOnStore(store, p, io);
+}
+
+/** `export`: every record (default), or chat-format trajectories with rewards; --since and --only-accepted filter. */
+function exportTraces(store: TraceStore, p: Parsed, io: TracesCommandIo): number {
+  const env = io.env ?? process.env;
+  const since = p.opts.has('--since') ? Date.parse(p.opts.get('--since') as string) : 0;
+  const chat = p.opts.get('--format') === 'chat-jsonl';
+  const redact = createRedactor({ env });
+  const system = chat ? readPrompt('system.md') : '';
+  const sessions = new Map<string, AgentEvent[]>();
+  let written = 0;
+  for (const d of store.list()) {
+    const rec = store.get(d.id);
+    if (!rec || (rec.ended_at || rec.started_at) < since || (p.onlyAccepted && !isAccepted(rec))) continue;
+    if (!chat) {
+      io.stdout.write(`${JSON.stringify(rec)}\n`);
+      written++;
+      continue;
+    }
+    if (!rec.session_id) continue;
+    let events = sessions.get(rec.session_id);
+    if (!events) {
+      const path = join(stateDir(env), 'sessions', `${rec.session_id}.jsonl`);
+      events = existsSync(path) ? loadSessionEvents(path) : [];
+      sessions.set(rec.session_id, events);
+    }
+    const example = toChatExample(rec, runEvents(events, rec.started_at), redact, system);
+    if (example) {
+      io.stdout.write(`${JSON.stringify(example)}\n`);
+      written++;
+    }
+  }
+  io.stderr.write(`sedge traces: exported ${written} of ${store.list().length} trace(s)\n`);
+  return 0;
 }
 
 async function runOnStore(store: TraceStore, p: Parsed, io: TracesCommandIo): Promise<number> {
@@ -158,12 +211,7 @@ async function runOnStore(store: TraceStore, p: Parsed, io: TracesCommandIo): Pr
       );
       return 0;
     }
-    default: {
-      for (const d of store.list()) {
-        const rec = store.get(d.id);
-        if (rec) out(`${JSON.stringify(rec)}\n`);
-      }
+    default:
       return 0;
-    }
   }
 }

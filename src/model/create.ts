@@ -21,6 +21,8 @@ export interface ModelSettings {
   models?: Record<string, ModelEntry>;
   /** reasoning effort for this model (overrides the table's) */
   reasoningEffort?: ModelEntry['reasoning_effort'];
+  /** sampling temperature (best-of-N attempts); the provider's default when unset. Chat Completions only */
+  temperature?: number;
   onRetry?: (attempt: number, message: string) => void;
   /** a 429 backoff shared with other clients (batch workers) */
   gate?: BackoffGate;
@@ -80,6 +82,7 @@ export function createModel(s: ModelSettings): ModelClient {
           ...endpoint,
           reasoning: info.reasoning,
           ...(effort ? { reasoningEffort: effort } : {}),
+          ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
           sendCacheKey: isOpenAIEndpoint(s.baseURL),
         });
   return withRetry(client, {

@@ -52,6 +52,41 @@ export interface TraceRecord {
   recalled: string[];
   /** the final answer, capped */
   summary: string;
+  /** the session file that holds the run's events (absent in records from before this field) */
+  session_id?: string;
+  /** the test gate's last verdict (absent: the gate did not run, or a record from before this field) */
+  gate?: TraceGate;
+  /** what the person did about this run (interactive): approvals, denials, /undo */
+  signals?: TraceSignals;
+  /** this run was one attempt of `exec --attempts N`: whether it was chosen, and why the winner won */
+  attempt?: TraceAttempt;
+}
+
+export interface TraceGate {
+  command: string | null;
+  ok: boolean;
+  passed: number | null;
+  failed: number | null;
+  new_failures: number;
+  summary: string;
+}
+
+export interface TraceSignals {
+  /** tool calls the person approved / denied when asked */
+  approved: number;
+  denied: number;
+  /** the person undid this run's file changes (/undo) */
+  undone: boolean;
+}
+
+export interface TraceAttempt {
+  /** the best-of-N run's id (its folder under the state dir: attempts/<id>) */
+  run_id: string;
+  index: number;
+  of: number;
+  chosen: boolean;
+  winner: number | null;
+  reason: string;
 }
 
 const CAP = { note: 600, notes: 6, reasoning: 1200, command: 300, commands: 12, files: 60, summary: 600, task: 4000 };
@@ -110,6 +145,8 @@ export function distillTrace(
   const recalled: string[] = [];
   let testCommand: string | null = null;
   let steps = 0;
+  let gate: TraceGate | undefined;
+  const asked = { approved: 0, denied: 0 };
 
   for (const e of events) {
     switch (e.type) {
@@ -144,7 +181,14 @@ export function distillTrace(
         }
         break;
       }
+      case 'approval':
+        if (e.decision !== 'auto') asked[e.decision]++;
+        break;
       case 'verify_result':
+        if (!e.skipped_reason) {
+          const { command, ok, passed, failed: f, summary } = e;
+          gate = { command, ok, passed, failed: f, new_failures: e.new_failures.length, summary: cap(summary, 300) };
+        }
         if (e.command && e.ok && !e.skipped_reason) testCommand = e.command;
         else if (e.command && !e.ok) failed.add(e.command);
         break;
@@ -195,6 +239,9 @@ export function distillTrace(
     tokens: { input, output, total: input + output },
     recalled,
     summary: cap(end?.type === 'run_end' ? end.final_text : '', CAP.summary),
+    ...(start?.type === 'run_start' && start.session_id ? { session_id: start.session_id } : {}),
+    ...(gate ? { gate } : {}),
+    ...(asked.approved || asked.denied ? { signals: { ...asked, undone: false } } : {}),
   };
 }
 

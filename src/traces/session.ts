@@ -31,8 +31,10 @@ export interface RepoTraces {
    */
   recordRun<R>(
     run: AsyncGenerator<AgentEvent, R>,
-    meta: { model: string; sedgeVersion: string },
+    meta: { model: string; sedgeVersion: string; onRecorded?: (rec: TraceRecord) => void },
   ): AsyncGenerator<AgentEvent, R>;
+  /** re-append a record with later facts (same id: the store keeps the last line of an id) */
+  update(rec: TraceRecord): Promise<void>;
 }
 
 export async function openRepoTraces(opts: {
@@ -74,8 +76,12 @@ export async function openRepoTraces(opts: {
 
   async function* recordRun<R>(
     run: AsyncGenerator<AgentEvent, R>,
-    meta: { model: string; sedgeVersion: string },
+    meta: { model: string; sedgeVersion: string; onRecorded?: (rec: TraceRecord) => void },
   ): AsyncGenerator<AgentEvent, R> {
+    const keep = async () => {
+      const rec = await record(events, meta, await changes());
+      if (rec) meta.onRecorded?.(rec);
+    };
     const events: AgentEvent[] = [];
     let recorded = false;
     let finished = false;
@@ -97,7 +103,7 @@ export async function openRepoTraces(opts: {
         if (next.done) {
           finished = true;
           recorded = true;
-          await record(events, meta, await changes());
+          await keep();
           return next.value;
         }
         events.push(next.value);
@@ -106,7 +112,7 @@ export async function openRepoTraces(opts: {
     } finally {
       // the consumer stopped early (or the run threw): let the run clean up, keep what happened
       if (!finished) await run.return(undefined as R).catch(() => undefined);
-      if (!recorded && events.some((e) => e.type === 'run_end')) await record(events, meta, await changes());
+      if (!recorded && events.some((e) => e.type === 'run_end')) await keep();
     }
   }
 
@@ -121,5 +127,13 @@ export async function openRepoTraces(opts: {
     }),
     record,
     recordRun,
+    async update(rec) {
+      try {
+        await store.append(rec);
+        store.flush();
+      } catch (err) {
+        warn(`could not update a trace: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    },
   };
 }

@@ -132,7 +132,8 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
       outcome: d.outcome,
       boost: usageBoost(s.used.get(d.id) ?? 0),
     });
-    if (d.outcome === 'done') {
+    // a record re-appended with later facts (same id) is not a second use of what it recalled
+    if (d.outcome === 'done' && !old) {
       for (const r of d.recalled) {
         const n = (s.used.get(r) ?? 0) + 1;
         s.used.set(r, n);

@@ -61,6 +61,8 @@ export function createController(opts: ControllerOptions): Controller {
   let turn: { ctl: AbortController; done: Promise<void>; ending?: boolean } | null = null;
   let ctrlCs = 0;
   const checkpoints: Checkpoint[] = [];
+  /** the checkpoint taken before the composition's last run: undoing it is a signal about that run's trace */
+  let lastRunCheckpoint: Checkpoint | null = null;
   let first: Checkpoint | null = null;
   /** sessions that left a checkpoint ref in the repository (dropped when the session ends or is cleared) */
   const refs = new Map<string, string>();
@@ -92,6 +94,7 @@ export function createController(opts: ControllerOptions): Controller {
         const cp = await createCheckpoint(comp.workspace, comp.sessionId);
         refs.set(comp.sessionId, comp.workspace);
         checkpoints.push(cp);
+        lastRunCheckpoint = cp;
         first ??= cp;
       } catch (err) {
         notice(`no checkpoint for /undo: ${(err as Error).message}`, 'warn');
@@ -166,6 +169,7 @@ export function createController(opts: ControllerOptions): Controller {
         await recompose({});
         messages = undefined;
         checkpoints.length = 0;
+        lastRunCheckpoint = null;
         first = null;
         always.clear();
         store.dispatch({ type: 'ui_reset', sessionId: comp.sessionId });
@@ -187,6 +191,10 @@ export function createController(opts: ControllerOptions): Controller {
         const res = await restoreCheckpoint(comp.workspace, cp);
         const files = [...res.restored, ...res.removed.map((f) => `${f} (removed)`)];
         if (files.length === 0) return notice('the last turn changed no files');
+        if (cp === lastRunCheckpoint) {
+          lastRunCheckpoint = null;
+          await comp.signalLastRun?.({ kind: 'undone' });
+        }
         messages?.push({
           role: 'user',
           content: `(The user undid the file changes of your last turn: ${files.join(', ')} are back as they were before it.)`,

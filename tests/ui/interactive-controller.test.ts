@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentEvent, EventInit } from '../../src/agent/events.js';
 import type { ApprovalRequest, Decision, RunResult } from '../../src/agent/types.js';
 import { createController } from '../../src/ui/interactive-controller.js';
-import type { Composition, RunOptions } from '../../src/agent/composition.js';
+import type { Composition, RunOptions, RunSignal } from '../../src/agent/composition.js';
 import { listSessions, loadInputHistory, messagesFromEvents, saveInputHistory } from '../../src/agent/session-files.js';
 import type { Message } from '../../src/model/types.js';
 import { createStore } from '../../src/ui/store.js';
@@ -36,6 +36,7 @@ type Turn = (
 /** A composition whose runs are scripted generators (no model, no tools), recording what it was given. */
 function fakeComposition(workspace: string, isRepo: boolean, turns: Turn[], id = 'sess-a') {
   const calls: { task: string; history?: Message[]; approve?: RunOptions['approve'] }[] = [];
+  const signals: RunSignal[] = [];
   let closed = false;
   const comp = {
     workspace,
@@ -86,18 +87,21 @@ function fakeComposition(workspace: string, isRepo: boolean, turns: Turn[], id =
         };
       })();
     },
+    async signalLastRun(s: RunSignal) {
+      signals.push(s);
+    },
     async close() {
       closed = true;
     },
   } as unknown as Composition;
-  return { comp, calls, closed: () => closed };
+  return { comp, calls, signals, closed: () => closed };
 }
 
 function setup(turns: Turn[], opts: { ask?: boolean; repo?: boolean } = {}) {
   const home = makeTempHome();
   const repo = makeTempRepo({ 'a.txt': 'one\n' });
   cleanups.push(home.cleanup, repo.cleanup);
-  const { comp, calls, closed } = fakeComposition(repo.dir, opts.repo ?? true, turns);
+  const { comp, calls, signals, closed } = fakeComposition(repo.dir, opts.repo ?? true, turns);
   const store = createStore(initialState());
   const exits: number[] = [];
   const composed: string[] = [];
@@ -115,7 +119,7 @@ function setup(turns: Turn[], opts: { ask?: boolean; repo?: boolean } = {}) {
     exit: (c) => exits.push(c),
   });
   const notices = () => store.getState().done.flatMap((i) => (i.kind === 'notice' ? [i.text] : []));
-  return { ctl, store, calls, closed, exits, composed, notices, repo, home };
+  return { ctl, store, calls, signals, closed, exits, composed, notices, repo, home };
 }
 
 describe('interactive controller', () => {
@@ -221,7 +225,7 @@ describe('interactive controller', () => {
   });
 
   it('/undo restores the last turn from its checkpoint; /diff shows the session diff', async () => {
-    const { ctl, notices, repo, store } = setup([
+    const { ctl, notices, repo, store, signals } = setup([
       async function* () {
         writeFileSync(join(repo.dir, 'a.txt'), 'two\n');
         writeFileSync(join(repo.dir, 'b.txt'), 'new\n');
@@ -236,6 +240,8 @@ describe('interactive controller', () => {
     await ctl.idle();
     expect(readFileSync(join(repo.dir, 'a.txt'), 'utf8')).toBe('one\n');
     expect(notices().at(-1)).toBe('restored a.txt, b.txt (removed)');
+    // the undo is a signal about the last run, kept in its trace
+    expect(signals).toEqual([{ kind: 'undone' }]);
     ctl.submit('/undo');
     await ctl.idle();
     expect(notices().at(-1)).toBe('nothing to undo');

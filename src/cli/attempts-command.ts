@@ -1,0 +1,152 @@
+import { join } from 'node:path';
+import type { Io, RunSignal } from '../agent/composition.js';
+import { newSessionId } from '../agent/session-log.js';
+import { type AttemptResult, type AttemptSpec, type AttemptsSummary, runAttempts } from '../batch/attempts.js';
+import { type JudgeCandidate, type JudgeVerdict, judgeTie } from '../batch/attempt-judge.js';
+import { stateDir } from '../config/paths.js';
+import { readPrompt } from '../config/prompts.js';
+import type { FlagValues } from '../config/schema.js';
+import { EXIT } from '../headless/exit-codes.js';
+import { findRepoRoot } from '../repo/root.js';
+import { UsageError } from './args.js';
+import { compose } from './compose.js';
+
+export interface AttemptsRequest {
+  task: string;
+  cwd: string;
+  flags: FlagValues;
+  keepWorktrees: boolean;
+  /** --judge MODEL: breaks ties by reading the diffs */
+  judge?: string;
+  json: boolean;
+  progress: (s: string) => void;
+}
+
+/** Parse `--attempts N --models a,b --temperatures 0.2,0.8` into one spec per attempt (lists cycle). */
+export function attemptSpecs(n: string | undefined, models?: string, temperatures?: string): AttemptSpec[] {
+  // without --attempts, one attempt per listed model or temperature
+  const count = n === undefined ? Math.max(list(models).length, list(temperatures).length, 1) : Number(n);
+  if (!Number.isInteger(count) || count < 1 || count > 16)
+    throw new UsageError(`--attempts needs a whole number from 1 to 16, got "${n}"`);
+  const ms = list(models);
+  const ts = list(temperatures).map((t) => {
+    const x = Number(t);
+    if (!Number.isFinite(x) || x < 0 || x > 2) throw new UsageError(`--temperatures needs numbers 0..2, got "${t}"`);
+    return x;
+  });
+  return Array.from({ length: count }, (_, i) => ({
+    index: i + 1,
+    ...(ms.length ? { model: ms[i % ms.length] as string } : {}),
+    ...(ts.length ? { temperature: ts[i % ts.length] as number } : {}),
+  }));
+}
+
+const list = (v?: string) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** `sedge exec --attempts N`: one composition per attempt, each in its own worktree; the winner is applied. */
+export async function runAttemptsCommand(req: AttemptsRequest, specs: AttemptSpec[], io: Io): Promise<number> {
+  const root = findRepoRoot(req.cwd);
+  if (!root) {
+    io.stderr.write('sedge exec: --attempts needs a git repository (each attempt gets its own worktree)\n');
+    return EXIT.usage;
+  }
+  const id = newSessionId();
+  const dir = join(stateDir(io.env), 'attempts', id);
+  const out = (s: string) => void io.stdout.write(s);
+  const ctl = new AbortController();
+  const onSigint = () => ctl.abort(new Error('interrupted'));
+  const signals = io.signals ?? process;
+  signals.on('SIGINT', onSigint);
+  signals.on('SIGTERM', onSigint);
+  const warn = (m: string) => req.progress(`sedge: ${m}\n`);
+  let summary: AttemptsSummary;
+  try {
+    summary = await runAttempts({
+      id,
+      task: req.task,
+      repoRoot: root,
+      cwd: req.cwd,
+      specs,
+      dir,
+      keepWorktrees: req.keepWorktrees,
+      signal: ctl.signal,
+      start: async (cwd, spec, signal) => {
+        const flags = { ...req.flags, ...(spec.model ? { model: spec.model } : {}) };
+        const c = await compose({
+          cwd,
+          env: io.env,
+          flags,
+          approvalMode: 'auto',
+          ...(spec.temperature !== undefined ? { temperature: spec.temperature } : {}),
+          onWarning: (m) => warn(`attempt ${spec.index}: ${m}`),
+        });
+        req.progress(`attempt ${spec.index}/${specs.length}: ${describe(c.settings.model, spec)} in ${cwd}\n`);
+        const run = c.run(req.task, signal);
+        const signalRun = async (s: RunSignal) => c.signalLastRun?.(s);
+        return { run, sessionId: c.sessionId, model: c.settings.model, signal: signalRun, close: c.close };
+      },
+      ...(req.judge ? { judge: (candidates, signal) => judgeWith(req, root, io, candidates, signal) } : {}),
+      onAttemptEnd: (r) => {
+        if (req.json) out(`${JSON.stringify({ type: 'attempt_end', ...r })}\n`);
+        else req.progress(`attempt ${r.index}: ${attemptLine(r)}\n`);
+      },
+    });
+  } finally {
+    signals.off('SIGINT', onSigint);
+    signals.off('SIGTERM', onSigint);
+  }
+  if (req.json) out(`${JSON.stringify(summary)}\n`);
+  else out(renderSummary(summary));
+  if (ctl.signal.aborted) return EXIT.interrupted;
+  return summary.winner !== null && !summary.apply_error ? EXIT.done : EXIT.failed;
+}
+
+/** The judge is composed like any run (same endpoint settings), with --judge as its model. */
+async function judgeWith(
+  req: AttemptsRequest,
+  root: string,
+  io: Io,
+  candidates: JudgeCandidate[],
+  signal: AbortSignal,
+): Promise<JudgeVerdict> {
+  const c = await compose({ cwd: root, env: io.env, flags: { ...req.flags, model: req.judge }, approvalMode: 'auto' });
+  try {
+    req.progress(
+      `judge ${c.settings.model}: breaking a tie between attempts ${candidates.map((x) => x.index).join(', ')}\n`,
+    );
+    return await judgeTie(c.model, readPrompt('judge.md'), req.task, candidates, signal);
+  } finally {
+    await c.close();
+  }
+}
+
+function describe(model: string, spec: AttemptSpec): string {
+  return spec.temperature !== undefined ? `${model} at temperature ${spec.temperature}` : model;
+}
+
+function attemptLine(r: AttemptResult): string {
+  const tests = r.tests ? r.tests.summary : r.verified === null ? 'tests not run' : '';
+  return `${r.status}; ${tests}; ${r.diffLines} changed lines; ${r.tokens} tokens${r.reason ? `; ${r.reason}` : ''}`;
+}
+
+/** The text listing: one line per attempt, then the winner and why, then where everything is kept. */
+export function renderSummary(s: AttemptsSummary): string {
+  const rows = s.attempts.map((a) => {
+    const mark = a.index === s.winner ? '*' : ' ';
+    const temp = a.temperature !== null ? ` t=${a.temperature}` : '';
+    return `${mark} attempt ${a.index} (${a.model ?? '?'}${temp}): ${attemptLine(a)}`;
+  });
+  const verdict =
+    s.winner === null
+      ? `No attempt chosen: ${s.reason}.`
+      : s.applied
+        ? `Attempt ${s.winner} chosen (${s.reason}); its change was applied to the working tree.`
+        : s.apply_error
+          ? `Attempt ${s.winner} chosen (${s.reason}), but its change did not apply: ${s.apply_error}`
+          : `Attempt ${s.winner} chosen (${s.reason}); it changed nothing.`;
+  return `${[...rows, verdict, `Diffs, events and results: ${s.dir}`].join('\n')}\n`;
+}
