@@ -7,6 +7,7 @@
  * changed). File score = votes of the best traces + direct path-term matches + a small recency prior.
  */
 import { createBm25 } from './bm25.js';
+import { createFileGraph, testKey } from './file-graph.js';
 import { pathTerms, tokenize } from './tokens.js';
 
 export interface RankDoc {
@@ -42,6 +43,12 @@ export interface RankParams {
   titleBoost: number;
   /** 0..1: how much a trace whose files are all covered by higher traces is pushed down */
   diversity: number;
+  /** weight of co-change evidence: partners of the top files, by the share of tasks they changed together */
+  coWeight: number;
+  /** how many top files spread co-change evidence */
+  coSeeds: number;
+  /** weight of the test <-> source counterpart of a top file */
+  pairWeight: number;
 }
 
 /** Chosen on the three dev replays, kept where the metric is flat (robust to other repos). */
@@ -56,6 +63,9 @@ export const DEFAULT_PARAMS: RankParams = {
   maxQueryTerms: 16,
   titleBoost: 2,
   diversity: 0.9,
+  coWeight: 0.5,
+  coSeeds: 5,
+  pairWeight: 0.3,
 };
 
 export interface RankQuery {
@@ -70,9 +80,32 @@ export interface RankQuery {
   fileLimit?: number;
 }
 
+/** Why a file is in the list: the evidence that put it there. */
+export interface FileWhy {
+  /** related earlier tasks (among the voters) that changed it, and the best of them */
+  tasks: number;
+  topTask?: string;
+  /** the task's words match its path */
+  path?: boolean;
+  /** the task names it */
+  mentioned?: boolean;
+  /** changed in the last few records */
+  recent?: boolean;
+  /** changed together with a higher file in n earlier tasks */
+  cochanged?: { with: string; n: number };
+  /** test of a higher source file, or source of a higher test file */
+  pair?: { of: string; isTest: boolean };
+}
+
+export interface RankedFile {
+  path: string;
+  score: number;
+  why: FileWhy;
+}
+
 export interface RankResult {
   traces: { id: string; score: number }[];
-  files: { path: string; score: number }[];
+  files: RankedFile[];
 }
 
 interface Entry {
@@ -101,6 +134,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
   const byId = new Map<string, number>();
   const paths = new Map<string, { pid: number; last: number; count: number; ords: number[] }>();
   const pathNames: string[] = [];
+  const graph = createFileGraph();
   let nextOrd = 0;
   const pathTermCache = new Map<string, string[]>();
   const termsOfPath = (f: string): string[] => {
@@ -118,6 +152,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     const pterms = new Set<string>();
     for (const f of files) for (const t of termsOfPath(f)) pterms.add(t);
     textIndex.add(ord, [doc.terms ?? tokenize(doc.text), [...pterms]]);
+    graph.add(files);
     for (const f of files) {
       let info = paths.get(f);
       if (!info) {
@@ -136,6 +171,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     const ord = byId.get(id);
     if (ord === undefined) return;
     byId.delete(id);
+    graph.remove(entries.get(ord)?.files ?? []);
     entries.delete(ord);
     textIndex.remove(ord);
   }
@@ -167,13 +203,24 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
 
     // 2. file scores: votes of the top traces, direct path matches, recency prior
     const fileScore = new Map<string, number>();
-    const bump = (f: string, s: number): void => {
-      if (q.liveFiles && !q.liveFiles.has(f)) return;
+    const why = new Map<string, FileWhy>();
+    const whyOf = (f: string): FileWhy => {
+      let w = why.get(f);
+      if (!w) why.set(f, (w = { tasks: 0 }));
+      return w;
+    };
+    const bump = (f: string, s: number): boolean => {
+      if (q.liveFiles && !q.liveFiles.has(f)) return false;
       fileScore.set(f, (fileScore.get(f) ?? 0) + s);
+      return true;
     };
     for (const [ord, s] of textRank.slice(0, p.voters)) {
       const e = entries.get(ord)!;
-      for (const f of e.files) bump(f, s / (maxText || 1) / Math.sqrt(e.files.length));
+      for (const f of e.files) {
+        if (!bump(f, s / (maxText || 1) / Math.sqrt(e.files.length))) continue;
+        const w = whyOf(f);
+        if (!w.tasks++) w.topTask = e.id;
+      }
     }
     if (p.pathWeight > 0 && terms.length) {
       const hits = [...pathIndex.search(terms, [1])].sort((a, b) => b[1] - a[1]);
@@ -181,17 +228,22 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
       for (const [pid, score] of hits.slice(0, 50)) {
         const f = pathNames[pid]!;
         const info = paths.get(f)!;
-        bump(f, ((p.pathWeight * score) / top) * (0.5 + 0.5 * decay(info.last)));
+        const s = ((p.pathWeight * score) / top) * (0.5 + 0.5 * decay(info.last));
+        if (bump(f, s) && s >= p.pathWeight * 0.5 * 0.6) whyOf(f).path = true;
       }
     }
-    for (const m of q.mentioned ?? []) if (paths.has(m)) bump(m, 2);
+    for (const m of q.mentioned ?? []) if (paths.has(m) && bump(m, 2)) whyOf(m).mentioned = true;
     if (p.recentWeight > 0) {
       for (let ord = now - 1; ord >= Math.max(0, now - p.recentWindow); ord--) {
         const e = entries.get(ord);
         if (!e) continue;
-        for (const f of e.files) bump(f, (p.recentWeight * (1 - (now - 1 - ord) / p.recentWindow)) / e.files.length);
+        for (const f of e.files) {
+          const s = (p.recentWeight * (1 - (now - 1 - ord) / p.recentWindow)) / e.files.length;
+          if (bump(f, s) && now - 1 - ord < 3) whyOf(f).recent = true;
+        }
       }
     }
+    spread(fileScore, whyOf, bump);
     const files = [...fileScore.entries()].sort((a, b) => b[1] - a[1]);
     const maxFile = files[0]?.[1] ?? 1;
 
@@ -211,7 +263,49 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
       id: entries.get(ord)!.id,
       score,
     }));
-    return { traces, files: files.slice(0, fileLimit).map(([path, score]) => ({ path, score })) };
+    const out = files.slice(0, fileLimit).map(([path, score]) => ({ path, score, why: whyOf(path) }));
+    return { traces, files: out };
+  }
+
+  /**
+   * Structure evidence from the top files: their co-change partners (by the share of the seed's
+   * tasks that also changed the partner) and their test <-> source counterparts.
+   */
+  function spread(
+    fileScore: Map<string, number>,
+    whyOf: (f: string) => FileWhy,
+    bump: (f: string, s: number) => boolean,
+  ): void {
+    if (p.coWeight <= 0 && p.pairWeight <= 0) return;
+    const seeds = [...fileScore.entries()].sort((a, b) => b[1] - a[1]).slice(0, p.coSeeds);
+    const max = seeds[0]?.[1] ?? 1;
+    const add = new Map<string, { s: number; from: string; n: number; pair?: boolean }>();
+    const offer = (f: string, s: number, from: string, n: number, pair?: boolean): void => {
+      const cur = add.get(f);
+      if (!cur) add.set(f, { s, from, n, pair });
+      else {
+        if (s > cur.s) Object.assign(cur, { from, n, pair });
+        cur.s = Math.max(cur.s, s) + 0.25 * Math.min(cur.s, s);
+      }
+    };
+    for (const [seed, score] of seeds) {
+      const rel = score / max;
+      const total = graph.count(seed);
+      if (p.coWeight > 0 && total > 0) {
+        for (const [g, n] of graph.partners(seed) ?? []) {
+          if (n >= 2) offer(g, (p.coWeight * rel * n) / (Math.min(total, graph.count(g)) + 1), seed, n);
+        }
+      }
+      if (p.pairWeight > 0) for (const g of graph.counterparts(seed)) offer(g, p.pairWeight * rel, seed, 0, true);
+    }
+    for (const [f, { s, from, n, pair }] of add) {
+      // a reason for files below the file they are explained by (the top file has stronger ones)
+      const below = (fileScore.get(f) ?? 0) < (fileScore.get(from) ?? 0);
+      if (!bump(f, s) || !below) continue;
+      const w = whyOf(f);
+      if (pair) w.pair ??= { of: from, isTest: testKey(f).isTest };
+      else w.cochanged ??= { with: from, n };
+    }
   }
 
   /** Greedy re-ranking: a trace whose files are already covered by higher traces loses some score. */
