@@ -8,7 +8,11 @@
  */
 import { createBm25 } from './bm25.js';
 import { createFileGraph, testKey } from './file-graph.js';
+import { topK } from './top-k.js';
 import { pathTerms, tokenize } from './tokens.js';
+
+/** traces kept from the lexical pass (the rest can still come in through their files) */
+const TEXT_CANDIDATES = 400;
 
 export interface RankDoc {
   id: string;
@@ -199,7 +203,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
         if (s > maxText) maxText = s;
       }
     }
-    const textRank = [...scored.entries()].sort((a, b) => b[1] - a[1]);
+    const textRank = topK(scored, TEXT_CANDIDATES);
 
     // 2. file scores: votes of the top traces, direct path matches, recency prior
     const fileScore = new Map<string, number>();
@@ -254,11 +258,16 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
       const topFiles = new Map(files.slice(0, 30).map(([f, s]) => [f, s / maxFile]));
       const best = new Map<number, number>();
       for (const [f, s] of topFiles) {
-        for (const ord of paths.get(f)?.ords ?? []) if ((best.get(ord) ?? 0) < s && entries.has(ord)) best.set(ord, s);
+        const ords = paths.get(f)?.ords ?? [];
+        // the newest TEXT_CANDIDATES traces of each file: older ones sit at the decay floor
+        for (let i = ords.length - 1; i >= Math.max(0, ords.length - TEXT_CANDIDATES); i--) {
+          const ord = ords[i]!;
+          if ((best.get(ord) ?? 0) < s && entries.has(ord)) best.set(ord, s);
+        }
       }
       for (const [ord, b] of best) final.set(ord, (final.get(ord) ?? 0) + p.fileWeight * b * decay(ord));
     }
-    const ranked = [...final.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0]);
+    const ranked = topK(final, Math.max(limit * 4, 40));
     const traces = diversify(ranked.slice(0, Math.max(limit * 4, 40)), limit).map(([ord, score]) => ({
       id: entries.get(ord)!.id,
       score,

@@ -3,6 +3,7 @@ import { createBm25 } from '../../src/traces/bm25.js';
 import { testKey } from '../../src/traces/file-graph.js';
 import { createRanker } from '../../src/traces/rank.js';
 import { explainFile } from '../../src/traces/recall.js';
+import { topK } from '../../src/traces/top-k.js';
 import { mentionedPaths, pathTerms, tokenize } from '../../src/traces/tokens.js';
 
 describe('tokens', () => {
@@ -135,5 +136,16 @@ describe('file structure from history', () => {
     const g = history();
     for (let i = 0; i < 3; i++) g.remove(`co${i}`);
     expect(g.query({ text: task }).files.map((f) => f.path)).not.toContain('lib/dispatch-table.js');
+  });
+});
+
+describe('topK', () => {
+  it('returns the k best entries, best first, ties to the larger key', () => {
+    const m = new Map<number, number>();
+    for (let i = 0; i < 1000; i++) m.set(i, (i * 7919) % 101);
+    const want = [...m.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0]).slice(0, 25);
+    expect(topK(m, 25)).toEqual(want);
+    expect(topK(m, 0)).toEqual([]);
+    expect(topK(new Map([[1, 2]]), 5)).toEqual([[1, 2]]);
   });
 });
