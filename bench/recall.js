@@ -3,7 +3,7 @@
 // `sedge traces replay` (the same store and ranking as real runs), scored next to the README's baseline;
 // then query time and index size of a store of 10,000+ records. Results go to bench/results/recall.json.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loro } from './recall-loro.js';
@@ -94,11 +94,15 @@ function scale(target = 10_000) {
     cold.list();
     const loadMs = performance.now() - t1;
     const ms = [];
+    const cpu = []; // CPU time: the wall time of a shared, loaded machine includes waiting for a core
     for (let i = 0; i < 300; i++) {
       const l = all[(i * 37) % all.length];
       const q0 = performance.now();
+      const c0 = process.cpuUsage();
       rankTask(cold, replayQuery(l), undefined, { limit: 10, fileLimit: 10 });
       ms.push(performance.now() - q0);
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1000);
     }
     return {
       records: stats.records,
@@ -109,6 +113,9 @@ function scale(target = 10_000) {
       load_from_index_ms: r3(loadMs),
       query_p50_ms: r3(pct(ms, 0.5)),
       query_p95_ms: r3(pct(ms, 0.95)),
+      query_cpu_p50_ms: r3(pct(cpu, 0.5)),
+      query_cpu_p95_ms: r3(pct(cpu, 0.95)),
+      load_average: r3(loadavg()[0]),
     };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -155,7 +162,7 @@ results.loro_average = Object.fromEntries(Object.entries(lavg).map(([k, v]) => [
 results.scale = scale();
 const s = results.scale;
 console.log(
-  `scale: ${s.records} records, query p50 ${s.query_p50_ms} ms, p95 ${s.query_p95_ms} ms (goal <= 10); index ${s.index_mb} MB (${s.index_mb_per_10k} MB per 10k, goal <= 3); load from index ${s.load_from_index_ms} ms; append ${s.append_ms} ms/record`,
+  `scale: ${s.records} records, query p50 ${s.query_p50_ms} ms, p95 ${s.query_p95_ms} ms (goal <= 10; CPU time p50 ${s.query_cpu_p50_ms}, p95 ${s.query_cpu_p95_ms} ms; load average ${s.load_average}); index ${s.index_mb} MB (${s.index_mb_per_10k} MB per 10k, goal <= 3); load from index ${s.load_from_index_ms} ms; append ${s.append_ms} ms/record`,
 );
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, 'bench/results/recall.json'), `${JSON.stringify(results, null, 2)}\n`);
