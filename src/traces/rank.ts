@@ -248,7 +248,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
       }
     }
     spread(fileScore, whyOf, bump);
-    const files = [...fileScore.entries()].sort((a, b) => b[1] - a[1]);
+    const files = topK(fileScore, Math.max(fileLimit, 30));
     const maxFile = files[0]?.[1] ?? 1;
 
     // 3. traces re-scored with the evidence of their files
@@ -286,7 +286,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     bump: (f: string, s: number) => boolean,
   ): void {
     if (p.coWeight <= 0 && p.pairWeight <= 0) return;
-    const seeds = [...fileScore.entries()].sort((a, b) => b[1] - a[1]).slice(0, p.coSeeds);
+    const seeds = topK(fileScore, p.coSeeds);
     const max = seeds[0]?.[1] ?? 1;
     const add = new Map<string, { s: number; from: string; n: number; pair?: boolean }>();
     const offer = (f: string, s: number, from: string, n: number, pair?: boolean): void => {

@@ -2,10 +2,10 @@
  * The k best [key, score] entries of a map, best first (ties: larger key first), in O(n log k): at 10,000
  * records a query must not sort every trace that shares a common word with the task.
  */
-export function topK(scores: ReadonlyMap<number, number>, k: number): [number, number][] {
-  const worse = (a: [number, number], b: [number, number]): boolean => a[1] < b[1] || (a[1] === b[1] && a[0] < b[0]);
+export function topK<K extends number | string>(scores: ReadonlyMap<K, number>, k: number): [K, number][] {
+  const worse = (a: [K, number], b: [K, number]): boolean => a[1] < b[1] || (a[1] === b[1] && a[0] < b[0]);
   if (k <= 0) return [];
-  const heap: [number, number][] = []; // min-heap on (score, key)
+  const heap: [K, number][] = []; // min-heap on (score, key)
   const down = (i: number): void => {
     for (;;) {
       const l = 2 * i + 1;
@@ -32,5 +32,5 @@ export function topK(scores: ReadonlyMap<number, number>, k: number): [number, n
       down(0);
     }
   }
-  return heap.sort((a, b) => b[1] - a[1] || b[0] - a[0]);
+  return heap.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0));
 }
