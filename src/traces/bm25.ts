@@ -8,8 +8,13 @@
 export interface Bm25Index {
   add(id: number, fields: string[][]): void;
   remove(id: number): void;
-  /** id -> score for the terms (OR); boosts per field and per term */
-  search(terms: string[], fieldBoost: number[], termBoost?: (t: string) => number): Map<number, number>;
+  /** id -> score for the terms (OR); boosts per field and per term; scores under minShare x the best one left out */
+  search(
+    terms: string[],
+    fieldBoost: number[],
+    termBoost?: (t: string) => number,
+    minShare?: number,
+  ): Map<number, number>;
   readonly size: number;
 }
 
@@ -65,7 +70,12 @@ export function createBm25(fieldCount: number): Bm25Index {
     docTerms.delete(id);
   }
 
-  function search(terms: string[], fieldBoost: number[], termBoost?: (t: string) => number): Map<number, number> {
+  function search(
+    terms: string[],
+    fieldBoost: number[],
+    termBoost?: (t: string) => number,
+    minShare = 0,
+  ): Map<number, number> {
     const n = docTerms.size;
     const out = new Map<number, number>();
     if (!n) return out;
@@ -97,7 +107,13 @@ export function createBm25(fieldCount: number): Bm25Index {
         }
       }
     }
-    for (const id of touched) out.set(id, sc[id]! * (matched[id] || 1));
+    let max = 0;
+    for (const id of touched) {
+      sc[id] = sc[id]! * (matched[id] || 1);
+      if (sc[id]! > max) max = sc[id]!;
+    }
+    const floor = max * minShare;
+    for (const id of touched) if (sc[id]! >= floor) out.set(id, sc[id]!);
     return out;
   }
 

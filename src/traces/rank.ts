@@ -13,6 +13,8 @@ import { pathTerms, tokenize } from './tokens.js';
 
 /** traces kept from the lexical pass (the rest can still come in through their files) */
 const TEXT_CANDIDATES = 400;
+/** lexical hits under this share of the best one are left out (a common word alone; at most 0.05 of a vote) */
+const MIN_TEXT_SHARE = 0.05;
 
 export interface RankDoc {
   id: string;
@@ -195,7 +197,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     const scored = new Map<number, number>();
     let maxText = 0;
     if (terms.length) {
-      for (const [ord, raw] of textIndex.search(terms, [1, 0.5], boostTerm)) {
+      for (const [ord, raw] of textIndex.search(terms, [1, 0.5], boostTerm, MIN_TEXT_SHARE)) {
         const e = entries.get(ord);
         if (!e) continue;
         const s = raw * decay(e.ord) * outcomeWeight(e) * (1 + e.boost) * (1 - 0.5 * (q.staleness?.(e.id) ?? 0));
