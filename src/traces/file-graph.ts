@@ -4,6 +4,8 @@
  * (`test/foo.test.ts` <-> `src/foo.ts`, `tests/test_foo.py` <-> `pkg/foo.py`). Adding a record costs
  * O(files in it): records with more than `maxFiles` files (mass renames, formatting) add no pairs.
  */
+import type { FileWhy, RankParams } from './rank.js';
+import { topK } from './top-k.js';
 
 export interface FileGraph {
   add(files: readonly string[]): void;
@@ -74,4 +76,47 @@ export function createFileGraph(maxFiles = 12, maxCounterparts = 3): FileGraph {
       return other.size <= maxCounterparts ? [...other] : [];
     },
   };
+}
+
+/**
+ * Structure evidence from the top files: their co-change partners (by the share of the seed's
+ * tasks that also changed the partner) and their test <-> source counterparts.
+ */
+export function spreadStructure(
+  graph: FileGraph,
+  p: Pick<RankParams, 'coWeight' | 'coSeeds' | 'pairWeight'>,
+  fileScore: Map<string, number>,
+  whyOf: (f: string) => FileWhy,
+  bump: (f: string, s: number) => boolean,
+): void {
+  if (p.coWeight <= 0 && p.pairWeight <= 0) return;
+  const seeds = topK(fileScore, p.coSeeds);
+  const max = seeds[0]?.[1] ?? 1;
+  const add = new Map<string, { s: number; from: string; n: number; pair?: boolean }>();
+  const offer = (f: string, s: number, from: string, n: number, pair?: boolean): void => {
+    const cur = add.get(f);
+    if (!cur) add.set(f, { s, from, n, pair });
+    else {
+      if (s > cur.s) Object.assign(cur, { from, n, pair });
+      cur.s = Math.max(cur.s, s) + 0.25 * Math.min(cur.s, s);
+    }
+  };
+  for (const [seed, score] of seeds) {
+    const rel = score / max;
+    const total = graph.count(seed);
+    if (p.coWeight > 0 && total > 0) {
+      for (const [g, n] of graph.partners(seed) ?? []) {
+        if (n >= 2) offer(g, (p.coWeight * rel * n) / (Math.min(total, graph.count(g)) + 1), seed, n);
+      }
+    }
+    if (p.pairWeight > 0) for (const g of graph.counterparts(seed)) offer(g, p.pairWeight * rel, seed, 0, true);
+  }
+  for (const [f, { s, from, n, pair }] of add) {
+    // a reason for files below the file they are explained by (the top file has stronger ones)
+    const below = (fileScore.get(f) ?? 0) < (fileScore.get(from) ?? 0);
+    if (!bump(f, s) || !below) continue;
+    const w = whyOf(f);
+    if (pair) w.pair ??= { of: from, isTest: testKey(f).isTest };
+    else w.cochanged ??= { with: from, n };
+  }
 }

@@ -7,7 +7,7 @@
  * changed). File score = votes of the best traces + direct path-term matches + a small recency prior.
  */
 import { createBm25 } from './bm25.js';
-import { createFileGraph, testKey } from './file-graph.js';
+import { createFileGraph, spreadStructure } from './file-graph.js';
 import { topK } from './top-k.js';
 import { pathTerms, tokenize } from './tokens.js';
 
@@ -249,7 +249,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
         }
       }
     }
-    spread(fileScore, whyOf, bump);
+    spreadStructure(graph, p, fileScore, whyOf, bump);
     const files = topK(fileScore, Math.max(fileLimit, 30));
     const maxFile = files[0]?.[1] ?? 1;
 
@@ -276,47 +276,6 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     }));
     const out = files.slice(0, fileLimit).map(([path, score]) => ({ path, score, why: whyOf(path) }));
     return { traces, files: out };
-  }
-
-  /**
-   * Structure evidence from the top files: their co-change partners (by the share of the seed's
-   * tasks that also changed the partner) and their test <-> source counterparts.
-   */
-  function spread(
-    fileScore: Map<string, number>,
-    whyOf: (f: string) => FileWhy,
-    bump: (f: string, s: number) => boolean,
-  ): void {
-    if (p.coWeight <= 0 && p.pairWeight <= 0) return;
-    const seeds = topK(fileScore, p.coSeeds);
-    const max = seeds[0]?.[1] ?? 1;
-    const add = new Map<string, { s: number; from: string; n: number; pair?: boolean }>();
-    const offer = (f: string, s: number, from: string, n: number, pair?: boolean): void => {
-      const cur = add.get(f);
-      if (!cur) add.set(f, { s, from, n, pair });
-      else {
-        if (s > cur.s) Object.assign(cur, { from, n, pair });
-        cur.s = Math.max(cur.s, s) + 0.25 * Math.min(cur.s, s);
-      }
-    };
-    for (const [seed, score] of seeds) {
-      const rel = score / max;
-      const total = graph.count(seed);
-      if (p.coWeight > 0 && total > 0) {
-        for (const [g, n] of graph.partners(seed) ?? []) {
-          if (n >= 2) offer(g, (p.coWeight * rel * n) / (Math.min(total, graph.count(g)) + 1), seed, n);
-        }
-      }
-      if (p.pairWeight > 0) for (const g of graph.counterparts(seed)) offer(g, p.pairWeight * rel, seed, 0, true);
-    }
-    for (const [f, { s, from, n, pair }] of add) {
-      // a reason for files below the file they are explained by (the top file has stronger ones)
-      const below = (fileScore.get(f) ?? 0) < (fileScore.get(from) ?? 0);
-      if (!bump(f, s) || !below) continue;
-      const w = whyOf(f);
-      if (pair) w.pair ??= { of: from, isTest: testKey(f).isTest };
-      else w.cochanged ??= { with: from, n };
-    }
   }
 
   /** Greedy re-ranking: a trace whose files are already covered by higher traces loses some score. */
