@@ -4,11 +4,17 @@
  * tens of milliseconds instead of most of a second, which is what recall at run start waits for.
  */
 
+/** Ids are small non-negative integers (record ordinals, path ids): search uses arrays indexed by them. */
 export interface Bm25Index {
   add(id: number, fields: string[][]): void;
   remove(id: number): void;
-  /** id -> score for the terms (OR); boosts per field and per term */
-  search(terms: string[], fieldBoost: number[], termBoost?: (t: string) => number): Map<number, number>;
+  /** id -> score for the terms (OR); boosts per field and per term; scores under minShare x the best one left out */
+  search(
+    terms: string[],
+    fieldBoost: number[],
+    termBoost?: (t: string) => number,
+    minShare?: number,
+  ): Map<number, number>;
   readonly size: number;
 }
 
@@ -21,6 +27,9 @@ export function createBm25(fieldCount: number): Bm25Index {
   const lengths = new Map<number, number[]>();
   const docTerms = new Map<number, string[][]>();
   const totals = new Array<number>(fieldCount).fill(0);
+  /** per field: id -> length (dense arrays: the hot loop of search reads them) */
+  const fieldLengths: number[][] = Array.from({ length: fieldCount }, () => []);
+  let maxId = 0;
 
   function add(id: number, fields: string[][]): void {
     if (docTerms.has(id)) remove(id);
@@ -41,6 +50,8 @@ export function createBm25(fieldCount: number): Bm25Index {
     }
     lengths.set(id, lens);
     docTerms.set(id, kept);
+    for (let f = 0; f < fieldCount; f++) fieldLengths[f]![id] = lens[f]!;
+    if (id > maxId) maxId = id;
   }
 
   function remove(id: number): void {
@@ -59,31 +70,51 @@ export function createBm25(fieldCount: number): Bm25Index {
     docTerms.delete(id);
   }
 
-  function search(terms: string[], fieldBoost: number[], termBoost?: (t: string) => number): Map<number, number> {
+  function search(
+    terms: string[],
+    fieldBoost: number[],
+    termBoost?: (t: string) => number,
+    minShare = 0,
+  ): Map<number, number> {
     const n = docTerms.size;
-    const scores = new Map<number, number>();
-    const matched = new Map<number, number>();
-    if (!n) return scores;
+    const out = new Map<number, number>();
+    if (!n) return out;
+    // dense scratch arrays indexed by id (ids are small integers: record ordinals, path ids)
+    const sc = new Float64Array(maxId + 1);
+    const matched = new Uint16Array(maxId + 1);
+    const stamp = new Uint32Array(maxId + 1);
+    const touched: number[] = [];
+    let ti = 0;
     for (const t of new Set(terms)) {
+      ti++;
       const tb = termBoost ? termBoost(t) : 1;
-      const hit = new Set<number>();
       for (let f = 0; f < fieldCount; f++) {
         const m = postings[f]!.get(t);
         const boost = fieldBoost[f] ?? 0;
         if (!m || !boost) continue;
         const idf = Math.log(1 + (n - m.size + 0.5) / (m.size + 0.5));
         const avg = totals[f]! / n || 1;
+        const lens = fieldLengths[f]!;
+        const w = tb * boost * idf;
         for (const [id, tf] of m) {
-          const len = lengths.get(id)![f]!;
-          const s = idf * (D + (tf * (K + 1)) / (tf + K * (1 - B + (B * len) / avg)));
-          scores.set(id, (scores.get(id) ?? 0) + tb * boost * s);
-          hit.add(id);
+          const s = w * (D + (tf * (K + 1)) / (tf + K * (1 - B + (B * lens[id]!) / avg)));
+          if (sc[id] === 0 && matched[id] === 0) touched.push(id);
+          sc[id]! += s;
+          if (stamp[id] !== ti) {
+            stamp[id] = ti;
+            matched[id]!++;
+          }
         }
       }
-      for (const id of hit) matched.set(id, (matched.get(id) ?? 0) + 1);
     }
-    for (const [id, s] of scores) scores.set(id, s * (matched.get(id) ?? 1));
-    return scores;
+    let max = 0;
+    for (const id of touched) {
+      sc[id] = sc[id]! * (matched[id] || 1);
+      if (sc[id]! > max) max = sc[id]!;
+    }
+    const floor = max * minShare;
+    for (const id of touched) if (sc[id]! >= floor) out.set(id, sc[id]!);
+    return out;
   }
 
   return {

@@ -7,7 +7,14 @@
  * changed). File score = votes of the best traces + direct path-term matches + a small recency prior.
  */
 import { createBm25 } from './bm25.js';
+import { createFileGraph, spreadStructure } from './file-graph.js';
+import { topK } from './top-k.js';
 import { pathTerms, tokenize } from './tokens.js';
+
+/** traces kept from the lexical pass (the rest can still come in through their files) */
+const TEXT_CANDIDATES = 400;
+/** lexical hits under this share of the best one are left out (a common word alone; at most 0.05 of a vote) */
+const MIN_TEXT_SHARE = 0.05;
 
 export interface RankDoc {
   id: string;
@@ -42,6 +49,12 @@ export interface RankParams {
   titleBoost: number;
   /** 0..1: how much a trace whose files are all covered by higher traces is pushed down */
   diversity: number;
+  /** weight of co-change evidence: partners of the top files, by the share of tasks they changed together */
+  coWeight: number;
+  /** how many top files spread co-change evidence */
+  coSeeds: number;
+  /** weight of the test <-> source counterpart of a top file */
+  pairWeight: number;
 }
 
 /** Chosen on the three dev replays, kept where the metric is flat (robust to other repos). */
@@ -56,6 +69,9 @@ export const DEFAULT_PARAMS: RankParams = {
   maxQueryTerms: 16,
   titleBoost: 2,
   diversity: 0.9,
+  coWeight: 0.5,
+  coSeeds: 5,
+  pairWeight: 0.3,
 };
 
 export interface RankQuery {
@@ -70,9 +86,32 @@ export interface RankQuery {
   fileLimit?: number;
 }
 
+/** Why a file is in the list: the evidence that put it there. */
+export interface FileWhy {
+  /** related earlier tasks (among the voters) that changed it, and the best of them */
+  tasks: number;
+  topTask?: string;
+  /** the task's words match its path */
+  path?: boolean;
+  /** the task names it */
+  mentioned?: boolean;
+  /** changed in the last few records */
+  recent?: boolean;
+  /** changed together with a higher file in n earlier tasks */
+  cochanged?: { with: string; n: number };
+  /** test of a higher source file, or source of a higher test file */
+  pair?: { of: string; isTest: boolean };
+}
+
+export interface RankedFile {
+  path: string;
+  score: number;
+  why: FileWhy;
+}
+
 export interface RankResult {
   traces: { id: string; score: number }[];
-  files: { path: string; score: number }[];
+  files: RankedFile[];
 }
 
 interface Entry {
@@ -101,6 +140,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
   const byId = new Map<string, number>();
   const paths = new Map<string, { pid: number; last: number; count: number; ords: number[] }>();
   const pathNames: string[] = [];
+  const graph = createFileGraph();
   let nextOrd = 0;
   const pathTermCache = new Map<string, string[]>();
   const termsOfPath = (f: string): string[] => {
@@ -118,6 +158,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     const pterms = new Set<string>();
     for (const f of files) for (const t of termsOfPath(f)) pterms.add(t);
     textIndex.add(ord, [doc.terms ?? tokenize(doc.text), [...pterms]]);
+    graph.add(files);
     for (const f of files) {
       let info = paths.get(f);
       if (!info) {
@@ -136,6 +177,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     const ord = byId.get(id);
     if (ord === undefined) return;
     byId.delete(id);
+    graph.remove(entries.get(ord)?.files ?? []);
     entries.delete(ord);
     textIndex.remove(ord);
   }
@@ -155,7 +197,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     const scored = new Map<number, number>();
     let maxText = 0;
     if (terms.length) {
-      for (const [ord, raw] of textIndex.search(terms, [1, 0.5], boostTerm)) {
+      for (const [ord, raw] of textIndex.search(terms, [1, 0.5], boostTerm, MIN_TEXT_SHARE)) {
         const e = entries.get(ord);
         if (!e) continue;
         const s = raw * decay(e.ord) * outcomeWeight(e) * (1 + e.boost) * (1 - 0.5 * (q.staleness?.(e.id) ?? 0));
@@ -163,17 +205,28 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
         if (s > maxText) maxText = s;
       }
     }
-    const textRank = [...scored.entries()].sort((a, b) => b[1] - a[1]);
+    const textRank = topK(scored, TEXT_CANDIDATES);
 
     // 2. file scores: votes of the top traces, direct path matches, recency prior
     const fileScore = new Map<string, number>();
-    const bump = (f: string, s: number): void => {
-      if (q.liveFiles && !q.liveFiles.has(f)) return;
+    const why = new Map<string, FileWhy>();
+    const whyOf = (f: string): FileWhy => {
+      let w = why.get(f);
+      if (!w) why.set(f, (w = { tasks: 0 }));
+      return w;
+    };
+    const bump = (f: string, s: number): boolean => {
+      if (q.liveFiles && !q.liveFiles.has(f)) return false;
       fileScore.set(f, (fileScore.get(f) ?? 0) + s);
+      return true;
     };
     for (const [ord, s] of textRank.slice(0, p.voters)) {
       const e = entries.get(ord)!;
-      for (const f of e.files) bump(f, s / (maxText || 1) / Math.sqrt(e.files.length));
+      for (const f of e.files) {
+        if (!bump(f, s / (maxText || 1) / Math.sqrt(e.files.length))) continue;
+        const w = whyOf(f);
+        if (!w.tasks++) w.topTask = e.id;
+      }
     }
     if (p.pathWeight > 0 && terms.length) {
       const hits = [...pathIndex.search(terms, [1])].sort((a, b) => b[1] - a[1]);
@@ -181,18 +234,23 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
       for (const [pid, score] of hits.slice(0, 50)) {
         const f = pathNames[pid]!;
         const info = paths.get(f)!;
-        bump(f, ((p.pathWeight * score) / top) * (0.5 + 0.5 * decay(info.last)));
+        const s = ((p.pathWeight * score) / top) * (0.5 + 0.5 * decay(info.last));
+        if (bump(f, s) && s >= p.pathWeight * 0.5 * 0.6) whyOf(f).path = true;
       }
     }
-    for (const m of q.mentioned ?? []) if (paths.has(m)) bump(m, 2);
+    for (const m of q.mentioned ?? []) if (paths.has(m) && bump(m, 2)) whyOf(m).mentioned = true;
     if (p.recentWeight > 0) {
       for (let ord = now - 1; ord >= Math.max(0, now - p.recentWindow); ord--) {
         const e = entries.get(ord);
         if (!e) continue;
-        for (const f of e.files) bump(f, (p.recentWeight * (1 - (now - 1 - ord) / p.recentWindow)) / e.files.length);
+        for (const f of e.files) {
+          const s = (p.recentWeight * (1 - (now - 1 - ord) / p.recentWindow)) / e.files.length;
+          if (bump(f, s) && now - 1 - ord < 3) whyOf(f).recent = true;
+        }
       }
     }
-    const files = [...fileScore.entries()].sort((a, b) => b[1] - a[1]);
+    spreadStructure(graph, p, fileScore, whyOf, bump);
+    const files = topK(fileScore, Math.max(fileLimit, 30));
     const maxFile = files[0]?.[1] ?? 1;
 
     // 3. traces re-scored with the evidence of their files
@@ -202,16 +260,22 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
       const topFiles = new Map(files.slice(0, 30).map(([f, s]) => [f, s / maxFile]));
       const best = new Map<number, number>();
       for (const [f, s] of topFiles) {
-        for (const ord of paths.get(f)?.ords ?? []) if ((best.get(ord) ?? 0) < s && entries.has(ord)) best.set(ord, s);
+        const ords = paths.get(f)?.ords ?? [];
+        // the newest TEXT_CANDIDATES traces of each file: older ones sit at the decay floor
+        for (let i = ords.length - 1; i >= Math.max(0, ords.length - TEXT_CANDIDATES); i--) {
+          const ord = ords[i]!;
+          if ((best.get(ord) ?? 0) < s && entries.has(ord)) best.set(ord, s);
+        }
       }
       for (const [ord, b] of best) final.set(ord, (final.get(ord) ?? 0) + p.fileWeight * b * decay(ord));
     }
-    const ranked = [...final.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0]);
+    const ranked = topK(final, Math.max(limit * 4, 40));
     const traces = diversify(ranked.slice(0, Math.max(limit * 4, 40)), limit).map(([ord, score]) => ({
       id: entries.get(ord)!.id,
       score,
     }));
-    return { traces, files: files.slice(0, fileLimit).map(([path, score]) => ({ path, score })) };
+    const out = files.slice(0, fileLimit).map(([path, score]) => ({ path, score, why: whyOf(path) }));
+    return { traces, files: out };
   }
 
   /** Greedy re-ranking: a trace whose files are already covered by higher traces loses some score. */

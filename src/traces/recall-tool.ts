@@ -26,7 +26,7 @@ export function createRecallTool(opts: { store: TraceStore; repoRoot: string; bu
       if (!records.length) return { output: `No earlier runs match "${query}".` };
       const facts = commandFacts(docs);
       const { block } = renderRecallBlock(
-        { records, files: ranked.files, commands: facts.proven.slice(0, 3), dropped: facts.dropped },
+        { records, files: ranked.files, why: ranked.why, commands: facts.proven.slice(0, 3), dropped: facts.dropped },
         opts.budgetTokens ?? 1500,
       );
       return { output: block };

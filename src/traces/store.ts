@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { cacheDir as defaultCacheDir } from '../config/paths.js';
 import type { TraceRecord } from './record.js';
 import { createRedactor, redactDeep, type Redactor } from './redact.js';
-import { createRanker, type RankParams, type RankQuery, type Ranker } from './rank.js';
+import { createRanker, type RankedFile, type RankParams, type RankQuery, type Ranker } from './rank.js';
 import { decodeIndex, docOf, encodeIndex, selectWithinCap, type TraceDoc } from './store-index.js';
 import { appendWhole } from '../fs/append-whole.js';
 import { writeFileAtomicSync } from '../fs/atomic-write.js';
@@ -67,7 +67,7 @@ export interface TraceStore {
   get(id: string): TraceRecord | null;
   forget(id: string): Promise<boolean>;
   prune(opts?: PruneOptions): Promise<number>;
-  search(q: RankQuery): { traces: SearchHit[]; files: { path: string; score: number }[] };
+  search(q: RankQuery): { traces: SearchHit[]; files: RankedFile[] };
   /** times later successful runs recalled each record */
   usedCount(id: string): number;
   /** write the index if it is behind the log */

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createBm25 } from '../../src/traces/bm25.js';
+import { testKey } from '../../src/traces/file-graph.js';
 import { createRanker } from '../../src/traces/rank.js';
+import { explainFile } from '../../src/traces/recall.js';
+import { topK } from '../../src/traces/top-k.js';
 import { mentionedPaths, pathTerms, tokenize } from '../../src/traces/tokens.js';
 
 describe('tokens', () => {
@@ -71,5 +74,78 @@ describe('ranker', () => {
     });
     expect(res.files.map((f) => f.path)).not.toContain('lib/old.js');
     expect(res.files[0]!.path).toBe('lib/view.js');
+  });
+});
+
+describe('file structure from history', () => {
+  /**
+   * Three early tasks changed lib/router.js together with lib/dispatch-table.js; later, twenty tasks about the
+   * router changed it with a different file each, and twenty unrelated tasks came after. The new task names
+   * only the router: its co-changed file shares no word with it and is neither recent nor voted for by text.
+   */
+  function history(params: Parameters<typeof createRanker>[0] = {}): ReturnType<typeof createRanker> {
+    const r = createRanker(params);
+    for (let i = 0; i < 3; i++) {
+      r.add({ id: `co${i}`, text: `misc cleanup pass ${['one', 'two', 'three'][i]}`, files: co() });
+    }
+    for (let i = 0; i < 20; i++)
+      r.add({ id: `rt${i}`, text: `router tweak ${i} keyword${i}`, files: ['lib/router.js', `lib/extra${i}.js`] });
+    for (let i = 0; i < 20; i++) r.add({ id: `x${i}`, text: `docs typo ${i}`, files: [`docs/page${i}.md`] });
+    return r;
+  }
+  const co = (): string[] => ['lib/router.js', 'lib/dispatch-table.js'];
+  const task = 'router drops params with dots';
+
+  it('ranks a co-changed file that shares no word with the task in the top 10', () => {
+    const top = history()
+      .query({ text: task, fileLimit: 10 })
+      .files.map((f) => f.path);
+    expect(top[0]).toBe('lib/router.js');
+    expect(top).toContain('lib/dispatch-table.js');
+    const without = history({ coWeight: 0, pairWeight: 0 })
+      .query({ text: task, fileLimit: 10 })
+      .files.map((f) => f.path);
+    expect(without).not.toContain('lib/dispatch-table.js');
+  });
+
+  it('says why each file is there', () => {
+    const files = history().query({ text: task, fileLimit: 10 }).files;
+    const co = files.find((f) => f.path === 'lib/dispatch-table.js')!;
+    expect(co.why.cochanged).toEqual({ with: 'lib/router.js', n: 3 });
+    const router = files[0]!;
+    expect(router.why.path).toBe(true);
+    expect(router.why.tasks).toBeGreaterThanOrEqual(20);
+    expect(explainFile(co.why)).toMatch(/^changed with lib\/router.js in 3 earlier tasks(;|$)/);
+  });
+
+  it('pairs tests with sources, and follows neither deleted files nor removed records', () => {
+    expect(testKey('test/router.test.ts')).toEqual({ key: 'router', isTest: true });
+    expect(testKey('tests/test_blueprints.py')).toEqual({ key: 'blueprints', isTest: true });
+    expect(testKey('src/flask/blueprints.py')).toEqual({ key: 'blueprints', isTest: false });
+    const r = createRanker();
+    r.add({ id: 't', text: 'add a test', files: ['tests/test_blueprints.py'] });
+    for (let i = 0; i < 30; i++) r.add({ id: `o${i}`, text: `other ${i}`, files: [`pkg/other${i}.py`] });
+    r.add({ id: 's', text: 'nested blueprints register twice', files: ['src/flask/blueprints.py'] });
+    for (let i = 0; i < 30; i++) r.add({ id: `p${i}`, text: `more ${i}`, files: [`pkg/more${i}.py`] });
+    const files = r.query({ text: 'blueprints register twice' }).files;
+    const test = files.find((f) => f.path === 'tests/test_blueprints.py');
+    expect(test?.why.pair).toEqual({ of: 'src/flask/blueprints.py', isTest: true });
+    const live = new Set(['src/flask/blueprints.py']);
+    const q = r.query({ text: 'blueprints register twice', liveFiles: live }).files.map((f) => f.path);
+    expect(q).toEqual(['src/flask/blueprints.py']);
+    const g = history();
+    for (let i = 0; i < 3; i++) g.remove(`co${i}`);
+    expect(g.query({ text: task }).files.map((f) => f.path)).not.toContain('lib/dispatch-table.js');
+  });
+});
+
+describe('topK', () => {
+  it('returns the k best entries, best first, ties to the larger key', () => {
+    const m = new Map<number, number>();
+    for (let i = 0; i < 1000; i++) m.set(i, (i * 7919) % 101);
+    const want = [...m.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0]).slice(0, 25);
+    expect(topK(m, 25)).toEqual(want);
+    expect(topK(m, 0)).toEqual([]);
+    expect(topK(new Map([[1, 2]]), 5)).toEqual([[1, 2]]);
   });
 });

@@ -134,4 +134,18 @@ describe('recall', () => {
     const bad = await tool.run('{}', { callId: 'c', signal });
     expect(bad.isError).toBe(true);
   });
+
+  it('says why each file is listed, at run start and in the recall tool, within the budget', async () => {
+    for (let i = 0; i < 3; i++) store.append(record(`co${i}`, `cleanup pass ${i}`, ['src/router.ts', 'src/cookie.ts']));
+    for (let i = 0; i < 6; i++) store.append(record(`d${i}`, `docs typo ${i}`, ['README.md']));
+    const res = await createRecall({ store, repoRoot: repo.dir })('router drops params', signal);
+    expect(res!.block).toContain('Likely relevant files (and why):');
+    expect(res!.block).toMatch(/- src\/cookie\.ts: changed with src\/router\.ts in 3 earlier tasks/);
+    expect(res!.block).toMatch(/- src\/router\.ts: .*its path matches the task/);
+    const tool = createRecallTool({ store, repoRoot: repo.dir });
+    const out = await tool.run(JSON.stringify({ query: 'router drops params' }), { callId: 'c', signal });
+    expect(out.output).toMatch(/- src\/cookie\.ts: changed with src\/router\.ts in 3 earlier tasks/);
+    const small = await createRecall({ store, repoRoot: repo.dir, budgetTokens: 60 })('router drops params', signal);
+    expect(small!.tokens).toBeLessThanOrEqual(60);
+  });
 });
