@@ -104,9 +104,12 @@ describe('sedge traces export --format chat-jsonl', () => {
     // a run that changed nothing never ran the gate
     expect(second.reward).toMatchObject({ tests: 'not_run', accepted: true, undone: false });
     expect(second.metadata.task).toBe('check value.txt');
-    // the canary is in the raw session file, and in no exported line
+    // the command printed the canary: the session file holds it redacted (one redaction function for every
+    // write), and no exported line has it
     const sessionFile = join(home.env.XDG_STATE_HOME, 'sedge', 'sessions', `${first.metadata.session_id}.jsonl`);
-    expect(readFileSync(sessionFile, 'utf8')).toContain(CANARY);
+    const session = readFileSync(sessionFile, 'utf8');
+    expect(session).toContain('GH=[REDACTED]');
+    expect(session).not.toContain(CANARY);
     expect(JSON.stringify(all.lines)).not.toContain(CANARY);
 
     const accepted = await exportArgs('--format', 'chat-jsonl', '--only-accepted');
