@@ -11,7 +11,7 @@ import { ConfigError, type FlagValues } from '../config/load.js';
 import { EXIT } from '../headless/exit-codes.js';
 import { createBackoffGate } from '../model/backoff-gate.js';
 import { ModelConfigError } from '../model/create.js';
-import { costOf, type Pricing } from '../ui/usage.js';
+import { costOf, type Pricing, parsePricing } from '../ui/usage.js';
 import { parse, runFlags, seconds, UsageError, usageError } from './args.js';
 import { BATCH } from './commands.js';
 import { commandHelp } from './help.js';
@@ -212,13 +212,6 @@ function readText(path: string, what: string): string {
       `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
-}
-
-function parsePricing(v: string | undefined): Pricing | null {
-  if (!v) return null;
-  const n = v.split(',').map((x) => Number(x.trim()));
-  if (n.length !== 3 || n.some((x) => !Number.isFinite(x) || x < 0)) return null;
-  return { input: n[0] as number, cachedInput: n[1] as number, output: n[2] as number };
 }
 
 function usage(io: Io, message: string): number {

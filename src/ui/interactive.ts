@@ -12,6 +12,7 @@ import { diffingStdout } from './frame-diff.js';
 import { preloadHighlighter } from './markdown.js';
 import { createStore } from './store.js';
 import { initialState, reduce, type Pricing } from './transcript.js';
+import { parsePricing } from './usage.js';
 import { createController } from './interactive-controller.js';
 import { loadInputHistory, loadSessionEvents, messagesFromEvents } from '../agent/session-files.js';
 
@@ -202,12 +203,4 @@ async function loadUi() {
       else process.env[k] = v;
     }
   }
-}
-
-/** "2,0.5,8" -> USD per million input, cached input and output tokens; anything else: no estimate. */
-export function parsePricing(v: string | undefined): Pricing | null {
-  if (!v) return null;
-  const n = v.split(',').map((x) => Number(x.trim()));
-  if (n.length !== 3 || n.some((x) => !Number.isFinite(x) || x < 0)) return null;
-  return { input: n[0] as number, cachedInput: n[1] as number, output: n[2] as number };
 }

@@ -14,3 +14,11 @@ export function costOf(u: Usage, p: Pricing): number {
   const cached = Math.min(u.cached_tokens, u.input_tokens);
   return ((u.input_tokens - cached) * p.input + cached * p.cachedInput + u.output_tokens * p.output) / 1e6;
 }
+
+/** "2,0.5,8" (SEDGE_PRICE_PER_MTOK) -> USD per million input, cached input and output tokens; else no estimate. */
+export function parsePricing(v: string | undefined): Pricing | null {
+  if (!v) return null;
+  const n = v.split(',').map((x) => Number(x.trim()));
+  if (n.length !== 3 || n.some((x) => !Number.isFinite(x) || x < 0)) return null;
+  return { input: n[0] as number, cachedInput: n[1] as number, output: n[2] as number };
+}
