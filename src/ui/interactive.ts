@@ -11,7 +11,7 @@ import { EXIT } from '../headless/exit-codes.js';
 import { diffingStdout } from './frame-diff.js';
 import { preloadHighlighter } from './markdown.js';
 import { createStore } from './store.js';
-import { initialState, reduce, type Pricing } from './transcript.js';
+import { initialState, reduce } from './transcript.js';
 import { parsePricing } from './usage.js';
 import { createController } from './interactive-controller.js';
 import { loadInputHistory, loadSessionEvents, messagesFromEvents } from '../agent/session-files.js';
