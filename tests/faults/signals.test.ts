@@ -58,7 +58,8 @@ async function stopWith(signal: NodeJS.Signals) {
   let sent = false;
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     stdout += d;
-    if (!sent && stdout.includes('daemon-up')) {
+    // the command's output, not its text in tool_start (which names daemon-up before the daemon exists)
+    if (!sent && /"type":"tool_output"[^\n]*daemon-up/.test(stdout)) {
       sent = true;
       child.kill(signal);
     }
