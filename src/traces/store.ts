@@ -103,6 +103,8 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`sedge: ${m}\n`));
   let state: State | null = null;
   const warned = new Set<number>();
+  /** set while reading outside the lock before an append: an unfinished tail is not called torn */
+  let quietTail = false;
   const warnedText = new Set<string>();
 
   function fresh(ino: number): State {
@@ -148,7 +150,7 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     while (pos < buf.length) {
       const nl = buf.indexOf(10, pos);
       if (nl < 0) {
-        if (atEof && !warned.has(base + pos)) {
+        if (atEof && !quietTail && !warned.has(base + pos)) {
           warned.add(base + pos);
           warn(`trace log ${logPath}: skipped a torn last line (${buf.length - pos} bytes, from an interrupted write)`);
         }
@@ -314,7 +316,14 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     const line = Buffer.from(`${JSON.stringify(clean)}\n`, 'utf8');
     checkNotSymlinked(dir, STORE_FILES); // throws: the caller warns, nothing is written
     ensurePrivateDir(dir);
-    load(); // a log that is not a readable file is moved aside first
+    // a log that is not a readable file is moved aside first; read outside the lock, an incomplete last line
+    // may be another process's append in flight, so it is not reported as torn here (the locked read does)
+    quietTail = true;
+    try {
+      load();
+    } finally {
+      quietTail = false;
+    }
     let count = 0;
     let size = 0;
     await withLock(lockPath, () => {
