@@ -210,7 +210,7 @@ async function main() {
     const { createGrepTool } = await import(join(root, 'dist', 'tools', 'grep.js'));
     const { createSedTool } = await import(join(root, 'dist', 'tools', 'sed.js'));
     const { createThinkTool } = await import(join(root, 'dist', 'tools', 'think.js'));
-    const { createRecallTool } = await import(join(root, 'dist', 'tools', 'recall.js'));
+    const { createRecallTool } = await import(join(root, 'dist', 'traces', 'recall-tool.js'));
     const all = [
       createShellTool({ workspace: repo }),
       createGrepTool({ workspace: repo }),

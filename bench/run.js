@@ -178,7 +178,7 @@ async function main() {
       createThinkTool(),
     ];
     const prefix = fixedPrefixTokens(four);
-    const { createRecallTool } = await import(join(root, 'dist', 'tools', 'recall.js'));
+    const { createRecallTool } = await import(join(root, 'dist', 'traces', 'recall-tool.js'));
     const withRecall = fixedPrefixTokens([...four, createRecallTool({ store: { search: () => [] }, repoRoot: repo })]);
 
     const startup = {

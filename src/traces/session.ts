@@ -85,20 +85,26 @@ export async function openRepoTraces(opts: {
     const events: AgentEvent[] = [];
     let recorded = false;
     let finished = false;
+    // The first snapshot is taken while the model is asked for its first step (it does not delay the first
+    // request); it is awaited before any tool can run, i.e. before pulling the event after a tool_start.
+    let beforeP: Promise<string | null> | undefined;
     let before: string | null | undefined;
+    let settle = false;
     const snapshot = (): Promise<string | null> =>
       snapshotTree(ident!.root).catch((err: unknown) => {
         warn(`could not snapshot the working tree for this run's trace: ${(err as Error).message}`);
         return null;
       });
     const changes = async (): Promise<TreeChange[] | undefined> => {
+      if (before === undefined && beforeP) before = await beforeP;
       if (!before) return undefined;
       const after = await snapshot();
       return after ? treeChanges(ident!.root, before, after).catch(() => undefined) : undefined;
     };
     try {
       for (;;) {
-        if (before === undefined) before = await snapshot();
+        beforeP ??= snapshot();
+        if (settle && before === undefined) before = await beforeP;
         const next = await run.next();
         if (next.done) {
           finished = true;
@@ -107,6 +113,7 @@ export async function openRepoTraces(opts: {
           return next.value;
         }
         events.push(next.value);
+        if (next.value.type === 'tool_start') settle = true;
         yield next.value;
       }
     } finally {
