@@ -5,6 +5,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runTestsCommand } from '../../src/cli/tests-command.js';
 import { fixtureRepo } from '../repo/fixture-repo.js';
+import { needTool } from '../support/need-tool.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -117,7 +118,9 @@ describe('sedge tests', () => {
 });
 
 describe('sedge tests: the plan step by step (issue 10)', () => {
-  it('shows each CI test job as a suite, with its setup steps, env and why', async () => {
+  it('shows each CI test job as a suite, with its setup steps, env and why', async (ctx) => {
+    // the cmake job's steps are passed over where cmake and make are not installed (the CLI looks on PATH)
+    if (!needTool('cmake') || !needTool('make')) return ctx.skip('cmake and make are not installed here');
     const r = repo(null);
     r.write('CMakeLists.txt', 'project(x C)\n');
     r.write('package.json', JSON.stringify({ scripts: { 'test:unit': 'node --test' } }));
