@@ -4,86 +4,23 @@
 // after the edit). The endpoint answers each request after a fixed delay, standing in for a model's latency.
 // Attempts run in parallel, so 3 attempts should take well under 3 x one attempt. Results go to
 // bench/results/attempts.json.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeFixRepo, median, startFixEndpoint, TEST_CMD } from './fix-task.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_ATTEMPTS_RUNS ?? 3);
 const LATENCY_MS = Number(process.env.BENCH_ATTEMPTS_LATENCY_MS ?? 800);
-const TEST_CMD = 'node --test --test-reporter=dot test/';
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-/** An OpenAI-compatible endpoint: first turn a sed edit, then a final answer, each after LATENCY_MS. */
-async function startEndpoint() {
-  let requests = 0;
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      requests++;
-      const request = JSON.parse(body);
-      const first = !request.messages.some((m) => m.role === 'assistant');
-      const base = { id: `c${requests}`, object: 'chat.completion.chunk', created: 0, model: 'bench' };
-      const delta = first
-        ? {
-            tool_calls: [
-              {
-                index: 0,
-                id: `call_${requests}`,
-                type: 'function',
-                function: { name: 'sed', arguments: JSON.stringify({ path: 'value.txt', script: 's/bad/good/' }) },
-              },
-            ],
-          }
-        : { content: 'value.txt says good now.' };
-      const chunks = [
-        { ...base, choices: [{ index: 0, delta: { role: 'assistant', ...delta }, finish_reason: null }] },
-        { ...base, choices: [{ index: 0, delta: {}, finish_reason: first ? 'tool_calls' : 'stop' }] },
-        { ...base, choices: [], usage: { prompt_tokens: 1000, completion_tokens: 50, total_tokens: 1050 } },
-      ];
-      setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.end(`${chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')}data: [DONE]\n\n`);
-      }, LATENCY_MS);
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}/v1`, requests: () => requests, close: () => server.close() };
-}
-
-function git(cwd, ...args) {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-}
-
-function makeRepo(dir) {
-  mkdirSync(join(dir, 'test'), { recursive: true });
-  writeFileSync(join(dir, 'value.txt'), 'bad\n');
-  writeFileSync(
-    join(dir, 'test', 'value.test.js'),
-    "const { test } = require('node:test');\nconst assert = require('node:assert');\n" +
-      "test('value is good', () => assert.match(require('node:fs').readFileSync('value.txt', 'utf8'), /good/));\n",
-  );
-  writeFileSync(join(dir, 'package.json'), '{"name":"bench-repo","private":true}\n');
-  git(dir, 'init', '-q', '-b', 'main');
-  git(dir, '-c', 'user.email=b@example.invalid', '-c', 'user.name=b', 'add', '-A');
-  git(dir, '-c', 'user.email=b@example.invalid', '-c', 'user.name=b', 'commit', '-qm', 'init');
-}
 
 /** One `sedge exec --attempts N` in a fresh repo; returns its wall time in ms (the CLI process, start to exit). */
 function runOnce(work, endpoint, attempts, i) {
   const repo = join(work, `repo-${attempts}-${i}`);
   mkdirSync(repo);
-  makeRepo(repo);
+  makeFixRepo(repo);
   const home = join(work, `home-${attempts}-${i}`);
   const env = {
     PATH: process.env.PATH,
@@ -114,7 +51,7 @@ function runOnce(work, endpoint, attempts, i) {
   });
 }
 
-const endpoint = await startEndpoint();
+const endpoint = await startFixEndpoint({ latencyMs: LATENCY_MS });
 const work = mkdtempSync(join(tmpdir(), 'sedge-bench-attempts-'));
 try {
   const times = { 1: [], 3: [] };

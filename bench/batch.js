@@ -5,77 +5,16 @@
 // one test run of the tasks costs. Results go to bench/results/batch.json.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeFixRepo, median, startFixEndpoint, TEST_CMD } from './fix-task.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TASKS = Number(process.env.BENCH_BATCH_TASKS ?? 200);
 const REPOS = Number(process.env.BENCH_BATCH_REPOS ?? 20);
 const LEVELS = (process.env.BENCH_BATCH_CONCURRENCY ?? '1,4,8').split(',').map(Number);
-const TEST_CMD = 'node --test --test-reporter=dot test/';
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-/** An OpenAI-compatible endpoint: the first turn of a task edits value.txt with sed, the second finishes. */
-async function startEndpoint() {
-  let requests = 0;
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      requests++;
-      const request = JSON.parse(body);
-      const first = !request.messages.some((m) => m.role === 'assistant');
-      const base = { id: `c${requests}`, object: 'chat.completion.chunk', created: 0, model: 'bench' };
-      const delta = first
-        ? {
-            tool_calls: [
-              {
-                index: 0,
-                id: `call_${requests}`,
-                type: 'function',
-                function: { name: 'sed', arguments: JSON.stringify({ path: 'value.txt', script: 's/bad/good/' }) },
-              },
-            ],
-          }
-        : { content: 'value.txt says good now.' };
-      const chunks = [
-        { ...base, choices: [{ index: 0, delta: { role: 'assistant', ...delta }, finish_reason: null }] },
-        { ...base, choices: [{ index: 0, delta: {}, finish_reason: first ? 'tool_calls' : 'stop' }] },
-        { ...base, choices: [], usage: { prompt_tokens: 1000, completion_tokens: 50, total_tokens: 1050 } },
-      ];
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(`${chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')}data: [DONE]\n\n`);
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}/v1`, close: () => server.close() };
-}
-
-function git(cwd, ...args) {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-}
-
-function makeRepo(dir, i) {
-  mkdirSync(join(dir, 'test'), { recursive: true });
-  writeFileSync(join(dir, 'value.txt'), `bad ${i}\n`);
-  writeFileSync(
-    join(dir, 'test', 'value.test.js'),
-    "const { test } = require('node:test');\nconst assert = require('node:assert');\n" +
-      "test('value is good', () => assert.match(require('node:fs').readFileSync('value.txt', 'utf8'), /good/));\n",
-  );
-  writeFileSync(join(dir, 'package.json'), '{"name":"bench-repo","private":true}\n');
-  git(dir, 'init', '-q', '-b', 'main');
-  git(dir, '-c', 'user.email=b@example.invalid', '-c', 'user.name=b', 'add', '-A');
-  git(dir, '-c', 'user.email=b@example.invalid', '-c', 'user.name=b', 'commit', '-qm', 'init');
-}
 
 /**
  * Run a command in a wrapper that reports its own CPU (user+sys) and its reaped children's CPU
@@ -129,12 +68,12 @@ async function main() {
     return;
   }
   const work = mkdtempSync(join(tmpdir(), 'sedge-bench-batch-'));
-  const endpoint = await startEndpoint();
+  const endpoint = await startFixEndpoint();
   try {
     const repos = Array.from({ length: REPOS }, (_, i) => {
       const dir = join(work, `repo-${i}`);
       mkdirSync(dir);
-      makeRepo(dir, i);
+      makeFixRepo(dir, i);
       return dir;
     });
     const manifest = join(work, 'tasks.jsonl');
