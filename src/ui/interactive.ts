@@ -37,6 +37,14 @@ export interface InteractiveStart {
 }
 
 /** The Ink TUI over a composition built by cli/interactive-command.ts (which parses argv). */
+/** The start banner's line on what runs without asking: true to the sandbox actually in force. */
+export function approvalBanner(ask: boolean, sandbox: 'read-only' | 'workspace-write' | 'off'): string {
+  if (ask) return `commands ask before they run · sandbox ${sandbox}`;
+  if (sandbox === 'off')
+    return 'sandbox off: commands run unconfined and without asking unless they reach outside the workspace (--ask to approve each)';
+  return `commands run without asking when the sandbox contains them (--ask to approve each) · sandbox ${sandbox}`;
+}
+
 export async function runInteractive(start: InteractiveStart, io: Io): Promise<number> {
   const { composition, cwd, resumeId, warnings, flags } = start;
   const state = start.stateDir;
@@ -59,7 +67,7 @@ export async function runInteractive(start: InteractiveStart, io: Io): Promise<n
   const where = composition.isRepo ? composition.workspace : `${cwd} (not a git repository: no /undo)`;
   initial = reduce(initial, {
     type: 'ui_notice',
-    text: `sedge · ${composition.model.id} · ${where}\n${start.ask ? 'commands ask before they run' : 'commands run without asking when the sandbox contains them (--ask to approve each)'} · sandbox ${composition.sandbox.mode} · /help for commands`,
+    text: `sedge · ${composition.model.id} · ${where}\n${approvalBanner(start.ask === true, composition.sandbox.mode)} · /help for commands`,
   });
   for (const w of warnings.splice(0)) initial = reduce(initial, { type: 'ui_notice', text: w, tone: 'warn' });
   const store = createStore(initial, { batchMs: 150 });
