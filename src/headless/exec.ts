@@ -47,7 +47,9 @@ export async function runExec(composition: Composition, req: ExecRequest, io: Io
     ctl.abort(new Error('stdout closed'));
   });
   const out = (s: string) => void (stdoutGone || io.stdout.write(s));
-  const render = json ? createJsonlRenderer(out) : createTextRenderer(progress, { color, verbose: req.verbose });
+  const render = json
+    ? createJsonlRenderer(out)
+    : createTextRenderer(progress, { color, verbose: req.verbose, sandbox: composition.sandbox.describe() });
   let fatalSource: string | undefined;
   let code: number = EXIT.failed;
   try {

@@ -6,6 +6,8 @@ export interface TextRendererOptions {
   color: boolean;
   /** show streamed assistant text on the progress stream too */
   verbose?: boolean;
+  /** what confines the tool calls (the composition's sandbox, described) */
+  sandbox?: string;
 }
 
 /**
@@ -21,7 +23,8 @@ export function createTextRenderer(write: (s: string) => void, opts: TextRendere
     switch (e.type) {
       case 'run_start':
         write(`${c('bold', 'sedge')} ${dim(`session ${e.session_id} · model ${e.model} · ${e.cwd}`)}\n`);
-        if (e.approval === 'auto') write(dim('tool calls run without asking (no sandbox yet)\n'));
+        if (e.approval === 'auto')
+          write(dim(`tool calls run without asking; sandbox: ${opts.sandbox ?? 'not reported'}\n`));
         break;
       case 'recall':
         write(dim(`recalled ${e.items.length} prior run(s) from this repo (${e.tokens} tokens)\n`));

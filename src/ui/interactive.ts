@@ -38,7 +38,7 @@ export interface InteractiveStart {
 
 /** The Ink TUI over a composition built by cli/interactive-command.ts (which parses argv). */
 /** The start banner's line on what runs without asking: true to the sandbox actually in force. */
-export function approvalBanner(ask: boolean, sandbox: 'read-only' | 'workspace-write' | 'off'): string {
+export function approvalBanner(ask: boolean, sandbox: string): string {
   if (ask) return `commands ask before they run · sandbox ${sandbox}`;
   if (sandbox === 'off')
     return 'sandbox off: commands run unconfined and without asking unless they reach outside the workspace (--ask to approve each)';

@@ -168,6 +168,18 @@ describe('sedge exec --json --yes against an OpenAI-compatible server', () => {
     expect(res.stderr).toMatch(/done/);
   });
 
+  it('says in text progress which sandbox the unasked tool calls run in (never a stale "no sandbox")', async () => {
+    server.push({ text: 'nothing to do' }, { text: 'nothing to do' });
+    const off = await runCli(['exec', '--no-verify', '--sandbox', 'off', 'look'], { cwd: repo.dir, env: env() });
+    expect(off.code).toBe(0);
+    expect(off.stderr).not.toMatch(/no sandbox yet/);
+    expect(off.stderr).toMatch(/tool calls run without asking; sandbox: .*off|unconfined/);
+    const on = await runCli(['exec', '--no-verify', 'look'], { cwd: repo.dir, env: env() });
+    if (on.code === 2) return; // no usable sandbox on this machine: exec refused (tested in tests/exec)
+    expect(on.stderr).not.toMatch(/no sandbox yet/);
+    expect(on.stderr).toMatch(/tool calls run without asking; sandbox: /);
+  });
+
   it('scrubs the endpoint key from every event, even when a command prints it', async () => {
     server.push(
       { tool_calls: [{ name: 'shell', arguments: { command: `echo leaked ${CANARY_KEY}` } }] },
