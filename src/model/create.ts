@@ -21,7 +21,7 @@ export interface ModelSettings {
   models?: Record<string, ModelEntry>;
   /** reasoning effort for this model (overrides the table's) */
   reasoningEffort?: ModelEntry['reasoning_effort'];
-  /** sampling temperature (best-of-N attempts); the provider's default when unset. Chat Completions only */
+  /** sampling temperature (best-of-N attempts); the provider's default when unset (Chat Completions and Responses) */
   temperature?: number;
   onRetry?: (attempt: number, message: string) => void;
   /** a 429 backoff shared with other clients (batch workers) */
@@ -73,6 +73,7 @@ export function createModel(s: ModelSettings): ModelClient {
       ? createResponsesModel({
           model: s.model,
           ...endpoint,
+          ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
           ...(effort || summary
             ? { reasoning: { ...(effort ? { effort } : {}), ...(summary ? { summary } : {}) } }
             : {}),

@@ -18,6 +18,8 @@ export interface ErrorClass {
   hint: string;
 }
 
+import { ModelError } from './types.js';
+
 const QUOTA = /insufficient_quota|exceeded your current quota|billing|out of credits?|credit balance/i;
 const CONTEXT = /context_length_exceeded|context length|maximum context|too many tokens|prompt is too long/i;
 
@@ -38,4 +40,20 @@ export function classifyHttpError(e: HttpErrorInfo): ErrorClass {
           ? ' (check the model name and OPENAI_BASE_URL)'
           : '';
   return { retryable, hint };
+}
+
+/**
+ * A sampling temperature was sent (`--temperatures`) and the endpoint refused the request over it: reasoning
+ * models (OpenAI o-series, gpt-5) take none, on Chat Completions and on the Responses API alike. The run
+ * stops with a message that says so plainly instead of a bare HTTP 400; it is not retried.
+ */
+export function temperatureRefused(err: unknown, model: string, temperature: number | undefined): unknown {
+  if (temperature === undefined || !(err instanceof ModelError)) return err;
+  if ((err.status !== 400 && err.status !== 422) || !/temperature/i.test(err.message)) return err;
+  return new ModelError(
+    `model ${model} does not accept a sampling temperature (temperature ${temperature} was refused: ${err.message}); ` +
+      'run its attempts without --temperatures, or vary them with --models instead',
+    err.status,
+    false,
+  );
 }

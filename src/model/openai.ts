@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import type { ReasoningEffort, ReasoningPassback } from './models.js';
 import { createRedactor } from '../secrets/redact.js';
-import { classifyHttpError } from './error-class.js';
+import { classifyHttpError, temperatureRefused } from './error-class.js';
 import {
   emptyUsage,
   ModelError,
@@ -136,7 +136,11 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
           stream = await open();
         }
       } catch (err) {
-        throw toModelError(err, signal, opts.apiKey, getClient().baseURL);
+        throw temperatureRefused(
+          toModelError(err, signal, opts.apiKey, getClient().baseURL),
+          opts.model,
+          opts.temperature,
+        );
       }
 
       // Fragments are keyed by index. Some providers (Ollama) give every parallel call index 0, so a new id
@@ -176,7 +180,11 @@ export function createOpenAIModel(opts: OpenAIClientOptions): ModelClient {
           }
         }
       } catch (err) {
-        throw toModelError(err, signal, opts.apiKey, getClient().baseURL);
+        throw temperatureRefused(
+          toModelError(err, signal, opts.apiKey, getClient().baseURL),
+          opts.model,
+          opts.temperature,
+        );
       }
       // Every provider ends a turn with a finish_reason. A stream that closes without one was cut (a proxy
       // timeout, a crashed server): its text and tool calls are partial, so retry instead of acting on them.

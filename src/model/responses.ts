@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import type { ReasoningEffort, ReasoningSummary } from './models.js';
+import { temperatureRefused } from './error-class.js';
 import { toModelError } from './openai.js';
 import {
   emptyUsage,
@@ -24,6 +25,11 @@ export interface ResponsesClientOptions {
    * (`include: ["reasoning.encrypted_content"]`) so they can go back with the next request of the task.
    */
   reasoning?: { effort?: ReasoningEffort; summary?: ReasoningSummary };
+  /**
+   * Sampling temperature (one attempt of `--attempts` with `--temperatures`); the model's default when unset.
+   * Reasoning models refuse it: the request then fails with a message that says so (temperatureRefused).
+   */
+  temperature?: number;
 }
 
 type InputItem = OpenAI.Responses.ResponseInputItem;
@@ -79,6 +85,7 @@ export function responsesParams(opts: ResponsesClientOptions, request: ModelRequ
       : {}),
     stream: true,
     store: false,
+    ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
     ...(opts.reasoning
       ? {
           reasoning: {
@@ -111,7 +118,8 @@ export function createResponsesModel(opts: ResponsesClientOptions): ModelClient 
   return {
     id: opts.model,
     async *stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelChunk> {
-      const fail = (err: unknown) => toModelError(err, signal, opts.apiKey, getClient().baseURL);
+      const fail = (err: unknown) =>
+        temperatureRefused(toModelError(err, signal, opts.apiKey, getClient().baseURL), opts.model, opts.temperature);
       let stream: AsyncIterable<OpenAI.Responses.ResponseStreamEvent>;
       try {
         stream = await getClient().responses.create(responsesParams(opts, request), { signal });
