@@ -70,6 +70,10 @@ export interface AttemptsOptions {
   specs: AttemptSpec[];
   /** the run's folder: attempts/<n>/{patch.diff,events.jsonl,result.json}, worktrees/<n>, summary.json */
   dir: string;
+  /** where the attempts' worktrees go instead of dir/worktrees (batch: beside the task's checkout) */
+  worktreesDir?: string;
+  /** the summary's path relative to dir (default summary.json) */
+  summaryName?: string;
   keepWorktrees: boolean;
   start: AttemptStarter;
   signal: AbortSignal;
@@ -140,7 +144,8 @@ export async function runAttempts(opts: AttemptsOptions): Promise<AttemptsSummar
       summary.apply_error = (err as Error).message;
     }
   }
-  await writeFile(join(opts.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
+  const summaryPath = join(opts.dir, opts.summaryName ?? 'summary.json');
+  await writeFile(summaryPath, `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
   return summary;
 }
 
@@ -175,7 +180,7 @@ async function runOne(
   let checkout: TaskCheckout | null = null;
   let patch = '';
   try {
-    const wt = join(opts.dir, 'worktrees', String(spec.index));
+    const wt = join(opts.worktreesDir ?? join(opts.dir, 'worktrees'), String(spec.index));
     checkout = await checkoutTask({ id: String(spec.index), repo: opts.repoRoot, task: opts.task, ref: baseRef }, wt);
     const attempt = await opts.start(join(wt, rel), spec, opts.signal);
     runs.set(spec.index, attempt);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { AgentEvent, Usage } from '../agent/events.js';
 import { emptyUsage } from '../agent/events.js';
 import { clearTaskDir, openEventLog, taskDir, writeTaskFiles } from './outputs.js';
-import type { BatchTask, TaskResult, TaskRunner, TaskStatus, TestsSummary } from './types.js';
+import type { BatchTask, TaskAttempts, TaskResult, TaskRunner, TaskStatus, TestsSummary } from './types.js';
 import { checkoutTask, diffAgainstBase, type TaskCheckout } from './workspace.js';
 
 export interface RunOneOptions {
@@ -117,8 +117,10 @@ export async function runOneTask(task: BatchTask, opts: RunOneOptions): Promise<
   let testsAfter: TestsSummary | null = null;
   let testsBefore: TaskResult['tests_before'] = null;
   let modelFailed = false;
+  let attempts: TaskAttempts | undefined;
   try {
-    const run = opts.runTask(checkout.dir, task, ctl.signal);
+    const scratch = join(opts.workRoot, `${task.id}.attempts`);
+    const run = opts.runTask(checkout.dir, task, ctl.signal, { out: dir, scratch });
     while (true) {
       const next = await Promise.race([run.next(), abandoned]);
       if (next === 'abandoned') {
@@ -126,7 +128,10 @@ export async function runOneTask(task: BatchTask, opts: RunOneOptions): Promise<
         reason = 'the run did not stop after it was aborted';
         break;
       }
-      if (next.done) break;
+      if (next.done) {
+        attempts = next.value?.attempts;
+        break;
+      }
       const e = next.value;
       log.write(`${JSON.stringify(e)}\n`);
       opts.onEvent?.(e);
@@ -181,6 +186,7 @@ export async function runOneTask(task: BatchTask, opts: RunOneOptions): Promise<
         tokens,
         cost_usd: opts.costOf ? round6(opts.costOf(tokens)) : null,
         patch_bytes: Buffer.byteLength(patch),
+        ...(attempts ? { attempts } : {}),
       },
       patch,
       modelFailed,

@@ -16,7 +16,49 @@ export interface BatchTask {
  * How a batch runs one task: the same composition as `sedge exec` (loop, gate, recall, limits), built by the
  * cli and handed down, so batch never wires a run itself.
  */
-export type TaskRunner = (dir: string, task: BatchTask, signal: AbortSignal) => AsyncGenerator<AgentEvent, RunResult>;
+export type TaskRunner = (
+  dir: string,
+  task: BatchTask,
+  signal: AbortSignal,
+  where: TaskPlaces,
+) => AsyncGenerator<AgentEvent, TaskRunResult>;
+
+/** Where a task's runner may write besides its checkout: its output folder and a scratch folder for worktrees. */
+export interface TaskPlaces {
+  /** DIR/<id> */
+  out: string;
+  /** a folder beside the task's checkout, under the batch's work root (removed when the task ends) */
+  scratch: string;
+}
+
+/** What a task's run returns: an ordinary run's result, plus the choice when the task ran best-of-N. */
+export type TaskRunResult = RunResult & { attempts?: TaskAttempts };
+
+/** result.json's `attempts` (`batch --attempts N`): every attempt, which one won and why. */
+export interface TaskAttempts {
+  winner: number | null;
+  reason: string;
+  ranking: number[];
+  /** the winner's change was applied to the task's checkout (and so is the task's patch.diff) */
+  applied: boolean;
+  apply_error?: string;
+  judge?: { tied: number[]; choice: number | null; text: string };
+  list: {
+    index: number;
+    model: string | null;
+    temperature: number | null;
+    status: string;
+    reason: string;
+    verified: boolean | null;
+    tests: TestsSummary | null;
+    diff_lines: number;
+    tokens: Usage;
+    cost_usd: number | null;
+    duration_ms: number;
+    /** its patch.diff, events.jsonl and result.json, relative to DIR/<id> */
+    dir: string;
+  }[];
+}
 
 /** done/tests_failed/failed/limit/aborted come from the run; timeout and error are the batch's own. */
 export type TaskStatus = 'done' | 'tests_failed' | 'failed' | 'limit' | 'aborted' | 'timeout' | 'error';
@@ -47,6 +89,8 @@ export interface TaskResult {
   timings: { checkout_ms: number; run_ms: number; finish_ms: number };
   /** bytes of patch.diff (0: no change) */
   patch_bytes: number;
+  /** set when the task ran as best-of-N (`--attempts N`): tokens and cost above count every attempt */
+  attempts?: TaskAttempts;
   started_at: string;
   finished_at: string;
 }

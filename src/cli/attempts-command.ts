@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import type { Io, RunSignal } from '../agent/composition.js';
 import { newSessionId } from '../agent/session-log.js';
-import { type AttemptResult, type AttemptSpec, type AttemptsSummary, runAttempts } from '../batch/attempts.js';
+import {
+  type AttemptResult,
+  type AttemptSpec,
+  type AttemptStarter,
+  type AttemptsSummary,
+  runAttempts,
+} from '../batch/attempts.js';
+import type { BackoffGate } from '../model/backoff-gate.js';
 import { type JudgeCandidate, type JudgeVerdict, judgeTie } from '../batch/attempt-judge.js';
 import { stateDir } from '../config/paths.js';
 import { readPrompt } from '../config/prompts.js';
@@ -74,22 +81,13 @@ export async function runAttemptsCommand(req: AttemptsRequest, specs: AttemptSpe
       dir,
       keepWorktrees: req.keepWorktrees,
       signal: ctl.signal,
-      start: async (cwd, spec, signal) => {
-        const flags = { ...req.flags, ...(spec.model ? { model: spec.model } : {}) };
-        const c = await compose({
-          cwd,
-          env: io.env,
-          flags,
-          approvalMode: 'auto',
-          ...(spec.temperature !== undefined ? { temperature: spec.temperature } : {}),
-          onWarning: (m) => warn(`attempt ${spec.index}: ${m}`),
-        });
-        req.progress(`attempt ${spec.index}/${specs.length}: ${describe(c.settings.model, spec)} in ${cwd}\n`);
-        const run = c.run(req.task, signal);
-        const signalRun = async (s: RunSignal) => c.signalLastRun?.(s);
-        return { run, sessionId: c.sessionId, model: c.settings.model, signal: signalRun, close: c.close };
-      },
-      ...(req.judge ? { judge: (candidates, signal) => judgeWith(req, root, io, candidates, signal) } : {}),
+      start: attemptStarter({ env: io.env, flags: req.flags, warn, announce: req.progress }, req.task, specs.length),
+      ...(req.judge
+        ? {
+            judge: (candidates, signal) =>
+              judgeWith({ ...req, judge: req.judge as string, env: io.env }, root, candidates, signal),
+          }
+        : {}),
       onAttemptEnd: (r) => {
         if (req.json) out(`${JSON.stringify({ type: 'attempt_end', ...r })}\n`);
         else req.progress(`attempt ${r.index}: ${attemptLine(r)}\n`);
@@ -105,17 +103,53 @@ export async function runAttemptsCommand(req: AttemptsRequest, specs: AttemptSpe
   return summary.winner !== null && !summary.apply_error ? EXIT.done : EXIT.failed;
 }
 
+/** What every attempt of one task is composed from (exec: the command's flags; batch: the task's). */
+export interface AttemptBase {
+  env: Record<string, string | undefined>;
+  flags: FlagValues;
+  /** a 429 backoff shared with other compositions (batch workers) */
+  backoff?: BackoffGate;
+  warn: (message: string) => void;
+  /** one line when an attempt starts */
+  announce?: (line: string) => void;
+}
+
+/** Each attempt is an ordinary composition (compose()) in its worktree, with its own model and temperature. */
+export function attemptStarter(base: AttemptBase, task: string, count: number): AttemptStarter {
+  return async (cwd, spec, signal) => {
+    const flags = { ...base.flags, ...(spec.model ? { model: spec.model } : {}) };
+    const c = await compose({
+      cwd,
+      env: base.env,
+      flags,
+      approvalMode: 'auto',
+      ...(base.backoff ? { backoff: base.backoff } : {}),
+      ...(spec.temperature !== undefined ? { temperature: spec.temperature } : {}),
+      onWarning: (m) => base.warn(`attempt ${spec.index}: ${m}`),
+    });
+    base.announce?.(`attempt ${spec.index}/${count}: ${describe(c.settings.model, spec)} in ${cwd}\n`);
+    const run = c.run(task, signal);
+    const signalRun = async (s: RunSignal) => c.signalLastRun?.(s);
+    return { run, sessionId: c.sessionId, model: c.settings.model, signal: signalRun, close: c.close };
+  };
+}
+
 /** The judge is composed like any run (same endpoint settings), with --judge as its model. */
-async function judgeWith(
-  req: AttemptsRequest,
+export async function judgeWith(
+  req: {
+    task: string;
+    flags: FlagValues;
+    judge: string;
+    env: Record<string, string | undefined>;
+    progress?: (s: string) => void;
+  },
   root: string,
-  io: Io,
   candidates: JudgeCandidate[],
   signal: AbortSignal,
 ): Promise<JudgeVerdict> {
-  const c = await compose({ cwd: root, env: io.env, flags: { ...req.flags, model: req.judge }, approvalMode: 'auto' });
+  const c = await compose({ cwd: root, env: req.env, flags: { ...req.flags, model: req.judge }, approvalMode: 'auto' });
   try {
-    req.progress(
+    req.progress?.(
       `judge ${c.settings.model}: breaking a tie between attempts ${candidates.map((x) => x.index).join(', ')}\n`,
     );
     return await judgeTie(c.model, readPrompt('judge.md'), req.task, candidates, signal);

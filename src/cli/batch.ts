@@ -1,6 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { JudgeCandidate } from '../batch/attempt-judge.js';
+import type { AttemptSpec } from '../batch/attempts.js';
+import { attemptsTaskRunner } from '../batch/attempts-task.js';
 import { runBatch } from '../batch/driver.js';
 import { isRepoUrl, ManifestError, parseManifest, tasksFromRepos } from '../batch/manifest.js';
 import { holdsBatch, workRoot } from '../batch/outputs.js';
@@ -13,6 +16,7 @@ import { createBackoffGate } from '../model/backoff-gate.js';
 import { ModelConfigError } from '../model/create.js';
 import { costOf, type Pricing, parsePricing } from '../ui/usage.js';
 import { parse, runFlags, seconds, UsageError, usageError } from './args.js';
+import { attemptSpecs, attemptStarter, judgeWith } from './attempts-command.js';
 import { BATCH } from './commands.js';
 import { commandHelp } from './help.js';
 import { compose } from './compose.js';
@@ -51,24 +55,53 @@ export async function runBatchCommand(argv: string[], io: Io): Promise<number> {
 
   const backoff = createBackoffGate();
   const warnings = new Set<string>();
-  const runTask: TaskRunner = async function* (dir: string, task: BatchTask, signal: AbortSignal) {
+  const cost = pricing ? (u: Parameters<typeof costOf>[0]) => costOf(u, pricing) : undefined;
+  const flagsOf = (task: BatchTask): FlagValues => {
     const taskFlags: FlagValues = { ...flags };
     if (task.test_cmd) taskFlags.testCmd = task.test_cmd;
     if (task.model) taskFlags.model = absoluteReplay({ model: task.model }, io.cwd).model as string;
-    const composition = await compose({
-      cwd: dir,
-      env: io.env,
-      flags: taskFlags,
-      approvalMode: 'auto',
-      backoff,
-      onWarning: (m) => warnings.add(`${task.id}: ${m}`),
-    });
-    try {
-      return yield* composition.run(task.task, signal);
-    } finally {
-      await composition.close();
-    }
+    return taskFlags;
   };
+  // --attempts N: each task is a best-of-N run through the same attempts code as `sedge exec --attempts`
+  const best = plan.attempts;
+  const runTask: TaskRunner = best
+    ? attemptsTaskRunner({
+        specs: best.specs,
+        start: (task) =>
+          attemptStarter(
+            { env: io.env, flags: flagsOf(task), backoff, warn: (m) => warnings.add(`${task.id}: ${m}`) },
+            task.task,
+            best.specs.length,
+          ),
+        ...(best.judge
+          ? {
+              judge: (task: BatchTask, candidates: JudgeCandidate[], signal: AbortSignal) =>
+                judgeWith(
+                  { task: task.task, flags: flagsOf(task), judge: best.judge as string, env: io.env },
+                  io.cwd,
+                  candidates,
+                  signal,
+                ),
+            }
+          : {}),
+        ...(cost ? { costOf: cost } : {}),
+      })
+    : async function* (dir: string, task: BatchTask, signal: AbortSignal) {
+        const taskFlags = flagsOf(task);
+        const composition = await compose({
+          cwd: dir,
+          env: io.env,
+          flags: taskFlags,
+          approvalMode: 'auto',
+          backoff,
+          onWarning: (m) => warnings.add(`${task.id}: ${m}`),
+        });
+        try {
+          return yield* composition.run(task.task, signal);
+        } finally {
+          await composition.close();
+        }
+      };
 
   const ctl = new AbortController();
   const signals = io.signals ?? process;
@@ -83,7 +116,6 @@ export async function runBatchCommand(argv: string[], io: Io): Promise<number> {
   io.stderr.on('error', () => (stderrGone = true));
   const write = (s: string) => void (stderrGone || io.stderr.write(s));
   const tty = Boolean((io.stderr as { isTTY?: boolean }).isTTY) && !io.env.CI;
-  const cost = pricing ? (u: Parameters<typeof costOf>[0]) => costOf(u, pricing) : undefined;
   const view = tty
     ? createLiveView(write, {
         columns: () => (io.stderr as { columns?: number }).columns ?? 100,
@@ -135,6 +167,8 @@ interface Plan {
   timeoutMs: number;
   maxCost?: number;
   maxTokens?: number;
+  /** --attempts N (--models, --temperatures, --judge): every task runs as best of N */
+  attempts?: { specs: AttemptSpec[]; judge?: string };
 }
 
 function planBatch(argv: string[], io: Io): Plan | 'help' {
@@ -168,6 +202,14 @@ function planBatch(argv: string[], io: Io): Plan | 'help' {
       throw new UsageError(`--max-cost needs a positive number of USD, got "${values['max-cost']}"`);
     if (!pricing) throw new UsageError('--max-cost needs prices: set SEDGE_PRICE_PER_MTOK=IN,CACHED,OUT (USD per 1M)');
   }
+  const bestOfN = values.attempts !== undefined || values.models !== undefined || values.temperatures !== undefined;
+  if (values.judge !== undefined && !bestOfN) throw new UsageError('--judge needs --attempts N');
+  const attempts = bestOfN
+    ? {
+        specs: attemptSpecs(values.attempts, values.models, values.temperatures),
+        ...(values.judge ? { judge: values.judge } : {}),
+      }
+    : undefined;
   // Checkouts live under DIR/.work, unless DIR is inside a repository being worked on: then in a temp dir.
   const inside = tasks.some((t) => !isRepoUrl(t.repo) && isWithin(out, t.repo));
   const tempWork = inside;
@@ -183,6 +225,7 @@ function planBatch(argv: string[], io: Io): Plan | 'help' {
     timeoutMs: (seconds('timeout-per-task', values['timeout-per-task']) ?? 0) * 1000,
     ...(maxCost !== undefined ? { maxCost } : {}),
     ...(maxTokens !== undefined ? { maxTokens } : {}),
+    ...(attempts ? { attempts } : {}),
   };
 }
 

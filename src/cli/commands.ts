@@ -83,6 +83,13 @@ export const INTERACTIVE = {
                                        the status line then shows a cost estimate`,
 } as const satisfies CommandSpec;
 
+/** best of N, the same in exec and batch */
+const ATTEMPT_OPTIONS = {
+  attempts: { type: 'string', arg: 'N', desc: 'best of N: N attempts in parallel worktrees, the tests choose' },
+  models: { type: 'string', arg: 'a,b,c', desc: 'the model of each attempt (the list repeats when shorter)' },
+  temperatures: { type: 'string', arg: '0.2,0.8', desc: 'the sampling temperature of each attempt' },
+} as const satisfies Options;
+
 export const EXEC = {
   name: 'exec',
   usage: ['sedge exec [options] TASK'],
@@ -96,9 +103,7 @@ export const EXEC = {
     verbose: { type: 'boolean', short: 'v', desc: "also print the model's commentary on stderr" },
     resume: { type: 'string', short: 'r', arg: 'ID', desc: 'carry on a killed or interrupted run (TASK optional)' },
     'no-lock': { type: 'boolean', desc: 'run even when another sedge run holds this work tree' },
-    attempts: { type: 'string', arg: 'N', desc: 'best of N: N attempts in parallel worktrees, the tests choose' },
-    models: { type: 'string', arg: 'a,b,c', desc: 'the model of each attempt (the list repeats when shorter)' },
-    temperatures: { type: 'string', arg: '0.2,0.8', desc: 'the sampling temperature of each attempt' },
+    ...ATTEMPT_OPTIONS,
     'keep-worktrees': { type: 'boolean', desc: "keep every attempt's worktree for inspection" },
     judge: { type: 'string', arg: 'MODEL', desc: 'break a tie left after the rules by asking MODEL' },
     ...RUN_OPTIONS,
@@ -196,6 +201,8 @@ export const BATCH = {
       desc: 'every N-th task from the K-th (default: SEDGE_SHARD or JOB_COMPLETION_INDEX)',
     },
     shards: { type: 'string', arg: 'N', desc: 'shard count for JOB_COMPLETION_INDEX (or SEDGE_SHARDS)' },
+    ...ATTEMPT_OPTIONS,
+    judge: { type: 'string', arg: 'MODEL', desc: 'best of N: break a tie left after the rules by asking MODEL' },
     ...RUN_OPTIONS,
   },
   notes: `Exit codes
