@@ -46,6 +46,12 @@ export interface Composition {
   run(task: string, signal: AbortSignal, opts?: RunOptions): AsyncGenerator<AgentEvent, RunResult>;
   /** record what happened to the last run after it ended (its trace is updated; nothing leaves the machine) */
   signalLastRun?(signal: RunSignal): Promise<void>;
+  /**
+   * Look now at what the person did with the checkout's latest run (edited its files again, committed
+   * them) and record it; every run does this itself before its first tool. The interactive session calls
+   * it when it ends.
+   */
+  followUp?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,7 +62,10 @@ export interface SandboxInfo {
   describe(): string;
 }
 
-/** Facts about a finished run learned later: the person undid it, or it was one attempt of best-of-N. */
+/**
+ * Facts about a finished run learned later: the person undid it, or it was one attempt of best-of-N. (That
+ * the person edited its files again or committed them is found by the composition itself: followUp.)
+ */
 export type RunSignal =
   | { kind: 'undone' }
   | {

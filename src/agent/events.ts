@@ -104,6 +104,21 @@ export type AgentEvent =
   /** old tool results elided in one step (the fixed prefix untouched) */
   | E<'compaction', { before_tokens: number; after_tokens: number; elided: number; count: number }>
   | E<'error', { message: string; source: 'model' | 'tool' | 'config' | 'internal'; fatal: boolean }>
+  /**
+   * What the person did with an earlier run's change, learned after it ended: undid it (/undo), edited one of
+   * its files again outside sedge, committed it. Appended to that run's session file (never part of a run's
+   * own stream); `trace_id` names the run's trace record, `run_started_at` its run_start's ts.
+   */
+  | E<
+      'signal',
+      {
+        kind: 'undone' | 'edited_again' | 'committed';
+        trace_id: string;
+        run_started_at: number;
+        files?: string[];
+        commit?: string;
+      }
+    >
   | E<
       'run_end',
       {

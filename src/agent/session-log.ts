@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { appendWhole } from '../fs/append-whole.js';
@@ -58,6 +58,26 @@ export function openSessionLog(dir: string, id: string, onFailure?: (message: st
       }
     },
   };
+}
+
+/**
+ * Append one event to an existing session file that another composition (or process) wrote: a later fact
+ * about one of its runs. A missing file is left missing; a failure is reported, never thrown.
+ */
+export function appendToSession(dir: string, id: string, event: AgentEvent, onFailure?: (m: string) => void): void {
+  const path = join(dir, `${id}.jsonl`);
+  if (!existsSync(path)) return;
+  try {
+    const fd = openSync(path, 'a', 0o600);
+    try {
+      appendWhole(fd, `${JSON.stringify(event)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    onFailure?.(`could not add to session file ${path}: ${(err as Error).message}`);
+  }
 }
 
 /** Read a session file. A torn last line (a crash mid-write) is skipped; `skipped` says how many lines were. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runAgent } from '../agent/loop.js';
-import { newSessionId, openSessionLog, tee, type SessionLog } from '../agent/session-log.js';
+import { appendToSession, newSessionId, openSessionLog, tee, type SessionLog } from '../agent/session-log.js';
 import type { AgentEvent } from '../agent/events.js';
 import { type ApprovalMode, decide } from '../agent/policy.js';
 import type { AgentDeps, ApprovalRequest, Decision, Verifier } from '../agent/types.js';
@@ -55,6 +55,13 @@ export interface ComposeOptions {
   backoff?: BackoffGate;
   /** sampling temperature of the main model (one attempt of `exec --attempts`) */
   temperature?: number;
+  /**
+   * Follow up this checkout's runs: each run keeps where it left the repository, and before its first tool
+   * (and on followUp()) the earlier runs are checked for what the person did since: edited their files
+   * again, committed them. Interactive sessions and plain exec; not batch tasks or attempts, whose
+   * checkouts are throwaway worktrees.
+   */
+  followUp?: boolean;
   onWarning?: (message: string) => void;
 }
 
@@ -164,6 +171,28 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     return path;
   };
 
+  /** a later fact about a run goes into its session file too, as a `signal` event after the run's own */
+  const noteSignal = (
+    rec: TraceRecord,
+    s: { kind: 'undone' | 'edited_again' | 'committed'; files?: string[]; commit?: string },
+  ) => {
+    if (!rec.session_id) return;
+    const event = redactDeep(
+      { type: 'signal' as const, seq: 0, ts: Date.now(), trace_id: rec.id, run_started_at: rec.started_at, ...s },
+      redact,
+    );
+    if (rec.session_id === sessionId && log) log.append(event);
+    else appendToSession(join(state, 'sessions'), rec.session_id, event, opts.onWarning);
+  };
+  /** what the person did with this checkout's recent runs since they ended (traces/follow-up.ts) */
+  const followUp = async (): Promise<void> => {
+    await traces?.followUp((rec, f) => {
+      if (lastTrace?.id === rec.id) lastTrace = rec;
+      if (f.edited.length) noteSignal(rec, { kind: 'edited_again', files: f.edited });
+      if (f.commit) noteSignal(rec, { kind: 'committed', files: f.committed, commit: f.commit });
+    });
+  };
+
   const approvalMode: ApprovalMode = opts.flags?.approval ?? (opts.approvalMode === 'ask' ? 'auto-edit' : 'auto');
   /** The one approval function: decide() says auto, deny, or ask (a person, when there is one). */
   const approveWith =
@@ -254,13 +283,20 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
       if (!traces) return events;
       lastTrace = null;
       const onRecorded = (rec: TraceRecord) => void (lastTrace = rec);
-      return traces.recordRun(events, { model: settings.model, sedgeVersion: VERSION, onRecorded });
+      return traces.recordRun(events, {
+        model: settings.model,
+        sedgeVersion: VERSION,
+        onRecorded,
+        ...(opts.followUp ? { followUp: true, before: followUp } : {}),
+      });
     },
     async signalLastRun(signal) {
       if (!traces || !lastTrace) return;
       lastTrace = applySignal(lastTrace, signal);
       await traces.update(lastTrace);
+      if (signal.kind === 'undone') noteSignal(lastTrace, { kind: 'undone' });
     },
+    ...(traces && opts.followUp ? { followUp } : {}),
     async close() {
       await toolset.dispose();
       sandbox.dispose();

@@ -65,6 +65,7 @@ export async function runExecCommand(argv: string[], io: Io): Promise<number> {
       env: io.env,
       flags,
       approvalMode: 'auto',
+      followUp: true,
       onWarning,
       ...(resumed ? { sessionId: resumed.id } : {}),
     });

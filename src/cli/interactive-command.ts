@@ -62,6 +62,7 @@ export async function runInteractiveCommand(argv: string[], io: Io): Promise<num
       flags: o.flags,
       approvalMode,
       interactive: true,
+      followUp: true,
       ...(o.sessionId ? { sessionId: o.sessionId } : {}),
       onWarning: (m) => warnings.push(m),
     });

@@ -47,6 +47,10 @@ export const ChatExampleSchema = z.object({
     approved_calls: z.number().int(),
     denied_calls: z.number().int(),
     undone: z.boolean(),
+    /** a file the run changed was changed again outside sedge afterwards */
+    edited_again: z.boolean(),
+    /** a later commit holds the run's version of a file it changed */
+    committed: z.boolean(),
     /** true/false for an attempt of `exec --attempts`, null for an ordinary run */
     chosen_attempt: z.boolean().nullable(),
     attempt: z
@@ -122,6 +126,8 @@ export function toChatExample(
       approved_calls: rec.signals?.approved ?? 0,
       denied_calls: rec.signals?.denied ?? 0,
       undone: rec.signals?.undone ?? false,
+      edited_again: rec.signals?.edited_again ?? false,
+      committed: rec.signals?.committed ?? false,
       chosen_attempt: rec.attempt ? rec.attempt.chosen : null,
       attempt: rec.attempt
         ? { index: rec.attempt.index, of: rec.attempt.of, winner: rec.attempt.winner, reason: rec.attempt.reason }

@@ -60,6 +60,12 @@ export interface TraceRecord {
   signals?: TraceSignals;
   /** this run was one attempt of `exec --attempts N`: whether it was chosen, and why the winner won */
   attempt?: TraceAttempt;
+  /**
+   * Where the run left the repository, so a later look can tell what the person did with its change
+   * (traces/follow-up.ts): HEAD at the end, and which checkout (a hash of its root path). Interactive and
+   * plain exec runs only.
+   */
+  left?: { head: string | null; checkout: string };
 }
 
 export interface TraceGate {
@@ -77,6 +83,12 @@ export interface TraceSignals {
   denied: number;
   /** the person undid this run's file changes (/undo) */
   undone: boolean;
+  /** a file the run changed was changed again outside sedge afterwards (before the next run in the checkout) */
+  edited_again?: boolean;
+  /** a later commit holds the run's version of a file it changed */
+  committed?: boolean;
+  /** that commit */
+  commit?: string;
 }
 
 export interface TraceAttempt {

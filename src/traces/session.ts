@@ -2,12 +2,18 @@
  * What the composition root needs from traces for one repo: the store, the run-start recall and a
  * recorder that distils a finished run's events into the store. Null outside git (then no traces).
  */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { AgentEvent } from '../agent/events.js';
 import type { RecallResult } from '../agent/types.js';
 import { cacheDir } from '../config/paths.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { snapshotTree } from '../repo/checkpoint.js';
+import { headCommit } from '../repo/commit-state.js';
 import { repoIdentity } from '../repo/identity.js';
 import { type TreeChange, treeChanges } from '../repo/tree-changes.js';
+import { type FollowUp, followUpRecord } from './follow-up.js';
 import { attachBlobHashes, distillTrace, type TraceRecord } from './record.js';
 import { createRecall } from './recall.js';
 import { createRedactor } from './redact.js';
@@ -21,7 +27,7 @@ export interface RepoTraces {
   /** distil, hash, redact and append one finished run; never throws (warns instead) */
   record(
     events: AgentEvent[],
-    meta: { model: string; sedgeVersion: string },
+    meta: { model: string; sedgeVersion: string; followUp?: boolean },
     changes?: TreeChange[],
   ): Promise<TraceRecord | null>;
   /**
@@ -31,11 +37,28 @@ export interface RepoTraces {
    */
   recordRun<R>(
     run: AsyncGenerator<AgentEvent, R>,
-    meta: { model: string; sedgeVersion: string; onRecorded?: (rec: TraceRecord) => void },
+    meta: {
+      model: string;
+      sedgeVersion: string;
+      onRecorded?: (rec: TraceRecord) => void;
+      /** keep where the run left the repository, for a later followUp */
+      followUp?: boolean;
+      /** runs beside the first snapshot and is awaited before any tool runs (the follow-up of earlier runs) */
+      before?: () => Promise<void>;
+    },
   ): AsyncGenerator<AgentEvent, R>;
   /** re-append a record with later facts (same id: the store keeps the last line of an id) */
   update(rec: TraceRecord): Promise<void>;
+  /**
+   * What the person did with this checkout's recent runs since they ended (edited their files again,
+   * committed them): each record that learned something is re-appended and handed to `learned`. Only runs
+   * recorded with `followUp` are looked at; never throws.
+   */
+  followUp(learned: (rec: TraceRecord, f: FollowUp) => Promise<void> | void): Promise<void>;
 }
+
+/** how many recent runs of a checkout are watched for a commit (the newest one for edits too) */
+const WATCHED = 8;
 
 export async function openRepoTraces(opts: {
   cwd: string;
@@ -55,18 +78,45 @@ export async function openRepoTraces(opts: {
     redact: createRedactor({ env }),
     warn,
   });
+  // The checkout's recent run ids (newest last), beside the store: what followUp looks at.
+  const checkout = createHash('sha256').update(ident.root).digest('hex').slice(0, 16);
+  const watchFile = join(store.dir, 'checkouts', `${checkout}.json`);
+  const watched = async (): Promise<string[]> => {
+    try {
+      const ids = (JSON.parse(await readFile(watchFile, 'utf8')) as { runs?: unknown }).runs;
+      return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
+    } catch {
+      return [];
+    }
+  };
+  const watch = async (ids: string[]) => {
+    await mkdir(dirname(watchFile), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(watchFile, `${JSON.stringify({ runs: ids.slice(-WATCHED) })}\n`, { mode: 0o600 });
+  };
+
   async function record(
     events: AgentEvent[],
-    meta: { model: string; sedgeVersion: string },
+    meta: { model: string; sedgeVersion: string; followUp?: boolean },
     changes?: TreeChange[],
   ): Promise<TraceRecord | null> {
     try {
       const start = events.find((e) => e.type === 'run_start');
       if (start?.type !== 'run_start' || !start.task.trim()) return null;
-      const distilled = distillTrace(events, { ...meta, repoRoot: ident!.root, ...(changes ? { changes } : {}) });
+      const distilled = distillTrace(events, {
+        model: meta.model,
+        sedgeVersion: meta.sedgeVersion,
+        repoRoot: ident!.root,
+        ...(changes ? { changes } : {}),
+      });
       const rec = await attachBlobHashes(distilled, ident!.root);
+      if (meta.followUp) rec.left = { head: await headCommit(ident!.root), checkout };
       const written = await store.append(rec);
       store.flush();
+      if (meta.followUp) {
+        // the newest run is the one watched for edits; a run that changed nothing has nothing to follow
+        const ids = (await watched()).filter((id) => id !== written.id);
+        await watch(written.files_changed.length ? [...ids, written.id] : ids);
+      }
       return written;
     } catch (err) {
       warn(`could not record this run's trace: ${err instanceof Error ? err.message : String(err)}`);
@@ -76,7 +126,13 @@ export async function openRepoTraces(opts: {
 
   async function* recordRun<R>(
     run: AsyncGenerator<AgentEvent, R>,
-    meta: { model: string; sedgeVersion: string; onRecorded?: (rec: TraceRecord) => void },
+    meta: {
+      model: string;
+      sedgeVersion: string;
+      onRecorded?: (rec: TraceRecord) => void;
+      followUp?: boolean;
+      before?: () => Promise<void>;
+    },
   ): AsyncGenerator<AgentEvent, R> {
     const keep = async () => {
       const rec = await record(events, meta, await changes());
@@ -103,7 +159,7 @@ export async function openRepoTraces(opts: {
     };
     try {
       for (;;) {
-        beforeP ??= snapshot();
+        beforeP ??= Promise.all([snapshot(), meta.before?.().catch(() => undefined)]).then(([tree]) => tree);
         if (settle && before === undefined) before = await beforeP;
         const next = await run.next();
         if (next.done) {
@@ -134,6 +190,44 @@ export async function openRepoTraces(opts: {
     }),
     record,
     recordRun,
+    async followUp(learned) {
+      try {
+        const ids = await watched();
+        const keep: string[] = [];
+        for (const [i, id] of ids.entries()) {
+          const rec = store.get(id);
+          // undone: its files are back as they were, by sedge; nothing more to learn
+          if (!rec || rec.signals?.undone) continue;
+          const newest = i === ids.length - 1;
+          const f = await followUpRecord(ident!.root, rec, newest && !rec.signals?.edited_again);
+          const fresh: FollowUp = {
+            edited: f?.edited ?? [],
+            committed: rec.signals?.committed ? [] : (f?.committed ?? []),
+            commit: rec.signals?.committed ? null : (f?.commit ?? null),
+          };
+          const committed = rec.signals?.committed || fresh.committed.length > 0;
+          if (!committed) keep.push(id);
+          if (!fresh.edited.length && !fresh.committed.length) continue;
+          const updated: TraceRecord = {
+            ...rec,
+            signals: {
+              approved: 0,
+              denied: 0,
+              undone: false,
+              ...rec.signals,
+              ...(fresh.edited.length ? { edited_again: true } : {}),
+              ...(fresh.commit ? { committed: true, commit: fresh.commit } : {}),
+            },
+          };
+          await store.append(updated);
+          store.flush();
+          await learned(updated, fresh);
+        }
+        if (keep.length !== ids.length) await watch(keep);
+      } catch (err) {
+        warn(`could not follow up earlier runs: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    },
     async update(rec) {
       try {
         await store.append(rec);

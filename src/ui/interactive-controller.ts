@@ -311,6 +311,8 @@ export function createController(opts: ControllerOptions): Controller {
       turn?.ctl.abort(new Error('exiting'));
       if (pending) settle({ decision: 'denied', reason: 'exiting' });
       await turn?.done.catch(() => undefined);
+      // the session ends: what the person did since the last run (edited its files again, committed them)
+      await comp.followUp?.().catch(() => undefined);
       await dropRefs();
       await comp.close();
     },

@@ -98,6 +98,8 @@ describe('sedge traces export --format chat-jsonl', () => {
       approved_calls: 1,
       denied_calls: 0,
       undone: true,
+      edited_again: false,
+      committed: false,
       chosen_attempt: null,
       attempt: null,
     });
