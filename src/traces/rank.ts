@@ -7,6 +7,7 @@
  * changed). File score = votes of the best traces + direct path-term matches + a small recency prior.
  */
 import { createBm25 } from './bm25.js';
+import { chooseTraces } from './cover.js';
 import { createFileGraph, spreadStructure } from './file-graph.js';
 import { type FeatureVector, fileFeatures, RERANK_WEIGHTS, type RerankContext, rerankScore } from './file-rerank.js';
 import { topK } from './top-k.js';
@@ -323,7 +324,8 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     const pool = Math.max(limit * 4, p.coverWeight > 0 ? p.coverPool : 40);
     const ranked = topK(final, pool);
     const likely = new Map(files.slice(0, p.coverFiles).map(([f], r) => [f, (1 + r) ** -p.coverGamma]));
-    const traces = diversify(ranked, limit, likely).map(([ord, score]) => ({
+    const filesOf = (ord: number): readonly string[] => entries.get(ord)!.files;
+    const traces = chooseTraces(ranked, limit, likely, filesOf, p).map(([ord, score]) => ({
       id: entries.get(ord)!.id,
       score,
     }));
@@ -345,43 +347,6 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     });
     head.sort((a, b) => b[1] - a[1]);
     return head;
-  }
-
-  /** Greedy re-ranking: a trace whose files are already covered by higher traces loses some score. */
-  function diversify(
-    cands: [number, number][],
-    limit: number,
-    likely: ReadonlyMap<string, number>,
-  ): [number, number][] {
-    if (p.diversity <= 0 && p.coverWeight <= 0) return cands.slice(0, limit);
-    const top = cands[0]?.[1] || 1;
-    const covered = new Set<string>();
-    const pool = [...cands];
-    const out: [number, number][] = [];
-    while (out.length < limit && pool.length) {
-      let bi = 0;
-      let bs = -Infinity;
-      for (let i = 0; i < pool.length; i++) {
-        const [ord, s] = pool[i]!;
-        const files = entries.get(ord)!.files;
-        let inCovered = 0;
-        let gain = 0;
-        for (const f of files) {
-          if (covered.has(f)) inCovered++;
-          else gain += likely.get(f) ?? 0;
-        }
-        const overlap = files.length ? inCovered / files.length : 1;
-        const adj = (s / top) * (1 - p.diversity * overlap) + p.coverWeight * gain;
-        if (adj > bs) {
-          bs = adj;
-          bi = i;
-        }
-      }
-      const [pick] = pool.splice(bi, 1);
-      out.push(pick!);
-      for (const f of entries.get(pick![0])!.files) covered.add(f);
-    }
-    return out;
   }
 
   return {
