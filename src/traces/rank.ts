@@ -4,7 +4,9 @@
  *
  * Trace score = BM25 over task text and path terms (bm25.ts), damped by age in records, plus
  * evidence from the files the trace touched (files that the query names or that similar traces
- * changed). File score = votes of the best traces + direct path-term matches + a small recency prior.
+ * changed). File score = votes of the best traces + direct path-term matches + a small recency prior
+ * + co-change / test-pair spread (file-graph.ts), then the best 60 files re-scored by a second stage
+ * (file-rerank.ts). The top traces are chosen to cover the likely files (cover.ts).
  */
 import { createBm25 } from './bm25.js';
 import { chooseTraces } from './cover.js';
@@ -70,7 +72,7 @@ export interface RankParams {
   rerankWeights: readonly number[];
 }
 
-/** Chosen on the three dev replays, kept where the metric is flat (robust to other repos). */
+/** Chosen on the six dev replays where the metric is flat; checked by leave-one-repo-out (bench/recall-loro.js). */
 export const DEFAULT_PARAMS: RankParams = {
   halfLife: 300,
   decayFloor: 0.2,
