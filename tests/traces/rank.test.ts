@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBm25 } from '../../src/traces/bm25.js';
 import { testKey } from '../../src/traces/file-graph.js';
+import { RERANK_FEATURES } from '../../src/traces/file-rerank.js';
 import { createRanker } from '../../src/traces/rank.js';
 import { explainFile } from '../../src/traces/recall.js';
 import { topK } from '../../src/traces/top-k.js';
@@ -102,7 +103,9 @@ describe('file structure from history', () => {
       .files.map((f) => f.path);
     expect(top[0]).toBe('lib/router.js');
     expect(top).toContain('lib/dispatch-table.js');
-    const without = history({ coWeight: 0, pairWeight: 0 })
+    // the first stage without co-change misses it (the second stage, which also counts how many related
+    // tasks changed a file, is off here: the three co-change tasks match "router" through their paths)
+    const without = history({ coWeight: 0, pairWeight: 0, rerankDepth: 0 })
       .query({ text: task, fileLimit: 10 })
       .files.map((f) => f.path);
     expect(without).not.toContain('lib/dispatch-table.js');
@@ -136,6 +139,36 @@ describe('file structure from history', () => {
     const g = history();
     for (let i = 0; i < 3; i++) g.remove(`co${i}`);
     expect(g.query({ text: task }).files.map((f) => f.path)).not.toContain('lib/dispatch-table.js');
+  });
+});
+
+describe('second stage and coverage', () => {
+  it('gives the re-ranker features of recency, co-change with the latest record and path words', () => {
+    const r = createRanker();
+    for (let i = 0; i < 3; i++) r.add({ id: `p${i}`, text: `pool work ${i}`, files: ['lib/pool.js', 'lib/queue.js'] });
+    for (let i = 0; i < 10; i++) r.add({ id: `o${i}`, text: `other ${i}`, files: [`lib/other${i}.js`] });
+    r.add({ id: 'last', text: 'pool sizing', files: ['lib/pool.js'] });
+    const x = new Map<string, number[]>();
+    r.query({ text: 'connection pool leaks', onFeatures: (f, v) => x.set(f, v) });
+    const get = (f: string, name: (typeof RERANK_FEATURES)[number]): number =>
+      x.get(f)![RERANK_FEATURES.indexOf(name)]!;
+    expect(get('lib/pool.js', 'last1')).toBe(1);
+    expect(get('lib/pool.js', 'words')).toBe(1);
+    expect(get('lib/queue.js', 'coLast')).toBeGreaterThan(0);
+    expect(get('lib/queue.js', 'words')).toBe(0);
+    expect(get('lib/queue.js', 'age')).toBeGreaterThan(get('lib/pool.js', 'age'));
+  });
+
+  it('chooses the top traces to cover the likely files, not five traces about one file', () => {
+    const top5 = (coverWeight: number): string[] => {
+      const r = createRanker({ coverWeight, diversity: 0 });
+      r.add({ id: 'h', text: 'tidy internals', files: ['lib/session.js', 'lib/cookie.js'] });
+      for (let i = 0; i < 8; i++) r.add({ id: `s${i}`, text: `session expiry timer ${i}`, files: ['lib/session.js'] });
+      return r.query({ text: 'session expiry timer drops', limit: 5 }).traces.map((t) => t.id);
+    };
+    // the eight traces about lib/session.js outrank h by text; h is the only one that also covers lib/cookie.js
+    expect(top5(0)).not.toContain('h');
+    expect(top5(2)).toContain('h');
   });
 });
 
