@@ -4,7 +4,7 @@
  * convention other agents follow). The run's first message carries them nearest-first: the ones on the path
  * from the working directory up to the root, then the other subtrees' files, each labelled with its scope.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { systemProgram } from '../exec/system-programs.js';
@@ -31,22 +31,47 @@ function toPosix(p: string): string {
   return sep === '/' ? p : p.split(sep).join('/');
 }
 
+const LS_ARGS = (root: string) => [
+  '-C',
+  root,
+  'ls-files',
+  '-z',
+  '--cached',
+  '--others',
+  '--exclude-standard',
+  '--',
+  `:(glob)**/${NAME}`,
+];
+const LS_OPTS = { encoding: 'utf8', timeout: 10_000, maxBuffer: 8 * 1024 * 1024 } as const;
+
+function dirsOf(out: string): string[] {
+  const dirs = out
+    .split('\0')
+    .filter((p) => p === NAME || p.endsWith(`/${NAME}`))
+    .map((p) => (p === NAME ? '' : p.slice(0, -NAME.length - 1)));
+  return [...new Set(dirs)];
+}
+
 /** Directories (relative to root) that hold an AGENTS.md git knows or would add (ignored files are skipped). */
 function listedDirs(root: string): string[] | null {
   try {
-    const out = execFileSync(
-      systemProgram('git'),
-      ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', `:(glob)**/${NAME}`],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, maxBuffer: 8 * 1024 * 1024 },
+    return dirsOf(
+      execFileSync(systemProgram('git'), LS_ARGS(root), { ...LS_OPTS, stdio: ['ignore', 'pipe', 'ignore'] }),
     );
-    const dirs = out
-      .split('\0')
-      .filter((p) => p === NAME || p.endsWith(`/${NAME}`))
-      .map((p) => (p === NAME ? '' : p.slice(0, -NAME.length - 1)));
-    return [...new Set(dirs)];
   } catch {
     return null;
   }
+}
+
+/** listedDirs without blocking: startup asks git this while other processes run. */
+function listedDirsAsync(root: string): Promise<string[] | null> {
+  return new Promise((done) => {
+    try {
+      execFile(systemProgram('git'), LS_ARGS(root), LS_OPTS, (err, out) => done(err ? null : dirsOf(out)));
+    } catch {
+      done(null);
+    }
+  });
 }
 
 /** The directories from `cwd` up to `root`, nearest first, relative to root. */
@@ -69,8 +94,12 @@ function chain(root: string, cwd: string): string[] {
  * root, then the files of other subtrees, shallow before deep.
  */
 export function findAgentsFiles(root: string, cwd: string = root): AgentsFile[] {
+  return agentsFilesIn(root, cwd, listedDirs(root));
+}
+
+function agentsFilesIn(root: string, cwd: string, listedOrNull: string[] | null): AgentsFile[] {
   const up = chain(root, cwd);
-  const listed = listedDirs(root) ?? up;
+  const listed = listedOrNull ?? up;
   const others = listed
     .filter((d) => !up.includes(d))
     .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
@@ -99,7 +128,15 @@ export function applicableAgentsFiles(root: string, cwd: string): string[] {
  * named so the model can read them when it works there. Null when the repository has none.
  */
 export function agentsInstructions(root: string, cwd: string = root, budget = 32 * 1024): string | null {
-  const files = findAgentsFiles(root, cwd);
+  return instructionsOf(findAgentsFiles(root, cwd), budget);
+}
+
+/** agentsInstructions with git asked asynchronously (the same text). */
+export async function agentsInstructionsAsync(root: string, cwd: string = root, budget = 32 * 1024) {
+  return instructionsOf(agentsFilesIn(root, cwd, await listedDirsAsync(root)), budget);
+}
+
+function instructionsOf(files: AgentsFile[], budget: number): string | null {
   if (!files.length) return null;
   const scope = (d: string) => (d === '' ? 'the whole repository' : `work under ${d}/`);
   const parts: string[] = [];

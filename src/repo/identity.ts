@@ -38,10 +38,14 @@ export function normalizeRemote(url: string): string {
 }
 
 export async function repoIdentity(cwd: string): Promise<{ root: string; id: string } | null> {
-  const root = await git(cwd, ['rev-parse', '--show-toplevel']);
+  // three independent questions, asked at once (each is a process start)
+  const [root, roots, origin] = await Promise.all([
+    git(cwd, ['rev-parse', '--show-toplevel']),
+    git(cwd, ['rev-list', '--max-parents=0', 'HEAD']),
+    git(cwd, ['config', '--get', 'remote.origin.url']),
+  ]);
   if (!root) return null;
-  const roots = await git(root, ['rev-list', '--max-parents=0', 'HEAD']);
-  let remote = (await git(root, ['config', '--get', 'remote.origin.url'])) ?? '';
+  let remote = origin ?? '';
   // a clone of a local path shares its origin's history; the path says nothing about the project
   if (/^(\/|\.|file:|[A-Za-z]:\\)/.test(remote)) remote = '';
   let basis: string;
