@@ -18,7 +18,8 @@ import type { BackoffGate } from '../model/backoff-gate.js';
 import { createModel, describeModel } from '../model/create.js';
 import { createDeliberator } from '../model/deliberate.js';
 import type { Message, ModelClient } from '../model/types.js';
-import { agentsInstructionsAsync, applicableAgentsFiles } from '../repo/agents-md.js';
+import { agentsInstructionsFrom, applicableAgentsFiles } from '../repo/agents-md.js';
+import { repoFacts } from '../repo/identity.js';
 import { findRepoRoot, gitDirOf } from '../repo/root.js';
 import { createRedactor, redactDeep, type Redactor } from '../secrets/redact.js';
 import { resolvedTestCommand } from './resolved-test.js';
@@ -71,8 +72,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   // The sandbox throws here when none can be found (nothing has been asked of the model yet). Its probe (a
   // process start) runs once something needs it: after the model's first answer, before anything the model
   // asks for runs (deps.ready), or before the test gate's baseline; the first request does not wait for it.
-  // The repository's identity (traces) and its AGENTS.md list are asked of git at once, while the CPU work
-  // below (model, tools) goes on.
+  // The repository's identity (traces) and its AGENTS.md list come from one git process that runs while the
+  // CPU work below (model, tools) goes on.
   const sandbox = startSandbox({
     mode: settings.sandbox,
     workspace,
@@ -82,17 +83,23 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     // SEDGE_BWRAP: the user's own choice of bwrap (absolute, outside the workspace); empty means none
     ...(env.SEDGE_BWRAP !== undefined ? { bwrapPath: env.SEDGE_BWRAP || null } : {}),
   });
-  const tracesReady = root
-    ? openRepoTraces({
-        cwd: workspace,
-        env,
-        cacheDir: cacheDir(env),
-        ...(opts.onWarning ? { warn: opts.onWarning } : {}),
-      })
-    : Promise.resolve(null);
-  const instructionsReady = buildInstructions(root, opts.cwd);
+  // one git process for the repository's identity (traces, the prompt-cache key) and its AGENTS.md files
+  const facts = root ? repoFacts(workspace, { agents: true }) : Promise.resolve(null);
+  const tracesReady = facts.then((f) =>
+    f
+      ? openRepoTraces({
+          cwd: workspace,
+          env,
+          cacheDir: cacheDir(env),
+          identity: f.identity,
+          ...(opts.onWarning ? { warn: opts.onWarning } : {}),
+        })
+      : null,
+  );
+  const instructionsReady = facts.then((f) => buildInstructions(root, opts.cwd, f?.agentsPaths ?? null));
   // awaited below; a failure there must not surface as an unhandled rejection when something else failed first
   tracesReady.catch(() => undefined);
+  instructionsReady.catch(() => undefined);
   try {
     return await composeRest(opts, { env, root, workspace, settings, sandbox, tracesReady, instructionsReady });
   } catch (err) {
@@ -315,14 +322,14 @@ function applySignal(rec: TraceRecord, s: RunSignal): TraceRecord {
 }
 
 /** Context for the first user message: where we are, and the repo's own instructions (AGENTS.md). */
-async function buildInstructions(root: string | null, cwd: string): Promise<string> {
+function buildInstructions(root: string | null, cwd: string, agentsPaths: string[] | null): string {
   // the same bytes for every run in this repo, wherever in it sedge starts (the cwd goes with the task);
   // every AGENTS.md is listed with the subtree it governs
   const lines = [
     root ? fillPrompt('notes/repo-root.md', { root }) : fillPrompt('notes/workspace.md', { cwd, root: '' }),
   ];
   if (!root) lines.push(readPrompt('notes/not-a-repo.md'));
-  const agents = root ? await agentsInstructionsAsync(root, root) : null;
+  const agents = root ? agentsInstructionsFrom(root, agentsPaths) : null;
   if (agents) lines.push('', agents);
   return lines.join('\n');
 }

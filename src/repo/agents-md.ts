@@ -4,7 +4,7 @@
  * convention other agents follow). The run's first message carries them nearest-first: the ones on the path
  * from the working directory up to the root, then the other subtrees' files, each labelled with its scope.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { systemProgram } from '../exec/system-programs.js';
@@ -31,22 +31,8 @@ function toPosix(p: string): string {
   return sep === '/' ? p : p.split(sep).join('/');
 }
 
-const LS_ARGS = (root: string) => [
-  '-C',
-  root,
-  'ls-files',
-  '-z',
-  '--cached',
-  '--others',
-  '--exclude-standard',
-  '--',
-  `:(glob)**/${NAME}`,
-];
-const LS_OPTS = { encoding: 'utf8', timeout: 10_000, maxBuffer: 8 * 1024 * 1024 } as const;
-
-function dirsOf(out: string): string[] {
-  const dirs = out
-    .split('\0')
+function dirsOf(paths: string[]): string[] {
+  const dirs = paths
     .filter((p) => p === NAME || p.endsWith(`/${NAME}`))
     .map((p) => (p === NAME ? '' : p.slice(0, -NAME.length - 1)));
   return [...new Set(dirs)];
@@ -55,23 +41,15 @@ function dirsOf(out: string): string[] {
 /** Directories (relative to root) that hold an AGENTS.md git knows or would add (ignored files are skipped). */
 function listedDirs(root: string): string[] | null {
   try {
-    return dirsOf(
-      execFileSync(systemProgram('git'), LS_ARGS(root), { ...LS_OPTS, stdio: ['ignore', 'pipe', 'ignore'] }),
+    const out = execFileSync(
+      systemProgram('git'),
+      ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', `:(glob)**/${NAME}`],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, maxBuffer: 8 * 1024 * 1024 },
     );
+    return dirsOf(out.split('\0'));
   } catch {
     return null;
   }
-}
-
-/** listedDirs without blocking: startup asks git this while other processes run. */
-function listedDirsAsync(root: string): Promise<string[] | null> {
-  return new Promise((done) => {
-    try {
-      execFile(systemProgram('git'), LS_ARGS(root), LS_OPTS, (err, out) => done(err ? null : dirsOf(out)));
-    } catch {
-      done(null);
-    }
-  });
 }
 
 /** The directories from `cwd` up to `root`, nearest first, relative to root. */
@@ -131,9 +109,17 @@ export function agentsInstructions(root: string, cwd: string = root, budget = 32
   return instructionsOf(findAgentsFiles(root, cwd), budget);
 }
 
-/** agentsInstructions with git asked asynchronously (the same text). */
-export async function agentsInstructionsAsync(root: string, cwd: string = root, budget = 32 * 1024) {
-  return instructionsOf(agentsFilesIn(root, cwd, await listedDirsAsync(root)), budget);
+/**
+ * agentsInstructions from a listing already made (repo/identity.ts repoFacts asks git for it together with
+ * the repository's identity); null as when git cannot list: only the files from `cwd` up to the root.
+ */
+export function agentsInstructionsFrom(
+  root: string,
+  paths: string[] | null,
+  cwd: string = root,
+  budget = 32 * 1024,
+): string | null {
+  return instructionsOf(agentsFilesIn(root, cwd, paths ? dirsOf(paths) : null), budget);
 }
 
 function instructionsOf(files: AgentsFile[], budget: number): string | null {
