@@ -190,6 +190,7 @@ async function main() {
     const { createRecallTool } = await import(join(root, 'dist', 'traces', 'recall-tool.js'));
     const withRecall = fixedPrefixTokens([...four, createRecallTool({ store: { search: () => [] }, repoRoot: repo })]);
 
+    const compare = process.env.BENCH_COMPARE;
     const startup = {
       median_ms: round(median(s.sedge)),
       bare_node_ms: round(median(s.bare)),
