@@ -79,29 +79,38 @@ async function startupAndRss(endpoint, home, repo) {
   };
   const sedge = [];
   const bare = [];
+  // BENCH_COMPARE=/path/to/other/bin/sedge.js: another build (say, the previous commit's) measured in the same
+  // loop, one run of each in turn, so both face the same machine load
+  const other = [];
+  const compare = process.env.BENCH_COMPARE;
   const rssSedge = [];
   const rssBare = [];
   // Bare baseline: node starts and sends the same kind of HTTP request (no SDK, no sedge).
   const bareScript = `fetch(${JSON.stringify(`${endpoint.url}/chat/completions`)}, { method: 'POST', body: '{}' }).then((r) => r.text())`;
   for (let i = 0; i < RUNS + 2; i++) {
-    for (const which of ['sedge', 'bare']) {
+    for (const which of compare ? ['sedge', 'bare', 'other'] : ['sedge', 'bare']) {
       const before = endpoint.arrivals.length;
       let watch;
+      const bin = which === 'other' ? compare : join(root, 'bin', 'sedge.js');
       const args =
-        which === 'sedge'
-          ? [join(root, 'bin', 'sedge.js'), 'exec', '--json', '--no-verify', '--no-recall', '-C', repo, 'say done']
-          : ['-e', bareScript];
+        which === 'bare'
+          ? ['-e', bareScript]
+          : [bin, 'exec', '--json', '--no-verify', '--no-recall', '-C', repo, 'say done'];
       const r = await run(process.execPath, args, env, (child) => (watch = watchPeak(child.pid)));
       const peak = watch.stop();
       if (r.code !== 0) throw new Error(`${which} run failed (${r.code}): ${r.err}`);
       const arrival = endpoint.arrivals[before];
       if (!arrival) throw new Error(`${which} never reached the endpoint`);
       if (i < 2) continue; // warm-up
+      if (which === 'other') {
+        other.push(arrival.at - r.t0);
+        continue;
+      }
       (which === 'sedge' ? sedge : bare).push(arrival.at - r.t0);
       (which === 'sedge' ? rssSedge : rssBare).push(peak);
     }
   }
-  return { sedge, bare, rssSedge, rssBare };
+  return { sedge, bare, other, rssSedge, rssBare };
 }
 
 async function overhead(repo) {
@@ -181,12 +190,20 @@ async function main() {
     const { createRecallTool } = await import(join(root, 'dist', 'traces', 'recall-tool.js'));
     const withRecall = fixedPrefixTokens([...four, createRecallTool({ store: { search: () => [] }, repoRoot: repo })]);
 
+    const compare = process.env.BENCH_COMPARE;
     const startup = {
       median_ms: round(median(s.sedge)),
       bare_node_ms: round(median(s.bare)),
       ratio: round(median(s.sedge) / median(s.bare), 2),
       runs: RUNS,
       target_ms: 200,
+      ...(compare
+        ? {
+            compared_build: compare,
+            compared_median_ms: round(median(s.other)),
+            compared_ratio: round(median(s.other) / median(s.bare), 2),
+          }
+        : {}),
     };
     const perStep = {
       median_step_ms: round(median(o.steps), 2),
@@ -213,6 +230,9 @@ async function main() {
     const verdict = (ok) => (ok ? 'ok' : 'OVER TARGET');
     const lines = [
       `startup to first model request: ${startup.median_ms} ms median (bare node + HTTP: ${startup.bare_node_ms} ms, ratio ${startup.ratio}) [target ≤ 200 ms: ${verdict(startup.median_ms <= 200)}]`,
+      ...(compare
+        ? [`  the other build (${compare}): ${startup.compared_median_ms} ms median, ratio ${startup.compared_ratio}`]
+        : []),
       `harness overhead per step: ${perStep.overhead_ms} ms (step ${perStep.median_step_ms} ms vs bare command ${perStep.bare_command_ms} ms, ${perStep.steps} steps) [target ≤ 5 ms: ${verdict(perStep.overhead_ms <= 5)}]`,
       `fixed prefix: ${prefix.total} tokens (system ${prefix.system} + 4 tools ${prefix.tools}; ${withRecall.total} with the recall tool) [target ≤ 1000: ${verdict(prefix.total <= 1000)}]`,
       `peak RSS: ${rss.median_peak_mb} MB median (bare node: ${rss.bare_node_mb} MB, ratio ${rss.ratio}) [target ≤ 100 MB: ${verdict(rss.median_peak_mb <= 100)}]`,

@@ -103,7 +103,7 @@ export type AgentEvent =
   | E<'think_usage', { call_id: string; model: string } & Usage & { total: Usage }>
   /** old tool results elided in one step (the fixed prefix untouched) */
   | E<'compaction', { before_tokens: number; after_tokens: number; elided: number; count: number }>
-  | E<'error', { message: string; source: 'model' | 'tool' | 'config' | 'internal'; fatal: boolean }>
+  | E<'error', { message: string; source: 'model' | 'tool' | 'config' | 'sandbox' | 'internal'; fatal: boolean }>
   /**
    * What the person did with an earlier run's change, learned after it ended: undid it (/undo), edited one of
    * its files again outside sedge, committed it. Appended to that run's session file (never part of a run's

@@ -71,6 +71,7 @@ export async function* runAgent(
   let status: RunStatus = 'failed';
   let reason = '';
   let changed = false;
+  let isReady = false;
 
   yield stamp({
     type: 'run_start',
@@ -129,6 +130,15 @@ export async function* runAgent(
       const turn = yield* forward(streamTurn(deps.model, request, ctl.signal, usedIds), stamp);
       total = addUsage(total, turn.usage);
       yield stamp({ type: 'usage', step: steps, ...turn.usage, total });
+      if (!isReady) {
+        // the sandbox is confirmed before anything the model asked for can run (and before the run can end)
+        const notReady = deps.ready ? await deps.ready().then(() => null, errorText) : null;
+        if (notReady !== null) {
+          yield stamp({ type: 'error', message: notReady, source: 'sandbox', fatal: true });
+          throw new LoopEnd('failed', notReady);
+        }
+        isReady = true;
+      }
       if (turn.reasoning.trim()) yield stamp({ type: 'thought', text: turn.reasoning, source: 'reasoning' });
       yield stamp({
         type: 'assistant_message',

@@ -85,6 +85,12 @@ export interface AgentDeps {
   compaction?: Partial<Omit<import('./context.js').CompactionOptions, 'contextTokens'>>;
   /** earlier conversation (resume, or the next task of an interactive session) */
   history?: Message[];
+  /**
+   * What must hold before anything the model asks for runs (the sandbox's start-up probe): called and awaited
+   * after the model's first answer, before any tool or test runs, so the first request need not wait for it.
+   * A rejection ends the run `failed` with a fatal error of source 'sandbox'.
+   */
+  ready?: () => Promise<unknown>;
   now?: () => number;
 }
 

@@ -7,20 +7,20 @@ import type { AgentEvent } from '../agent/events.js';
 import { type ApprovalMode, decide } from '../agent/policy.js';
 import type { AgentDeps, ApprovalRequest, Decision, Verifier } from '../agent/types.js';
 import type { Composition, RunOptions, RunSignal } from '../agent/composition.js';
-import { createTestGate, type TestGate } from '../agent/verify.js';
+import type { TestGate } from '../agent/verify.js';
 import { fillPrompt, readPrompt } from '../config/prompts.js';
 import { loadSettings, type FlagValues } from '../config/load.js';
 import { cacheDir, configDir, stateDir } from '../config/paths.js';
 import type { Settings } from '../config/schema.js';
-import { openSandbox, type Sandbox } from '../exec/sandbox.js';
+import { startSandbox } from '../exec/sandbox.js';
 import { ENDPOINT_SECRET_ENV } from '../exec/shell-env.js';
 import type { BackoffGate } from '../model/backoff-gate.js';
 import { createModel, describeModel } from '../model/create.js';
 import { createDeliberator } from '../model/deliberate.js';
 import type { Message, ModelClient } from '../model/types.js';
-import { agentsInstructions, applicableAgentsFiles } from '../repo/agents-md.js';
+import { agentsInstructionsFrom, applicableAgentsFiles } from '../repo/agents-md.js';
+import { repoFacts } from '../repo/identity.js';
 import { findRepoRoot, gitDirOf } from '../repo/root.js';
-import { runTests } from '../repo/test-run.js';
 import { createRedactor, redactDeep, type Redactor } from '../secrets/redact.js';
 import { resolvedTestCommand } from './resolved-test.js';
 import { VERSION } from './version.js';
@@ -76,6 +76,57 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   const settings = loadSettings({ repoRoot: root, env, flags: opts.flags ?? {} });
   for (const w of settings.warnings) opts.onWarning?.(w);
 
+  // The sandbox throws here when none can be found (nothing has been asked of the model yet). Its probe (a
+  // process start) runs once something needs it: after the model's first answer, before anything the model
+  // asks for runs (deps.ready), or before the test gate's baseline; the first request does not wait for it.
+  // The repository's identity (traces) and its AGENTS.md list come from one git process that runs while the
+  // CPU work below (model, tools) goes on.
+  const sandbox = startSandbox({
+    mode: settings.sandbox,
+    workspace,
+    network: settings.network,
+    env,
+    configDir: configDir(env),
+    // SEDGE_BWRAP: the user's own choice of bwrap (absolute, outside the workspace); empty means none
+    ...(env.SEDGE_BWRAP !== undefined ? { bwrapPath: env.SEDGE_BWRAP || null } : {}),
+  });
+  // one git process for the repository's identity (traces, the prompt-cache key) and its AGENTS.md files
+  const facts = root ? repoFacts(workspace, { agents: true }) : Promise.resolve(null);
+  const tracesReady = facts.then((f) =>
+    f
+      ? openRepoTraces({
+          cwd: workspace,
+          env,
+          cacheDir: cacheDir(env),
+          identity: f.identity,
+          ...(opts.onWarning ? { warn: opts.onWarning } : {}),
+        })
+      : null,
+  );
+  const instructionsReady = facts.then((f) => buildInstructions(root, opts.cwd, f?.agentsPaths ?? null));
+  // awaited below; a failure there must not surface as an unhandled rejection when something else failed first
+  tracesReady.catch(() => undefined);
+  instructionsReady.catch(() => undefined);
+  try {
+    return await composeRest(opts, { env, root, workspace, settings, sandbox, tracesReady, instructionsReady });
+  } catch (err) {
+    void sandbox.settled().then(() => sandbox.dispose());
+    throw err;
+  }
+}
+
+interface Started {
+  env: Env;
+  root: string | null;
+  workspace: string;
+  settings: Settings;
+  sandbox: ReturnType<typeof startSandbox>;
+  tracesReady: ReturnType<typeof openRepoTraces>;
+  instructionsReady: Promise<string>;
+}
+
+async function composeRest(opts: ComposeOptions, started: Started): Promise<Composition> {
+  const { env, root, workspace, settings, sandbox } = started;
   const modelSettings = (name: string, reasoningEffort?: Settings['reasoningEffort']) => ({
     model: name,
     cwd: opts.cwd,
@@ -103,25 +154,12 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   let log: SessionLog | null = null;
   const sessionPath = join(state, 'sessions', `${sessionId}.jsonl`);
 
-  // Rejects with SandboxUnavailableError when a sandbox is asked for and none can start (awaited before
-  // compose returns: never run unconfined); its probe overlaps the rest of the setup.
-  const sandboxReady = openSandbox({
-    mode: settings.sandbox,
-    workspace,
-    network: settings.network,
-    env,
-    configDir: configDir(env),
-    // SEDGE_BWRAP: the user's own choice of bwrap (absolute, outside the workspace); empty means none
-    ...(env.SEDGE_BWRAP !== undefined ? { bwrapPath: env.SEDGE_BWRAP || null } : {}),
-  });
-  sandboxReady.catch(() => undefined);
-  let sandbox: Sandbox | null = null;
   const sandboxed = settings.sandbox !== 'off';
   const redact = createRedactor({ env, ...(settings.apiKey ? { extra: [settings.apiKey] } : {}) });
   // --env NAME: the user's explicit choice, beyond the allowlist (never the endpoint key)
   const passed: Record<string, string | undefined> = {};
-  // HOME is read-only in the sandbox: Go's build cache (fatal when unwritable) goes to the private /tmp
-  if (sandboxed && !env.GOCACHE) passed.GOCACHE = '/tmp/go-build';
+  // HOME is read-only in the sandbox: Go's build cache (fatal when unwritable) goes to the private temp dir
+  if (sandboxed && !env.GOCACHE) passed.GOCACHE = join(sandbox.scratch, 'go-build');
   for (const name of settings.passEnv) if (!ENDPOINT_SECRET_ENV.includes(name)) passed[name] = env[name];
 
   const readOnlyRoots = [outputsDir];
@@ -134,8 +172,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
       workspace: opts.cwd,
       defaultTimeoutS: settings.shellTimeoutS,
       env: passed,
-      // called when bash first starts, after compose awaited the sandbox
-      ...(sandboxed ? { launcher: (dir: string) => (sandbox as Sandbox).launcher([dir]) } : {}),
+      // called when bash first starts: after the model's first answer, so after deps.ready (the probe)
+      ...(sandboxed ? { launcher: (dir: string) => sandbox.launcher([dir]) } : {}),
     }),
     createGrepTool({ workspace, readOnlyRoots }),
     createSedTool({ workspace, readOnlyRoots, ...(editTmp ? { tmpDir: editTmp } : {}) }),
@@ -151,14 +189,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     ),
   ];
   // per-repo traces (issue 4): null outside git
-  const traces = root
-    ? await openRepoTraces({
-        cwd: workspace,
-        env,
-        cacheDir: cacheDir(env),
-        ...(opts.onWarning ? { warn: opts.onWarning } : {}),
-      })
-    : null;
+  const [traces, instructions] = await Promise.all([started.tracesReady, started.instructionsReady]);
   if (traces) tools.push(createRecallTool({ store: traces.store, repoRoot: traces.root }));
   const toolset = createToolset(tools);
   // one prompt-cache key per repository, the same for every run in it
@@ -213,10 +244,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
       if (verdict.decision === 'deny' || !runOpts.approve) return { decision: 'denied', reason: verdict.reason };
       return runOpts.approve({ ...req, reason: verdict.reason });
     };
-  const instructions = buildInstructions(root, opts.cwd);
   // --test-cmd > repo config > user config, resolved once above; detection only looks further when unset
   const testOverride = resolvedTestCommand(settings);
-  sandbox = await sandboxReady;
   const launcher = sandbox.kind === 'none' ? undefined : sandbox.launcher();
 
   return {
@@ -263,9 +292,10 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
         saveOutput,
         ...(runOpts.history ? { history: runOpts.history } : {}),
       };
+      if (sandboxed) deps.ready = sandbox.ready;
       if (settings.verify)
-        deps.verify = lazyGate(() =>
-          createTestGate({
+        deps.verify = lazyGate(async () =>
+          (await import('../agent/verify.js')).createTestGate({
             cwd: workspace,
             outputDir: join(state, 'test-runs', sessionId),
             timeoutMs: settings.testTimeoutS * 1000,
@@ -273,7 +303,12 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
             ...testOverride,
             ...(opts.interactive ? { interactive: true } : {}),
             // the baseline and every check run in the same sandbox as the shell, their logs redacted
-            run: (d, o) => runTests(d, { ...o, redact, env: passed, ...(launcher ? { launcher } : {}) }),
+            // (the baseline starts with the run: it waits for the sandbox's probe first)
+            run: async (d, o) => {
+              await sandbox.ready();
+              const { runTests } = await import('../repo/test-run.js');
+              return runTests(d, { ...o, redact, env: passed, ...(launcher ? { launcher } : {}) });
+            },
           }),
         );
       if (traces && settings.recall) deps.recall = traces.recall;
@@ -299,6 +334,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     ...(traces && opts.followUp ? { followUp } : {}),
     async close() {
       await toolset.dispose();
+      // its probe may still be running (a run that ended before the model answered)
+      await sandbox.settled();
       sandbox.dispose();
       log?.close();
     },
@@ -321,14 +358,14 @@ function applySignal(rec: TraceRecord, s: RunSignal): TraceRecord {
 }
 
 /** Context for the first user message: where we are, and the repo's own instructions (AGENTS.md). */
-function buildInstructions(root: string | null, cwd: string): string {
+function buildInstructions(root: string | null, cwd: string, agentsPaths: string[] | null): string {
   // the same bytes for every run in this repo, wherever in it sedge starts (the cwd goes with the task);
   // every AGENTS.md is listed with the subtree it governs
   const lines = [
     root ? fillPrompt('notes/repo-root.md', { root }) : fillPrompt('notes/workspace.md', { cwd, root: '' }),
   ];
   if (!root) lines.push(readPrompt('notes/not-a-repo.md'));
-  const agents = root ? agentsInstructions(root, root) : null;
+  const agents = root ? agentsInstructionsFrom(root, agentsPaths) : null;
   if (agents) lines.push('', agents);
   return lines.join('\n');
 }

@@ -5,7 +5,7 @@ import { stateDir } from '../config/paths.js';
 import { readPrompt } from '../config/prompts.js';
 import { acquireRunLock, type RunLock, RunLockedError } from '../fs/run-lock.js';
 import { SandboxUnavailableError } from '../exec/sandbox.js';
-import { type Io, runExec } from '../headless/exec.js';
+import { type Io, refusal, runExec } from '../headless/exec.js';
 import { EXIT } from '../headless/exit-codes.js';
 import { ModelConfigError } from '../model/create.js';
 import { parseCommand, runFlags, UsageError, usageError, workDir } from './args.js';
@@ -73,10 +73,7 @@ export async function runExecCommand(argv: string[], io: Io): Promise<number> {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof ModelConfigError)
       return usage(io, err.message);
     if (err instanceof SandboxUnavailableError) {
-      io.stderr.write(
-        `sedge exec: no usable sandbox: ${err.message}.\nRefusing to run the model's commands unconfined; ` +
-          `fix the sandbox (see 'sedge doctor') or pass --sandbox off to run them without one.\n`,
-      );
+      io.stderr.write(refusal(err.message));
       return EXIT.usage;
     }
     throw err;

@@ -1,13 +1,12 @@
 /**
- * The sandbox every command the model (or the project's test command) runs goes through. Linux: bubblewrap
- * (the system `bwrap`, found by absolute path outside the workspace): the root filesystem read-only, the
- * workspace and a private /tmp writable, every namespace unshared (network only with `network: true`), a new
- * session (no controlling terminal: /dev/tty cannot be opened and TIOCSTI has no terminal to push into),
- * killed with its parent, all capabilities dropped, credential paths masked, `.git/hooks`, `.git/config` and
- * `.sedge/` read-only even when they do not exist yet, and a process limit.
- *
- * The process limit: RLIMIT_NPROC (`ulimit -u` inside) for a normal user. The kernel never applies it to
- * uid 0, so as root the sandbox is also put into a pids cgroup when one is writable.
+ * The sandbox every command the model (or the project's test command) runs goes through, chosen by platform.
+ * Linux: bubblewrap (the system `bwrap`, found by absolute path outside the workspace): the root filesystem
+ * read-only, the workspace and a private /tmp writable (PATH directories under /tmp bound into it read-only),
+ * every namespace unshared (network only with `network: true`), a new session (no controlling terminal:
+ * /dev/tty cannot be opened and TIOCSTI has no terminal to push into), killed with its parent, all
+ * capabilities dropped, credential paths masked, `.git/hooks`, `.git/config` and `.sedge/` read-only even when
+ * they do not exist yet, and a process limit (sandbox-limits.ts).
+ * macOS: `/usr/bin/sandbox-exec` with a profile of the same intent (sandbox-seatbelt.ts).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -15,16 +14,17 @@ import {
   constants,
   existsSync,
   lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
+  mkdtempSync,
   realpathSync,
   rmdirSync,
+  rmSync,
   statSync,
   unlinkSync,
-  writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
+import { makePidsCgroup, nprocApplies } from './sandbox-limits.js';
+import { SEATBELT_PATH, SeatbeltPathError, seatbeltArgs, seatbeltProfile } from './sandbox-seatbelt.js';
 import { systemProgram } from './system-programs.js';
 
 export type SandboxMode = 'read-only' | 'workspace-write' | 'off';
@@ -46,17 +46,31 @@ export interface SandboxSpec {
   maxProcesses?: number;
   /** where bwrap is looked for (PATH of env otherwise); tests point it at nothing to see the refusal */
   bwrapPath?: string | null;
+  /** the platform whose sandbox is used (process.platform); tests choose */
+  platform?: NodeJS.Platform;
+  /** sandbox-exec (always /usr/bin/sandbox-exec; tests on Linux point it at a stand-in to check the plumbing) */
+  seatbeltPath?: string;
 }
 
 export interface Sandbox {
   mode: SandboxMode;
-  /** 'bwrap', or 'none' when mode is off */
-  kind: 'bwrap' | 'none';
+  /** 'bwrap' (Linux), 'seatbelt' (macOS sandbox-exec), or 'none' when mode is off */
+  kind: 'bwrap' | 'seatbelt' | 'none';
+  /**
+   * Runs the probe (a command inside the sandbox) on the first call, and settles when it ended: rejects with
+   * SandboxUnavailableError when the sandbox cannot start. Await it before running anything through
+   * `launcher`. Lazy, so a session's first model request never waits for the probe's process start.
+   */
+  ready(): Promise<void>;
+  /** resolves once no probe is running (dispose() after it, or bwrap may recreate what dispose removed) */
+  settled(): Promise<void>;
+  /** a writable temp dir inside: the private /tmp (bwrap) or the session's own TMPDIR (sandbox-exec) */
+  scratch: string;
   /** argv in front of a program: `[...launcher(extraRo), program, ...args]` runs it confined */
   launcher(readOnlyBinds?: string[]): string[];
   /** one line for doctor and run_start */
   describe(): string;
-  /** remove what the sandbox created (an empty cgroup) */
+  /** remove what the sandbox created (an empty cgroup, empty mount points, the macOS private temp dir) */
   dispose(): void;
 }
 
@@ -112,6 +126,8 @@ export function bwrapArgs(spec: SandboxSpec, created: string[] = []): string[] {
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
   args.push('--unshare-all', ...(spec.network ? ['--share-net'] : []));
   args.push('--new-session', '--die-with-parent', '--cap-drop', 'ALL');
+  // PATH directories under /tmp would vanish behind the private /tmp: each existing one is bound read-only
+  for (const [src, dest] of tmpPathDirs(env.PATH ?? '', spec.workspace)) args.push('--ro-bind', src, dest);
   if (spec.mode === 'workspace-write') {
     args.push('--bind', ws, ws);
     const gitDir = join(ws, '.git');
@@ -147,6 +163,28 @@ export function bwrapArgs(spec: SandboxSpec, created: string[] = []): string[] {
   return args;
 }
 
+/**
+ * The PATH directories that live under /tmp (as written or once resolved), as [host path, path inside]:
+ * existing directories only, never /tmp itself, none inside the workspace (bound writable already).
+ */
+export function tmpPathDirs(path: string, workspace: string): [string, string][] {
+  const out: [string, string][] = [];
+  const seen = new Set<string>();
+  const ws = realOrNull(workspace) ?? resolve(workspace);
+  for (const entry of path.split(delimiter)) {
+    if (!entry || !isAbsolute(entry)) continue;
+    const real = realOrNull(entry);
+    if (!real || kindOf(real) !== 'dir') continue;
+    for (const dest of new Set([resolve(entry), real])) {
+      if (!inside(dest, '/tmp') || dest === '/tmp' || seen.has(dest)) continue;
+      if (inside(dest, ws) || inside(dest, resolve(workspace))) continue;
+      seen.add(dest);
+      out.push([real, dest]);
+    }
+  }
+  return out;
+}
+
 function realOrNull(p: string): string | null {
   try {
     return realpathSync(p);
@@ -155,125 +193,166 @@ function realOrNull(p: string): string | null {
   }
 }
 
-/** Is RLIMIT_NPROC enforced for us? Never for uid 0. */
-const nprocApplies = () => typeof process.getuid !== 'function' || process.getuid() !== 0;
-
-let cgroupCounter = 0;
-/** A pids cgroup with pids.max set (root only, where the hierarchy is writable); null when none can be made. */
-function makePidsCgroup(max: number): string | null {
-  if (nprocApplies()) return null;
-  const candidates = ['/sys/fs/cgroup/pids'];
-  try {
-    const own = readFileSync('/proc/self/cgroup', 'utf8').match(/^0::(\/.*)$/m)?.[1];
-    if (own && existsSync('/sys/fs/cgroup/cgroup.controllers')) candidates.push(join('/sys/fs/cgroup', own));
-  } catch {
-    // no cgroup info
-  }
-  for (const base of candidates) {
-    removeStaleCgroups(base);
-    const dir = join(base, `sedge-${process.pid}-${++cgroupCounter}`);
-    try {
-      mkdirSync(dir);
-    } catch {
-      continue;
-    }
-    try {
-      writeFileIfExists(join(dir, 'pids.max'), String(max));
-      return dir;
-    } catch {
-      try {
-        rmdirSync(dir);
-      } catch {
-        // leave it
-      }
-    }
-  }
-  return null;
-}
-
-/** Empty cgroups left by a sedge that was killed (its pid is gone): removed before making a new one. */
-function removeStaleCgroups(base: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(base);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const pid = Number(/^sedge-(\d+)-\d+$/.exec(name)?.[1]);
-    if (!pid || pid === process.pid || existsSync(`/proc/${pid}`)) continue;
-    try {
-      rmdirSync(join(base, name));
-    } catch {
-      // still has members
-    }
-  }
-}
-
-function writeFileIfExists(path: string, text: string): void {
-  if (!existsSync(path)) throw new Error(`${path} missing`);
-  writeFileSync(path, text);
-  if (readFileSync(path, 'utf8').trim() !== text) throw new Error(`cannot write ${path}`);
-}
-
-interface Prepared {
-  bwrap: string;
-  args: string[];
-  created: string[];
-}
+type Plan =
+  | { kind: 'bwrap'; program: string; args: string[]; created: string[] }
+  | { kind: 'seatbelt'; program: string; args: string[]; tmpDir: string };
 
 const OFF: Sandbox = {
   mode: 'off',
   kind: 'none',
+  ready: () => Promise.resolve(),
+  settled: () => Promise.resolve(),
+  scratch: tmpdir(),
   launcher: () => [],
   describe: () => 'off (commands run unconfined)',
   dispose() {},
 };
 
-function prepare(spec: SandboxSpec): Prepared | null {
+/** Which sandbox a platform has: bubblewrap on Linux, sandbox-exec on macOS, none elsewhere. */
+export function sandboxKindFor(platform: NodeJS.Platform): 'bwrap' | 'seatbelt' | null {
+  return platform === 'linux' ? 'bwrap' : platform === 'darwin' ? 'seatbelt' : null;
+}
+
+/**
+ * What would run, without running anything: the program and its arguments. Throws SandboxUnavailableError
+ * when the platform has no sandbox or its program is missing.
+ */
+export function planSandbox(spec: SandboxSpec): Plan | null {
   if (spec.mode === 'off') return null;
-  if (process.platform !== 'linux')
-    throw new SandboxUnavailableError(`no sandbox for ${process.platform} yet (bubblewrap is Linux only)`);
+  const platform = spec.platform ?? process.platform;
+  const kind = sandboxKindFor(platform);
+  if (kind === 'seatbelt') return planSeatbelt(spec);
+  if (kind !== 'bwrap')
+    throw new SandboxUnavailableError(`no sandbox for ${platform} (bubblewrap on Linux, sandbox-exec on macOS)`);
   const bwrap = spec.bwrapPath === undefined ? findBwrap(spec.workspace, spec.env) : spec.bwrapPath;
   if (!bwrap) throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed (apt-get install bubblewrap)');
   if (!isAbsolute(bwrap) || inside(bwrap, spec.workspace) || !existsSync(bwrap))
     throw new SandboxUnavailableError(`${bwrap} is not an absolute path to bwrap outside the workspace`);
   const created: string[] = [];
-  return { bwrap, args: bwrapArgs(spec, created), created };
+  return { kind: 'bwrap', program: bwrap, args: bwrapArgs(spec, created), created };
 }
 
-const probeArgs = (p: Prepared) => [...p.args, '--', '/bin/sh', '-c', 'exit 0'];
-const probeFailed = (detail: string) =>
-  new SandboxUnavailableError(`bubblewrap cannot start a sandbox here: ${detail.trim().split('\n')[0]}`);
+function planSeatbelt(spec: SandboxSpec): Plan {
+  const program = spec.seatbeltPath ?? SEATBELT_PATH;
+  if (!isAbsolute(program) || inside(program, spec.workspace) || !existsSync(program))
+    throw new SandboxUnavailableError(`${program} is missing (sandbox-exec ships with macOS)`);
+  const env = spec.env ?? process.env;
+  const home = env.HOME && isAbsolute(env.HOME) ? env.HOME : null;
+  const masked = home ? MASKED_HOME_PATHS.map((p) => join(home, p)) : [];
+  if (spec.configDir) masked.push(spec.configDir);
+  const ws = realpathSync(spec.workspace);
+  const hasGit = kindOf(join(ws, '.git')) === 'dir';
+  const protectedPaths = PROTECTED_WORKSPACE_PATHS.filter((p) => hasGit || !p.startsWith('.git/')).map((p) =>
+    join(ws, p),
+  );
+  // the private temp dir (TMPDIR inside); made now, removed by dispose()
+  const tmpDir = mkdtempSync(join(realpathSync(tmpdir()), 'sedge-sandbox-'));
+  try {
+    const profile = seatbeltProfile({
+      mode: spec.mode === 'read-only' ? 'read-only' : 'workspace-write',
+      workspace: ws,
+      tmpDir,
+      network: Boolean(spec.network),
+      masked,
+      protectedPaths,
+    });
+    return { kind: 'seatbelt', program, args: seatbeltArgs(profile), tmpDir };
+  } catch (err) {
+    rmSync(tmpDir, { recursive: true, force: true });
+    if (err instanceof SeatbeltPathError) throw new SandboxUnavailableError(err.message);
+    throw err;
+  }
+}
+
+const probeArgv = (p: Plan): string[] =>
+  p.kind === 'bwrap' ? [...p.args, '--', '/bin/sh', '-c', 'exit 0'] : [...p.args, '/bin/sh', '-c', 'exit 0'];
+const probeFailed = (p: Plan, detail: string) =>
+  new SandboxUnavailableError(
+    `${p.kind === 'bwrap' ? 'bubblewrap' : 'sandbox-exec'} cannot start a sandbox here: ${detail.trim().split('\n')[0]}`,
+  );
 
 /**
- * Build the sandbox for a session. Throws SandboxUnavailableError when the mode asks for one and none can
- * start here (no bwrap, no user namespaces): callers refuse to run rather than run unconfined.
+ * Build the sandbox for a session and wait for its probe (a command run inside). Throws
+ * SandboxUnavailableError when the mode asks for one and none can start here: callers refuse to run rather
+ * than run unconfined.
  */
 export function createSandbox(spec: SandboxSpec): Sandbox {
-  const p = prepare(spec);
+  const p = planSandbox(spec);
   if (!p) return OFF;
-  const probe = spawnSync(p.bwrap, probeArgs(p), { encoding: 'utf8', timeout: 10_000 });
-  if (probe.status !== 0) throw probeFailed(probe.stderr || probe.error?.message || `exit ${probe.status}`);
-  return finish(spec, p);
+  const probe = spawnSync(p.program, probeArgv(p), { encoding: 'utf8', timeout: 10_000 });
+  if (probe.status !== 0) {
+    cleanUp(p);
+    throw probeFailed(p, probe.stderr || probe.error?.message || `exit ${probe.status}`);
+  }
+  const done = () => Promise.resolve();
+  return finish(spec, p, done, done);
 }
 
-/** createSandbox with the probe run in the background, so a caller can overlap it with other startup work. */
+/** createSandbox with the probe run as a child process the event loop waits for (not synchronously). */
 export async function openSandbox(spec: SandboxSpec): Promise<Sandbox> {
-  const p = prepare(spec);
-  if (!p) return OFF;
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(p.bwrap, probeArgs(p), { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', (err) => reject(probeFailed(err.message)));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(probeFailed(stderr || `exit ${code}`))));
-  });
-  return finish(spec, p);
+  const sb = startSandbox(spec);
+  try {
+    await sb.ready();
+  } catch (err) {
+    sb.dispose();
+    throw err;
+  }
+  return sb;
 }
 
-function finish(spec: SandboxSpec, { bwrap, args, created }: Prepared): Sandbox {
+/**
+ * The sandbox at once, not yet probed: `ready()` runs the probe when first called. A missing program or an
+ * unsupported platform still throws here, synchronously (SandboxUnavailableError).
+ */
+export function startSandbox(spec: SandboxSpec): Sandbox {
+  const p = planSandbox(spec);
+  if (!p) return OFF;
+  let probe: Promise<void> | null = null;
+  let running: Promise<void> = Promise.resolve();
+  const ready = () => {
+    probe ??= new Promise<void>((resolve, reject) => {
+      const child = spawn(p.program, probeArgv(p), { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+      child.on('error', (err) => reject(probeFailed(p, err.message)));
+      child.on('close', (code) => (code === 0 ? resolve() : reject(probeFailed(p, stderr || `exit ${code}`))));
+    });
+    running = probe.catch(() => undefined);
+    return probe;
+  };
+  return finish(spec, p, ready, () => running);
+}
+
+function cleanUp(p: Plan): void {
+  if (p.kind === 'seatbelt') rmSync(p.tmpDir, { recursive: true, force: true });
+  else
+    for (const path of p.created)
+      try {
+        // the empty mount points bwrap left in the workspace
+        if (kindOf(path) === 'dir') rmdirSync(path);
+        else if (statSync(path).size === 0) unlinkSync(path);
+      } catch {
+        // not empty (something else created it) or gone
+      }
+}
+
+function finish(spec: SandboxSpec, p: Plan, ready: () => Promise<void>, settled: () => Promise<void>): Sandbox {
   const max = spec.maxProcesses ?? 512;
+  const network = `network ${spec.network ? 'on' : 'off'}`;
+  if (p.kind === 'seatbelt') {
+    // RLIMIT_NPROC counts every process of the user on macOS (hundreds already), so no limit is set there
+    const env = ['/usr/bin/env', `TMPDIR=${p.tmpDir}/`];
+    return {
+      mode: spec.mode,
+      kind: 'seatbelt',
+      ready,
+      settled,
+      scratch: p.tmpDir,
+      launcher: () => [p.program, ...p.args, ...env],
+      describe: () => `${spec.mode} (sandbox-exec ${p.program}; ${network}; no process limit on macOS)`,
+      dispose: () => cleanUp(p),
+    };
+  }
   const cgroup = makePidsCgroup(max);
   // a hard limit already below `max` makes ulimit fail, and is stricter anyway
   const limit = nprocApplies() ? `ulimit -u ${max} 2>/dev/null; ` : '';
@@ -284,20 +363,16 @@ function finish(spec: SandboxSpec, { bwrap, args, created }: Prepared): Sandbox 
   return {
     mode: spec.mode,
     kind: 'bwrap',
+    ready,
+    settled,
+    scratch: '/tmp',
     launcher(readOnlyBinds = []) {
-      const binds = readOnlyBinds.flatMap((p) => ['--ro-bind', p, p]);
-      return [...outer, bwrap, ...args, ...binds, '--', ...inner];
+      const binds = readOnlyBinds.flatMap((b) => ['--ro-bind', b, b]);
+      return [...outer, p.program, ...p.args, ...binds, '--', ...inner];
     },
-    describe: () => `${spec.mode} (bubblewrap ${bwrap}; network ${spec.network ? 'on' : 'off'}; ${procLimit})`,
+    describe: () => `${spec.mode} (bubblewrap ${p.program}; ${network}; ${procLimit})`,
     dispose() {
-      // the empty mount points bwrap left in the workspace
-      for (const p of created)
-        try {
-          if (kindOf(p) === 'dir') rmdirSync(p);
-          else if (statSync(p).size === 0) unlinkSync(p);
-        } catch {
-          // not empty (something else created it) or gone
-        }
+      cleanUp(p);
       if (cgroup)
         try {
           rmdirSync(cgroup);

@@ -70,6 +70,7 @@ export async function runExec(composition: Composition, req: ExecRequest, io: Io
       if (next.done) break;
       const e = next.value;
       if (e.type === 'error' && e.fatal) fatalSource = e.source;
+      if (e.type === 'error' && e.fatal && e.source === 'sandbox') io.stderr.write(refusal(e.message));
       if (json && e.type === 'run_start' && e.approval === 'auto')
         warn(`tool calls run without asking; sandbox: ${composition.sandbox.describe()}`);
       render(e);
@@ -83,6 +84,14 @@ export async function runExec(composition: Composition, req: ExecRequest, io: Io
     await composition.close();
   }
   return stoppedBy && code === EXIT.interrupted ? signalExitCode(stoppedBy) : code;
+}
+
+/** What exec says when no sandbox can start (before the run, or when its probe fails during the first step). */
+export function refusal(reason: string): string {
+  return (
+    `sedge exec: no usable sandbox: ${reason}.\nRefusing to run the model's commands unconfined; ` +
+    `fix the sandbox (see 'sedge doctor') or pass --sandbox off to run them without one.\n`
+  );
 }
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

@@ -10,7 +10,7 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-/** Map a run's end to an exit code; a failure caused by the model provider is 3, not 1. */
+/** Map a run's end to an exit code; a failure caused by the model provider is 3, a sandbox that cannot start 2. */
 export function exitCodeFor(status: RunStatus, fatalSource?: string): number {
   switch (status) {
     case 'done':
@@ -22,6 +22,7 @@ export function exitCodeFor(status: RunStatus, fatalSource?: string): number {
     case 'aborted':
       return EXIT.interrupted;
     case 'failed':
-      return fatalSource === 'model' ? EXIT.model : EXIT.failed;
+      // no usable sandbox: the same refusal (2) as when none can be found before the run
+      return fatalSource === 'model' ? EXIT.model : fatalSource === 'sandbox' ? EXIT.usage : EXIT.failed;
   }
 }

@@ -31,6 +31,13 @@ function toPosix(p: string): string {
   return sep === '/' ? p : p.split(sep).join('/');
 }
 
+function dirsOf(paths: string[]): string[] {
+  const dirs = paths
+    .filter((p) => p === NAME || p.endsWith(`/${NAME}`))
+    .map((p) => (p === NAME ? '' : p.slice(0, -NAME.length - 1)));
+  return [...new Set(dirs)];
+}
+
 /** Directories (relative to root) that hold an AGENTS.md git knows or would add (ignored files are skipped). */
 function listedDirs(root: string): string[] | null {
   try {
@@ -39,11 +46,7 @@ function listedDirs(root: string): string[] | null {
       ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', `:(glob)**/${NAME}`],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, maxBuffer: 8 * 1024 * 1024 },
     );
-    const dirs = out
-      .split('\0')
-      .filter((p) => p === NAME || p.endsWith(`/${NAME}`))
-      .map((p) => (p === NAME ? '' : p.slice(0, -NAME.length - 1)));
-    return [...new Set(dirs)];
+    return dirsOf(out.split('\0'));
   } catch {
     return null;
   }
@@ -69,8 +72,12 @@ function chain(root: string, cwd: string): string[] {
  * root, then the files of other subtrees, shallow before deep.
  */
 export function findAgentsFiles(root: string, cwd: string = root): AgentsFile[] {
+  return agentsFilesIn(root, cwd, listedDirs(root));
+}
+
+function agentsFilesIn(root: string, cwd: string, listedOrNull: string[] | null): AgentsFile[] {
   const up = chain(root, cwd);
-  const listed = listedDirs(root) ?? up;
+  const listed = listedOrNull ?? up;
   const others = listed
     .filter((d) => !up.includes(d))
     .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
@@ -99,7 +106,23 @@ export function applicableAgentsFiles(root: string, cwd: string): string[] {
  * named so the model can read them when it works there. Null when the repository has none.
  */
 export function agentsInstructions(root: string, cwd: string = root, budget = 32 * 1024): string | null {
-  const files = findAgentsFiles(root, cwd);
+  return instructionsOf(findAgentsFiles(root, cwd), budget);
+}
+
+/**
+ * agentsInstructions from a listing already made (repo/identity.ts repoFacts asks git for it together with
+ * the repository's identity); null as when git cannot list: only the files from `cwd` up to the root.
+ */
+export function agentsInstructionsFrom(
+  root: string,
+  paths: string[] | null,
+  cwd: string = root,
+  budget = 32 * 1024,
+): string | null {
+  return instructionsOf(agentsFilesIn(root, cwd, paths ? dirsOf(paths) : null), budget);
+}
+
+function instructionsOf(files: AgentsFile[], budget: number): string | null {
   if (!files.length) return null;
   const scope = (d: string) => (d === '' ? 'the whole repository' : `work under ${d}/`);
   const parts: string[] = [];

@@ -7,13 +7,55 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { systemProgram } from '../exec/system-programs.js';
 
-function git(cwd: string, args: string[]): Promise<string | null> {
+/**
+ * Everything startup asks git, in ONE process (a process start is the expensive part, more so on a busy
+ * machine): the work tree's top and common git dir, the root commit(s), origin's URL and, when asked, the
+ * AGENTS.md files git knows or would add. Sections end with NUL (no path or URL holds one); the listing is
+ * `ls-files -z` output followed by NUL and its exit status. Only shell builtins besides git (absolute), so
+ * nothing is looked up on a PATH a repository could have planted a program on.
+ */
+const FACTS_SCRIPT = `g="$0"
+top=$("$g" rev-parse --show-toplevel --git-common-dir 2>/dev/null) || exit 3
+printf '%s\\0' "$top"
+"$g" rev-list --max-parents=0 HEAD 2>/dev/null; printf '\\0'
+"$g" config --get remote.origin.url; printf '\\0'
+[ "$1" = agents ] || exit 0
+nl='
+'
+"$g" -C "\${top%%"$nl"*}" ls-files -z --cached --others --exclude-standard -- ':(glob)**/AGENTS.md' 2>/dev/null
+printf '\\0%s' "$?"`;
+
+export interface RepoFacts {
+  identity: { root: string; id: string } | null;
+  /** paths of the AGENTS.md files (relative to the root), or null when not asked or git could not list them */
+  agentsPaths: string[] | null;
+}
+
+/** repoIdentity, and the AGENTS.md listing with `agents: true`, from one process. */
+export function repoFacts(cwd: string, opts: { agents?: boolean } = {}): Promise<RepoFacts> {
   return new Promise((done) => {
+    const none = () => done({ identity: null, agentsPaths: null });
+    let git: string;
+    try {
+      git = systemProgram('git');
+    } catch {
+      return none();
+    }
     execFile(
-      systemProgram('git'),
-      args,
-      { cwd, maxBuffer: 1 << 20, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
-      (err, stdout) => done(err ? null : stdout.trim()),
+      '/bin/sh',
+      ['-c', FACTS_SCRIPT, git, opts.agents ? 'agents' : ''],
+      { cwd, maxBuffer: 8 << 20, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, timeout: 10_000 },
+      (err, stdout) => {
+        if (err) return none();
+        const [dirs = '', roots = '', remote = '', ...listing] = stdout.split('\0');
+        const [root, common] = dirs.split('\n');
+        if (!root) return none();
+        const status = opts.agents ? listing.pop() : undefined;
+        done({
+          identity: identityOf(root, roots.trim(), remote.trim(), resolve(cwd, common || '.git')),
+          agentsPaths: status === '0' ? listing.filter(Boolean) : null,
+        });
+      },
     );
   });
 }
@@ -38,19 +80,15 @@ export function normalizeRemote(url: string): string {
 }
 
 export async function repoIdentity(cwd: string): Promise<{ root: string; id: string } | null> {
-  const root = await git(cwd, ['rev-parse', '--show-toplevel']);
-  if (!root) return null;
-  const roots = await git(root, ['rev-list', '--max-parents=0', 'HEAD']);
-  let remote = (await git(root, ['config', '--get', 'remote.origin.url'])) ?? '';
+  return (await repoFacts(cwd)).identity;
+}
+
+/** `common`: the shared git dir, absolute */
+function identityOf(root: string, roots: string, origin: string, common: string): { root: string; id: string } {
   // a clone of a local path shares its origin's history; the path says nothing about the project
-  if (/^(\/|\.|file:|[A-Za-z]:\\)/.test(remote)) remote = '';
-  let basis: string;
-  if (roots) basis = `commit:${roots.split('\n').sort()[0]}`;
-  else {
-    // no commits yet: the shared git dir (same for all worktrees of this clone)
-    const common = await git(root, ['rev-parse', '--git-common-dir']);
-    basis = `dir:${resolve(root, common ?? '.git')}`;
-  }
+  const remote = /^(\/|\.|file:|[A-Za-z]:\\)/.test(origin) ? '' : origin;
+  // no commits yet: the shared git dir (same for all worktrees of this clone)
+  const basis = roots ? `commit:${roots.split('\n').sort()[0]}` : `dir:${common}`;
   const id = createHash('sha256')
     .update(`${basis}\nremote:${normalizeRemote(remote)}`)
     .digest('hex')

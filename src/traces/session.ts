@@ -67,8 +67,10 @@ export async function openRepoTraces(opts: {
   cacheDir?: string;
   budgetTokens?: number;
   warn?: (message: string) => void;
+  /** the repository's identity when the caller already asked git (repoFacts); asked here otherwise */
+  identity?: { root: string; id: string } | null;
 }): Promise<RepoTraces | null> {
-  const ident = await repoIdentity(opts.cwd);
+  const ident = opts.identity !== undefined ? opts.identity : await repoIdentity(opts.cwd);
   if (!ident) return null;
   const env = opts.env ?? process.env;
   const warn = opts.warn ?? (() => {});

@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -64,6 +73,24 @@ describe('sedge exec and the sandbox', () => {
     expect(res.stderr).toContain('--sandbox off');
     expect(res.stdout).toBe('');
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('refuses with exit 2 when the sandbox fails its probe, before any command the model asked for runs', async () => {
+    // bwrap is there but cannot start (no user namespaces, say): found when the model first answers
+    server.push({ tool_calls: [{ name: 'shell', arguments: { command: 'echo ran > ran.txt' } }] }, { text: 'done' });
+    const res = await runCli(['exec', '--json', '--no-verify', 'do it'], {
+      cwd: repo.dir,
+      env: env({ SEDGE_BWRAP: '/bin/false', SEDGE_SANDBOX: '' }),
+    });
+    expect(res.code, res.stderr).toBe(2);
+    expect(res.stderr).toMatch(/no usable sandbox: bubblewrap cannot start a sandbox here/);
+    expect(res.stderr).toContain('--sandbox off');
+    const events = parseJsonl(res.stdout);
+    expect(events.some((e) => e.type === 'tool_start')).toBe(false);
+    expect(events.find((e) => e.type === 'error')).toMatchObject({ source: 'sandbox', fatal: true });
+    expect(events.at(-1)).toMatchObject({ type: 'run_end', status: 'failed' });
+    expect(existsSync(join(repo.dir, 'ran.txt'))).toBe(false);
+    expect(server.requests).toHaveLength(1);
   });
 
   it('runs unconfined only when told so with --sandbox off, and says so', async () => {

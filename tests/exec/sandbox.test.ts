@@ -20,6 +20,7 @@ import {
   openSandbox,
   type Sandbox,
   SandboxUnavailableError,
+  startSandbox,
 } from '../../src/exec/sandbox.js';
 import { runCommand } from '../../src/exec/spawn.js';
 
@@ -290,6 +291,42 @@ describe('no usable sandbox', () => {
     expect(() => createSandbox({ ...spec, bwrapPath: null })).toThrow(/not installed/);
     expect(() => createSandbox({ ...spec, bwrapPath: 'bwrap' })).toThrow(SandboxUnavailableError);
     await expect(openSandbox({ ...spec, bwrapPath: '/bin/false' })).rejects.toThrow(/cannot start a sandbox here/);
+    // started now, probed when first needed: the failure comes from ready(), and launches nothing before
+    const lazy = startSandbox({ ...spec, bwrapPath: '/bin/false' });
+    await expect(lazy.ready()).rejects.toThrow(SandboxUnavailableError);
+    lazy.dispose();
     expect((await openSandbox({ ...spec, mode: 'off' })).kind).toBe('none');
+  });
+});
+
+suite('bubblewrap sandbox and PATH directories under /tmp', () => {
+  it('binds them read-only into the private /tmp: a tool there runs, and cannot be changed', async () => {
+    // a tool installed under the real /tmp (as CI setups and version managers do)
+    const tools = realpathSync(mkdtempSync('/tmp/sedge-pathdir-'));
+    const bin = join(tools, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'sedge-tmp-tool'), '#!/bin/sh\necho tool-ran\n', { mode: 0o755 });
+    const dir = testBase();
+    try {
+      const PATH = `${bin}:/nonexistent-dir:${process.env.PATH ?? '/usr/bin:/bin'}`;
+      const sb = createSandbox({ mode: 'workspace-write', workspace: dir, env: { HOME: '/nonexistent', PATH } });
+      try {
+        const opts = { cwd: dir, timeoutMs: 20_000, launcher: sb.launcher(), env: { PATH } };
+        const ran = await runCommand('sedge-tmp-tool', opts);
+        expect(ran.output.trim()).toBe('tool-ran');
+        const write = await runCommand(`echo pwned > ${bin}/sedge-tmp-tool; touch ${bin}/new`, opts);
+        expect(write.exitCode).not.toBe(0);
+        expect(readFileSync(join(bin, 'sedge-tmp-tool'), 'utf8')).toContain('tool-ran');
+        expect(readdirSync(bin)).toEqual(['sedge-tmp-tool']);
+        // only that directory: the rest of the real /tmp stays out of sight, the private one writable
+        const seen = await runCommand(`ls ${tools}; ls /tmp; echo x > /tmp/ok && cat /tmp/ok`, opts);
+        expect(seen.stdout.trim().split('\n').sort()).toEqual(['bin', tools.slice('/tmp/'.length), 'x'].sort());
+      } finally {
+        sb.dispose();
+      }
+    } finally {
+      rmSync(tools, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
