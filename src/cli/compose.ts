@@ -244,7 +244,14 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
             ...testOverride,
             ...(opts.interactive ? { interactive: true } : {}),
             // the baseline and every check run in the same sandbox as the shell, their logs redacted
-            run: (d, o) => runTests(d, { ...o, redact, env: passed, ...(launcher ? { launcher } : {}) }),
+            // bwrap unshares the PID namespace: what a test starts ends with it (no /proc scan needed)
+            run: (d, o) =>
+              runTests(d, {
+                ...o,
+                redact,
+                env: passed,
+                ...(launcher ? { launcher, contained: sandbox.kind === 'bwrap' } : {}),
+              }),
           }),
         );
       if (traces && settings.recall) deps.recall = traces.recall;

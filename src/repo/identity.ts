@@ -2,20 +2,14 @@
  * Repository identity for per-repo caches: a hash of the root commit(s) and the normalised origin
  * URL, so clones and worktrees of one project share an id. Null outside git.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import { runProgram } from '../exec/run-program.js';
 import { systemProgram } from '../exec/system-programs.js';
 
-function git(cwd: string, args: string[]): Promise<string | null> {
-  return new Promise((done) => {
-    execFile(
-      systemProgram('git'),
-      args,
-      { cwd, maxBuffer: 1 << 20, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
-      (err, stdout) => done(err ? null : stdout.trim()),
-    );
-  });
+async function git(cwd: string, args: string[]): Promise<string | null> {
+  const r = await runProgram(systemProgram('git'), args, { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+  return r.code === 0 ? r.stdout.trim() : null;
 }
 
 /**

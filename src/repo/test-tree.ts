@@ -5,7 +5,7 @@
  * changed are put back from that record, and files it created are listed (not deleted: they may be build output
  * the next run needs).
  */
-import { execFile } from 'node:child_process';
+import { runProgram } from '../exec/run-program.js';
 import { systemProgram } from '../exec/system-programs.js';
 
 export interface TreeMark {
@@ -22,12 +22,9 @@ export interface TreeChanges {
   created: string[];
 }
 
-function git(cwd: string, args: string[]): Promise<string | null> {
-  return new Promise((resolve) => {
-    execFile(systemProgram('git'), args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }, (err, stdout) =>
-      resolve(err ? null : stdout),
-    );
-  });
+async function git(cwd: string, args: string[]): Promise<string | null> {
+  const r = await runProgram(systemProgram('git'), args, { cwd, timeoutMs: 60_000 });
+  return r.code === 0 ? r.stdout : null;
 }
 
 async function untracked(root: string): Promise<Set<string> | null> {
@@ -75,14 +72,12 @@ export async function treeFingerprint(cwd: string): Promise<string | null> {
   return `${tree}\n${files.map((f, i) => `${f} ${blobs.split('\n')[i] ?? ''}`).join('\n')}`;
 }
 
-function hashFiles(root: string, files: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      systemProgram('git'),
-      ['hash-object', '--stdin-paths'],
-      { cwd: root, timeout: 60_000 },
-      (err, out) => resolve(err ? '' : out),
-    );
-    child.stdin?.end(`${files.join('\n')}\n`);
+async function hashFiles(root: string, files: string[]): Promise<string> {
+  const input = `${files.join('\n')}\n`;
+  const r = await runProgram(systemProgram('git'), ['hash-object', '--stdin-paths'], {
+    cwd: root,
+    timeoutMs: 60_000,
+    input,
   });
+  return r.code === 0 ? r.stdout : '';
 }
