@@ -61,8 +61,15 @@ export async function snapshotTree(root: string): Promise<string> {
       const head = await git(root, ['rev-parse', '--verify', '-q', 'HEAD^{tree}']).catch(() => '');
       if (head.trim()) await git(root, ['read-tree', head.trim()], env);
     }
-    await git(root, ['add', '-A', '--', '.'], env);
-    return (await git(root, ['write-tree'], env)).trim();
+    // one request for both steps (a round trip to a helper shell each)
+    const script = '"$0" add -A -- . && "$0" write-tree';
+    const sh = await runProgram(systemProgram('sh'), ['-c', script, systemProgram('git')], {
+      cwd: root,
+      env: { ...process.env, ...SAFE_ENV, ...env },
+    });
+    if (sh.code !== 0)
+      throw new Error(`git add/write-tree failed: ${sh.stderr.trim() || sh.error || `exit ${sh.code}`}`);
+    return sh.stdout.trim();
   });
 }
 

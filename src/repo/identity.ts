@@ -7,11 +7,6 @@ import { resolve } from 'node:path';
 import { runProgram } from '../exec/run-program.js';
 import { systemProgram } from '../exec/system-programs.js';
 
-async function git(cwd: string, args: string[]): Promise<string | null> {
-  const r = await runProgram(systemProgram('git'), args, { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
-  return r.code === 0 ? r.stdout.trim() : null;
-}
-
 /**
  * https://user:pw@GitHub.com/A/b.git, git@github.com:a/b, ssh://git@github.com/a/b -> github.com/a/b
  * (lower-cased: forges treat owner/name case-insensitively).
@@ -31,20 +26,30 @@ export function normalizeRemote(url: string): string {
     .replace(/\/+$/, '');
 }
 
+// one request: the root, the root commit(s), origin's URL and (only without commits) the shared git dir
+const IDENTITY = `root=$(git rev-parse --show-toplevel) && cd "$root" || exit 10
+roots=$(git rev-list --max-parents=0 HEAD 2>/dev/null)
+remote=$(git config --get remote.origin.url)
+common=
+[ -n "$roots" ] || common=$(git rev-parse --git-common-dir)
+printf '%s\\000' "$root" "$roots" "$remote" "$common"`;
+
 export async function repoIdentity(cwd: string): Promise<{ root: string; id: string } | null> {
-  const root = await git(cwd, ['rev-parse', '--show-toplevel']);
+  // $0 is git's absolute path (never one found on a PATH that could point into the repository)
+  const r = await runProgram(systemProgram('sh'), ['-c', `git() { "$0" "$@"; }\n${IDENTITY}`, systemProgram('git')], {
+    cwd,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+  });
+  if (r.code !== 0) return null;
+  const [root = '', roots = '', origin = '', common = ''] = r.stdout.split('\0');
   if (!root) return null;
-  const roots = await git(root, ['rev-list', '--max-parents=0', 'HEAD']);
-  let remote = (await git(root, ['config', '--get', 'remote.origin.url'])) ?? '';
+  let remote = origin.trim();
   // a clone of a local path shares its origin's history; the path says nothing about the project
   if (/^(\/|\.|file:|[A-Za-z]:\\)/.test(remote)) remote = '';
   let basis: string;
-  if (roots) basis = `commit:${roots.split('\n').sort()[0]}`;
-  else {
-    // no commits yet: the shared git dir (same for all worktrees of this clone)
-    const common = await git(root, ['rev-parse', '--git-common-dir']);
-    basis = `dir:${resolve(root, common ?? '.git')}`;
-  }
+  if (roots.trim()) basis = `commit:${roots.trim().split('\n').sort()[0]}`;
+  // no commits yet: the shared git dir (same for all worktrees of this clone)
+  else basis = `dir:${resolve(root, common.trim() || '.git')}`;
   const id = createHash('sha256')
     .update(`${basis}\nremote:${normalizeRemote(remote)}`)
     .digest('hex')
