@@ -72,7 +72,7 @@ git ls-files -z --others --exclude-standard || exit 11`;
 /** Record the tree before a test run; null outside a git work tree or in a repo without commits. */
 export async function markTree(cwd: string): Promise<TreeMark | null> {
   const f = await gitScript(cwd, MARK);
-  if (!f || !f[0] || !f[1]) return null;
+  if (!f?.[0] || !f[1]) return null;
   return { root: f[0], source: f[1], untracked: new Set(takeList(f, 2).list) };
 }
 
@@ -97,7 +97,7 @@ export async function restoreTree(mark: TreeMark): Promise<TreeChanges> {
  */
 export async function treeFingerprint(cwd: string): Promise<string | null> {
   const f = await gitScript(cwd, PRINT);
-  if (!f || !f[0]) return null;
+  if (!f?.[0]) return null;
   const root = f[0];
   const tree = f[1] || 'none';
   const files = takeList(f, 2).list.sort().slice(0, 5000);

@@ -253,7 +253,9 @@ export async function blobHashes(repoRoot: string, paths: string[]): Promise<Map
   const all = await runProgram(git, ['hash-object', '--', ...paths], { cwd: repoRoot });
   if (all.code === 0) {
     const lines = all.stdout.trim().split('\n');
-    paths.forEach((p, i) => lines[i] && map.set(p, lines[i]!));
+    paths.forEach((p, i) => {
+      if (lines[i]) map.set(p, lines[i]);
+    });
     return map;
   }
   // one missing file fails the batch: hash one by one
