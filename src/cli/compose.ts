@@ -53,6 +53,8 @@ export interface ComposeOptions {
   thinkModel?: ModelClient;
   /** a 429 backoff shared with other compositions (the workers of a batch) */
   backoff?: BackoffGate;
+  /** false: the session file is fsynced when it closes, not at every step (batch: its outputs are durable) */
+  syncSessionSteps?: boolean;
   /** sampling temperature of the main model (one attempt of `exec --attempts`) */
   temperature?: number;
   onWarning?: (message: string) => void;
@@ -211,7 +213,9 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
     sandbox,
     redact,
     run(task, signal, runOpts = {}) {
-      log ??= openSessionLog(join(state, 'sessions'), sessionId, opts.onWarning);
+      log ??= openSessionLog(join(state, 'sessions'), sessionId, opts.onWarning, {
+        syncEachStep: opts.syncSessionSteps !== false,
+      });
       const sessionLog = log;
       const deps: AgentDeps = {
         model,
