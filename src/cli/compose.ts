@@ -18,7 +18,7 @@ import type { BackoffGate } from '../model/backoff-gate.js';
 import { createModel, describeModel } from '../model/create.js';
 import { createDeliberator } from '../model/deliberate.js';
 import type { Message, ModelClient } from '../model/types.js';
-import { agentsInstructions, applicableAgentsFiles } from '../repo/agents-md.js';
+import { agentsInstructions, applicableAgentsFiles, listAgentsDirs } from '../repo/agents-md.js';
 import { findRepoRoot, gitDirOf } from '../repo/root.js';
 import { runTests } from '../repo/test-run.js';
 import { createRedactor, redactDeep, type Redactor } from '../secrets/redact.js';
@@ -69,6 +69,8 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
   // bash and git are never taken from the repository (`.` on PATH, a PATH dir inside it)
   excludeProgramDirs([workspace, opts.cwd]);
   const settings = loadSettings({ repoRoot: root, env, flags: opts.flags ?? {} });
+  // the AGENTS.md listing (git) runs beside the rest of the setup
+  const agentsDirs = root ? listAgentsDirs(root) : Promise.resolve(null);
   for (const w of settings.warnings) opts.onWarning?.(w);
 
   const modelSettings = (name: string, reasoningEffort?: Settings['reasoningEffort']) => ({
@@ -186,7 +188,7 @@ export async function compose(opts: ComposeOptions): Promise<Composition> {
       if (verdict.decision === 'deny' || !runOpts.approve) return { decision: 'denied', reason: verdict.reason };
       return runOpts.approve({ ...req, reason: verdict.reason });
     };
-  const instructions = buildInstructions(root, opts.cwd);
+  const instructions = buildInstructions(root, opts.cwd, await agentsDirs);
   // --test-cmd > repo config > user config, resolved once above; detection only looks further when unset
   const testOverride = resolvedTestCommand(settings);
   sandbox = await sandboxReady;
@@ -296,14 +298,14 @@ function applySignal(rec: TraceRecord, s: RunSignal): TraceRecord {
 }
 
 /** Context for the first user message: where we are, and the repo's own instructions (AGENTS.md). */
-function buildInstructions(root: string | null, cwd: string): string {
+function buildInstructions(root: string | null, cwd: string, agentsDirs: string[] | null): string {
   // the same bytes for every run in this repo, wherever in it sedge starts (the cwd goes with the task);
   // every AGENTS.md is listed with the subtree it governs
   const lines = [
     root ? fillPrompt('notes/repo-root.md', { root }) : fillPrompt('notes/workspace.md', { cwd, root: '' }),
   ];
   if (!root) lines.push(readPrompt('notes/not-a-repo.md'));
-  const agents = root ? agentsInstructions(root, root) : null;
+  const agents = root ? agentsInstructions(root, root, undefined, agentsDirs) : null;
   if (agents) lines.push('', agents);
   return lines.join('\n');
 }

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { runProgram } from '../exec/run-program.js';
 import { systemProgram } from '../exec/system-programs.js';
 
 export interface AgentsFile {
@@ -31,22 +32,38 @@ function toPosix(p: string): string {
   return sep === '/' ? p : p.split(sep).join('/');
 }
 
+const LIST_ARGS = ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', `:(glob)**/${NAME}`];
+
+function dirsOf(out: string): string[] {
+  const dirs = out
+    .split('\0')
+    .filter((p) => p === NAME || p.endsWith(`/${NAME}`))
+    .map((p) => (p === NAME ? '' : p.slice(0, -NAME.length - 1)));
+  return [...new Set(dirs)];
+}
+
 /** Directories (relative to root) that hold an AGENTS.md git knows or would add (ignored files are skipped). */
 function listedDirs(root: string): string[] | null {
   try {
-    const out = execFileSync(
-      systemProgram('git'),
-      ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', `:(glob)**/${NAME}`],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, maxBuffer: 8 * 1024 * 1024 },
-    );
-    const dirs = out
-      .split('\0')
-      .filter((p) => p === NAME || p.endsWith(`/${NAME}`))
-      .map((p) => (p === NAME ? '' : p.slice(0, -NAME.length - 1)));
-    return [...new Set(dirs)];
+    const out = execFileSync(systemProgram('git'), ['-C', root, ...LIST_ARGS], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 10_000,
+      maxBuffer: 8 * 1024 * 1024,
+    });
+    return dirsOf(out);
   } catch {
     return null;
   }
+}
+
+/**
+ * The same listing without blocking, through a helper shell (exec/run-program.ts): the composition root asks
+ * for it early and hands it to agentsInstructions. Null when git cannot list the files.
+ */
+export async function listAgentsDirs(root: string): Promise<string[] | null> {
+  const r = await runProgram(systemProgram('git'), ['-C', root, ...LIST_ARGS], { cwd: root, timeoutMs: 10_000 });
+  return r.code === 0 ? dirsOf(r.stdout) : null;
 }
 
 /** The directories from `cwd` up to `root`, nearest first, relative to root. */
@@ -68,9 +85,9 @@ function chain(root: string, cwd: string): string[] {
  * Every AGENTS.md of the repository, nearest to `cwd` first: its own directory and each parent up to the
  * root, then the files of other subtrees, shallow before deep.
  */
-export function findAgentsFiles(root: string, cwd: string = root): AgentsFile[] {
+export function findAgentsFiles(root: string, cwd: string = root, dirs?: string[] | null): AgentsFile[] {
   const up = chain(root, cwd);
-  const listed = listedDirs(root) ?? up;
+  const listed = (dirs === undefined ? listedDirs(root) : dirs) ?? up;
   const others = listed
     .filter((d) => !up.includes(d))
     .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
@@ -96,10 +113,16 @@ export function applicableAgentsFiles(root: string, cwd: string): string[] {
 
 /**
  * The instructions block for the first message, within `budget` characters; files past the budget are
- * named so the model can read them when it works there. Null when the repository has none.
+ * named so the model can read them when it works there. Null when the repository has none. `dirs`: the
+ * listing from listAgentsDirs (when undefined it is made here, synchronously).
  */
-export function agentsInstructions(root: string, cwd: string = root, budget = 32 * 1024): string | null {
-  const files = findAgentsFiles(root, cwd);
+export function agentsInstructions(
+  root: string,
+  cwd: string = root,
+  budget = 32 * 1024,
+  dirs?: string[] | null,
+): string | null {
+  const files = findAgentsFiles(root, cwd, dirs);
   if (!files.length) return null;
   const scope = (d: string) => (d === '' ? 'the whole repository' : `work under ${d}/`);
   const parts: string[] = [];
