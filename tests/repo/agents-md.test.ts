@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentsInstructions, findAgentsFiles } from '../../src/repo/agents-md.js';
+import { agentsInstructions, findAgentsFiles, listAgentsDirs } from '../../src/repo/agents-md.js';
 import { runCli } from '../support/cli.js';
 import { makeTempHome, makeTempRepo, type TempHome } from '../support/repo.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
@@ -40,6 +40,15 @@ describe('AGENTS.md in subdirectories', () => {
     const small = agentsInstructions(repo.dir, repo.dir, 300) ?? '';
     expect(small.length).toBeLessThan(500);
     expect(small).toMatch(/also: .*pkg\/b\/deep\/AGENTS.md/);
+  });
+
+  it('the listing made through the helper shells gives the same files and block as the synchronous one', async () => {
+    const dirs = await listAgentsDirs(repo.dir);
+    expect([...(dirs ?? [])].sort()).toEqual(['', 'pkg/a', 'pkg/b', 'pkg/b/deep', 'pkg/c']);
+    const cwd = join(repo.dir, 'pkg', 'a');
+    expect(agentsInstructions(repo.dir, cwd, undefined, dirs)).toBe(agentsInstructions(repo.dir, cwd));
+    // git cannot list (not a repository): the files on the way up from the working directory still count
+    expect(findAgentsFiles(repo.dir, cwd, null).map((f) => f.dir)).toEqual(['pkg/a', '']);
   });
 
   it('is null in a repository without one', () => {
