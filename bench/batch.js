@@ -95,19 +95,22 @@ async function main() {
       SEDGE_MODEL: 'bench',
       LANG: 'C.UTF-8',
     };
-    // one test run of a task's repo, alone: what the harness's cost is compared with
+    // one test run of a task's repo, alone: what the harness's cost is compared with. The wrapper reads its
+    // reaped children's CPU, which includes what they reaped in turn (node --test's per-file child process).
+    // Measured next to every level (5 runs before it, 5 after), so a level is compared with test runs made
+    // under the same machine load.
     const testRuns = [];
-    for (let i = 0; i < 5; i++)
-      testRuns.push(await measured(env, join(work, `test-${i}.json`), 'cmd', TEST_CMD, repos[0]));
-    const test = {
-      command: TEST_CMD,
-      wall_ms: round(median(testRuns.map((r) => r.wall_ms))),
-      cpu_ms: round(median(testRuns.map((r) => r.children_cpu_ms))),
+    const measureTests = async (n) => {
+      const runs = [];
+      for (let i = 0; i < n; i++)
+        runs.push(await measured(env, join(work, `test-${testRuns.length + i}.json`), 'cmd', TEST_CMD, repos[0]));
+      testRuns.push(...runs);
+      return runs;
     };
-
     const levels = [];
     for (const concurrency of LEVELS) {
       const out = join(work, `out-${concurrency}`);
+      const near = await measureTests(5);
       const m = await measured(
         env,
         join(work, `m-${concurrency}.json`),
@@ -124,6 +127,9 @@ async function main() {
         '--verify-rounds',
         '0',
       );
+      near.push(...(await measureTests(5)));
+      const testCpu = median(near.map((r) => r.children_cpu_ms));
+      const testWall = median(near.map((r) => r.wall_ms));
       const summary = readFileSync(join(out, 'summary.jsonl'), 'utf8')
         .trim()
         .split('\n')
@@ -160,17 +166,26 @@ async function main() {
         batch_steps_wall_ms_per_task: round((own.checkout + own.finish) / summary.length),
         checkout_wall_ms_per_task: round(own.checkout / summary.length),
         finish_wall_ms_per_task: round(own.finish / summary.length),
-        batch_steps_vs_one_test_run_wall: round((own.checkout + own.finish) / summary.length / test.wall_ms, 3),
-        harness_cpu_vs_one_test_run: round(m.self_cpu_ms / summary.length / test.cpu_ms, 2),
+        batch_steps_vs_one_test_run_wall: round((own.checkout + own.finish) / summary.length / testWall, 3),
+        one_test_run_cpu_ms: round(testCpu),
+        harness_cpu_vs_one_test_run: round(m.self_cpu_ms / summary.length / testCpu, 2),
+        harness_and_children_cpu_ms_per_task: round((m.self_cpu_ms + m.children_cpu_ms) / summary.length),
       });
       console.log(
         `batch c=${concurrency}: ${summary.length} tasks (${done} done) in ${round(m.wall_ms / 1000, 1)} s = ` +
           `${round(summary.length / (m.wall_ms / 1000), 2)} tasks/s; harness CPU ${round(m.self_cpu_ms / summary.length)} ` +
           `ms/task, children CPU ${round(m.children_cpu_ms / summary.length)} ms/task, in commands ` +
           `${round(commandMs / summary.length)} ms/task; batch's own steps ` +
-          `${round((own.checkout + own.finish) / summary.length)} ms/task wall`,
+          `${round((own.checkout + own.finish) / summary.length)} ms/task wall; one test run nearby ${round(testCpu)} ms ` +
+          `CPU: harness/test run = ${round(m.self_cpu_ms / summary.length / testCpu, 2)}`,
       );
     }
+    const test = {
+      command: TEST_CMD,
+      wall_ms: round(median(testRuns.map((r) => r.wall_ms))),
+      cpu_ms: round(median(testRuns.map((r) => r.children_cpu_ms))),
+      runs: testRuns.length,
+    };
     const result = {
       date: new Date().toISOString(),
       node: process.version,
@@ -179,8 +194,10 @@ async function main() {
       repos: REPOS,
       one_test_run: test,
       note:
-        'harness = the sedge batch process itself; children = git worktree/diff, the shell and the test runs ' +
-        '(the gate runs a baseline and a check per task); commands = wall time inside shell calls and test runs',
+        'harness = the sedge batch process itself; children = the helper shells and the git they run, the ' +
+        'shell and the test runs (the gate runs a baseline and a check per task); commands = wall time inside ' +
+        'shell calls and test runs; harness_cpu_vs_one_test_run compares with the median of 10 test runs ' +
+        'measured right before and after that level (same machine load)',
       levels,
     };
     console.log(`one test run (${TEST_CMD}): ${test.wall_ms} ms wall, ${test.cpu_ms} ms CPU`);

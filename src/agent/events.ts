@@ -32,6 +32,19 @@ export interface VerifyOutcome {
   suites?: SuiteOutcome[];
   /** prose for people: fallbacks used, suites that cannot run here, files the test run itself changed */
   notes?: string[];
+  /** the baseline run (before the run's first change), summed over the suites; null when it did not run */
+  baseline?: TestCounts | null;
+  /** tests failing in the baseline that pass in this check (empty when the tests were not run again) */
+  fixed?: string[];
+  /** true: this check ran the tests; false: nothing changed, so the baseline stands for it */
+  rerun?: boolean;
+}
+
+/** Counts and failing test ids of one gate run (ids tagged "suite: id" when there are several suites). */
+export interface TestCounts {
+  passed: number | null;
+  failed: number | null;
+  failing: string[];
 }
 
 export interface SuiteOutcome {

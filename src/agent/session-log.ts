@@ -21,10 +21,18 @@ export interface SessionLog {
 }
 
 /**
- * The session file: one AgentEvent a line, appended as it happens and flushed to disk at every step
- * boundary (and at run end). Directory 0700, file 0600.
+ * The session file: one AgentEvent a line, appended as it happens (each line is in the file, and survives a
+ * kill of sedge, once append returns) and fsynced at every step boundary and at run end, unless
+ * `syncEachStep` is false (a batch, whose own events.jsonl and result.json are its durable record): then
+ * only when it is closed. Directory 0700, file 0600.
  */
-export function openSessionLog(dir: string, id: string, onFailure?: (message: string) => void): SessionLog {
+export function openSessionLog(
+  dir: string,
+  id: string,
+  onFailure?: (message: string) => void,
+  opts: { syncEachStep?: boolean } = {},
+): SessionLog {
+  const syncEachStep = opts.syncEachStep !== false;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `${id}.jsonl`);
   const fd = openSync(path, 'a', 0o600);
@@ -41,7 +49,8 @@ export function openSessionLog(dir: string, id: string, onFailure?: (message: st
       try {
         // whole lines or nothing: a full disk leaves the file ending at the last complete event
         appendWhole(fd, `${JSON.stringify(event)}\n`);
-        if (event.type === 'step_start' || event.type === 'run_end' || event.type === 'tool_end') fsyncSync(fd);
+        if (syncEachStep && (event.type === 'step_start' || event.type === 'run_end' || event.type === 'tool_end'))
+          fsyncSync(fd);
       } catch (err) {
         // A full disk must not kill the run: stop logging, say so once.
         failure = `session file ${path} could not be written (${(err as NodeJS.ErrnoException).code ?? String(err)}); the session is no longer saved`;

@@ -9,7 +9,7 @@ import { type DetectOverrides, explainTestDetection, type TestPlan } from '../re
 import { runTests } from '../repo/test-run.js';
 import { treeFingerprint } from '../repo/test-tree.js';
 import type { TestDetection, TestRunResult } from '../repo/test-types.js';
-import type { SuiteOutcome, VerifyOutcome } from './events.js';
+import type { SuiteOutcome, TestCounts, VerifyOutcome } from './events.js';
 import type { Verifier } from './types.js';
 import { compareRuns, type GateDecision, type GatePolicy, ranNothing } from './verify-compare.js';
 import { cannotRunNote, stoppedBeforeTests, withoutLintStep } from './verify-fallback.js';
@@ -178,6 +178,9 @@ function noChange(suites: Suite[]): { outcome: VerifyOutcome; feedback: string; 
     command: suites.map((s) => s.detection.command).join(' ; ') || null,
     suites: suites.map((s) => suiteOutcome(s, s.baseline, null)),
     notes: suites.flatMap((s) => (s.note ? [s.note] : [])),
+    baseline: baselineCounts(suites),
+    fixed: [],
+    rerun: false,
   };
   if (!failing.length) return { outcome: base, feedback: '' };
   // the failures are reported once, not sent back to the model: they are not this run's doing
@@ -192,6 +195,22 @@ function noChange(suites: Suite[]): { outcome: VerifyOutcome; feedback: string; 
     feedback: '',
     stop: true,
   };
+}
+
+/** What the baseline runs found, summed over the suites (null when no baseline finished). */
+function baselineCounts(suites: Suite[]): TestCounts | null {
+  const runs = suites.filter((s) => s.baseline !== null);
+  if (!runs.length) return null;
+  const sum = (pick: (r: TestRunResult) => number | null) => {
+    const values = runs.map((s) => pick(s.baseline as TestRunResult));
+    return values.every((v) => v === null) ? null : values.reduce<number>((a, v) => a + (v ?? 0), 0);
+  };
+  const failing = runs.flatMap((s) => {
+    const b = s.baseline as TestRunResult;
+    const ids = b.ok ? [] : failingIds(b);
+    return suites.length > 1 ? ids.map((id) => `${s.name}: ${id}`) : ids;
+  });
+  return { passed: sum((r) => r.passed), failed: sum((r) => r.failed), failing };
 }
 
 function failingIds(r: TestRunResult): string[] {
@@ -253,6 +272,9 @@ function combine(reports: SuiteReport[], suites: Suite[]): VerifyOutcome {
       ? reports.map((r) => `${r.suite}: ${r.decision.summary}`).join('; ')
       : (reports[0]?.decision.summary ?? ''),
     suites: reports.map((r, i) => suiteOutcome(suites[i] as Suite, r.result, r.decision)),
+    baseline: baselineCounts(suites),
+    fixed: reports.flatMap((r) => tag(r, r.decision.fixed)),
+    rerun: true,
     ...(notes.length ? { notes } : {}),
   };
 }

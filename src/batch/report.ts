@@ -8,6 +8,10 @@ export interface BatchReport {
   counts: Partial<Record<TaskStatus, number>>;
   /** tasks whose change passed the test gate */
   verified: number;
+  /** tests failing before a task's change and passing after it, over all tasks */
+  tests_fixed: number;
+  /** tasks that fixed at least one failing test */
+  tasks_fixing_tests: number;
   tokens: number;
   cost_usd: number | null;
   stops: { reason: string; not_started: string[] }[];
@@ -18,6 +22,9 @@ export interface BatchReport {
     status: TaskStatus;
     exit_code: number;
     tests: string | null;
+    /** failing / passing tests before the change and after it ("1 failed, 2 passed -> 3 passed") */
+    tests_before_after: string | null;
+    tests_fixed: string[];
     duration_ms: number;
     cost_usd: number | null;
     patch_bytes: number;
@@ -47,11 +54,14 @@ export function buildReport(dirs: string[]): BatchReport {
   const counts: BatchReport['counts'] = {};
   for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
   const costs = results.map((r) => r.cost_usd).filter((c): c is number => c !== null);
+  const fixed = new Map(results.map((r) => [r.id, fixedTests(r)]));
   return {
     dirs,
     tasks_total: results.length,
     counts,
     verified: results.filter((r) => r.verified === true).length,
+    tests_fixed: [...fixed.values()].reduce((n, f) => n + f.length, 0),
+    tasks_fixing_tests: [...fixed.values()].filter((f) => f.length > 0).length,
     tokens: results.reduce((n, r) => n + r.tokens.input_tokens + r.tokens.output_tokens, 0),
     cost_usd: costs.length ? Math.round(costs.reduce((a, b) => a + b, 0) * 1e6) / 1e6 : null,
     stops,
@@ -65,12 +75,36 @@ export function buildReport(dirs: string[]): BatchReport {
       status: r.status,
       exit_code: r.exit_code,
       tests: r.tests_after?.summary ?? null,
+      tests_before_after: beforeAfter(r),
+      tests_fixed: fixed.get(r.id) ?? [],
       duration_ms: r.duration_ms,
       cost_usd: r.cost_usd,
       patch_bytes: r.patch_bytes,
       reason: r.reason,
     })),
   };
+}
+
+/** Tests that failed in the baseline and pass in the last check (results from before these fields: none). */
+export function fixedTests(r: TaskResult): string[] {
+  const after = r.tests_after;
+  if (!after?.rerun) return [];
+  return after.fixed ?? [];
+}
+
+function counts(t: { passed: number | null; failed: number | null; failing?: string[] }): string {
+  const failed = t.failed ?? (t.failing?.length || null);
+  const parts = [];
+  if (failed) parts.push(`${failed} failed`);
+  if (t.passed !== null) parts.push(`${t.passed} passed`);
+  return parts.join(', ') || (t.failing?.length === 0 ? 'green' : '?');
+}
+
+function beforeAfter(r: TaskResult): string | null {
+  const b = r.tests_before;
+  const a = r.tests_after;
+  if (!b?.failing || !a?.failing) return null;
+  return `${counts(b)} -> ${a.rerun ? counts(a) : 'not run again'}`;
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 160);
@@ -83,6 +117,9 @@ export function reportMarkdown(r: BatchReport): string {
   for (const [status, n] of Object.entries(r.counts).sort()) out.push(`| ${status} | ${n} |`);
   out.push('');
   out.push(`- tests pass after the change (gate verified): ${r.verified}`);
+  out.push(
+    `- tests fixed (failing before the change, passing after): ${r.tests_fixed} in ${r.tasks_fixing_tests} task(s)`,
+  );
   out.push(`- tokens: ${r.tokens}`);
   out.push(`- total cost: ${r.cost_usd === null ? 'unknown (no prices set)' : `$${r.cost_usd.toFixed(4)}`}`);
   for (const s of r.stops) out.push(`- stopped early: ${s.reason}; not started: ${s.not_started.join(', ') || 'none'}`);
@@ -92,12 +129,13 @@ export function reportMarkdown(r: BatchReport): string {
     '',
     '## Tasks',
     '',
-    '| id | status | exit | tests | time | patch | reason |',
-    '|---|---|---|---|---|---|---|',
+    '| id | status | exit | tests before -> after | fixed | time | patch | reason |',
+    '|---|---|---|---|---|---|---|---|',
   );
   for (const t of r.tasks)
     out.push(
-      `| ${cell(t.id)} | ${t.status} | ${t.exit_code} | ${cell(t.tests ?? '-')} | ${secs(t.duration_ms)} | ` +
+      `| ${cell(t.id)} | ${t.status} | ${t.exit_code} | ${cell(t.tests_before_after ?? t.tests ?? '-')} | ` +
+        `${t.tests_fixed.length} | ${secs(t.duration_ms)} | ` +
         `${t.patch_bytes} B | ${cell(t.reason)} |`,
     );
   return `${out.join('\n')}\n`;

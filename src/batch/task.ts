@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { AgentEvent, Usage } from '../agent/events.js';
 import { emptyUsage } from '../agent/events.js';
 import { clearTaskDir, openEventLog, taskDir, writeTaskFiles } from './outputs.js';
-import type { BatchTask, TaskAttempts, TaskResult, TaskRunner, TaskStatus, TestsSummary } from './types.js';
+import type { VerifyOutcome } from '../agent/events.js';
+import type { BatchTask, TaskAttempts, TaskResult, TaskRunner, TaskStatus, TestsAfter, TestsBefore } from './types.js';
 import { checkoutTask, diffAgainstBase, type TaskCheckout } from './workspace.js';
 
 export interface RunOneOptions {
@@ -114,7 +115,7 @@ export async function runOneTask(task: BatchTask, opts: RunOneOptions): Promise<
   let steps = 0;
   let verified: boolean | null = null;
   let tokens = emptyUsage();
-  let testsAfter: TestsSummary | null = null;
+  let testsAfter: TestsAfter | null = null;
   let testsBefore: TaskResult['tests_before'] = null;
   let modelFailed = false;
   let attempts: TaskAttempts | undefined;
@@ -138,8 +139,8 @@ export async function runOneTask(task: BatchTask, opts: RunOneOptions): Promise<
       if (e.type === 'usage') tokens = e.total;
       else if (e.type === 'error' && e.fatal && e.source === 'model') modelFailed = true;
       else if (e.type === 'verify_result') {
-        testsBefore ??= { preexisting_failures: e.preexisting.length };
-        testsAfter = { command: e.command, passed: e.passed, failed: e.failed, summary: e.summary };
+        testsBefore = before(e) ?? testsBefore;
+        testsAfter = after(e);
       } else if (e.type === 'run_end') {
         status = e.status;
         reason = e.reason;
@@ -197,3 +198,25 @@ export async function runOneTask(task: BatchTask, opts: RunOneOptions): Promise<
 }
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/** The baseline as a verify_result reports it (null: no baseline finished). */
+function before(e: VerifyOutcome): TestsBefore | null {
+  if (!e.baseline) return null;
+  return { command: e.command, ...e.baseline, preexisting_failures: e.preexisting.length };
+}
+
+/** The gate's check; when it did not run the tests again (nothing changed) the baseline stands for it. */
+function after(e: VerifyOutcome): TestsAfter {
+  const rerun = e.rerun === true;
+  const counts =
+    e.rerun === false && e.baseline ? e.baseline : { passed: e.passed, failed: e.failed, failing: failingOf(e) };
+  return { command: e.command, ...counts, fixed: e.fixed ?? [], rerun, summary: e.summary };
+}
+
+function failingOf(e: VerifyOutcome): string[] {
+  if (e.suites?.length) {
+    const many = e.suites.length > 1;
+    return e.suites.flatMap((s) => (many ? s.failing.map((id) => `${s.name}: ${id}`) : s.failing));
+  }
+  return [...e.new_failures, ...e.preexisting];
+}

@@ -63,11 +63,31 @@ export interface TaskAttempts {
 /** done/tests_failed/failed/limit/aborted come from the run; timeout and error are the batch's own. */
 export type TaskStatus = 'done' | 'tests_failed' | 'failed' | 'limit' | 'aborted' | 'timeout' | 'error';
 
+/** The gate's baseline: the tests as they were before the run changed anything. */
+export interface TestsBefore {
+  command: string | null;
+  passed: number | null;
+  failed: number | null;
+  /** failing test ids as the runner names them ("exit code 1" when it names none) */
+  failing: string[];
+  /** of those, how many the gate counted as pre-existing in its last check */
+  preexisting_failures: number;
+}
+
 export interface TestsSummary {
   command: string | null;
   passed: number | null;
   failed: number | null;
   summary: string;
+}
+
+/** The gate's last check (or, when the run changed nothing, the baseline again: `rerun` false). */
+export interface TestsAfter extends TestsSummary {
+  failing: string[];
+  /** baseline failures that pass in this check */
+  fixed: string[];
+  /** false: nothing changed, so the tests were not run again and these figures are the baseline's */
+  rerun: boolean;
 }
 
 export interface TaskResult {
@@ -77,9 +97,9 @@ export interface TaskResult {
   exit_code: number;
   reason: string;
   base_ref: string | null;
-  /** the first gate run's view of failures already there before the change (null: tests never ran) */
-  tests_before: { preexisting_failures: number } | null;
-  tests_after: TestsSummary | null;
+  /** the gate's baseline run, before the change (null: tests never ran) */
+  tests_before: TestsBefore | null;
+  tests_after: TestsAfter | null;
   verified: boolean | null;
   steps: number;
   tokens: Usage;

@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import { rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isRepoUrl } from './manifest.js';
 import type { BatchTask } from './types.js';
+import { runProgram } from '../exec/run-program.js';
 import { systemProgram } from '../exec/system-programs.js';
 
 /** A task's own checkout: a worktree of a local repo, or a clone of a URL. The user's checkout is never touched. */
@@ -19,18 +19,12 @@ export class CheckoutError extends Error {
 
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', SSH_ASKPASS: 'true', GIT_OPTIONAL_LOCKS: '0' };
 
-export function git(cwd: string, args: string[], timeoutMs = 120_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      systemProgram('git'),
-      args,
-      { cwd, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, ...GIT_ENV } },
-      (err, stdout, stderr) => {
-        if (err) reject(new CheckoutError(`git ${args[0]}: ${(stderr || err.message).trim().split('\n').at(-1)}`));
-        else resolve(stdout);
-      },
-    );
-  });
+export async function git(cwd: string, args: string[], timeoutMs = 120_000): Promise<string> {
+  const r = await runProgram(systemProgram('git'), args, { cwd, timeoutMs, env: { ...process.env, ...GIT_ENV } });
+  if (r.code === 0) return r.stdout;
+  throw new CheckoutError(
+    `git ${args[0]}: ${(r.stderr || r.error || `exit code ${r.code}`).trim().split('\n').at(-1)}`,
+  );
 }
 
 /** Worktree operations on one repository run one at a time (git locks its admin files). */
@@ -60,20 +54,16 @@ echo "$base"`;
 const REMOVE = `git -C "$1" worktree remove --force "$2" 2>/dev/null || { rm -rf "$2"; git -C "$1" worktree prune; }`;
 const DIFF = 'git add --all && git diff --cached --binary --no-color --no-ext-diff "$1"';
 
-function sh(script: string, cwd: string, args: string[], timeoutMs = 120_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      systemProgram('sh'),
-      ['-c', script, 'sh', ...args],
-      { cwd, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, ...GIT_ENV } },
-      (err, stdout, stderr) => {
-        if (!err) return resolve(stdout);
-        const e = new CheckoutError((stderr || err.message).trim().split('\n').at(-1) ?? 'failed');
-        (e as { exitCode?: unknown }).exitCode = err.code;
-        reject(e);
-      },
-    );
+async function sh(script: string, cwd: string, args: string[], timeoutMs = 120_000): Promise<string> {
+  const r = await runProgram(systemProgram('sh'), ['-c', script, 'sh', ...args], {
+    cwd,
+    timeoutMs,
+    env: { ...process.env, ...GIT_ENV },
   });
+  if (r.code === 0) return r.stdout;
+  const e = new CheckoutError((r.stderr || r.error || `exit code ${r.code}`).trim().split('\n').at(-1) ?? 'failed');
+  (e as { exitCode?: unknown }).exitCode = r.code;
+  throw e;
 }
 
 /** Make `dir` a fresh checkout of the task's repo at its ref (a leftover from a killed run is replaced). */

@@ -94,6 +94,8 @@ export async function runBatchCommand(argv: string[], io: Io): Promise<number> {
           flags: taskFlags,
           approvalMode: 'auto',
           backoff,
+          // each task's events.jsonl and result.json are the batch's durable record
+          syncSessionSteps: false,
           onWarning: (m) => warnings.add(`${task.id}: ${m}`),
         });
         try {

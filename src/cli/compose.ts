@@ -53,6 +53,8 @@ export interface ComposeOptions {
   thinkModel?: ModelClient;
   /** a 429 backoff shared with other compositions (the workers of a batch) */
   backoff?: BackoffGate;
+  /** false: the session file is fsynced when it closes, not at every step (batch: its outputs are durable) */
+  syncSessionSteps?: boolean;
   /** sampling temperature of the main model (one attempt of `exec --attempts`) */
   temperature?: number;
   /**
@@ -269,7 +271,9 @@ async function composeRest(opts: ComposeOptions, started: Started): Promise<Comp
     sandbox,
     redact,
     run(task, signal, runOpts = {}) {
-      log ??= openSessionLog(join(state, 'sessions'), sessionId, opts.onWarning);
+      log ??= openSessionLog(join(state, 'sessions'), sessionId, opts.onWarning, {
+        syncEachStep: opts.syncSessionSteps !== false,
+      });
       const sessionLog = log;
       const deps: AgentDeps = {
         model,
@@ -303,11 +307,17 @@ async function composeRest(opts: ComposeOptions, started: Started): Promise<Comp
             ...testOverride,
             ...(opts.interactive ? { interactive: true } : {}),
             // the baseline and every check run in the same sandbox as the shell, their logs redacted
-            // (the baseline starts with the run: it waits for the sandbox's probe first)
+            // (the baseline starts with the run: it waits for the sandbox's probe first); bwrap unshares the
+            // PID namespace, so what a test starts ends with it (no /proc scan needed)
             run: async (d, o) => {
               await sandbox.ready();
               const { runTests } = await import('../repo/test-run.js');
-              return runTests(d, { ...o, redact, env: passed, ...(launcher ? { launcher } : {}) });
+              return runTests(d, {
+                ...o,
+                redact,
+                env: passed,
+                ...(launcher ? { launcher, contained: sandbox.kind === 'bwrap' } : {}),
+              });
             },
           }),
         );

@@ -1,4 +1,5 @@
 import { configDir, stateDir, cacheDir } from '../config/paths.js';
+import { closePrograms } from '../exec/run-program.js';
 import { EXIT } from '../headless/exit-codes.js';
 import { parse, UsageError, usageError } from './args.js';
 import { type CommandSpec, findCommand, INTERACTIVE, suggestCommands } from './commands.js';
@@ -64,6 +65,9 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     return failure(err, first, io);
+  } finally {
+    // the helper shells that ran git for this command end with it
+    await closePrograms();
   }
 }
 

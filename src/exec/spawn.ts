@@ -24,6 +24,11 @@ export interface RunCommandOptions {
   shell?: string;
   /** argv in front of `bash -c CMD`, e.g. the sandbox's launcher */
   launcher?: string[];
+  /**
+   * the launcher runs the command in a PID namespace of its own that ends with it (bwrap --unshare-pid):
+   * nothing it starts can outlive it, so the /proc scan for processes carrying the tag is not needed
+   */
+  contained?: boolean;
 }
 
 export interface RunCommandResult {
@@ -102,7 +107,7 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
         }
       }
       // what left the group (setsid, double fork) but still carries the tag
-      reapTagged(tag);
+      if (!(opts.contained && opts.launcher?.length)) reapTagged(tag);
     })();
     return killing;
   };

@@ -28,6 +28,11 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** where to put the temp file when it is on the target's filesystem (created 0700) */
   tmpDir?: string;
+  /**
+   * false: no fsync of the file and its directory. Still atomic for readers and across a kill of the
+   * process; only an OS crash may lose the update. For caches rebuilt when they do not check out.
+   */
+  durable?: boolean;
 }
 
 const TEMP_RE = /(?:^|\.sedge-)(\d+)-[0-9a-f]{12}\.tmp$/;
@@ -71,13 +76,13 @@ export async function writeFileAtomic(
       await handle.writeFile(data);
       // open() applies the umask; set the original mode exactly
       if (existingMode !== undefined) await handle.chmod(existingMode);
-      await handle.sync();
+      if (opts.durable !== false) await handle.sync();
     } finally {
       await handle.close();
     }
     await rename(tmp, path);
     created = false;
-    syncDir(dirname(path));
+    if (opts.durable !== false) syncDir(dirname(path));
   } finally {
     if (created) await unlink(tmp).catch(() => undefined);
   }
@@ -96,13 +101,13 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
       let written = 0;
       while (written < buf.length) written += writeSync(fd, buf, written, buf.length - written);
       if (existingMode !== undefined) fchmodSync(fd, existingMode);
-      fsyncSync(fd);
+      if (opts.durable !== false) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, path);
     created = false;
-    syncDir(dirname(path));
+    if (opts.durable !== false) syncDir(dirname(path));
   } finally {
     if (created) {
       try {

@@ -5,10 +5,10 @@
  * changed since the checkpoint: changed or deleted files get their old content, files created since
  * are removed. Ignored files are not covered.
  */
-import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
+import { runProgram } from '../exec/run-program.js';
 import { systemProgram } from '../exec/system-programs.js';
 
 export interface Checkpoint {
@@ -27,19 +27,14 @@ export interface RestoreResult {
 
 const SAFE_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' };
 
-function git(cwd: string, args: string[], env: Record<string, string> = {}, input?: string): Promise<string> {
-  return new Promise((res, rej) => {
-    const child = execFile(
-      systemProgram('git'),
-      args,
-      { cwd, env: { ...process.env, ...SAFE_ENV, ...env }, maxBuffer: 256 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err) rej(new Error(`git ${args[0]} failed: ${String(stderr).trim() || err.message}`));
-        else res(String(stdout));
-      },
-    );
-    if (input !== undefined) child.stdin?.end(input);
+async function git(cwd: string, args: string[], env: Record<string, string> = {}, input?: string): Promise<string> {
+  const r = await runProgram(systemProgram('git'), args, {
+    cwd,
+    env: { ...process.env, ...SAFE_ENV, ...env },
+    ...(input !== undefined ? { input } : {}),
   });
+  if (r.code !== 0) throw new Error(`git ${args[0]} failed: ${r.stderr.trim() || r.error || `exit code ${r.code}`}`);
+  return r.stdout;
 }
 
 async function withTempIndex<T>(fn: (env: Record<string, string>) => Promise<T>): Promise<T> {
@@ -66,8 +61,15 @@ export async function snapshotTree(root: string): Promise<string> {
       const head = await git(root, ['rev-parse', '--verify', '-q', 'HEAD^{tree}']).catch(() => '');
       if (head.trim()) await git(root, ['read-tree', head.trim()], env);
     }
-    await git(root, ['add', '-A', '--', '.'], env);
-    return (await git(root, ['write-tree'], env)).trim();
+    // one request for both steps (a round trip to a helper shell each)
+    const script = '"$0" add -A -- . && "$0" write-tree';
+    const sh = await runProgram(systemProgram('sh'), ['-c', script, systemProgram('git')], {
+      cwd: root,
+      env: { ...process.env, ...SAFE_ENV, ...env },
+    });
+    if (sh.code !== 0)
+      throw new Error(`git add/write-tree failed: ${sh.stderr.trim() || sh.error || `exit ${sh.code}`}`);
+    return sh.stdout.trim();
   });
 }
 

@@ -2,9 +2,9 @@
  * Repository identity for per-repo caches: a hash of the root commit(s) and the normalised origin
  * URL, so clones and worktrees of one project share an id. Null outside git.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import { runProgram } from '../exec/run-program.js';
 import { systemProgram } from '../exec/system-programs.js';
 
 /**
@@ -41,13 +41,15 @@ export function repoFacts(cwd: string, opts: { agents?: boolean } = {}): Promise
     } catch {
       return none();
     }
-    execFile(
-      '/bin/sh',
-      ['-c', FACTS_SCRIPT, git, opts.agents ? 'agents' : ''],
-      { cwd, maxBuffer: 8 << 20, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, timeout: 10_000 },
-      (err, stdout) => {
-        if (err) return none();
-        const [dirs = '', roots = '', remote = '', ...listing] = stdout.split('\0');
+    // through sedge's helper shells (exec/run-program.ts): no process started from the Node process itself
+    runProgram(systemProgram('sh'), ['-c', FACTS_SCRIPT, git, opts.agents ? 'agents' : ''], {
+      cwd,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+      timeoutMs: 10_000,
+    }).then(
+      (r) => {
+        if (r.code !== 0) return none();
+        const [dirs = '', roots = '', remote = '', ...listing] = r.stdout.split('\0');
         const [root, common] = dirs.split('\n');
         if (!root) return none();
         const status = opts.agents ? listing.pop() : undefined;
@@ -56,6 +58,7 @@ export function repoFacts(cwd: string, opts: { agents?: boolean } = {}): Promise
           agentsPaths: status === '0' ? listing.filter(Boolean) : null,
         });
       },
+      () => none(),
     );
   });
 }

@@ -26,6 +26,8 @@ export interface RunTestsOptions {
   keepTree?: boolean;
   /** argv in front of `bash -c` (the sandbox the shell runs in) */
   launcher?: string[];
+  /** the launcher confines the run to a PID namespace that ends with it (see exec/spawn.ts) */
+  contained?: boolean;
   /** applied to the saved log and to what the result carries */
   redact?: (text: string) => string;
   /** added to the test environment (after testEnv) */
@@ -67,7 +69,7 @@ export async function runTests(detection: TestDetection, opts: RunTestsOptions =
     env: { ...testEnv(detection.env), ...opts.env },
     ...(opts.signal ? { signal: opts.signal } : {}),
     maxOutputBytes: 8_000_000,
-    ...(opts.launcher ? { launcher: opts.launcher } : {}),
+    ...(opts.launcher ? { launcher: opts.launcher, contained: opts.contained === true } : {}),
   });
   const treeChanges = mark ? await restoreTree(mark) : null;
   const output = opts.redact ? opts.redact(res.output) : res.output;

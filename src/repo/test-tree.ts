@@ -5,7 +5,7 @@
  * changed are put back from that record, and files it created are listed (not deleted: they may be build output
  * the next run needs).
  */
-import { execFile } from 'node:child_process';
+import { runProgram } from '../exec/run-program.js';
 import { systemProgram } from '../exec/system-programs.js';
 
 export interface TreeMark {
@@ -22,42 +22,72 @@ export interface TreeChanges {
   created: string[];
 }
 
-function git(cwd: string, args: string[]): Promise<string | null> {
-  return new Promise((resolve) => {
-    execFile(systemProgram('git'), args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }, (err, stdout) =>
-      resolve(err ? null : stdout),
-    );
-  });
+async function git(cwd: string, args: string[]): Promise<string | null> {
+  const r = await runProgram(systemProgram('git'), args, { cwd, timeoutMs: 60_000 });
+  return r.code === 0 ? r.stdout : null;
 }
 
-async function untracked(root: string): Promise<Set<string> | null> {
-  const out = await git(root, ['ls-files', '-z', '--others', '--exclude-standard']);
-  return out === null ? null : new Set(out.split('\0').filter(Boolean));
+/**
+ * Several git steps in one `sh` request (each request is a round trip to a helper shell): the script's
+ * stdout is read back as NUL-separated fields. Null when it failed.
+ */
+async function gitScript(cwd: string, script: string, args: string[] = []): Promise<string[] | null> {
+  // $0 is git's absolute path (never one found on a PATH that could point into the repository)
+  const body = `git() { "$0" "$@"; }\n${script}`;
+  const r = await runProgram(systemProgram('sh'), ['-c', body, systemProgram('git'), ...args], {
+    cwd,
+    timeoutMs: 120_000,
+  });
+  return r.code === 0 ? r.stdout.split('\0') : null;
 }
+
+/** NUL-separated entries up to the first empty one (the end of a list in gitScript output). */
+function takeList(fields: string[], from: number): { list: string[]; next: number } {
+  const list: string[] = [];
+  let i = from;
+  while (i < fields.length && fields[i] !== '') list.push(fields[i++] as string);
+  return { list, next: i + 1 };
+}
+
+// root, the commit holding the tracked files (a stash-like commit, or HEAD when clean), then the untracked files
+const MARK = `root=$(git rev-parse --show-toplevel) && cd "$root" || exit 10
+head=$(git rev-parse --verify -q HEAD) || exit 11
+stash=$(git stash create 2>/dev/null)
+printf '%s\\000%s\\000' "$root" "\${stash:-$head}"
+git ls-files -z --others --exclude-standard || exit 12`;
+
+// tracked files that differ from the mark, an empty entry, then the untracked files now
+const CHANGED = `now=$(git stash create 2>/dev/null); [ -n "$now" ] || now=HEAD
+git diff --name-only -z --no-renames "$1" "$now" || exit 10
+printf '\\000'
+git ls-files -z --others --exclude-standard || exit 11`;
+
+// the tree id of the tracked content (stash-like commit or HEAD), then the untracked files
+const PRINT = `root=$(git rev-parse --show-toplevel) && cd "$root" || exit 10
+stash=$(git stash create 2>/dev/null)
+tree=$(git rev-parse -q --verify "\${stash:-HEAD}^{tree}") || tree=none
+printf '%s\\000%s\\000' "$root" "$tree"
+git ls-files -z --others --exclude-standard || exit 11`;
 
 /** Record the tree before a test run; null outside a git work tree or in a repo without commits. */
 export async function markTree(cwd: string): Promise<TreeMark | null> {
-  const root = (await git(cwd, ['rev-parse', '--show-toplevel']))?.trim();
-  if (!root) return null;
-  const head = (await git(root, ['rev-parse', '--verify', '-q', 'HEAD']))?.trim();
-  if (!head) return null;
-  const stash = (await git(root, ['stash', 'create']))?.trim();
-  const files = await untracked(root);
-  if (files === null) return null;
-  return { root, source: stash || head, untracked: files };
+  const f = await gitScript(cwd, MARK);
+  if (!f?.[0] || !f[1]) return null;
+  return { root: f[0], source: f[1], untracked: new Set(takeList(f, 2).list) };
 }
 
 /** Put back what the run changed in tracked files; list what it created. */
 export async function restoreTree(mark: TreeMark): Promise<TreeChanges> {
-  const now = (await git(mark.root, ['stash', 'create']))?.trim() || 'HEAD';
-  const diff = await git(mark.root, ['diff', '--name-only', '-z', '--no-renames', mark.source, now]);
-  const restored = (diff ?? '').split('\0').filter(Boolean);
+  const f = await gitScript(mark.root, CHANGED, [mark.source]);
+  const changed = f ? takeList(f, 0) : { list: [], next: 0 };
+  const restored = changed.list;
   if (restored.length) {
     // files the run deleted come back too; a file that was not in the record is left alone
     await git(mark.root, ['restore', `--source=${mark.source}`, '--worktree', '--', ...restored]);
   }
-  const after = (await untracked(mark.root)) ?? new Set<string>();
-  const created = [...after].filter((f) => !mark.untracked.has(f));
+  // restoring tracked files leaves the untracked ones as they were: the listing above still holds
+  const after = f ? takeList(f, changed.next).list : [];
+  const created = after.filter((file) => !mark.untracked.has(file));
   return { restored, created };
 }
 
@@ -66,23 +96,21 @@ export async function restoreTree(mark: TreeMark): Promise<TreeChanges> {
  * untracked files. Equal strings: nothing changed in between. Null outside git.
  */
 export async function treeFingerprint(cwd: string): Promise<string | null> {
-  const root = (await git(cwd, ['rev-parse', '--show-toplevel']))?.trim();
-  if (!root) return null;
-  const stash = (await git(root, ['stash', 'create']))?.trim();
-  const tree = (await git(root, ['rev-parse', '-q', '--verify', `${stash || 'HEAD'}^{tree}`]))?.trim() ?? 'none';
-  const files = [...((await untracked(root)) ?? [])].sort().slice(0, 5000);
+  const f = await gitScript(cwd, PRINT);
+  if (!f?.[0]) return null;
+  const root = f[0];
+  const tree = f[1] || 'none';
+  const files = takeList(f, 2).list.sort().slice(0, 5000);
   const blobs = files.length ? await hashFiles(root, files) : '';
-  return `${tree}\n${files.map((f, i) => `${f} ${blobs.split('\n')[i] ?? ''}`).join('\n')}`;
+  return `${tree}\n${files.map((file, i) => `${file} ${blobs.split('\n')[i] ?? ''}`).join('\n')}`;
 }
 
-function hashFiles(root: string, files: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      systemProgram('git'),
-      ['hash-object', '--stdin-paths'],
-      { cwd: root, timeout: 60_000 },
-      (err, out) => resolve(err ? '' : out),
-    );
-    child.stdin?.end(`${files.join('\n')}\n`);
+async function hashFiles(root: string, files: string[]): Promise<string> {
+  const input = `${files.join('\n')}\n`;
+  const r = await runProgram(systemProgram('git'), ['hash-object', '--stdin-paths'], {
+    cwd: root,
+    timeoutMs: 60_000,
+    input,
   });
+  return r.code === 0 ? r.stdout : '';
 }

@@ -3,7 +3,7 @@
  * path, status and line counts, straight from git, whatever made the change (the sed tool, `sed -i`,
  * `git apply`, a formatter). Comparing two snapshots, not HEAD, leaves out files that were already dirty.
  */
-import { execFile } from 'node:child_process';
+import { runProgram } from '../exec/run-program.js';
 import { systemProgram } from '../exec/system-programs.js';
 
 export interface TreeChange {
@@ -15,21 +15,14 @@ export interface TreeChange {
   removed: number;
 }
 
-function git(root: string, args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      systemProgram('git'),
-      args,
-      {
-        cwd: root,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' },
-        maxBuffer: 64 * 1024 * 1024,
-        timeout: timeoutMs,
-        killSignal: 'SIGKILL',
-      },
-      (err, stdout) => (err ? reject(err) : resolve(String(stdout))),
-    );
+async function git(root: string, args: string[], timeoutMs: number): Promise<string> {
+  const r = await runProgram(systemProgram('git'), args, {
+    cwd: root,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' },
+    timeoutMs,
   });
+  if (r.code !== 0) throw new Error(`git ${args[0]}: ${r.stderr.trim() || r.error || `exit code ${r.code}`}`);
+  return r.stdout;
 }
 
 /** Split `-z` output into its NUL-separated fields. */

@@ -21,16 +21,18 @@ const MAX_FILE_BYTES = 20 * 1024 * 1024;
 const MAX_VIEW_LINE = 2000;
 const VIEW_ONLY = new Set(['p', '=', 'q', 'Q', '{']);
 
+const SED_PARAMS = z.object({
+  path: z.string().min(1).describe('File path, relative to the repo root.'),
+  script: z.string().min(1).describe('sed script.'),
+});
+
 export function createSedTool(opts: SedToolOptions): Tool {
   return defineTool({
     name: 'sed',
     kind: 'edit',
     kindOf: (p) => sedKind(p.script),
     description: readPrompt('tools/sed.md'),
-    parameters: z.object({
-      path: z.string().min(1).describe('File path, relative to the repo root.'),
-      script: z.string().min(1).describe('sed script.'),
-    }),
+    parameters: SED_PARAMS,
     title: (p) => `sed ${p.path} ${p.script}`,
     execute: (p, ctx) => runSedTool(opts, p.path, p.script, ctx.signal),
   });

@@ -12,14 +12,16 @@ export interface ThinkOptions {
   deliberate?: Deliberate;
 }
 
+const THINK_PARAMS = z.object({
+  thought: z.string().min(1).describe('What you know, suspect and will do next.'),
+});
+
 export function createThinkTool(opts: ThinkOptions = {}): Tool {
   return defineTool({
     name: 'think',
     kind: 'think',
     description: readPrompt('tools/think.md'),
-    parameters: z.object({
-      thought: z.string().min(1).describe('What you know, suspect and will do next.'),
-    }),
+    parameters: THINK_PARAMS,
     title: (p) => p.thought,
     async execute(p, ctx) {
       if (!opts.deliberate) return { output: 'Thought noted.' };

@@ -78,14 +78,28 @@ export interface Tool {
 
 const DISPLAY_LIMITS: TruncateLimits = { maxChars: 64_000, maxLines: 2_000 };
 
+/**
+ * A parameters schema's strict form and its JSON schema, worked out once per schema object: tools are built
+ * for every composition (each task of a batch), and the conversion is among the costliest steps of one.
+ */
+const conversions = new WeakMap<z.ZodObject, { strict: z.ZodObject; json: string }>();
+function converted<S extends z.ZodObject>(parameters: S): { strict: S; jsonSchema: Record<string, unknown> } {
+  let hit = conversions.get(parameters);
+  if (!hit) {
+    const jsonSchema = z.toJSONSchema(parameters, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
+    delete jsonSchema.$schema;
+    // "minLength": 1 on every string is sent with every request and says nothing a model needs (an empty
+    // argument is still refused by validation, with a message the model can act on)
+    for (const prop of Object.values((jsonSchema.properties ?? {}) as Record<string, Record<string, unknown>>))
+      if (prop.minLength === 1) delete prop.minLength;
+    hit = { strict: parameters.strict(), json: JSON.stringify(jsonSchema) };
+    conversions.set(parameters, hit);
+  }
+  return { strict: hit.strict as unknown as S, jsonSchema: JSON.parse(hit.json) as Record<string, unknown> };
+}
+
 export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): Tool {
-  const strict = spec.parameters.strict() as unknown as S;
-  const jsonSchema = z.toJSONSchema(spec.parameters, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
-  delete jsonSchema.$schema;
-  // "minLength": 1 on every string is sent with every request and says nothing a model needs (an empty
-  // argument is still refused by validation, with a message the model can act on)
-  for (const prop of Object.values((jsonSchema.properties ?? {}) as Record<string, Record<string, unknown>>))
-    if (prop.minLength === 1) delete prop.minLength;
+  const { strict, jsonSchema } = converted(spec.parameters);
   const schema: ToolSchema = { name: spec.name, description: spec.description.trim(), parameters: jsonSchema };
 
   function title(args: unknown): string {

@@ -6,14 +6,16 @@ import { commandFacts, rankTask, readLiveTree, renderRecallBlock } from './recal
 import type { TraceRecord } from './record.js';
 import type { TraceStore } from './store.js';
 
+const RECALL_PARAMS = z.object({
+  query: z.string().min(1).describe('A task, feature, file or error.'),
+});
+
 export function createRecallTool(opts: { store: TraceStore; repoRoot: string; budgetTokens?: number }): Tool {
   return defineTool({
     name: 'recall',
     kind: 'read',
     description: readPrompt('tools/recall.md'),
-    parameters: z.object({
-      query: z.string().min(1).describe('A task, feature, file or error.'),
-    }),
+    parameters: RECALL_PARAMS,
     title: (p) => `recall ${p.query}`,
     async execute({ query }, ctx) {
       const docs = opts.store.list();

@@ -3,7 +3,6 @@
  * repo" block for the first user message (at most budgetTokens). The same ranking serves the recall
  * tool and the replay benchmark.
  */
-import { execFile } from 'node:child_process';
 import type { RecallItem } from '../agent/events.js';
 import type { RecallResult } from '../agent/types.js';
 import type { FileWhy } from './rank.js';
@@ -11,29 +10,25 @@ import type { TraceRecord } from './record.js';
 import type { SearchHit, TraceDoc, TraceStore } from './store.js';
 import { estimateTokens } from '../model/token-estimate.js';
 import { mentionedPaths } from './tokens.js';
+import { runProgram } from '../exec/run-program.js';
 import { systemProgram } from '../exec/system-programs.js';
 
 /** The live file tree: tracked path -> blob hash from the index. */
 export type LiveTree = Map<string, string>;
 
-export function readLiveTree(repoRoot: string, signal?: AbortSignal): Promise<LiveTree | undefined> {
-  return new Promise((resolve) => {
-    execFile(
-      systemProgram('git'),
-      ['ls-files', '-s', '-z'],
-      { cwd: repoRoot, maxBuffer: 1 << 26, signal },
-      (err, stdout) => {
-        if (err) return resolve(undefined);
-        const tree: LiveTree = new Map();
-        for (const entry of stdout.split('\0')) {
-          const tab = entry.indexOf('\t');
-          if (tab < 0) continue;
-          tree.set(entry.slice(tab + 1), entry.slice(0, tab).split(' ')[1] ?? '');
-        }
-        resolve(tree);
-      },
-    );
+export async function readLiveTree(repoRoot: string, signal?: AbortSignal): Promise<LiveTree | undefined> {
+  const r = await runProgram(systemProgram('git'), ['ls-files', '-s', '-z'], {
+    cwd: repoRoot,
+    ...(signal ? { signal } : {}),
   });
+  if (r.code !== 0) return undefined;
+  const tree: LiveTree = new Map();
+  for (const entry of r.stdout.split('\0')) {
+    const tab = entry.indexOf('\t');
+    if (tab < 0) continue;
+    tree.set(entry.slice(tab + 1), entry.slice(0, tab).split(' ')[1] ?? '');
+  }
+  return tree;
 }
 
 export interface Ranked {

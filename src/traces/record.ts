@@ -3,10 +3,10 @@
  * AgentEvents by a pure function. Blob hashes of the files are added afterwards (attachBlobHashes),
  * which lets recall notice files that changed since.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AgentEvent } from '../agent/events.js';
 import { diffStat } from '../tools/diff-stat.js';
+import { runProgram } from '../exec/run-program.js';
 import { systemProgram } from '../exec/system-programs.js';
 
 export const TRACE_SCHEMA = 1;
@@ -258,31 +258,26 @@ export function distillTrace(
 }
 
 /** Current git blob hashes (`git ls-files -s` for tracked files, hash-object for the rest). */
-export function blobHashes(repoRoot: string, paths: string[]): Promise<Map<string, string>> {
-  return new Promise((resolve) => {
-    if (!paths.length) return resolve(new Map());
-    execFile(
-      systemProgram('git'),
-      ['hash-object', '--', ...paths],
-      { cwd: repoRoot, maxBuffer: 1 << 22 },
-      (err, stdout) => {
-        const map = new Map<string, string>();
-        if (!err) {
-          const lines = stdout.trim().split('\n');
-          paths.forEach((p, i) => lines[i] && map.set(p, lines[i]!));
-          return resolve(map);
-        }
-        // one missing file fails the batch: hash one by one
-        let left = paths.length;
-        for (const p of paths) {
-          execFile(systemProgram('git'), ['hash-object', '--', p], { cwd: repoRoot }, (e2, out) => {
-            if (!e2 && out.trim()) map.set(p, out.trim());
-            if (--left === 0) resolve(map);
-          });
-        }
-      },
-    );
-  });
+export async function blobHashes(repoRoot: string, paths: string[]): Promise<Map<string, string>> {
+  const map = new Map<string, string>();
+  if (!paths.length) return map;
+  const git = systemProgram('git');
+  const all = await runProgram(git, ['hash-object', '--', ...paths], { cwd: repoRoot });
+  if (all.code === 0) {
+    const lines = all.stdout.trim().split('\n');
+    paths.forEach((p, i) => {
+      if (lines[i]) map.set(p, lines[i]);
+    });
+    return map;
+  }
+  // one missing file fails the batch: hash one by one
+  await Promise.all(
+    paths.map(async (p) => {
+      const one = await runProgram(git, ['hash-object', '--', p], { cwd: repoRoot });
+      if (one.code === 0 && one.stdout.trim()) map.set(p, one.stdout.trim());
+    }),
+  );
+  return map;
 }
 
 export async function attachBlobHashes(record: TraceRecord, repoRoot: string): Promise<TraceRecord> {

@@ -261,8 +261,11 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     const s = load();
     if (!s.dirty || s.ino === 0) return;
     ensurePrivateDir(dir);
+    // the index is a cache: checked against the log's size and checksum on load and rebuilt when it does not
+    // match, so it needs no fsync (the log itself is what must survive)
     writeFileAtomicSync(indexPath, encodeIndex({ ino: s.ino, size: s.size, mtime: s.mtime, sum: s.sum }, s.docs), {
       mode: 0o600,
+      durable: false,
     });
     s.dirty = false;
   }

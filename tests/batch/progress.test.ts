@@ -11,7 +11,7 @@ const result = (id: string, status: TaskResult['status']): TaskResult => ({
   reason: status === 'done' ? 'the model finished and the tests agree' : 'tests still failing',
   base_ref: 'abc',
   tests_before: null,
-  tests_after: { command: 'npm test', passed: 3, failed: 0, summary: '3 passed' },
+  tests_after: { command: 'npm test', passed: 3, failed: 0, failing: [], fixed: [], rerun: true, summary: '3 passed' },
   verified: status === 'done',
   steps: 2,
   tokens: { ...emptyUsage(), input_tokens: 100, output_tokens: 20 },

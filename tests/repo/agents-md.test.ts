@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentsInstructions, findAgentsFiles } from '../../src/repo/agents-md.js';
+import { agentsInstructions, agentsInstructionsFrom, findAgentsFiles } from '../../src/repo/agents-md.js';
+import { repoFacts } from '../../src/repo/identity.js';
 import { runCli } from '../support/cli.js';
 import { makeTempHome, makeTempRepo, type TempHome } from '../support/repo.js';
 import { startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
@@ -40,6 +41,17 @@ describe('AGENTS.md in subdirectories', () => {
     const small = agentsInstructions(repo.dir, repo.dir, 300) ?? '';
     expect(small.length).toBeLessThan(500);
     expect(small).toMatch(/also: .*pkg\/b\/deep\/AGENTS.md/);
+  });
+
+  it('the listing made through the helper shells (repoFacts) gives the same block as the synchronous one', async () => {
+    const { agentsPaths } = await repoFacts(repo.dir, { agents: true });
+    expect([...(agentsPaths ?? [])].sort()).toContain('pkg/a/AGENTS.md');
+    const cwd = join(repo.dir, 'pkg', 'a');
+    expect(agentsInstructionsFrom(repo.dir, agentsPaths, cwd)).toBe(agentsInstructions(repo.dir, cwd));
+    // git cannot list: the files on the way up from the working directory still count
+    const upOnly = agentsInstructionsFrom(repo.dir, null, cwd) ?? '';
+    expect(upOnly).toContain('PKG-A');
+    expect(upOnly).not.toContain('pkg/b/');
   });
 
   it('is null in a repository without one', () => {
