@@ -15,7 +15,7 @@ import type { IPty } from '@lydell/node-pty';
 import { createFrameParser } from './framing.js';
 import { createCapture, presentOutput } from './output.js';
 import { descendants, foregroundGroup, groupAlive, killGroup, waitingOnTerminal } from './process-tree.js';
-import { newProcTag, reapTagged, TAG_VAR } from './reaper.js';
+import { awaitGone, newProcTag, reapTagged, TAG_VAR } from './reaper.js';
 import { buildShellEnv, INIT_SCRIPT } from './shell-env.js';
 import { systemProgram } from './system-programs.js';
 
@@ -424,7 +424,7 @@ export function createShellSession(opts: ShellSessionOptions): ShellSession {
       const l = live;
       live = null;
       if (l) await killShell(l);
-      reapTagged(tag);
+      await awaitGone(reapTagged(tag));
       if (dir) await rm(dir, { recursive: true, force: true });
       dir = null;
       untrack();

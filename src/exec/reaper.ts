@@ -59,21 +59,32 @@ function isZombie(pid: number): boolean {
 
 /**
  * SIGKILL every process carrying the tag, again until none is left (a double fork may spawn while we scan);
- * returns how many were killed. Synchronous and quick: a /proc scan per round, at most `rounds` rounds.
+ * returns the pids it killed. Synchronous and quick: a /proc scan per round, at most `rounds` rounds.
+ * A SIGKILLed process is not dead the instant kill() returns: awaitGone() waits for that.
  */
-export function reapTagged(tag: string, rounds = 20): number {
-  let killed = 0;
+export function reapTagged(tag: string, rounds = 20): number[] {
+  const killed = new Set<number>();
   for (let i = 0; i < rounds; i++) {
-    const pids = taggedProcesses(tag);
+    const pids = taggedProcesses(tag).filter((p) => !killed.has(p));
     if (pids.length === 0) break;
     for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL');
-        killed++;
+        killed.add(pid);
       } catch {
         // gone meanwhile
       }
     }
   }
-  return killed;
+  return [...killed];
+}
+
+/** Wait (at most `timeoutMs`) until none of `pids` is a live process: each is gone or a zombie. */
+export async function awaitGone(pids: number[], timeoutMs = 2000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  let left = pids;
+  while (left.length && performance.now() < end) {
+    left = left.filter((pid) => !isZombie(pid));
+    if (left.length) await new Promise((r) => setTimeout(r, 5));
+  }
 }

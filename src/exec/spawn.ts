@@ -6,7 +6,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { createCapture, presentOutput } from './output.js';
 import { groupAlive, killGroup } from './process-tree.js';
-import { newProcTag, reapTagged, TAG_VAR } from './reaper.js';
+import { awaitGone, newProcTag, reapTagged, TAG_VAR } from './reaper.js';
 import { ENV_DEFAULTS, mergeEnv } from './shell-env.js';
 import { systemProgram } from './system-programs.js';
 
@@ -107,7 +107,7 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
         }
       }
       // what left the group (setsid, double fork) but still carries the tag
-      if (!(opts.contained && opts.launcher?.length)) reapTagged(tag);
+      if (!(opts.contained && opts.launcher?.length)) await awaitGone(reapTagged(tag));
     })();
     return killing;
   };

@@ -308,7 +308,11 @@ suite('bubblewrap sandbox and PATH directories under /tmp', () => {
     writeFileSync(join(bin, 'sedge-tmp-tool'), '#!/bin/sh\necho tool-ran\n', { mode: 0o755 });
     const dir = testBase();
     try {
-      const PATH = `${bin}:/nonexistent-dir:${process.env.PATH ?? '/usr/bin:/bin'}`;
+      // the rest of PATH without its own /tmp entries (a checkout under /tmp puts node_modules/.bin there)
+      const rest = (process.env.PATH ?? '/usr/bin:/bin')
+        .split(':')
+        .filter((d) => d !== '/tmp' && !d.startsWith('/tmp/'));
+      const PATH = `${bin}:/nonexistent-dir:${rest.join(':')}`;
       const sb = createSandbox({ mode: 'workspace-write', workspace: dir, env: { HOME: '/nonexistent', PATH } });
       try {
         const opts = { cwd: dir, timeoutMs: 20_000, launcher: sb.launcher(), env: { PATH } };
