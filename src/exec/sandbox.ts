@@ -300,6 +300,10 @@ export async function openSandbox(spec: SandboxSpec): Promise<Sandbox> {
   return sb;
 }
 
+/** Programs (with their network setting) whose probe passed in this process; failures are not kept. */
+const PROBED = new Set<string>();
+const probeKey = (p: Plan, spec: SandboxSpec): string => `${p.kind}\0${p.program}\0${spec.network ? 'net' : ''}`;
+
 /**
  * The sandbox at once, not yet probed: `ready()` runs the probe when first called. A missing program or an
  * unsupported platform still throws here, synchronously (SandboxUnavailableError).
@@ -309,13 +313,21 @@ export function startSandbox(spec: SandboxSpec): Sandbox {
   if (!p) return OFF;
   let probe: Promise<void> | null = null;
   let running: Promise<void> = Promise.resolve();
+  const key = probeKey(p, spec);
   const ready = () => {
+    // a probe that passed for this program and network setting in this process stands for the next sandbox
+    // (a batch composes one per task): what it checks, that the program can start a sandbox here, holds for all
+    if (!probe && PROBED.has(key)) probe = Promise.resolve();
     probe ??= new Promise<void>((resolve, reject) => {
       const child = spawn(p.program, probeArgv(p), { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
       child.on('error', (err) => reject(probeFailed(p, err.message)));
-      child.on('close', (code) => (code === 0 ? resolve() : reject(probeFailed(p, stderr || `exit ${code}`))));
+      child.on('close', (code) => {
+        if (code !== 0) return reject(probeFailed(p, stderr || `exit ${code}`));
+        PROBED.add(key);
+        resolve();
+      });
     });
     running = probe.catch(() => undefined);
     return probe;

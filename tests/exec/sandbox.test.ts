@@ -334,3 +334,54 @@ suite('bubblewrap sandbox and PATH directories under /tmp', () => {
     }
   });
 });
+
+suite('bubblewrap probe: once per process and program', () => {
+  it('a second sandbox of the same program and network setting starts no second probe; a failure is not remembered', async () => {
+    const dir = testBase();
+    try {
+      const log = join(dir, 'calls.log');
+      const wrapper = join(dir, 'bwrap-logging');
+      // logs each probe (its command is `sh -c 'exit 0'`), then runs the real bwrap
+      writeFileSync(
+        wrapper,
+        `#!/bin/sh\ncase "$*" in *"-c exit 0") echo probe >> ${JSON.stringify(log)};; esac\nexec ${bwrap ?? '/usr/bin/bwrap'} "$@"\n`,
+        { mode: 0o755 },
+      );
+      const wsA = join(dir, 'a');
+      const wsB = join(dir, 'b');
+      mkdirSync(wsA);
+      mkdirSync(wsB);
+      const spec = (workspace: string) => ({
+        mode: 'workspace-write' as const,
+        workspace,
+        env: { HOME: '/nonexistent', PATH: '/usr/bin:/bin' },
+        bwrapPath: wrapper,
+      });
+      const a = startSandbox(spec(wsA));
+      const b = startSandbox(spec(wsB));
+      try {
+        await a.ready();
+        await b.ready();
+        const probes = () => readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).length;
+        expect(probes()).toBe(1);
+        // the second sandbox still confines: its own workspace is writable, the first one's is not
+        const opts = { cwd: wsB, timeoutMs: 20_000, launcher: b.launcher(), env: { PATH: '/usr/bin:/bin' } };
+        expect((await runCommand('echo ok > mine && cat mine', opts)).stdout.trim()).toBe('ok');
+        expect((await runCommand(`echo x > ${wsA}/theirs`, opts)).exitCode).not.toBe(0);
+      } finally {
+        a.dispose();
+        b.dispose();
+      }
+      // a program that cannot start a sandbox fails its probe every time (nothing cached)
+      const broken = join(dir, 'bwrap-broken');
+      writeFileSync(broken, '#!/bin/sh\necho "no user namespaces" >&2\nexit 1\n', { mode: 0o755 });
+      for (let i = 0; i < 2; i++) {
+        const c = startSandbox({ ...spec(wsA), bwrapPath: broken });
+        await expect(c.ready()).rejects.toThrow(/no user namespaces/);
+        c.dispose();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
