@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeFixRepo, median, startFixEndpoint, TEST_CMD } from './fix-task.js';
+import { benchEnv, makeFixRepo, median, startFixEndpoint, TEST_CMD } from './fix-task.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_ATTEMPTS_RUNS ?? 3);
@@ -23,16 +23,7 @@ function runOnce(work, endpoint, attempts, i) {
   mkdirSync(repo);
   makeFixRepo(repo);
   const home = join(work, `home-${attempts}-${i}`);
-  const env = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, 'config'),
-    XDG_STATE_HOME: join(home, 'state'),
-    XDG_CACHE_HOME: join(home, 'cache'),
-    OPENAI_BASE_URL: endpoint.url,
-    OPENAI_API_KEY: 'sk-bench-not-a-secret',
-    SEDGE_MODEL: 'bench',
-  };
+  const env = benchEnv(home, endpoint);
   const args = ['exec', '--json', '--no-recall', '--test-cmd', TEST_CMD, '--attempts', String(attempts), 'fix value'];
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
@@ -58,16 +49,7 @@ function runBatchOnce(work, endpoint, attempts, i) {
   mkdirSync(repo);
   makeFixRepo(repo);
   const home = join(work, `bhome-${attempts}-${i}`);
-  const env = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, 'config'),
-    XDG_STATE_HOME: join(home, 'state'),
-    XDG_CACHE_HOME: join(home, 'cache'),
-    OPENAI_BASE_URL: endpoint.url,
-    OPENAI_API_KEY: 'sk-bench-not-a-secret',
-    SEDGE_MODEL: 'bench',
-  };
+  const env = benchEnv(home, endpoint);
   const tasks = join(work, `tasks-${attempts}-${i}.jsonl`);
   writeFileSync(tasks, `${JSON.stringify({ id: 't', repo, task: 'fix value', test_cmd: TEST_CMD })}\n`);
   const out = join(work, `out-${attempts}-${i}`);

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeFixRepo, median, startFixEndpoint, TEST_CMD } from './fix-task.js';
+import { benchEnv, makeFixRepo, median, startFixEndpoint, TEST_CMD } from './fix-task.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TASKS = Number(process.env.BENCH_BATCH_TASKS ?? 200);
@@ -84,17 +84,7 @@ async function main() {
       ).join('\n'),
     );
     const home = join(work, 'home');
-    const env = {
-      PATH: process.env.PATH,
-      HOME: home,
-      XDG_CONFIG_HOME: join(home, 'config'),
-      XDG_STATE_HOME: join(home, 'state'),
-      XDG_CACHE_HOME: join(home, 'cache'),
-      OPENAI_BASE_URL: endpoint.url,
-      OPENAI_API_KEY: 'sk-bench-0000000000',
-      SEDGE_MODEL: 'bench',
-      LANG: 'C.UTF-8',
-    };
+    const env = { ...benchEnv(home, endpoint, 'sk-bench-0000000000'), LANG: 'C.UTF-8' };
     // one test run of a task's repo, alone: what the harness's cost is compared with. The wrapper reads its
     // reaped children's CPU, which includes what they reaped in turn (node --test's per-file child process).
     // Measured next to every level (5 runs before it, 5 after), so a level is compared with test runs made

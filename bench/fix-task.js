@@ -7,6 +7,18 @@ import { join } from 'node:path';
 
 export const TEST_CMD = 'node --test --test-reporter=dot test/';
 
+/** The environment of a benchmarked sedge: its own HOME and XDG dirs under `home`, the scripted endpoint. */
+export const benchEnv = (home, endpoint, key = 'sk-bench-not-a-secret') => ({
+  PATH: process.env.PATH,
+  HOME: home,
+  XDG_CONFIG_HOME: join(home, 'config'),
+  XDG_STATE_HOME: join(home, 'state'),
+  XDG_CACHE_HOME: join(home, 'cache'),
+  OPENAI_BASE_URL: endpoint.url,
+  OPENAI_API_KEY: key,
+  SEDGE_MODEL: 'bench',
+});
+
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
