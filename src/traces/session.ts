@@ -19,6 +19,16 @@ import { createRecall } from './recall.js';
 import { createRedactor } from './redact.js';
 import { openTraceStore, type TraceStore } from './store.js';
 
+export interface RecordRunMeta {
+  model: string;
+  sedgeVersion: string;
+  onRecorded?: (rec: TraceRecord) => void;
+  /** keep where the run left the repository, for a later followUp */
+  followUp?: boolean;
+  /** runs beside the first snapshot and is awaited before any tool runs (the follow-up of earlier runs) */
+  before?: () => Promise<void>;
+}
+
 export interface RepoTraces {
   id: string;
   root: string;
@@ -35,18 +45,7 @@ export interface RepoTraces {
    * The working tree is snapshotted before the run's first event and again at its end, so the files
    * changed come from git, whatever changed them (null snapshots fall back to the sed tool's reports).
    */
-  recordRun<R>(
-    run: AsyncGenerator<AgentEvent, R>,
-    meta: {
-      model: string;
-      sedgeVersion: string;
-      onRecorded?: (rec: TraceRecord) => void;
-      /** keep where the run left the repository, for a later followUp */
-      followUp?: boolean;
-      /** runs beside the first snapshot and is awaited before any tool runs (the follow-up of earlier runs) */
-      before?: () => Promise<void>;
-    },
-  ): AsyncGenerator<AgentEvent, R>;
+  recordRun<R>(run: AsyncGenerator<AgentEvent, R>, meta: RecordRunMeta): AsyncGenerator<AgentEvent, R>;
   /** re-append a record with later facts (same id: the store keeps the last line of an id) */
   update(rec: TraceRecord): Promise<void>;
   /**
@@ -126,16 +125,7 @@ export async function openRepoTraces(opts: {
     }
   }
 
-  async function* recordRun<R>(
-    run: AsyncGenerator<AgentEvent, R>,
-    meta: {
-      model: string;
-      sedgeVersion: string;
-      onRecorded?: (rec: TraceRecord) => void;
-      followUp?: boolean;
-      before?: () => Promise<void>;
-    },
-  ): AsyncGenerator<AgentEvent, R> {
+  async function* recordRun<R>(run: AsyncGenerator<AgentEvent, R>, meta: RecordRunMeta): AsyncGenerator<AgentEvent, R> {
     const keep = async () => {
       const rec = await record(events, meta, await changes());
       if (rec) meta.onRecorded?.(rec);
