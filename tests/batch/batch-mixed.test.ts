@@ -92,7 +92,7 @@ describe('sedge batch: 22 tasks over 5 repos with mixed outcomes', () => {
     const out = join(work, 'out');
 
     const res = await batchInProcess(
-      [manifest, '--out', out, '--concurrency', '4', '--timeout-per-task', '15', '--verify-rounds', '0'],
+      [manifest, '--out', out, '--concurrency', '4', '--timeout-per-task', '30', '--verify-rounds', '0'],
       { cwd: work, env: env() },
     );
     expect(res.stderr).not.toContain('internal error');
@@ -144,7 +144,7 @@ describe('sedge batch: 22 tasks over 5 repos with mixed outcomes', () => {
     });
     expect(readdirSync(out).sort()).not.toContain('.work');
     expect(existsSync(join(work, 'HOOK-RAN'))).toBe(false);
-  }, 120_000);
+  }, 180_000);
 
   it('refuses a malformed line and a duplicate id before anything runs, naming the lines (exit 2)', async () => {
     const manifest = join(work, 'bad.jsonl');
