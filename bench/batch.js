@@ -46,7 +46,10 @@ function measured(env, outFile, ...args) {
   return new Promise((resolve, reject) => {
     // BENCH_BATCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the driver
     const nodeArgs = (process.env.BENCH_BATCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, '-e', WRAPPER, outFile, ...args], {
+    // BENCH_BATCH_WRAP="strace -f -ff -o DIR/t" runs the measured process under another program
+    const wrap = (process.env.BENCH_BATCH_WRAP ?? '').split(' ').filter(Boolean);
+    const argv = [...wrap, process.execPath, ...nodeArgs, '-e', WRAPPER, outFile, ...args];
+    const child = spawn(argv[0], argv.slice(1), {
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -116,6 +119,8 @@ async function main() {
         TEST_CMD,
         '--verify-rounds',
         '0',
+        // e.g. BENCH_BATCH_ARGS="--no-verify" to see what a part of the task costs the harness
+        ...(process.env.BENCH_BATCH_ARGS ?? '').split(' ').filter(Boolean),
       );
       near.push(...(await measureTests(5)));
       const testCpu = median(near.map((r) => r.children_cpu_ms));

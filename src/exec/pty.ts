@@ -15,6 +15,7 @@ import type { IPty } from '@lydell/node-pty';
 import { createFrameParser } from './framing.js';
 import { createCapture, presentOutput } from './output.js';
 import { descendants, foregroundGroup, groupAlive, killGroup, waitingOnTerminal } from './process-tree.js';
+import { onProcessExit } from './exit-cleanup.js';
 import { awaitGone, newProcTag, reapTagged, TAG_VAR } from './reaper.js';
 import { buildShellEnv, INIT_SCRIPT } from './shell-env.js';
 import { systemProgram } from './system-programs.js';
@@ -77,20 +78,6 @@ interface Live {
   exitCode: number | null;
   sink: ((data: string) => void) | null;
   onExit: (() => void) | null;
-}
-
-/** Sessions still holding a shell or a temp dir, cleaned up synchronously if the process exits first. */
-const openSessions = new Set<() => void>();
-let exitHook = false;
-function onProcessExit(cleanup: () => void): () => void {
-  if (!exitHook) {
-    exitHook = true;
-    process.once('exit', () => {
-      for (const f of openSessions) f();
-    });
-  }
-  openSessions.add(cleanup);
-  return () => openSessions.delete(cleanup);
 }
 
 /** The deepest descendant of `root` whose command name is `name` (the shell behind a launcher). */

@@ -1,9 +1,14 @@
 /**
- * One-shot commands (the test gate, detection probes): bash -c via execa, in a process group of its own so a
- * timeout or abort kills everything it started; no stdin, no TTY, CI=1. Output is captured per stream and
- * interleaved (in arrival order), bounded in memory, and normalised for a model.
+ * One-shot commands (the test gate, detection probes): bash -c in a process group of its own so a timeout or
+ * abort kills everything it started, and so does sedge exiting; no stdin, no TTY, CI=1. Output is captured per
+ * stream and interleaved (in arrival order), bounded in memory, and normalised for a model.
+ *
+ * Node's own spawn, not a wrapper library: the test gate runs this twice per task, and in a batch the
+ * wrapper's per-call work was a measurable share of the driver's CPU (bench/batch.js).
  */
+import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
+import { onProcessExit } from './exit-cleanup.js';
 import { createCapture, presentOutput } from './output.js';
 import { groupAlive, killGroup } from './process-tree.js';
 import { awaitGone, newProcTag, reapTagged, TAG_VAR } from './reaper.js';
@@ -58,25 +63,24 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
   const out = createCapture(max);
   const err = createCapture(max);
   const all = createCapture(max * 2);
-  // loaded on first use: importing execa costs ~70 ms, too much for startup when no command runs
-  const { execa } = await import('execa');
   const [launchFile, ...launchArgs] = opts.launcher ?? [];
-  const argv: [string, string[]] = launchFile
-    ? [launchFile, [...launchArgs, opts.shell ?? systemProgram('bash'), '-c', cmd]]
-    : [cmd, []];
-  const child = execa(argv[0], argv[1], {
-    shell: launchFile ? false : (opts.shell ?? systemProgram('bash')),
+  const shell = opts.shell ?? systemProgram('bash');
+  const [file, args] = launchFile ? [launchFile, [...launchArgs, shell, '-c', cmd]] : [shell, ['-c', cmd]];
+  const child = spawn(file, args, {
     cwd: opts.cwd,
-    env,
-    extendEnv: false,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
-    cleanup: true,
     windowsHide: true,
+  });
+  // the result: the exit status once the process has exited and its pipes are closed (or given up on)
+  let startError: string | null = null;
+  const closed = new Promise<number | null>((resolve) => {
+    child.once('error', (err) => {
+      startError = err.message;
+      resolve(null);
+    });
+    child.once('close', (code) => resolve(code));
   });
   const pid = child.pid;
   const outDecoder = new StringDecoder('utf8');
@@ -134,12 +138,20 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
       child.stderr?.destroy();
     }, PIPE_GRACE_MS);
   };
+  // sedge exiting while the command runs ends its group too
+  const untrack =
+    pid === undefined
+      ? () => false
+      : onProcessExit(() => {
+          killGroup(pid, 'SIGKILL');
+        });
   child.on('exit', () => {
     if (pid === undefined) return;
     void killTree().then(endPipes);
   });
 
-  const result = await child;
+  const code = await closed;
+  untrack();
   clearTimeout(timer);
   clearTimeout(pipeTimer);
   opts.signal?.removeEventListener('abort', onAbort);
@@ -149,8 +161,13 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
   out.push(tailOut);
   err.push(tailErr);
   all.push(tailOut + tailErr);
+  if (startError) {
+    const line = `sedge: could not start the command: ${startError}\n`;
+    err.push(line);
+    all.push(line);
+  }
 
-  const exitCode = typeof result.exitCode === 'number' ? result.exitCode : null;
+  const exitCode = typeof code === 'number' ? code : null;
   return {
     stdout: presentOutput(out.text()).text,
     stderr: presentOutput(err.text()).text,

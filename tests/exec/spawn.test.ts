@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,5 +83,27 @@ describe('runCommand', () => {
   it('notices binary output', async () => {
     const r = await runCommand("printf 'a\\000b\\001'", opts());
     expect(r.stdout).toMatch(/^\[binary output omitted: 4 bytes/);
+  });
+
+  it('says why a command could not start instead of returning nothing', async () => {
+    const r = await runCommand('echo hi', { ...opts(), cwd: join(root, 'no-such-dir') });
+    expect(r.exitCode).toBeNull();
+    expect(r.stderr).toMatch(/could not start the command: .*ENOENT/);
+    expect(r.output).toBe(r.stderr);
+  });
+
+  it('ends the command when sedge exits while it runs', async () => {
+    const pidFile = join(root, 'orphan.pid');
+    const spawnJs = join(__dirname, '..', '..', 'dist', 'exec', 'spawn.js');
+    const script =
+      `import(${JSON.stringify(spawnJs)}).then(({ runCommand }) => {` +
+      `void runCommand('sleep 60 & echo $! > ${pidFile}; wait', { cwd: ${JSON.stringify(root)}, timeoutMs: 60000 });` +
+      `const t = setInterval(() => { try { require('node:fs').readFileSync(${JSON.stringify(pidFile)}, 'utf8').trim() && process.exit(0); } catch {} }, 20); });`;
+    const r = spawnSync(process.execPath, ['-e', script], { timeout: 20_000 });
+    expect(r.status).toBe(0);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const end = Date.now() + 2000;
+    while (processAlive(pid) && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
+    expect(processAlive(pid)).toBe(false);
   });
 });
