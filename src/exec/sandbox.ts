@@ -93,7 +93,7 @@ export function findBwrap(workspace: string, env: Env = process.env): string | n
     const candidate = join(dir, 'bwrap');
     try {
       accessSync(candidate, constants.X_OK);
-      const real = realpathSync(candidate);
+      const real = realpathSync.native(candidate);
       if (inside(real, workspace) || inside(candidate, workspace)) continue;
       return real;
     } catch {
@@ -122,7 +122,7 @@ function kindOf(path: string): 'dir' | 'file' | null {
  */
 export function bwrapArgs(spec: SandboxSpec, created: string[] = []): string[] {
   const env = spec.env ?? process.env;
-  const ws = realpathSync(spec.workspace);
+  const ws = realpathSync.native(spec.workspace);
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
   args.push('--unshare-all', ...(spec.network ? ['--share-net'] : []));
   args.push('--new-session', '--die-with-parent', '--cap-drop', 'ALL');
@@ -187,7 +187,7 @@ export function tmpPathDirs(path: string, workspace: string): [string, string][]
 
 function realOrNull(p: string): string | null {
   try {
-    return realpathSync(p);
+    return realpathSync.native(p);
   } catch {
     return null;
   }
@@ -240,13 +240,13 @@ function planSeatbelt(spec: SandboxSpec): Plan {
   const home = env.HOME && isAbsolute(env.HOME) ? env.HOME : null;
   const masked = home ? MASKED_HOME_PATHS.map((p) => join(home, p)) : [];
   if (spec.configDir) masked.push(spec.configDir);
-  const ws = realpathSync(spec.workspace);
+  const ws = realpathSync.native(spec.workspace);
   const hasGit = kindOf(join(ws, '.git')) === 'dir';
   const protectedPaths = PROTECTED_WORKSPACE_PATHS.filter((p) => hasGit || !p.startsWith('.git/')).map((p) =>
     join(ws, p),
   );
   // the private temp dir (TMPDIR inside); made now, removed by dispose()
-  const tmpDir = mkdtempSync(join(realpathSync(tmpdir()), 'sedge-sandbox-'));
+  const tmpDir = mkdtempSync(join(realpathSync.native(tmpdir()), 'sedge-sandbox-'));
   try {
     const profile = seatbeltProfile({
       mode: spec.mode === 'read-only' ? 'read-only' : 'workspace-write',

@@ -7,13 +7,14 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, relative } from 'node:path';
 
+/** name + the directories searched -> path: a new exclusion that leaves the search the same keeps its answers */
 const cache = new Map<string, string>();
 let excluded: string[] = [];
+let searched: { path: string; skip: string; dirs: string[] } | null = null;
 
-/** Directories whose programs must never be used (the workspace); clears what was resolved before. */
+/** Directories whose programs must never be used (the workspace). */
 export function excludeProgramDirs(dirs: string[]): void {
   excluded = dirs.filter((d) => isAbsolute(d));
-  cache.clear();
 }
 
 function inside(root: string, p: string): boolean {
@@ -21,13 +22,23 @@ function inside(root: string, p: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
+/** The absolute PATH entries outside the excluded dirs (recomputed only when PATH or the exclusion changes). */
+function searchDirs(path: string): string[] {
+  const skip = excluded.length > 0 ? excluded : [process.cwd()];
+  const skipKey = skip.join('\0');
+  if (searched?.path === path && searched.skip === skipKey) return searched.dirs;
+  const dirs = path.split(delimiter).filter((d) => d && isAbsolute(d) && !skip.some((root) => inside(root, d)));
+  searched = { path, skip: skipKey, dirs };
+  return dirs;
+}
+
 /** Absolute path of `name` from the absolute PATH entries outside the excluded dirs; throws when there is none. */
 export function systemProgram(name: string, path = process.env.PATH ?? ''): string {
-  const hit = cache.get(name);
+  const dirs = searchDirs(path);
+  const key = `${name}\0${dirs.join('\0')}`;
+  const hit = cache.get(key);
   if (hit) return hit;
-  const skip = excluded.length > 0 ? excluded : [process.cwd()];
-  for (const dir of path.split(delimiter)) {
-    if (!dir || !isAbsolute(dir) || skip.some((root) => inside(root, dir))) continue;
+  for (const dir of dirs) {
     const candidate = join(dir, name);
     try {
       if (!statSync(candidate).isFile()) continue;
@@ -35,13 +46,13 @@ export function systemProgram(name: string, path = process.env.PATH ?? ''): stri
     } catch {
       continue;
     }
-    cache.set(name, candidate);
+    cache.set(key, candidate);
     return candidate;
   }
   for (const fallback of [`/usr/bin/${name}`, `/bin/${name}`]) {
     try {
       accessSync(fallback, constants.X_OK);
-      cache.set(name, fallback);
+      cache.set(key, fallback);
       return fallback;
     } catch {
       // next

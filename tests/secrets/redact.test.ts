@@ -34,4 +34,32 @@ describe('the one redaction function', () => {
     const echoed = new ModelError('invalid key sk-live-abcdefghijklmnop1234', 401, false);
     expect((toModelError(echoed, signal, 'sk-live-abcdefghijklmnop1234') as Error).message).not.toContain('abcdefghij');
   });
+
+  it('masks one sample of every shape it knows (the quick pre-check lets none through)', () => {
+    const redact = createRedactor({ env: {} });
+    const samples = [
+      '-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\n-----END RSA PRIVATE KEY-----',
+      '-----BEGIN OPENSSH KEY-----\nabc\n-----END OPENSSH KEY-----',
+      'eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.SflKxwRJSMeKKF2Q',
+      'sk-proj-abcdefghijklmnop1234',
+      'rk_live_abcdefghijklmnop1234',
+      'ghs_abcdefghijklmnopqrstuvwxyz0123456789',
+      'github_pat_abcdefghijklmnopqrstuvwxyz0123456789ABCDEF',
+      'glpat-abcdefghijklmnopqrst',
+      'xoxb-1234567890-abcdef',
+      'AKIAABCDEFGHIJKLMNOP',
+      'AIzaSyA1234567890abcdefghijklmnopqrstuv',
+      'hf_abcdefghijklmnopqrstuvwxyz0123456',
+      'npm_abcdefghijklmnopqrstuvwxyz0123456789',
+      'BEARER abcdefghijklmnop1234',
+      'postgres://admin:hunter2pw@db.example/x',
+      'the passphrase is s3cr3t-words',
+      'DB_PASSWD=hunter2pw',
+      'private_key: abcd1234',
+    ];
+    for (const s of samples) expect(redact(`before ${s} after`), s).toContain('[REDACTED]');
+    expect(redact('an ordinary line of test output: 3 passed, 0 failed')).toBe(
+      'an ordinary line of test output: 3 passed, 0 failed',
+    );
+  });
 });
