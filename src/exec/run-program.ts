@@ -15,6 +15,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { onProcessExit } from './exit-cleanup.js';
 import { systemProgram } from './system-programs.js';
 
 export interface ProgramOptions {
@@ -26,6 +27,11 @@ export interface ProgramOptions {
   /** killed after this many ms (0 or unset: no limit) */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Output handed over as it arrives, per stream, instead of collected into the result (whose stdout and
+   * stderr are then empty): for long runs whose output the caller bounds itself (a test run).
+   */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 export interface ProgramResult {
@@ -54,7 +60,9 @@ interface Helper {
 }
 
 const idle: Helper[] = [];
+const everyHelper = new Set<Helper>();
 let live = 0;
+let exitHooked = false;
 const waiting: ((h: Helper | null) => void)[] = [];
 
 function startHelper(): Helper | null {
@@ -96,6 +104,15 @@ function startHelper(): Helper | null {
     h.onData?.();
   });
   live++;
+  everyHelper.add(h);
+  child.on('exit', () => everyHelper.delete(h));
+  // sedge exiting ends what its helpers are running (a test run in a helper would otherwise go on)
+  if (!exitHooked) {
+    exitHooked = true;
+    onProcessExit(() => {
+      for (const x of everyHelper) kill(x);
+    });
+  }
   park(h);
   return h;
 }
@@ -168,7 +185,7 @@ function script(h: Helper, file: string, args: string[], opts: ProgramOptions): 
   const mark = `SEDGE_END_${h.nonce}`;
   return (
     `if cd -- ${quote(resolve(opts.cwd))}; then ( ${run} ) ${stdin}\n${doc}s=$?; else s=cwd; fi; ` +
-    `printf '\\n${mark} %s\\n' "$s"; printf '\\n${mark}\\n' >&2\n`
+    `printf '${mark} %s\\n' "$s"; printf '${mark}\\n' >&2\n`
   );
 }
 
@@ -185,7 +202,13 @@ function direct(file: string, args: string[], opts: ProgramOptions): Promise<Pro
         ...(opts.signal ? { signal: opts.signal } : {}),
         encoding: 'utf8',
       },
-      (err, stdout, stderr) => {
+      (err, stdout0, stderr0) => {
+        let [stdout, stderr] = [stdout0, stderr0];
+        if (opts.onOutput) {
+          if (stdout) opts.onOutput('stdout', Buffer.from(stdout));
+          if (stderr) opts.onOutput('stderr', Buffer.from(stderr));
+          [stdout, stderr] = ['', ''];
+        }
         const e = err as (NodeJS.ErrnoException & { killed?: boolean; code?: unknown }) | null;
         if (!e) return done({ code: 0, stdout, stderr, timedOut: false });
         if (typeof e.code === 'number') return done({ code: e.code, stdout, stderr, timedOut: false });
@@ -215,6 +238,69 @@ function markAt(chunks: Buffer[], mark: Buffer, withStatus: boolean): number | n
   return before + at;
 }
 
+/**
+ * onData for a request whose output is handed over as it arrives. Each chunk goes on at once, in arrival
+ * order across the two streams, except a tail that could be the start of the end marker (rare: the marker
+ * is a random word, so only a chunk ending in a prefix of it is held, until the stream's next chunk).
+ */
+function streaming(
+  h: Helper,
+  mark: Buffer,
+  hand: (stream: 'stdout' | 'stderr', chunk: Buffer) => void,
+  finish: (r: ProgramResult) => void,
+  ended: () => { timedOut: boolean; error: string },
+  cwd: string,
+): () => void {
+  const state = {
+    stdout: { held: Buffer.alloc(0), rest: null as Buffer | null },
+    stderr: { held: Buffer.alloc(0), rest: null as Buffer | null },
+  };
+  const take = (name: 'stdout' | 'stderr', chunks: Buffer[]) => {
+    const st = state[name];
+    if (!chunks.length) return;
+    const got = Buffer.concat([st.held, ...chunks]);
+    chunks.length = 0;
+    if (st.rest) {
+      st.rest = Buffer.concat([st.rest, got]);
+      st.held = Buffer.alloc(0);
+      return;
+    }
+    const at = got.indexOf(mark);
+    if (at >= 0) {
+      if (at > 0) hand(name, got.subarray(0, at));
+      st.rest = got.subarray(at);
+      st.held = Buffer.alloc(0);
+      return;
+    }
+    let keep = Math.min(mark.length - 1, got.length);
+    while (keep > 0 && !got.subarray(got.length - keep).equals(mark.subarray(0, keep))) keep--;
+    if (got.length > keep) hand(name, got.subarray(0, got.length - keep));
+    st.held = got.subarray(got.length - keep);
+  };
+  return () => {
+    take('stdout', h.out);
+    take('stderr', h.err);
+    const out = state.stdout.rest;
+    const err = state.stderr.rest;
+    const outDone = out !== null && out.indexOf(0x0a, mark.length) >= 0;
+    const errDone = err !== null && err.length === mark.length + 1;
+    if (outDone && errDone) {
+      const status = (out as Buffer).toString('utf8', mark.length + 1).trim();
+      if (status === 'cwd')
+        return finish({ code: null, stdout: '', stderr: '', timedOut: false, error: `no such directory: ${cwd}` });
+      return finish({ code: Number(status), stdout: '', stderr: '', timedOut: false });
+    }
+    if (h.dead) {
+      for (const name of ['stdout', 'stderr'] as const) {
+        const st = state[name];
+        if (st.held.length) hand(name, st.held);
+        st.held = Buffer.alloc(0);
+      }
+      finish({ code: null, stdout: '', stderr: '', ...ended() });
+    }
+  };
+}
+
 /** Run a program to its end and collect its output (utf8). Never rejects. */
 export async function runProgram(file: string, args: string[], opts: ProgramOptions): Promise<ProgramResult> {
   if (process.platform === 'win32' || opts.signal?.aborted) return direct(file, args, opts);
@@ -227,7 +313,7 @@ export async function runProgram(file: string, args: string[], opts: ProgramOpti
   }
   h.busy = true;
   hold(h);
-  const mark = Buffer.from(`\nSEDGE_END_${h.nonce}`);
+  const mark = Buffer.from(`SEDGE_END_${h.nonce}`);
   return new Promise<ProgramResult>((done) => {
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
@@ -238,24 +324,38 @@ export async function runProgram(file: string, args: string[], opts: ProgramOpti
       release(h);
       done(r);
     };
-    h.onData = () => {
-      const o = markAt(h.out, mark, true);
-      const e = o === null ? null : markAt(h.err, mark, false);
-      if (o !== null && e !== null) {
-        const out = Buffer.concat(h.out);
-        const status = out.toString('utf8', o + mark.length + 1).trim();
-        const stdout = out.toString('utf8', 0, o);
-        const stderr = Buffer.concat(h.err).toString('utf8', 0, e);
-        if (status === 'cwd')
-          return finish({ code: null, stdout, stderr, timedOut: false, error: `no such directory: ${opts.cwd}` });
-        return finish({ code: Number(status), stdout, stderr, timedOut: false });
-      }
-      if (h.dead) {
-        const why = timedOut ? 'timed out' : opts.signal?.aborted ? 'aborted' : 'the helper shell ended';
-        const stdout = Buffer.concat(h.out).toString('utf8');
-        finish({ code: null, stdout, stderr: Buffer.concat(h.err).toString('utf8'), timedOut, error: why });
-      }
-    };
+    const stream = opts.onOutput;
+    if (stream) {
+      h.onData = streaming(
+        h,
+        mark,
+        stream,
+        finish,
+        () => ({
+          timedOut,
+          error: timedOut ? 'timed out' : opts.signal?.aborted ? 'aborted' : 'the helper shell ended',
+        }),
+        opts.cwd,
+      );
+    } else
+      h.onData = () => {
+        const o = markAt(h.out, mark, true);
+        const e = o === null ? null : markAt(h.err, mark, false);
+        if (o !== null && e !== null) {
+          const out = Buffer.concat(h.out);
+          const status = out.toString('utf8', o + mark.length + 1).trim();
+          const stdout = out.toString('utf8', 0, o);
+          const stderr = Buffer.concat(h.err).toString('utf8', 0, e);
+          if (status === 'cwd')
+            return finish({ code: null, stdout, stderr, timedOut: false, error: `no such directory: ${opts.cwd}` });
+          return finish({ code: Number(status), stdout, stderr, timedOut: false });
+        }
+        if (h.dead) {
+          const why = timedOut ? 'timed out' : opts.signal?.aborted ? 'aborted' : 'the helper shell ended';
+          const stdout = Buffer.concat(h.out).toString('utf8');
+          finish({ code: null, stdout, stderr: Buffer.concat(h.err).toString('utf8'), timedOut, error: why });
+        }
+      };
     if (opts.timeoutMs && opts.timeoutMs > 0)
       timer = setTimeout(() => {
         timedOut = true;

@@ -13,6 +13,7 @@ import { createCapture, presentOutput } from './output.js';
 import { groupAlive, killGroup } from './process-tree.js';
 import { awaitGone, newProcTag, reapTagged, TAG_VAR } from './reaper.js';
 import { ENV_DEFAULTS, mergeEnv } from './shell-env.js';
+import { runProgram } from './run-program.js';
 import { systemProgram } from './system-programs.js';
 
 export interface RunCommandOptions {
@@ -66,6 +67,62 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
   const [launchFile, ...launchArgs] = opts.launcher ?? [];
   const shell = opts.shell ?? systemProgram('bash');
   const [file, args] = launchFile ? [launchFile, [...launchArgs, shell, '-c', cmd]] : [shell, ['-c', cmd]];
+  const outDecoder = new StringDecoder('utf8');
+  const errDecoder = new StringDecoder('utf8');
+  const onStdout = (b: Buffer) => {
+    const s = outDecoder.write(b);
+    out.push(s);
+    all.push(s);
+  };
+  const onStderr = (b: Buffer) => {
+    const s = errDecoder.write(b);
+    err.push(s);
+    all.push(s);
+  };
+  const result = (code: number | null, timedOut: boolean, interrupted: boolean, startError: string | null) => {
+    const tailOut = outDecoder.end();
+    const tailErr = errDecoder.end();
+    out.push(tailOut);
+    err.push(tailErr);
+    all.push(tailOut + tailErr);
+    if (startError) {
+      const line = `sedge: could not start the command: ${startError}\n`;
+      err.push(line);
+      all.push(line);
+    }
+    return {
+      stdout: presentOutput(out.text()).text,
+      stderr: presentOutput(err.text()).text,
+      output: presentOutput(all.text()).text,
+      exitCode: code,
+      timedOut,
+      interrupted,
+      durationMs: performance.now() - started,
+      truncated: out.truncated || err.truncated || all.truncated,
+    };
+  };
+
+  if (launchFile && opts.contained && process.platform === 'linux') {
+    // Nothing it starts can outlive the launcher (its PID namespace ends with it), so there is no group to
+    // end afterwards and no tag to scan for: it can run from a helper shell, which starts it for a fraction of
+    // what a start from this (large) process costs. A timeout or abort kills the helper's group, the launcher
+    // with it, and the launcher's namespace with that.
+    const r = await runProgram(file, args, {
+      cwd: opts.cwd,
+      env,
+      timeoutMs: Math.max(1, opts.timeoutMs),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onOutput: (stream, b) => (stream === 'stdout' ? onStdout(b) : onStderr(b)),
+    });
+    const interrupted = !r.timedOut && opts.signal?.aborted === true;
+    return result(
+      r.code,
+      r.timedOut,
+      interrupted,
+      r.code === null && !r.timedOut && !interrupted ? (r.error ?? null) : null,
+    );
+  }
+
   const child = spawn(file, args, {
     cwd: opts.cwd,
     env: env as NodeJS.ProcessEnv,
@@ -83,18 +140,8 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
     child.once('close', (code) => resolve(code));
   });
   const pid = child.pid;
-  const outDecoder = new StringDecoder('utf8');
-  const errDecoder = new StringDecoder('utf8');
-  child.stdout?.on('data', (b: Buffer) => {
-    const s = outDecoder.write(b);
-    out.push(s);
-    all.push(s);
-  });
-  child.stderr?.on('data', (b: Buffer) => {
-    const s = errDecoder.write(b);
-    err.push(s);
-    all.push(s);
-  });
+  child.stdout?.on('data', onStdout);
+  child.stderr?.on('data', onStderr);
 
   let timedOut = false;
   let interrupted = false;
@@ -156,26 +203,5 @@ export async function runCommand(cmd: string, opts: RunCommandOptions): Promise<
   clearTimeout(pipeTimer);
   opts.signal?.removeEventListener('abort', onAbort);
   if (killing) await killing;
-  const tailOut = outDecoder.end();
-  const tailErr = errDecoder.end();
-  out.push(tailOut);
-  err.push(tailErr);
-  all.push(tailOut + tailErr);
-  if (startError) {
-    const line = `sedge: could not start the command: ${startError}\n`;
-    err.push(line);
-    all.push(line);
-  }
-
-  const exitCode = typeof code === 'number' ? code : null;
-  return {
-    stdout: presentOutput(out.text()).text,
-    stderr: presentOutput(err.text()).text,
-    output: presentOutput(all.text()).text,
-    exitCode,
-    timedOut,
-    interrupted,
-    durationMs: performance.now() - started,
-    truncated: out.truncated || err.truncated || all.truncated,
-  };
+  return result(typeof code === 'number' ? code : null, timedOut, interrupted, startError);
 }

@@ -44,6 +44,21 @@ describe('runProgram (helper shells)', () => {
     expect(none).toMatchObject({ code: 0, stdout: '' });
   });
 
+  it('hands output over as it arrives when asked, every byte once and no end marker', async () => {
+    writeFileSync(join(dir, 'streamed.txt'), `${'y'.repeat(2_000_000)}\nlast line`);
+    const got = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+    const r = await runProgram(sh(), ['-c', 'cat streamed.txt; echo warn >&2; exit 2'], {
+      cwd: dir,
+      onOutput: (stream, b) => got[stream].push(b),
+    });
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: '' });
+    const out = Buffer.concat(got.stdout).toString();
+    expect(out.length).toBe(2_000_000 + 10);
+    expect(out.endsWith('\nlast line')).toBe(true);
+    expect(Buffer.concat(got.stderr).toString()).toBe('warn\n');
+    expect(got.stdout.length).toBeGreaterThan(1);
+  });
+
   it('carries large output whole', async () => {
     writeFileSync(join(dir, 'big.txt'), 'x'.repeat(3_000_000));
     const r = await runProgram(systemProgram('cat'), ['big.txt'], { cwd: dir });

@@ -106,4 +106,65 @@ describe('runCommand', () => {
     while (processAlive(pid) && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
     expect(processAlive(pid)).toBe(false);
   });
+
+  describe('a contained launcher (run from a helper shell)', () => {
+    // `env` stands in for bwrap here: it runs bash as its child, and `contained` says nothing can outlive it
+    const contained = () => ({ ...opts(), launcher: ['env'], contained: true });
+
+    it('gives the same output, interleaving and exit code', async () => {
+      const r = await runCommand('echo one; echo two >&2; printf three; exit 4', contained());
+      expect(r).toMatchObject({ stdout: 'one\nthree', stderr: 'two\n', exitCode: 4, timedOut: false });
+      expect(r.output).toContain('two\n');
+    });
+
+    it('keeps the order in which the two streams wrote (the test log reads as the terminal would)', async () => {
+      const r = await runCommand(
+        'for i in 1 2 3; do echo "out $i"; sleep 0.05; echo "err $i" >&2; sleep 0.05; done; printf "PAS"; sleep 0.05; echo "S"',
+        contained(),
+      );
+      expect(r.output).toBe('out 1\nerr 1\nout 2\nerr 2\nout 3\nerr 3\nPASS\n');
+    });
+
+    it('streams long output into the bounded capture', async () => {
+      const r = await runCommand("head -c 3000000 /dev/zero | tr '\\0' a; echo; echo END", {
+        ...contained(),
+        maxOutputBytes: 1000,
+      });
+      expect(r.truncated).toBe(true);
+      expect(r.stdout).toMatch(/END\n$/);
+      expect(r.stdout).not.toMatch(/SEDGE_END/);
+    });
+
+    it('times out and aborts like a direct run', async () => {
+      const t = await runCommand('sleep 30', { ...contained(), timeoutMs: 300 });
+      expect(t).toMatchObject({ timedOut: true, interrupted: false, exitCode: null });
+      const ac = new AbortController();
+      const pending = runCommand('sleep 30', { ...contained(), signal: ac.signal });
+      setTimeout(() => ac.abort(), 100);
+      expect(await pending).toMatchObject({ interrupted: true, timedOut: false, exitCode: null });
+      const after = await runCommand('echo still works', contained());
+      expect(after.stdout).toBe('still works\n');
+    });
+
+    it('a missing directory is a clear start error', async () => {
+      const r = await runCommand('echo hi', { ...contained(), cwd: join(root, 'gone') });
+      expect(r.exitCode).toBeNull();
+      expect(r.stderr).toMatch(/could not start the command: no such directory/);
+    });
+
+    it('ends the command when sedge exits while it runs', async () => {
+      const pidFile = join(root, 'helper-orphan.pid');
+      const spawnJs = join(__dirname, '..', '..', 'dist', 'exec', 'spawn.js');
+      const script =
+        `import(${JSON.stringify(spawnJs)}).then(({ runCommand }) => {` +
+        `void runCommand('sleep 60 & echo $! > ${pidFile}; wait', { cwd: ${JSON.stringify(root)}, timeoutMs: 60000, launcher: ['env'], contained: true });` +
+        `setInterval(() => { try { require('node:fs').readFileSync(${JSON.stringify(pidFile)}, 'utf8').trim() && process.exit(0); } catch {} }, 20); });`;
+      const r = spawnSync(process.execPath, ['-e', script], { timeout: 20_000 });
+      expect(r.status).toBe(0);
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      const end = Date.now() + 2000;
+      while (processAlive(pid) && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
+      expect(processAlive(pid)).toBe(false);
+    });
+  });
 });
