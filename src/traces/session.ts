@@ -16,6 +16,7 @@ import { type TreeChange, treeChanges } from '../repo/tree-changes.js';
 import { type FollowUp, followUpRecord } from './follow-up.js';
 import { attachBlobHashes, distillTrace, type TraceRecord } from './record.js';
 import { createRecall } from './recall.js';
+import { secretEnvValues } from '../secrets/redact.js';
 import { createRedactor } from './redact.js';
 import { openTraceStore, type TraceStore } from './store.js';
 
@@ -59,6 +60,37 @@ export interface RepoTraces {
 /** how many recent runs of a checkout are watched for a commit (the newest one for edits too) */
 const WATCHED = 8;
 
+/**
+ * One store object per repository (and per set of secrets it redacts) in a process, the most recent few kept:
+ * a batch runs many tasks in the same repositories, and a fresh store rebuilds its in-memory index from
+ * index.json on first use (about 0.6 s of CPU at 10,000 records). A store checks the log on every read, so
+ * what other processes appended is still seen. Its warnings go to whoever opened it last.
+ */
+const shared = new Map<string, { store: TraceStore; warn: { to: (message: string) => void } }>();
+const SHARED_STORES = 16;
+
+function sharedStore(repoId: string, dir: string, env: Record<string, string | undefined>, warn: (m: string) => void) {
+  const secrets = createHash('sha256').update(secretEnvValues(env).join('\0')).digest('hex');
+  const key = `${dir}\0${repoId}\0${secrets}`;
+  const hit = shared.get(key);
+  if (hit) {
+    shared.delete(key);
+    shared.set(key, hit);
+    hit.warn.to = warn;
+    return hit.store;
+  }
+  const sink = { to: warn };
+  const store = openTraceStore({
+    repoId,
+    cacheDir: dir,
+    redact: createRedactor({ env }),
+    warn: (m) => sink.to(m),
+  });
+  shared.set(key, { store, warn: sink });
+  if (shared.size > SHARED_STORES) shared.delete(shared.keys().next().value as string);
+  return store;
+}
+
 export async function openRepoTraces(opts: {
   cwd: string;
   env?: Record<string, string | undefined>;
@@ -73,12 +105,7 @@ export async function openRepoTraces(opts: {
   if (!ident) return null;
   const env = opts.env ?? process.env;
   const warn = opts.warn ?? (() => {});
-  const store = openTraceStore({
-    repoId: ident.id,
-    cacheDir: opts.cacheDir ?? cacheDir(env),
-    redact: createRedactor({ env }),
-    warn,
-  });
+  const store = sharedStore(ident.id, opts.cacheDir ?? cacheDir(env), env, warn);
   // The checkout's recent run ids (newest last), beside the store: what followUp looks at.
   const checkout = createHash('sha256').update(ident.root).digest('hex').slice(0, 16);
   const watchFile = join(store.dir, 'checkouts', `${checkout}.json`);
