@@ -11,6 +11,7 @@ import { cacheDir } from '../config/paths.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { snapshotTree } from '../repo/checkpoint.js';
 import { headCommit } from '../repo/commit-state.js';
+import { onProcessExit } from '../exec/exit-cleanup.js';
 import { repoIdentity } from '../repo/identity.js';
 import { type TreeChange, treeChanges } from '../repo/tree-changes.js';
 import { type FollowUp, followUpRecord } from './follow-up.js';
@@ -68,6 +69,34 @@ const WATCHED = 8;
  */
 const shared = new Map<string, { store: TraceStore; warn: { to: (message: string) => void } }>();
 const SHARED_STORES = 16;
+
+/**
+ * The index is a cache of the log (a loader reads what it lacks from the log's tail), so a store that takes
+ * many records in a row (a batch) rewrites it at most every couple of seconds instead of per record (at
+ * 5,000 records, a megabyte per task), and once more when the process exits. The first record of a
+ * process is written through at once.
+ */
+const lastFlush = new WeakMap<TraceStore, number>();
+const behind = new Set<TraceStore>();
+const FLUSH_EVERY_MS = 2000;
+let flushOnExit = false;
+
+function flushSoon(store: TraceStore): void {
+  const now = Date.now();
+  if (now - (lastFlush.get(store) ?? 0) >= FLUSH_EVERY_MS) {
+    store.flush();
+    lastFlush.set(store, now);
+    behind.delete(store);
+    return;
+  }
+  behind.add(store);
+  if (!flushOnExit) {
+    flushOnExit = true;
+    onProcessExit(() => {
+      for (const s of behind) s.flush();
+    });
+  }
+}
 
 function sharedStore(repoId: string, dir: string, env: Record<string, string | undefined>, warn: (m: string) => void) {
   const secrets = createHash('sha256').update(secretEnvValues(env).join('\0')).digest('hex');
@@ -139,7 +168,7 @@ export async function openRepoTraces(opts: {
       const rec = await attachBlobHashes(distilled, ident!.root);
       if (meta.followUp) rec.left = { head: await headCommit(ident!.root), checkout };
       const written = await store.append(rec);
-      store.flush();
+      flushSoon(store);
       if (meta.followUp) {
         // the newest run is the one watched for edits; a run that changed nothing has nothing to follow
         const ids = (await watched()).filter((id) => id !== written.id);
