@@ -65,6 +65,20 @@ function measured(env, outFile, ...args) {
   });
 }
 
+/** A manifest whose every task has a repository (a tree) of its own. */
+function ownManifest(work, n) {
+  const file = join(work, 'own-tasks.jsonl');
+  const lines = [];
+  for (let i = 0; i < n; i++) {
+    const dir = join(work, `own-${i}`);
+    mkdirSync(dir);
+    makeFixRepo(dir, `own ${i}`);
+    lines.push(JSON.stringify({ id: `o${i}`, repo: dir, task: `make value.txt say good (${i})` }));
+  }
+  writeFileSync(file, lines.join('\n'));
+  return file;
+}
+
 async function main() {
   if (spawnSync('sh', ['-c', 'test -r /proc/self/stat']).status !== 0) {
     console.log('bench batch: skipped (needs Linux /proc for child CPU)');
@@ -101,8 +115,15 @@ async function main() {
       return runs;
     };
     const levels = [];
-    for (const concurrency of LEVELS) {
-      const out = join(work, `out-${concurrency}`);
+    // the levels over 20 repositories (10 tasks start from each tree: they share its test baseline), then one
+    // level where every task has a tree of its own (200 repositories: a baseline and a check per task)
+    const ownTrees = Number(process.env.BENCH_BATCH_OWN_TREES ?? 1);
+    const runs = [
+      ...LEVELS.map((concurrency) => ({ concurrency, manifest, shared: true })),
+      ...(ownTrees ? [{ concurrency: ownTrees, manifest: ownManifest(work, TASKS), shared: false }] : []),
+    ];
+    for (const { concurrency, manifest, shared } of runs) {
+      const out = join(work, `out-${concurrency}-${shared ? 'shared' : 'own'}`);
       const near = await measureTests(5);
       const m = await measured(
         env,
@@ -148,6 +169,7 @@ async function main() {
       }
       levels.push({
         concurrency,
+        trees: shared ? `${REPOS} (${TASKS / REPOS} tasks each)` : `${TASKS} (one per task)`,
         tasks: summary.length,
         done,
         exit_code: m.code,
@@ -167,7 +189,7 @@ async function main() {
         harness_and_children_cpu_ms_per_task: round((m.self_cpu_ms + m.children_cpu_ms) / summary.length),
       });
       console.log(
-        `batch c=${concurrency}: ${summary.length} tasks (${done} done) in ${round(m.wall_ms / 1000, 1)} s = ` +
+        `batch c=${concurrency}${shared ? '' : ', a tree per task'}: ${summary.length} tasks (${done} done) in ${round(m.wall_ms / 1000, 1)} s = ` +
           `${round(summary.length / (m.wall_ms / 1000), 2)} tasks/s; harness CPU ${round(m.self_cpu_ms / summary.length)} ` +
           `ms/task, children CPU ${round(m.children_cpu_ms / summary.length)} ms/task, in commands ` +
           `${round(commandMs / summary.length)} ms/task; batch's own steps ` +
@@ -190,7 +212,8 @@ async function main() {
       one_test_run: test,
       note:
         'harness = the sedge batch process itself; children = the helper shells and the git they run, the ' +
-        'shell and the test runs (the gate runs a baseline and a check per task); commands = wall time inside ' +
+        'shell and the test runs (the gate runs a check per task, and a baseline per tree: tasks that start from the same ' +
+        'tree share it; the last level gives every task its own tree); commands = wall time inside ' +
         'shell calls and test runs; harness_cpu_vs_one_test_run compares with the median of 10 test runs ' +
         'measured right before and after that level (same machine load)',
       levels,

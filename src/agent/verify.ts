@@ -5,6 +5,7 @@
  * task asked for tests); it tells the loop to stop when another round cannot help. No command detected: the
  * check passes with skipped_reason, so the run is not blamed and its end says tests were not run.
  */
+import { isAbsolute, join, relative } from 'node:path';
 import { type DetectOverrides, explainTestDetection, type TestPlan } from '../repo/test-detect.js';
 import { runTests } from '../repo/test-run.js';
 import { treeFingerprint } from '../repo/test-tree.js';
@@ -31,6 +32,26 @@ export interface VerifierOptions {
   interactive?: boolean;
   /** a test seam: how the tests are run */
   run?: typeof runTests;
+  /** baselines shared with other runs (a batch's tasks): a tree already measured is not run again */
+  baselines?: SharedBaselines;
+}
+
+/**
+ * Baselines of trees other runs measured, by what the outcome depends on: the tree's content (tree id and
+ * untracked files), the suite (command, directory relative to the root, env) and `scope` (the sandbox and the
+ * environment the caller gives the tests). In a batch many tasks start from the same commit; each would run
+ * the same baseline. A run that finds the key waits for the run that measures it; an aborted or crashed
+ * baseline is not shared (the next run measures its own).
+ */
+export interface SharedBaselines {
+  scope: string;
+  entries: Map<string, Promise<SharedSuite | null>>;
+}
+
+interface SharedSuite {
+  /** the workspace the suite was measured in: paths under it are moved to the reader's */
+  root: string;
+  suite: Suite;
 }
 
 export interface TestGate extends Verifier {
@@ -45,6 +66,19 @@ interface Suite {
   detection: TestDetection;
   baseline: TestRunResult | null;
   note?: string;
+}
+
+/** A suite measured in another workspace, its paths (directories, the saved log stays where it is) moved to `to`. */
+function moved(suite: Suite, from: string, to: string): Suite {
+  const move = (p: string) => {
+    const rel = relative(from, p);
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel)) ? join(to, rel) : p;
+  };
+  return {
+    ...suite,
+    detection: { ...suite.detection, cwd: move(suite.detection.cwd) },
+    baseline: suite.baseline ? { ...suite.baseline, cwd: move(suite.baseline.cwd) } : null,
+  };
 }
 
 /** Tasks that ask for the tests themselves: the gate runs even when no file changed. */
@@ -85,12 +119,44 @@ export function createVerifier(opts: VerifierOptions): TestGate {
     return { name, detection: d, baseline: first, note: cannotRunNote(name, first) };
   };
 
+  /** The baseline of a suite, from another run of the same tree when one measured it (see SharedBaselines). */
+  const sharedBaselineOf = async (
+    d: TestDetection,
+    i: number,
+    signal: AbortSignal,
+    tree: string | null,
+  ): Promise<{ suite: Suite; shared: boolean }> => {
+    const shared = opts.baselines;
+    if (!shared || tree === null) return { suite: await baselineOf(d, i, signal), shared: false };
+    const key = JSON.stringify([shared.scope, tree, d.command, relative(opts.cwd, d.cwd), d.env ?? {}, i]);
+    const known = shared.entries.get(key);
+    if (known) {
+      const hit = await known;
+      if (hit) return { suite: moved(hit.suite, hit.root, opts.cwd), shared: true };
+    }
+    let own: Suite = { name: named(d, i), detection: d, baseline: null };
+    const mine = baselineOf(d, i, signal).then((suite) => {
+      own = suite;
+      return suite.baseline ? { root: opts.cwd, suite } : null;
+    });
+    shared.entries.set(key, mine);
+    if (!(await mine)) shared.entries.delete(key);
+    return { suite: own, shared: false };
+  };
+
   const startBaseline = (signal: AbortSignal): Promise<void> => {
     ready ??= (async () => {
       const out: Suite[] = [];
-      for (const [i, d] of plan.entries()) out.push(await baselineOf(d, i, signal));
+      const tree = opts.baselines ? await treeFingerprint(opts.cwd) : null;
+      let ranHere = !opts.baselines;
+      for (const [i, d] of plan.entries()) {
+        const r = await sharedBaselineOf(d, i, signal, tree);
+        out.push(r.suite);
+        if (!r.shared) ranHere = true;
+      }
       suites = out;
-      startPrint = await treeFingerprint(opts.cwd);
+      // nothing ran here: the tree is still the one fingerprinted above
+      startPrint = ranHere ? await treeFingerprint(opts.cwd) : tree;
     })();
     return ready;
   };

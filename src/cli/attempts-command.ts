@@ -16,7 +16,7 @@ import type { FlagValues } from '../config/schema.js';
 import { EXIT } from '../headless/exit-codes.js';
 import { findRepoRoot } from '../repo/root.js';
 import { UsageError } from './args.js';
-import { compose } from './compose.js';
+import { type ComposeOptions, compose } from './compose.js';
 
 export interface AttemptsRequest {
   task: string;
@@ -81,7 +81,11 @@ export async function runAttemptsCommand(req: AttemptsRequest, specs: AttemptSpe
       dir,
       keepWorktrees: req.keepWorktrees,
       signal: ctl.signal,
-      start: attemptStarter({ env: io.env, flags: req.flags, warn, announce: req.progress }, req.task, specs.length),
+      start: attemptStarter(
+        { env: io.env, flags: req.flags, warn, announce: req.progress, baselines: new Map() },
+        req.task,
+        specs.length,
+      ),
       ...(req.judge
         ? {
             judge: (candidates, signal) =>
@@ -112,6 +116,8 @@ export interface AttemptBase {
   warn: (message: string) => void;
   /** one line when an attempt starts */
   announce?: (line: string) => void;
+  /** test baselines the attempts share (they start from the same tree) */
+  baselines?: ComposeOptions['baselines'];
 }
 
 /** Each attempt is an ordinary composition (compose()) in its worktree, with its own model and temperature. */
@@ -125,6 +131,7 @@ export function attemptStarter(base: AttemptBase, task: string, count: number): 
       approvalMode: 'auto',
       ...(base.backoff ? { backoff: base.backoff } : {}),
       ...(spec.temperature !== undefined ? { temperature: spec.temperature } : {}),
+      ...(base.baselines ? { baselines: base.baselines } : {}),
       onWarning: (m) => base.warn(`attempt ${spec.index}: ${m}`),
     });
     base.announce?.(`attempt ${spec.index}/${count}: ${describe(c.settings.model, spec)} in ${cwd}\n`);

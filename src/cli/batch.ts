@@ -19,7 +19,7 @@ import { parse, runFlags, seconds, UsageError, usageError } from './args.js';
 import { attemptSpecs, attemptStarter, judgeWith } from './attempts-command.js';
 import { BATCH } from './commands.js';
 import { commandHelp } from './help.js';
-import { compose } from './compose.js';
+import { type ComposeOptions, compose } from './compose.js';
 import type { Io } from '../agent/composition.js';
 
 export const BATCH_HELP = commandHelp(BATCH);
@@ -62,6 +62,8 @@ export async function runBatchCommand(argv: string[], io: Io): Promise<number> {
     if (task.model) taskFlags.model = absoluteReplay({ model: task.model }, io.cwd).model as string;
     return taskFlags;
   };
+  // tasks (and attempts) that start from the same tree share its test baseline
+  const baselines: NonNullable<ComposeOptions['baselines']> = new Map();
   // --attempts N: each task is a best-of-N run through the same attempts code as `sedge exec --attempts`
   const best = plan.attempts;
   const runTask: TaskRunner = best
@@ -69,7 +71,7 @@ export async function runBatchCommand(argv: string[], io: Io): Promise<number> {
         specs: best.specs,
         start: (task) =>
           attemptStarter(
-            { env: io.env, flags: flagsOf(task), backoff, warn: (m) => warnings.add(`${task.id}: ${m}`) },
+            { env: io.env, flags: flagsOf(task), backoff, baselines, warn: (m) => warnings.add(`${task.id}: ${m}`) },
             task.task,
             best.specs.length,
           ),
@@ -94,6 +96,7 @@ export async function runBatchCommand(argv: string[], io: Io): Promise<number> {
           flags: taskFlags,
           approvalMode: 'auto',
           backoff,
+          baselines,
           // each task's events.jsonl and result.json are the batch's durable record
           syncSessionSteps: false,
           onWarning: (m) => warnings.add(`${task.id}: ${m}`),

@@ -33,6 +33,7 @@ import { createThinkTool } from '../tools/think.js';
 import { createRecallTool } from '../traces/recall-tool.js';
 import type { TraceRecord } from '../traces/record.js';
 import { openRepoTraces } from '../traces/session.js';
+import type { SharedBaselines } from '../agent/verify.js';
 import { createToolset, type Tool, type Toolset } from '../tools/tool.js';
 
 type Env = Record<string, string | undefined>;
@@ -65,6 +66,12 @@ export interface ComposeOptions {
    */
   followUp?: boolean;
   onWarning?: (message: string) => void;
+  /**
+   * Test baselines shared with other compositions in this process (a batch's tasks, the attempts of a
+   * best-of-N run): a tree another run already measured, under the same sandbox and test environment, is not
+   * measured again. See SharedBaselines in agent/verify.ts.
+   */
+  baselines?: SharedBaselines['entries'];
 }
 
 export type { Composition, RunOptions } from '../agent/composition.js';
@@ -306,6 +313,14 @@ async function composeRest(opts: ComposeOptions, started: Started): Promise<Comp
             policy: settings.verifyPolicy,
             ...testOverride,
             ...(opts.interactive ? { interactive: true } : {}),
+            ...(opts.baselines
+              ? {
+                  baselines: {
+                    scope: JSON.stringify([sandbox.describe(), passed, settings.testTimeoutS]),
+                    entries: opts.baselines,
+                  },
+                }
+              : {}),
             // the baseline and every check run in the same sandbox as the shell, their logs redacted
             // (the baseline starts with the run: it waits for the sandbox's probe first); bwrap unshares the
             // PID namespace, so what a test starts ends with it (no /proc scan needed)

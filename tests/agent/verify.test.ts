@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestGate, createVerifier } from '../../src/agent/verify.js';
+import { createTestGate, createVerifier, type SharedBaselines } from '../../src/agent/verify.js';
+import { runTests } from '../../src/repo/test-run.js';
 import { compareRuns } from '../../src/agent/verify-compare.js';
 import { detectTestCommand } from '../../src/repo/test-detect.js';
 import type { TestRunResult } from '../../src/repo/test-types.js';
@@ -415,5 +416,62 @@ describe('the gate inside the agent loop (replay model)', async () => {
     const { events } = await runDoneAtOnce(repo, outputDir, 2, { task: 'run the tests and tell me' });
     expect(events.find((e) => e.type === 'verify_result')).toMatchObject({ ok: true, passed: 2 });
     expect(events.at(-1)).toMatchObject({ type: 'run_end', status: 'done', verified: true });
+  });
+});
+
+describe('baselines shared between runs of the same tree (the tasks of a batch)', () => {
+  const counting = (calls: string[], abortFirst = false) => {
+    const run: typeof runTests = async (d, o) => {
+      calls.push(`${o?.label}@${d.cwd}`);
+      const r = await runTests(d, o);
+      return abortFirst && calls.length === 1 ? { ...r, aborted: true } : r;
+    };
+    return run;
+  };
+  const gate = async (cwd: string, outputDir: string, run: typeof runTests, baselines: SharedBaselines) => {
+    const v = createVerifier({ cwd, detection: await detectTestCommand(cwd), outputDir, run, baselines });
+    v.start?.(signal());
+    await v.beforeFirstChange?.(signal());
+    return v;
+  };
+  const baselineRuns = (calls: string[]) => calls.filter((c) => c.startsWith('baseline'));
+
+  it('measures a tree once; another copy of it gets that baseline with its own paths; another tree runs its own', async () => {
+    const a = setup();
+    const b = setup();
+    const calls: string[] = [];
+    const shared: SharedBaselines = { scope: 'test', entries: new Map() };
+    const run = counting(calls);
+    const [, vb] = await Promise.all([
+      gate(a.repo.dir, a.outputDir, run, shared),
+      gate(b.repo.dir, b.outputDir, run, shared),
+    ]);
+    expect(baselineRuns(calls)).toHaveLength(1);
+    expect(await vb.baseline()).toMatchObject({ ok: true, cwd: b.repo.dir });
+
+    const c = setup();
+    c.repo.edit('src/calc.js', 'a + b', 'a - b');
+    const vc = await gate(c.repo.dir, c.outputDir, run, shared);
+    expect(baselineRuns(calls)).toHaveLength(2);
+    expect((await vc.baseline())?.ok).toBe(false);
+
+    // the check of a run that was handed its baseline runs in its own tree
+    b.repo.edit('src/calc.js', 'a + b', 'a - b');
+    const { outcome } = await vb.check(signal());
+    expect(outcome).toMatchObject({ ok: false, new_failures: ['adds'] });
+    expect(calls.at(-1)).toBe(`check-1-1@${b.repo.dir}`);
+  });
+
+  it('does not hand on a baseline that was aborted: the next run measures its own', async () => {
+    const a = setup();
+    const b = setup();
+    const calls: string[] = [];
+    const shared: SharedBaselines = { scope: 'test', entries: new Map() };
+    const run = counting(calls, true);
+    const va = await gate(a.repo.dir, a.outputDir, run, shared);
+    expect(await va.baseline()).toBeNull();
+    const vb = await gate(b.repo.dir, b.outputDir, run, shared);
+    expect(baselineRuns(calls)).toHaveLength(2);
+    expect((await vb.baseline())?.ok).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +112,11 @@ describe('sedge batch: tests before and after each change', () => {
     expect(untouched.status).toBe('tests_failed');
     expect(untouched.tests_before).toMatchObject({ passed: 1, failed: 1, failing: ['value is good'] });
     expect(untouched.tests_after).toMatchObject({ passed: 1, failed: 1, failing: ['value is good'], rerun: false });
+
+    // the three tasks start from the same tree (the two repos hold the same files): one baseline run in all
+    const logs = readdirSync(join(home.dir, 'state', 'sedge', 'test-runs'), { recursive: true }).map(String);
+    expect(logs.filter((f) => /(^|\/)baseline-/.test(f))).toHaveLength(1);
+    expect(logs.filter((f) => /(^|\/)check-/.test(f))).toHaveLength(2);
 
     const json = await batchInProcess(['report', out, '--json'], { cwd: work, env });
     const report = JSON.parse(json.stdout);
