@@ -9,6 +9,26 @@ import { runCommand } from '../../src/exec/spawn.js';
 let root: string;
 const opts = () => ({ cwd: root, timeoutMs: 20_000, killGraceMs: 200 });
 
+/**
+ * A Node process starts `sleep 60` in the background of a command (with these extra options) and exits while
+ * the command runs: is the sleep still alive 2 s later?
+ */
+async function outlivesExit(pidName: string, extra: Record<string, unknown>): Promise<boolean> {
+  const pidFile = join(root, pidName);
+  const spawnJs = join(__dirname, '..', '..', 'dist', 'exec', 'spawn.js');
+  const options = JSON.stringify({ cwd: root, timeoutMs: 60_000, ...extra });
+  const script =
+    `import(${JSON.stringify(spawnJs)}).then(({ runCommand }) => {` +
+    `void runCommand('sleep 60 & echo $! > ${pidFile}; wait', ${options});` +
+    `setInterval(() => { try { require('node:fs').readFileSync(${JSON.stringify(pidFile)}, 'utf8').trim() && process.exit(0); } catch {} }, 20); });`;
+  const r = spawnSync(process.execPath, ['-e', script], { timeout: 20_000 });
+  expect(r.status).toBe(0);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  const end = Date.now() + 2000;
+  while (processAlive(pid) && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
+  return processAlive(pid);
+}
+
 beforeAll(() => {
   root = realpathSync(mkdtempSync(join(tmpdir(), 'sedge-spawn-test-')));
 });
@@ -93,18 +113,7 @@ describe('runCommand', () => {
   });
 
   it('ends the command when sedge exits while it runs', async () => {
-    const pidFile = join(root, 'orphan.pid');
-    const spawnJs = join(__dirname, '..', '..', 'dist', 'exec', 'spawn.js');
-    const script =
-      `import(${JSON.stringify(spawnJs)}).then(({ runCommand }) => {` +
-      `void runCommand('sleep 60 & echo $! > ${pidFile}; wait', { cwd: ${JSON.stringify(root)}, timeoutMs: 60000 });` +
-      `const t = setInterval(() => { try { require('node:fs').readFileSync(${JSON.stringify(pidFile)}, 'utf8').trim() && process.exit(0); } catch {} }, 20); });`;
-    const r = spawnSync(process.execPath, ['-e', script], { timeout: 20_000 });
-    expect(r.status).toBe(0);
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    const end = Date.now() + 2000;
-    while (processAlive(pid) && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
-    expect(processAlive(pid)).toBe(false);
+    expect(await outlivesExit('orphan.pid', {})).toBe(false);
   });
 
   describe('a contained launcher (run from a helper shell)', () => {
@@ -153,18 +162,7 @@ describe('runCommand', () => {
     });
 
     it('ends the command when sedge exits while it runs', async () => {
-      const pidFile = join(root, 'helper-orphan.pid');
-      const spawnJs = join(__dirname, '..', '..', 'dist', 'exec', 'spawn.js');
-      const script =
-        `import(${JSON.stringify(spawnJs)}).then(({ runCommand }) => {` +
-        `void runCommand('sleep 60 & echo $! > ${pidFile}; wait', { cwd: ${JSON.stringify(root)}, timeoutMs: 60000, launcher: ['env'], contained: true });` +
-        `setInterval(() => { try { require('node:fs').readFileSync(${JSON.stringify(pidFile)}, 'utf8').trim() && process.exit(0); } catch {} }, 20); });`;
-      const r = spawnSync(process.execPath, ['-e', script], { timeout: 20_000 });
-      expect(r.status).toBe(0);
-      const pid = Number(readFileSync(pidFile, 'utf8'));
-      const end = Date.now() + 2000;
-      while (processAlive(pid) && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
-      expect(processAlive(pid)).toBe(false);
+      expect(await outlivesExit('helper-orphan.pid', { launcher: ['env'], contained: true })).toBe(false);
     });
   });
 });
