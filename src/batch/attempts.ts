@@ -6,7 +6,7 @@ import { emptyUsage } from '../agent/events.js';
 import type { RunResult } from '../agent/types.js';
 import type { JudgeCandidate, JudgeVerdict } from './attempt-judge.js';
 import { type AttemptFacts, diffLineCount, selectAttempt, type Selection } from './attempt-select.js';
-import type { TestsSummary } from './types.js';
+import type { AttemptChoice, TestsSummary } from './types.js';
 import { checkoutTask, diffAgainstBase, git, type TaskCheckout } from './workspace.js';
 
 /** One attempt's settings: which model, at which temperature (unset: the run's own). */
@@ -44,20 +44,13 @@ export interface AttemptResult extends AttemptFacts {
 }
 
 /** The `--json` summary line and summary.json: every attempt, the winner and why, and what was applied. */
-export interface AttemptsSummary {
+export interface AttemptsSummary extends AttemptChoice {
   type: 'attempts_summary';
   id: string;
   task: string;
   base_ref: string;
   dir: string;
   attempts: AttemptResult[];
-  winner: number | null;
-  reason: string;
-  ranking: number[];
-  applied: boolean;
-  apply_error?: string;
-  /** set when --judge broke a tie */
-  judge?: { tied: number[]; choice: number | null; text: string };
 }
 
 export interface AttemptsOptions {

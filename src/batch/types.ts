@@ -35,14 +35,19 @@ export interface TaskPlaces {
 export type TaskRunResult = RunResult & { attempts?: TaskAttempts };
 
 /** result.json's `attempts` (`batch --attempts N`): every attempt, which one won and why. */
-export interface TaskAttempts {
+/** Which attempt of a best-of-N run won, and why: in the attempts summary and in a batch task's result. */
+export interface AttemptChoice {
   winner: number | null;
   reason: string;
   ranking: number[];
   /** the winner's change was applied to the task's checkout (and so is the task's patch.diff) */
   applied: boolean;
   apply_error?: string;
+  /** set when --judge broke a tie */
   judge?: { tied: number[]; choice: number | null; text: string };
+}
+
+export interface TaskAttempts extends AttemptChoice {
   list: {
     index: number;
     model: string | null;
