@@ -235,6 +235,33 @@ suite('bubblewrap sandbox (workspace-write)', () => {
     expect(readFileSync(join(base, 'sibling', 'file'), 'utf8')).toBe('orig\n');
   });
 
+  it('a contained test run past its timeout ends with everything it started (run from a helper shell)', async () => {
+    const launcher = sandbox.launcher();
+    const marker = `${process.pid}${Date.now() % 100000}`;
+    const r = await runCommand(`sleep 3${marker} & sleep 4${marker} & wait`, {
+      cwd: ws,
+      timeoutMs: 500,
+      launcher,
+      contained: true,
+    });
+    expect(r).toMatchObject({ timedOut: true, exitCode: null });
+    const alive = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .some((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker);
+          } catch {
+            return false;
+          }
+        });
+    const end = Date.now() + 3000;
+    while (alive() && Date.now() < end) await new Promise((res) => setTimeout(res, 50));
+    expect(alive()).toBe(false);
+    const next = await runCommand('echo again', { cwd: ws, timeoutMs: 20_000, launcher, contained: true });
+    expect(next).toMatchObject({ exitCode: 0, stdout: 'again\n' });
+  });
+
   it('leaves no process behind when its parent is killed with SIGKILL', async () => {
     const marker = `sedge-orphan-${process.pid}-${Date.now()}`;
     const launcher = sandbox.launcher();
