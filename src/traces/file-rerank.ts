@@ -58,7 +58,8 @@ export interface RerankContext {
   /** files of the latest record and of the best trace */
   lastFiles: readonly string[];
   topFiles: readonly string[];
-  termsOf(segment: string): string[];
+  /** what the path alone says (pathFacts), cached by the ranker */
+  facts(f: string): PathFacts;
   /** first-stage components by kind, max-normalised per query */
   parts: Record<'vote' | 'path' | 'recent' | 'struct', ReadonlyMap<string, number>>;
   voters(f: string): number;
@@ -105,6 +106,12 @@ function coSum(graph: FileGraph, f: string, sets: readonly (readonly string[])[]
   return s;
 }
 
+function count(xs: readonly string[], x: string): number {
+  let n = 0;
+  for (const y of xs) if (y === x) n++;
+  return n;
+}
+
 function wordShare(terms: string[], query: ReadonlySet<string>): number {
   if (!terms.length) return 0;
   let n = 0;
@@ -116,6 +123,19 @@ export const dirOf = (f: string): string => f.slice(0, Math.max(0, f.lastIndexOf
 const DOC = /\.(md|mdx|rst|txt|adoc)$/i;
 const TYPES = /\.d\.ts$|(^|\/)types?(\.[a-z]+|\/)/i;
 
+/** directory -> files of it changed by the records with ordinals from..to-1 */
+export function dirCounts(
+  records: ReadonlyMap<number, { files: readonly string[] }>,
+  from: number,
+  to: number,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (let ord = Math.max(0, from); ord < to; ord++) {
+    for (const f of records.get(ord)?.files ?? []) out.set(dirOf(f), (out.get(dirOf(f)) ?? 0) + 1);
+  }
+  return out;
+}
+
 /** Task-type words of the raw task text. */
 export function taskKinds(text: string): RerankContext['kinds'] {
   const t = text.toLowerCase();
@@ -126,16 +146,35 @@ export function taskKinds(text: string): RerankContext['kinds'] {
   };
 }
 
+/** What a path alone says, for the features: computed once per path. */
+export interface PathFacts {
+  /** words of its basename (no extension) and of its directories */
+  base: string[];
+  dirTerms: string[];
+  dir: string;
+  isTest: boolean;
+  doc: boolean;
+  types: boolean;
+}
+
+export function pathFacts(f: string, termsOf: (segment: string) => string[]): PathFacts {
+  const slash = f.lastIndexOf('/');
+  return {
+    base: termsOf(f.slice(slash + 1).replace(/\.[A-Za-z0-9]{1,6}$/, '')),
+    dirTerms: slash < 0 ? [] : termsOf(f.slice(0, slash).replace(/\//g, ' ')),
+    dir: dirOf(f),
+    isTest: testKey(f).isTest,
+    doc: DOC.test(f),
+    types: TYPES.test(f),
+  };
+}
+
 export function fileFeatures(ctx: RerankContext, f: string, score: number, max: number, rank: number): FeatureVector {
   const ords = ctx.ords(f) ?? [];
   const last = ords.length ? ords[ords.length - 1]! : -1;
-  const slash = f.lastIndexOf('/');
   const part = (k: keyof RerankContext['parts']): number => ctx.parts[k].get(f) ?? 0;
-  const isTest = testKey(f).isTest;
+  const { base, dirTerms, dir, isTest, doc, types } = ctx.facts(f);
   const best = ctx.best(f);
-  const dir = dirOf(f);
-  const doc = DOC.test(f);
-  const types = TYPES.test(f);
   return [
     score / (max || 1),
     1 / (1 + rank),
@@ -151,8 +190,8 @@ export function fileFeatures(ctx: RerankContext, f: string, score: number, max: 
     Math.log1p(ords.length),
     coShare(ctx.graph, f, ctx.lastFiles),
     coShare(ctx.graph, f, ctx.topFiles),
-    wordShare(ctx.termsOf(f.slice(slash + 1).replace(/\.[A-Za-z0-9]{1,6}$/, '')), ctx.queryTerms),
-    slash < 0 ? 0 : wordShare(ctx.termsOf(f.slice(0, slash).replace(/\//g, ' ')), ctx.queryTerms),
+    wordShare(base, ctx.queryTerms),
+    wordShare(dirTerms, ctx.queryTerms),
     isTest ? 1 : 0,
     1,
     best?.score ?? 0,
@@ -161,7 +200,7 @@ export function fileFeatures(ctx: RerankContext, f: string, score: number, max: 
     coSum(ctx.graph, f, ctx.top3Files),
     coShare(ctx.graph, f, ctx.head),
     ctx.headPairs.has(f) ? 1 : 0,
-    ctx.headDirs.length ? ctx.headDirs.filter((d) => d === dir).length / ctx.headDirs.length : 0,
+    ctx.headDirs.length ? count(ctx.headDirs, dir) / ctx.headDirs.length : 0,
     Math.log1p(ctx.recentDirs.get(dir) ?? 0),
     isTest && ctx.kinds.test ? 1 : 0,
     doc ? 1 : 0,

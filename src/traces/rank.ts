@@ -11,7 +11,17 @@
 import { createBm25 } from './bm25.js';
 import { chooseTraces } from './cover.js';
 import { createFileGraph, spreadStructure } from './file-graph.js';
-import { dirOf, type FeatureVector, fileFeatures, type RerankContext, rerankScore, taskKinds } from './file-rerank.js';
+import {
+  dirCounts,
+  dirOf,
+  type FeatureVector,
+  fileFeatures,
+  type PathFacts,
+  pathFacts,
+  type RerankContext,
+  rerankScore,
+  taskKinds,
+} from './file-rerank.js';
 import { RERANK_MODEL } from './rerank-model.js';
 import type { TreeEnsemble } from './rerank-trees.js';
 import { createKindPrior, taskType } from './kind-prior.js';
@@ -182,6 +192,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
   const kinds = createKindPrior();
   let nextOrd = 0;
   const pathTermCache = new Map<string, string[]>();
+  const factCache = new Map<string, PathFacts>();
   const termsOfPath = (f: string): string[] => {
     let t = pathTermCache.get(f);
     if (!t) pathTermCache.set(f, (t = pathTerms(f)));
@@ -305,13 +316,6 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     part = parts.struct;
     spreadStructure(graph, p, fileScore, whyOf, bump);
     const stage1 = topK(fileScore, Math.max(fileLimit, 30, p.rerankDepth));
-    const recentDirs = new Map<string, number>();
-    for (let ord = now - 1; ord >= Math.max(0, now - 5); ord--) {
-      for (const f of entries.get(ord)?.files ?? []) {
-        const d = dirOf(f);
-        recentDirs.set(d, (recentDirs.get(d) ?? 0) + 1);
-      }
-    }
     const files = rerank(
       stage1,
       {
@@ -321,7 +325,11 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
         ords: (f) => paths.get(f)?.ords,
         lastFiles: entries.get(now - 1)?.files ?? [],
         topFiles: textRank[0] ? entries.get(textRank[0][0])!.files : [],
-        termsOf: tokenize,
+        facts: (f) => {
+          let x = factCache.get(f);
+          if (!x) factCache.set(f, (x = pathFacts(f, tokenize)));
+          return x;
+        },
         parts: normalise(parts),
         voters: (f) => why.get(f)?.tasks ?? 0,
         best: (f) => bestOf.get(f),
@@ -330,7 +338,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
         head: stage1.slice(0, 3).map(([f]) => f),
         headPairs: new Set(stage1.slice(0, 3).flatMap(([f]) => graph.counterparts(f))),
         headDirs: stage1.slice(0, 10).map(([f]) => dirOf(f)),
-        recentDirs,
+        recentDirs: dirCounts(entries, now - 5, now),
         kinds: taskKinds(q.text),
         prior: (f) => kinds.of(qType, f),
       },
