@@ -193,6 +193,11 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
   let nextOrd = 0;
   const pathTermCache = new Map<string, string[]>();
   const factCache = new Map<string, PathFacts>();
+  const factsOf = (f: string): PathFacts => {
+    let x = factCache.get(f);
+    if (!x) factCache.set(f, (x = pathFacts(f, tokenize)));
+    return x;
+  };
   const termsOfPath = (f: string): string[] => {
     let t = pathTermCache.get(f);
     if (!t) pathTermCache.set(f, (t = pathTerms(f)));
@@ -218,6 +223,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
         pathNames.push(f);
         paths.set(f, info);
         pathIndex.add(info.pid, [termsOfPath(f)]);
+        factsOf(f); // once per new path here, not in the first queries of a freshly loaded store
       }
       info.last = ord;
       info.count++;
@@ -325,11 +331,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
         ords: (f) => paths.get(f)?.ords,
         lastFiles: entries.get(now - 1)?.files ?? [],
         topFiles: textRank[0] ? entries.get(textRank[0][0])!.files : [],
-        facts: (f) => {
-          let x = factCache.get(f);
-          if (!x) factCache.set(f, (x = pathFacts(f, tokenize)));
-          return x;
-        },
+        facts: factsOf,
         parts: normalise(parts),
         voters: (f) => why.get(f)?.tasks ?? 0,
         best: (f) => bestOf.get(f),
