@@ -175,6 +175,7 @@ export function fileFeatures(ctx: RerankContext, f: string, score: number, max: 
   const part = (k: keyof RerankContext['parts']): number => ctx.parts[k].get(f) ?? 0;
   const { base, dirTerms, dir, isTest, doc, types } = ctx.facts(f);
   const best = ctx.best(f);
+  const [kindP, kindBase, areaP, areaBase] = ctx.prior(f);
   return [
     score / (max || 1),
     1 / (1 + rank),
@@ -207,7 +208,10 @@ export function fileFeatures(ctx: RerankContext, f: string, score: number, max: 
     doc && ctx.kinds.docs ? 1 : 0,
     types ? 1 : 0,
     types && ctx.kinds.types ? 1 : 0,
-    ...ctx.prior(f),
+    kindP,
+    kindBase,
+    areaP,
+    areaBase,
   ];
 }
 

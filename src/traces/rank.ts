@@ -284,13 +284,13 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
       part.set(f, (part.get(f) ?? 0) + s);
       return true;
     };
-    const bestOf = new Map<string, { score: number; rank: number }>();
+    const bestOf = new Map<string, number>(); // file -> rank of the best voting trace that changed it
     const top5 = new Map<string, number>();
     textRank.slice(0, p.voters).forEach(([ord, s], rank) => {
       const e = entries.get(ord)!;
       for (const f of e.files) {
         if (rank < 5) top5.set(f, (top5.get(f) ?? 0) + 1);
-        if (!bestOf.has(f)) bestOf.set(f, { score: s / (maxText || 1), rank });
+        if (!bestOf.has(f)) bestOf.set(f, rank);
         if (!bump(f, s / (maxText || 1) / Math.sqrt(e.files.length))) continue;
         const w = whyOf(f);
         if (!w.tasks++) w.topTask = e.id;
@@ -334,7 +334,10 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
         facts: factsOf,
         parts: normalise(parts),
         voters: (f) => why.get(f)?.tasks ?? 0,
-        best: (f) => bestOf.get(f),
+        best: (f) => {
+          const r = bestOf.get(f);
+          return r === undefined ? undefined : { score: textRank[r]![1] / (maxText || 1), rank: r };
+        },
         top3Files: textRank.slice(0, 3).map(([ord]) => entries.get(ord)!.files),
         top5Count: (f) => top5.get(f) ?? 0,
         head: stage1.slice(0, 3).map(([f]) => f),
