@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The second stage's training data: every task of the six commit-replay histories with the first-stage
 // candidate files and their features (src/traces/file-rerank.ts), labelled 1 when the task changed the file.
-// One line per task: {repo, i, n (files of the task), c: [[label, ...features]]}. Fitted by bench/recall-fit.py.
+// A first line {features: [names]}, then one line per task: {repo, i, n (files of the task), c: [[label, ...features]]}. Fitted by bench/recall-fit.py.
 // usage: npm run build && node bench/recall-dump.js OUT.jsonl
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,9 +10,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.REPLAY_DIR ?? '/work/shared/data/commit-replay';
 const { createRanker } = await import(`${root}/dist/traces/rank.js`);
 const { replayQuery } = await import(`${root}/dist/traces/replay.js`);
+const { RERANK_FEATURES } = await import(`${root}/dist/traces/file-rerank.js`);
 const names = 'express,flask,hono,httpx,zod,fastify'.split(',');
 const params = { rerankDepth: 60 };
-const out = [];
+const out = [JSON.stringify({ features: RERANK_FEATURES })];
 for (const n of names) {
   const lines = readFileSync(join(dataDir, `${n}.jsonl`), 'utf8')
     .split('\n')

@@ -1,6 +1,6 @@
 // Leave-one-repo-out check for bench/recall.js: the ranker over each history for a small grid of parameter sets
 // around the defaults; for each repository the set that scores best on the OTHER histories is applied to it,
-// with the file re-ranker's weights fitted on the other five (bench/results/recall-rerank.json, from
+// with the file re-ranker (trees) fitted on the other five (bench/results/recall-rerank.json, from
 // bench/recall-fit.py). If the defaults were fitted to the data, the held-out figures fall below the tuned ones.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,8 +55,9 @@ export async function loro(root, dataDir, names) {
   );
   const fitted = join(root, 'bench/results/recall-rerank.json');
   const heldOut = existsSync(fitted) ? JSON.parse(readFileSync(fitted, 'utf8')).held_out : {};
-  // the held-out repository is scored with re-ranker weights fitted without it
-  const withHeld = (n, params) => (heldOut[n] ? { ...params, rerankWeights: heldOut[n] } : params);
+  // the held-out repository is scored with a re-ranker fitted without it
+  const depth = existsSync(fitted) ? JSON.parse(readFileSync(fitted, 'utf8')).depth : 0;
+  const withHeld = (n, params) => (heldOut[n] ? { ...params, rerankModel: { depth, trees: heldOut[n] } } : params);
   const table = GRID.map((params) =>
     Object.fromEntries(names.map((n) => [n, scoreHistory(createRanker, replayQuery, lines[n], params)])),
   );

@@ -11,7 +11,20 @@
 import { createBm25 } from './bm25.js';
 import { chooseTraces } from './cover.js';
 import { createFileGraph, spreadStructure } from './file-graph.js';
-import { type FeatureVector, fileFeatures, RERANK_WEIGHTS, type RerankContext, rerankScore } from './file-rerank.js';
+import {
+  dirCounts,
+  dirOf,
+  type FeatureVector,
+  fileFeatures,
+  type PathFacts,
+  pathFacts,
+  type RerankContext,
+  rerankScore,
+  taskKinds,
+} from './file-rerank.js';
+import { RERANK_MODEL } from './rerank-model.js';
+import type { TreeEnsemble } from './rerank-trees.js';
+import { createKindPrior, taskType } from './kind-prior.js';
 import { topK } from './top-k.js';
 import { pathTerms, tokenize } from './tokens.js';
 
@@ -68,8 +81,8 @@ export interface RankParams {
   coverPool: number;
   /** first-stage files the second stage re-scores (0: no second stage) */
   rerankDepth: number;
-  /** weights of the second stage's features (file-rerank.ts) */
-  rerankWeights: readonly number[];
+  /** the second stage's model over its features (file-rerank.ts, rerank-trees.ts) */
+  rerankModel: TreeEnsemble;
 }
 
 /** Chosen on the six dev replays where the metric is flat; checked by leave-one-repo-out (bench/recall-loro.js). */
@@ -92,7 +105,7 @@ export const DEFAULT_PARAMS: RankParams = {
   coverFiles: 30,
   coverPool: 80,
   rerankDepth: 60,
-  rerankWeights: RERANK_WEIGHTS,
+  rerankModel: RERANK_MODEL,
 };
 
 export interface RankQuery {
@@ -143,6 +156,8 @@ interface Entry {
   files: string[];
   outcome: string;
   boost: number;
+  /** task type (kind-prior.ts) */
+  type: string;
 }
 
 export interface Ranker {
@@ -174,8 +189,15 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
   const paths = new Map<string, { pid: number; last: number; count: number; ords: number[] }>();
   const pathNames: string[] = [];
   const graph = createFileGraph();
+  const kinds = createKindPrior();
   let nextOrd = 0;
   const pathTermCache = new Map<string, string[]>();
+  const factCache = new Map<string, PathFacts>();
+  const factsOf = (f: string): PathFacts => {
+    let x = factCache.get(f);
+    if (!x) factCache.set(f, (x = pathFacts(f, tokenize)));
+    return x;
+  };
   const termsOfPath = (f: string): string[] => {
     let t = pathTermCache.get(f);
     if (!t) pathTermCache.set(f, (t = pathTerms(f)));
@@ -186,7 +208,9 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     if (byId.has(doc.id)) remove(doc.id);
     const ord = nextOrd++;
     const files = [...new Set(doc.files)];
-    entries.set(ord, { id: doc.id, ord, files, outcome: doc.outcome ?? 'done', boost: doc.boost ?? 0 });
+    const type = taskType(doc.text);
+    entries.set(ord, { id: doc.id, ord, files, outcome: doc.outcome ?? 'done', boost: doc.boost ?? 0, type });
+    kinds.add(type, files);
     byId.set(doc.id, ord);
     const pterms = new Set<string>();
     for (const f of files) for (const t of termsOfPath(f)) pterms.add(t);
@@ -199,6 +223,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
         pathNames.push(f);
         paths.set(f, info);
         pathIndex.add(info.pid, [termsOfPath(f)]);
+        factsOf(f); // once per new path here, not in the first queries of a freshly loaded store
       }
       info.last = ord;
       info.count++;
@@ -210,7 +235,9 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     const ord = byId.get(id);
     if (ord === undefined) return;
     byId.delete(id);
-    graph.remove(entries.get(ord)?.files ?? []);
+    const e = entries.get(ord);
+    graph.remove(e?.files ?? []);
+    if (e) kinds.remove(e.type, e.files);
     entries.delete(ord);
     textIndex.remove(ord);
   }
@@ -221,6 +248,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     const nl = q.text.indexOf('\n');
     const title = new Set(tokenize(nl < 0 ? q.text : q.text.slice(0, nl)));
     const terms = [...new Set([...title, ...tokenize(nl < 0 ? '' : q.text.slice(nl + 1))])].slice(0, p.maxQueryTerms);
+    const qType = taskType(q.text);
     const boostTerm = (t: string): number => (title.has(t) ? p.titleBoost : 1);
     const now = nextOrd;
     const decay = (ord: number): number => p.decayFloor + (1 - p.decayFloor) * 0.5 ** ((now - ord) / p.halfLife);
@@ -256,14 +284,18 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
       part.set(f, (part.get(f) ?? 0) + s);
       return true;
     };
-    for (const [ord, s] of textRank.slice(0, p.voters)) {
+    const bestOf = new Map<string, number>(); // file -> rank of the best voting trace that changed it
+    const top5 = new Map<string, number>();
+    textRank.slice(0, p.voters).forEach(([ord, s], rank) => {
       const e = entries.get(ord)!;
       for (const f of e.files) {
+        if (rank < 5) top5.set(f, (top5.get(f) ?? 0) + 1);
+        if (!bestOf.has(f)) bestOf.set(f, rank);
         if (!bump(f, s / (maxText || 1) / Math.sqrt(e.files.length))) continue;
         const w = whyOf(f);
         if (!w.tasks++) w.topTask = e.id;
       }
-    }
+    });
     part = parts.path;
     if (p.pathWeight > 0 && terms.length) {
       const hits = [...pathIndex.search(terms, [1])].sort((a, b) => b[1] - a[1]);
@@ -299,9 +331,21 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
         ords: (f) => paths.get(f)?.ords,
         lastFiles: entries.get(now - 1)?.files ?? [],
         topFiles: textRank[0] ? entries.get(textRank[0][0])!.files : [],
-        termsOf: tokenize,
+        facts: factsOf,
         parts: normalise(parts),
         voters: (f) => why.get(f)?.tasks ?? 0,
+        best: (f) => {
+          const r = bestOf.get(f);
+          return r === undefined ? undefined : { score: textRank[r]![1] / (maxText || 1), rank: r };
+        },
+        top3Files: textRank.slice(0, 3).map(([ord]) => entries.get(ord)!.files),
+        top5Count: (f) => top5.get(f) ?? 0,
+        head: stage1.slice(0, 3).map(([f]) => f),
+        headPairs: new Set(stage1.slice(0, 3).flatMap(([f]) => graph.counterparts(f))),
+        headDirs: stage1.slice(0, 10).map(([f]) => dirOf(f)),
+        recentDirs: dirCounts(entries, now - 5, now),
+        kinds: taskKinds(q.text),
+        prior: (f) => kinds.of(qType, f),
       },
       q.onFeatures,
     );
@@ -345,7 +389,7 @@ export function createRanker(params: Partial<RankParams> = {}): Ranker {
     const head = cands.slice(0, p.rerankDepth).map(([f, s], i): [string, number] => {
       const x = fileFeatures(ctx, f, s, max, i);
       onFeatures?.(f, x);
-      return [f, rerankScore(x, p.rerankWeights)];
+      return [f, rerankScore(x, p.rerankModel)];
     });
     head.sort((a, b) => b[1] - a[1]);
     return head;

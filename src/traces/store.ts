@@ -128,7 +128,7 @@ export function openTraceStore(opts: TraceStoreOptions): TraceStore {
     s.byId.set(d.id, d);
     s.ranker.add({
       id: d.id,
-      text: '',
+      text: d.task,
       terms: d.terms,
       files: d.files,
       outcome: d.outcome,
