@@ -42,8 +42,11 @@ function route(req: ChatRequest): ScriptStep {
   }
   const first = req.messages.find((m) => m.role === 'user');
   const text = typeof first?.content === 'string' ? first.content : JSON.stringify(first?.content ?? '');
-  const index = Number(/worktrees\/(\d+)/.exec(text)?.[1] ?? 0);
-  const plan = /PLAN=([\w,]+)/.exec(text)?.[1]?.split(',') ?? [];
+  // the attempt from the repository root it is told, the plan from the task itself (recalled earlier tasks of
+  // this repository, quoted before it, carry plans of their own)
+  const index = Number(/Repository root: \S*worktrees\/(\d+)/.exec(text)?.[1] ?? 0);
+  const task = /<task>\n([\s\S]*?)\n<\/task>/.exec(text)?.[1] ?? '';
+  const plan = /PLAN=([\w,]+)/.exec(task)?.[1]?.split(',') ?? [];
   const step = PLANS[plan[index - 1] ?? ''];
   if (!step) return { error: { status: 500, message: `router: no plan for attempt ${index}` } };
   const turns = req.messages.filter((m) => m.role === 'assistant').length;

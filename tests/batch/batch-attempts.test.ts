@@ -30,8 +30,10 @@ const PLANS: Record<string, ScriptStep> = {
 function route(req: ChatRequest): ScriptStep {
   const first = req.messages.find((m) => m.role === 'user');
   const text = typeof first?.content === 'string' ? first.content : JSON.stringify(first?.content ?? '');
-  const index = Number(/\.attempts\/(\d+)/.exec(text)?.[1] ?? 0);
-  const plan = /PLAN=([\w,]+)/.exec(text)?.[1]?.split(',') ?? [];
+  const index = Number(/Repository root: \S*\.attempts\/(\d+)/.exec(text)?.[1] ?? 0);
+  // the plan from the task itself, not from a recalled earlier task of the same repository
+  const task = /<task>\n([\s\S]*?)\n<\/task>/.exec(text)?.[1] ?? '';
+  const plan = /PLAN=([\w,]+)/.exec(task)?.[1]?.split(',') ?? [];
   const step = PLANS[plan[index - 1] ?? ''];
   if (!step) return { error: { status: 400, message: `router: no plan for attempt ${index}` } };
   const turns = req.messages.filter((m) => m.role === 'assistant').length;
