@@ -13,26 +13,12 @@ import {
   type ScriptStep,
   startScriptedServer,
 } from '../support/scripted-server.js';
-import { gitOut } from './fixture.js';
+import { attemptStep, gitOut } from './fixture.js';
 
 /**
  * Best-of-N through the real loop, gate and worktrees: attempts run concurrently against one scripted server,
- * which answers each request by the attempt's worktree (the working directory the first user message names)
- * and the plan written in the task (PLAN=fix,wrong,... one word per attempt).
+ * which answers each request by the attempt's worktree and the plan written in the task (attemptStep).
  */
-const PLANS: Record<string, ScriptStep> = {
-  // the smallest passing change: 1 line removed, 1 added
-  fix: { tool_calls: [{ name: 'sed', arguments: { path: 'value.txt', script: 's/bad/good/' } }] },
-  // passes too, with a bigger change
-  big: {
-    tool_calls: [{ name: 'shell', arguments: { command: "printf 'good\\nand more\\nand more\\n' > value.txt" } }],
-  },
-  // changes the file, tests still fail
-  wrong: { tool_calls: [{ name: 'sed', arguments: { path: 'value.txt', script: 's/bad/worse/' } }] },
-  // changes nothing
-  none: { text: 'Nothing to change.' },
-};
-
 const judged: ChatRequest[] = [];
 
 function route(req: ChatRequest): ScriptStep {
@@ -40,17 +26,7 @@ function route(req: ChatRequest): ScriptStep {
     judged.push(req);
     return { text: 'Both are the same size; the later one reads better.\nWINNER: 3' };
   }
-  const first = req.messages.find((m) => m.role === 'user');
-  const text = typeof first?.content === 'string' ? first.content : JSON.stringify(first?.content ?? '');
-  // the attempt from the repository root it is told, the plan from the task itself (recalled earlier tasks of
-  // this repository, quoted before it, carry plans of their own)
-  const index = Number(/Repository root: \S*worktrees\/(\d+)/.exec(text)?.[1] ?? 0);
-  const task = /<task>\n([\s\S]*?)\n<\/task>/.exec(text)?.[1] ?? '';
-  const plan = /PLAN=([\w,]+)/.exec(task)?.[1]?.split(',') ?? [];
-  const step = PLANS[plan[index - 1] ?? ''];
-  if (!step) return { error: { status: 500, message: `router: no plan for attempt ${index}` } };
-  const turns = req.messages.filter((m) => m.role === 'assistant').length;
-  return turns === 0 ? step : { text: 'That is my change.' };
+  return attemptStep(req, /worktrees\/(\d+)$/);
 }
 
 let server: ScriptedServer;

@@ -11,34 +11,14 @@ import {
   type ScriptStep,
   startScriptedServer,
 } from '../support/scripted-server.js';
-import { batchInProcess, gitOut, makeBatchRepo } from './fixture.js';
+import { attemptStep, batchInProcess, gitOut, makeBatchRepo } from './fixture.js';
 
 /**
  * `sedge batch --attempts N` through the real batch driver, loop, gate and worktrees. The scripted server
- * answers each request by the attempt (its worktree, <work>/<task id>.attempts/<k>, is named in the first
- * user message) and the plan written in the task (PLAN=fix,wrong,... one word per attempt).
+ * answers each request by the attempt (its worktree, <work>/<task id>.attempts/<k>) and the plan written in the
+ * task (attemptStep).
  */
-const PLANS: Record<string, ScriptStep> = {
-  fix: { tool_calls: [{ name: 'sed', arguments: { path: 'value.txt', script: 's/bad/good/' } }] },
-  big: {
-    tool_calls: [{ name: 'shell', arguments: { command: "printf 'good\\nand more\\nand more\\n' > value.txt" } }],
-  },
-  wrong: { tool_calls: [{ name: 'sed', arguments: { path: 'value.txt', script: 's/bad/worse/' } }] },
-  none: { text: 'Nothing to change.' },
-};
-
-function route(req: ChatRequest): ScriptStep {
-  const first = req.messages.find((m) => m.role === 'user');
-  const text = typeof first?.content === 'string' ? first.content : JSON.stringify(first?.content ?? '');
-  const index = Number(/Repository root: \S*\.attempts\/(\d+)/.exec(text)?.[1] ?? 0);
-  // the plan from the task itself, not from a recalled earlier task of the same repository
-  const task = /<task>\n([\s\S]*?)\n<\/task>/.exec(text)?.[1] ?? '';
-  const plan = /PLAN=([\w,]+)/.exec(task)?.[1]?.split(',') ?? [];
-  const step = PLANS[plan[index - 1] ?? ''];
-  if (!step) return { error: { status: 400, message: `router: no plan for attempt ${index}` } };
-  const turns = req.messages.filter((m) => m.role === 'assistant').length;
-  return turns === 0 ? step : { text: 'That is my change.' };
-}
+const route = (req: ChatRequest): ScriptStep => attemptStep(req, /\.attempts\/(\d+)$/);
 
 let server: ScriptedServer;
 let home: ReturnType<typeof makeTempHome>;

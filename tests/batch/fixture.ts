@@ -80,3 +80,36 @@ export async function batchInProcess(args: string[], opts: { cwd: string; env: R
   });
   return { code, stdout: out, stderr: err };
 }
+
+/** What a best-of-N attempt does, by its word in the task's PLAN=a,b,... (one word per attempt). */
+const ATTEMPT_PLANS: Record<string, ScriptStep> = {
+  // the smallest passing change: 1 line removed, 1 added
+  fix: { tool_calls: [{ name: 'sed', arguments: { path: 'value.txt', script: 's/bad/good/' } }] },
+  // passes too, with a bigger change
+  big: {
+    tool_calls: [{ name: 'shell', arguments: { command: "printf 'good\\nand more\\nand more\\n' > value.txt" } }],
+  },
+  // changes the file, tests still fail
+  wrong: { tool_calls: [{ name: 'sed', arguments: { path: 'value.txt', script: 's/bad/worse/' } }] },
+  // changes nothing
+  none: { text: 'Nothing to change.' },
+};
+
+/**
+ * The scripted answer for one request of a best-of-N attempt: the attempt's number from the repository root the
+ * first user message names (`attemptDir` captures it from what follows `Repository root: `), its plan word from
+ * the task block (recalled earlier tasks of the same repository, quoted before it, carry plans of their own),
+ * and a final answer after the first turn.
+ */
+export function attemptStep(req: ChatRequest, attemptDir: RegExp): ScriptStep {
+  const first = req.messages.find((m) => m.role === 'user');
+  const text = typeof first?.content === 'string' ? first.content : JSON.stringify(first?.content ?? '');
+  const root = /Repository root: (\S*)/.exec(text)?.[1] ?? '';
+  const index = Number(attemptDir.exec(root)?.[1] ?? 0);
+  const task = /<task>\n([\s\S]*?)\n<\/task>/.exec(text)?.[1] ?? '';
+  const plan = /PLAN=([\w,]+)/.exec(task)?.[1]?.split(',') ?? [];
+  const step = ATTEMPT_PLANS[plan[index - 1] ?? ''];
+  if (!step) return { error: { status: 400, message: `router: no plan for attempt ${index}` } };
+  const turns = req.messages.filter((m) => m.role === 'assistant').length;
+  return turns === 0 ? step : { text: 'That is my change.' };
+}
