@@ -8,26 +8,22 @@ import { createOpenAIModel } from '../../src/model/openai.js';
 import { createShellTool } from '../../src/tools/shell.js';
 import { createThinkTool } from '../../src/tools/think.js';
 import { createToolset } from '../../src/tools/tool.js';
-import { makeTempHome, makeTempRepo, type TempHome } from '../support/repo.js';
-import { type ScriptStep, startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
+import type { TempHome } from '../support/repo.js';
+import { closeScriptedRepo, openScriptedRepo } from '../support/scripted-repo.js';
+import type { ScriptStep, ScriptedServer } from '../support/scripted-server.js';
 
 let server: ScriptedServer;
 let home: TempHome;
 let repo: { dir: string; cleanup: () => void };
+const FILES = {
+  'README.md': '# demo\n',
+  'AGENTS.md': 'Run the tests with `npm test`. Keep functions small.\n',
+  'src/parse.js': 'export function parse(s) {\n  return s.split(",");\n}\n',
+};
 beforeEach(async () => {
-  server = await startScriptedServer();
-  home = makeTempHome();
-  repo = makeTempRepo({
-    'README.md': '# demo\n',
-    'AGENTS.md': 'Run the tests with `npm test`. Keep functions small.\n',
-    'src/parse.js': 'export function parse(s) {\n  return s.split(",");\n}\n',
-  });
+  ({ server, home, repo } = await openScriptedRepo(FILES));
 });
-afterEach(async () => {
-  await server.close();
-  home.cleanup();
-  repo.cleanup();
-});
+afterEach(() => closeScriptedRepo({ server, home, repo }));
 
 const shellStep = (i: number, command: string): ScriptStep => ({
   tool_calls: [{ id: `s${i}`, name: 'shell', arguments: { command } }],

@@ -11,8 +11,9 @@ import { followUpOf } from '../../src/traces/follow-up.js';
 import { createController } from '../../src/ui/interactive-controller.js';
 import { createStore } from '../../src/ui/store.js';
 import { initialState } from '../../src/ui/transcript.js';
-import { makeTempHome, makeTempRepo, type TempHome } from '../support/repo.js';
-import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
+import type { TempHome } from '../support/repo.js';
+import { closeScriptedRepo, openScriptedRepo, VALUE_REPO } from '../support/scripted-repo.js';
+import type { ScriptedServer } from '../support/scripted-server.js';
 
 /**
  * "Edited the file again afterwards" and "committed the change": the real interactive controller over the
@@ -23,18 +24,9 @@ let home: TempHome;
 let repo: { dir: string; cleanup: () => void };
 
 beforeEach(async () => {
-  server = await startScriptedServer();
-  home = makeTempHome();
-  repo = makeTempRepo({
-    'value.txt': 'bad\n',
-    'check.sh': 'grep -qx good value.txt || { echo "FAIL value is not good"; exit 1; }\necho "1 passed"\n',
-  });
+  ({ server, home, repo } = await openScriptedRepo(VALUE_REPO));
 });
-afterEach(async () => {
-  await server.close();
-  home.cleanup();
-  repo.cleanup();
-});
+afterEach(() => closeScriptedRepo({ server, home, repo }));
 
 const env = () => ({
   ...home.env,

@@ -3,26 +3,18 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApprovalRequest, Decision } from '../../src/agent/types.js';
 import { compose } from '../../src/cli/compose.js';
-import { makeTempHome, makeTempRepo, type TempHome } from '../support/repo.js';
-import { type ScriptedServer, startScriptedServer } from '../support/scripted-server.js';
+import type { TempHome } from '../support/repo.js';
+import { closeScriptedRepo, openScriptedRepo, VALUE_REPO } from '../support/scripted-repo.js';
+import type { ScriptedServer } from '../support/scripted-server.js';
 
 let server: ScriptedServer;
 let home: TempHome;
 let repo: { dir: string; cleanup: () => void };
 
 beforeEach(async () => {
-  server = await startScriptedServer();
-  home = makeTempHome();
-  repo = makeTempRepo({
-    'value.txt': 'bad\n',
-    'check.sh': 'grep -qx good value.txt || { echo "FAIL value is not good"; exit 1; }\necho "1 passed"\n',
-  });
+  ({ server, home, repo } = await openScriptedRepo(VALUE_REPO));
 });
-afterEach(async () => {
-  await server.close();
-  home.cleanup();
-  repo.cleanup();
-});
+afterEach(() => closeScriptedRepo({ server, home, repo }));
 
 /** every trace line of the repo's store (a record updated later appears again with the same id) */
 function traceLines(): Record<string, unknown>[] {
