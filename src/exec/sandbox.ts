@@ -126,8 +126,11 @@ export function bwrapArgs(spec: SandboxSpec, created: string[] = []): string[] {
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
   args.push('--unshare-all', ...(spec.network ? ['--share-net'] : []));
   args.push('--new-session', '--die-with-parent', '--cap-drop', 'ALL');
-  // PATH directories under /tmp would vanish behind the private /tmp: each existing one is bound read-only
-  for (const [src, dest] of tmpPathDirs(env.PATH ?? '', spec.workspace)) args.push('--ro-bind', src, dest);
+  // PATH directories under /tmp would vanish behind the private /tmp: each existing one is bound read-only.
+  // Those of sedge's own PATH too: the shell it starts inside (bash, found by systemProgram) comes from there,
+  // and the sandbox's env may carry a different PATH.
+  const paths = [env.PATH, process.env.PATH].filter((p): p is string => Boolean(p)).join(delimiter);
+  for (const [src, dest] of tmpPathDirs(paths, spec.workspace)) args.push('--ro-bind', src, dest);
   if (spec.mode === 'workspace-write') {
     args.push('--bind', ws, ws);
     const gitDir = join(ws, '.git');

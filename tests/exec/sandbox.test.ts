@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShellSession, type ShellSession } from '../../src/exec/pty.js';
 import {
+  bwrapArgs,
   createSandbox,
   findBwrap,
   openSandbox,
@@ -327,6 +328,23 @@ describe('no usable sandbox', () => {
 });
 
 suite('bubblewrap sandbox and PATH directories under /tmp', () => {
+  it("binds sedge's own PATH directories under /tmp too (the shell it starts inside comes from there)", () => {
+    const own = realpathSync(mkdtempSync('/tmp/sedge-ownpath-'));
+    const saved = process.env.PATH;
+    try {
+      process.env.PATH = `${own}:${saved ?? ''}`;
+      const args = bwrapArgs({
+        mode: 'workspace-write',
+        workspace: testBase(),
+        env: { HOME: '/nonexistent', PATH: '/usr/bin:/bin' },
+      });
+      expect(args.join(' ')).toContain(`--ro-bind ${own} ${own}`);
+    } finally {
+      process.env.PATH = saved;
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it('binds them read-only into the private /tmp: a tool there runs, and cannot be changed', async () => {
     // a tool installed under the real /tmp (as CI setups and version managers do)
     const tools = realpathSync(mkdtempSync('/tmp/sedge-pathdir-'));
@@ -339,7 +357,8 @@ suite('bubblewrap sandbox and PATH directories under /tmp', () => {
       const rest = (process.env.PATH ?? '/usr/bin:/bin')
         .split(':')
         .filter((d) => d !== '/tmp' && !d.startsWith('/tmp/'));
-      const PATH = `${bin}:/nonexistent-dir:${rest.join(':')}`;
+      // (/usr/bin and /bin last: a newcomer's PATH may be one directory under /tmp)
+      const PATH = `${bin}:/nonexistent-dir:${[...rest, '/usr/bin', '/bin'].join(':')}`;
       const sb = createSandbox({ mode: 'workspace-write', workspace: dir, env: { HOME: '/nonexistent', PATH } });
       try {
         const opts = { cwd: dir, timeoutMs: 20_000, launcher: sb.launcher(), env: { PATH } };
@@ -349,9 +368,16 @@ suite('bubblewrap sandbox and PATH directories under /tmp', () => {
         expect(write.exitCode).not.toBe(0);
         expect(readFileSync(join(bin, 'sedge-tmp-tool'), 'utf8')).toContain('tool-ran');
         expect(readdirSync(bin)).toEqual(['sedge-tmp-tool']);
-        // only that directory: the rest of the real /tmp stays out of sight, the private one writable
+        // only that directory (and those of sedge's own PATH under /tmp, where the shell it starts may live):
+        // the rest of the real /tmp stays out of sight, the private one writable
+        const own = (process.env.PATH ?? '')
+          .split(':')
+          .filter((d) => d.startsWith('/tmp/') && existsSync(d))
+          .map((d) => realpathSync(d).split('/')[2] as string);
         const seen = await runCommand(`ls ${tools}; ls /tmp; echo x > /tmp/ok && cat /tmp/ok`, opts);
-        expect(seen.stdout.trim().split('\n').sort()).toEqual(['bin', tools.slice('/tmp/'.length), 'x'].sort());
+        expect([...new Set(seen.stdout.trim().split('\n'))].sort()).toEqual(
+          [...new Set(['bin', tools.slice('/tmp/'.length), 'x', ...own])].sort(),
+        );
       } finally {
         sb.dispose();
       }
